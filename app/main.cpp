@@ -1,0 +1,185 @@
+// coordsim: the command line. Exceptions and errors stop here: one line on stderr and a
+// documented exit code (0 ok, 1 the run failed, 2 bad usage or a bad scenario).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "app/bench_phold.hpp"
+#include "app/report.hpp"
+#include "app/runner.hpp"
+#include "app/scenario.hpp"
+#include "models/config.hpp"
+#include "sim/suggest.hpp"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitRunError = 1;
+constexpr int kExitUsage = 2;
+
+constexpr const char* kVersion = "0.1.0";
+
+struct ScenarioArgs {
+  std::string file;
+  std::vector<std::string> sets;
+  std::string seed;
+};
+
+void add_scenario_args(CLI::App* cmd, ScenarioArgs& a) {
+  cmd->add_option("scenario", a.file, "The scenario file (YAML); see docs/scenarios.md")
+      ->required();
+  cmd->add_option("--set", a.sets,
+                  "Override a field of the scenario, e.g. --set services.payment.mttf=5min "
+                  "(repeatable)")
+      ->type_name("PATH=VALUE");
+  cmd->add_option("--seed", a.seed, "Use this master seed instead of the scenario's")
+      ->type_name("N");
+}
+
+// Loads the scenario with its overrides; prints the error or the warnings.
+std::optional<app::Scenario> load(const ScenarioArgs& a) {
+  std::vector<app::Override> overrides;
+  for (const std::string& s : a.sets) {
+    auto o = app::parse_override(s);
+    if (!o.ok()) {
+      fmt::print(stderr, "coordsim: {}\n", o.status().message());
+      return std::nullopt;
+    }
+    overrides.push_back(o.value());
+  }
+  if (!a.seed.empty()) overrides.push_back({"seed", a.seed});
+  auto s = app::load_scenario_file(a.file, overrides);
+  if (!s.ok()) {
+    fmt::print(stderr, "{}\n", s.status().message());
+    return std::nullopt;
+  }
+  for (const std::string& w : s.value().warnings) fmt::print(stderr, "{}: {}\n", a.file, w);
+  return std::move(s).value();
+}
+
+int cmd_validate(const ScenarioArgs& a) {
+  auto s = load(a);
+  if (!s) return kExitUsage;
+  const auto& c = s->config;
+  std::vector<std::string> patterns;
+  for (auto p : c.patterns) patterns.emplace_back(models::pattern_name(p));
+  fmt::print("{}: ok: scenario \"{}\", {} services, {} workflow steps, patterns {}\n", a.file,
+             c.name, c.services.size(), c.workflow.steps.size(),
+             sim::join_alternatives(patterns, false));
+  return kExitOk;
+}
+
+int cmd_run(const ScenarioArgs& a, const std::vector<std::string>& pattern_args,
+            uint64_t replication, const std::string& csv, const std::string& json) {
+  auto s = load(a);
+  if (!s) return kExitUsage;
+  std::vector<models::PatternKind> patterns;
+  for (const std::string& p : pattern_args) {
+    auto k = models::pattern_from_name(p);
+    if (!k) {
+      auto near = sim::closest_match(p, models::pattern_names());
+      fmt::print(stderr, "coordsim: --pattern {}: unknown pattern{}; valid values are {}\n", p,
+                 near ? fmt::format(" (did you mean \"{}\"?)", *near) : "",
+                 sim::join_alternatives(models::pattern_names()));
+      return kExitUsage;
+    }
+    patterns.push_back(*k);
+  }
+  auto results = app::run_scenario(*s, patterns, replication);
+  if (!results.ok()) {
+    fmt::print(stderr, "coordsim: {}\n", results.status().message());
+    return kExitRunError;
+  }
+  fmt::print("{}", app::summary_table(*s, results.value()));
+  if (!csv.empty()) {
+    std::string text = app::csv_header();
+    for (const auto& r : results.value()) text += app::csv_row(*s, r);
+    if (auto st = app::write_file_atomic(csv, text); !st.ok()) {
+      fmt::print(stderr, "coordsim: {}\n", st.message());
+      return kExitRunError;
+    }
+  }
+  if (!json.empty()) {
+    if (auto st = app::write_file_atomic(json, app::to_json(*s, results.value())); !st.ok()) {
+      fmt::print(stderr, "coordsim: {}\n", st.message());
+      return kExitRunError;
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{
+      "coordsim: a discrete-event simulator that compares how microservices coordinate a "
+      "business function (orchestration, choreography, two-phase commit, sagas) under "
+      "network delays and failures.\n\n"
+      "Exit codes: 0 success, 1 the run failed, 2 bad usage or an invalid scenario."};
+  cli.set_version_flag("--version", kVersion);
+  cli.require_subcommand(1);
+
+  ScenarioArgs run_args;
+  std::vector<std::string> pattern_args;
+  uint64_t replication = 0;
+  std::string csv, json;
+  CLI::App* run = cli.add_subcommand(
+      "run", "Run a scenario under its patterns and print a summary table per pattern");
+  add_scenario_args(run, run_args);
+  run->add_option("--pattern,-p", pattern_args,
+                  "Run only this pattern (repeatable): orchestration, choreography, "
+                  "two_phase_commit, saga_orchestrated, saga_choreographed")
+      ->type_name("NAME");
+  run->add_option("--replication", replication,
+                  "Replication index: the same seed with an independent set of random streams")
+      ->type_name("R");
+  run->add_option("--csv", csv, "Also write one CSV row per pattern to FILE (docs/output.md)")
+      ->type_name("FILE");
+  run->add_option("--json", json, "Also write the results as JSON to FILE")->type_name("FILE");
+
+  ScenarioArgs validate_args;
+  CLI::App* validate =
+      cli.add_subcommand("validate", "Check a scenario file without running it");
+  add_scenario_args(validate, validate_args);
+
+  CLI::App* bench = cli.add_subcommand("bench", "Kernel benchmarks (see BENCHMARKS in docs)");
+  bench->require_subcommand(1);
+  app::PholdParams phold;
+  CLI::App* ph = bench->add_subcommand(
+      "phold", "PHOLD: LPs exchanging events at random; prints events per second and peak memory");
+  ph->add_option("--lps", phold.lps, "Number of logical processes")->check(CLI::Range(1u, 100'000'000u));
+  ph->add_option("--per-lp", phold.per_lp, "Initial events per LP")->check(CLI::Range(1u, 1000u));
+  ph->add_option("--events", phold.events, "Events to handle")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  ph->add_option("--seed", phold.seed, "Seed");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return cli.exit(e);
+  } catch (const CLI::ParseError& e) {
+    cli.exit(e);
+    return kExitUsage;
+  }
+
+  try {
+    if (*run) return cmd_run(run_args, pattern_args, replication, csv, json);
+    if (*validate) return cmd_validate(validate_args);
+    if (*ph) {
+      const auto r = app::run_phold(phold);
+      fmt::print("{}\n", app::format_phold(phold, r));
+      return kExitOk;
+    }
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "coordsim: internal error: {}\n", e.what());
+    return kExitRunError;
+  }
+  return kExitUsage;
+}

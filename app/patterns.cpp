@@ -1,0 +1,16 @@
+#include "app/patterns.hpp"
+
+#include "models/orchestration.hpp"
+
+namespace app {
+
+std::unique_ptr<models::Pattern> make_pattern(models::PatternKind kind) {
+  switch (kind) {
+    case models::PatternKind::kOrchestration:
+      return models::make_orchestration();
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace app

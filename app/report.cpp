@@ -1,0 +1,191 @@
+#include "app/report.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "sim/rng.hpp"
+
+namespace app {
+namespace {
+
+double ms(double ns) { return ns * 1e-6; }
+
+std::string num(double v) { return fmt::format("{:.6g}", v); }
+
+struct Column {
+  const char* name;
+  std::string (*value)(const Scenario&, const models::RunResult&);
+};
+
+using R = models::RunResult;
+using S = Scenario;
+const models::RunMetrics& M(const R& r) { return r.metrics; }
+std::string outcome(const R& r, models::Outcome o) {
+  return std::to_string(M(r).outcomes[static_cast<size_t>(o)]);
+}
+
+const std::vector<Column>& columns() {
+  static const std::vector<Column> cols{
+      {"scenario", [](const S& s, const R&) { return s.config.name; }},
+      {"scenario_hash", [](const S& s, const R&) { return scenario_hash(s.text); }},
+      {"pattern", [](const S&, const R& r) { return std::string(models::pattern_name(r.pattern)); }},
+      {"seed", [](const S&, const R& r) { return std::to_string(r.seed); }},
+      {"replication", [](const S&, const R& r) { return std::to_string(r.replication); }},
+      {"transactions", [](const S&, const R& r) { return std::to_string(M(r).transactions); }},
+      {"committed", [](const S&, const R& r) { return outcome(r, models::Outcome::kCommitted); }},
+      {"aborted", [](const S&, const R& r) { return outcome(r, models::Outcome::kAborted); }},
+      {"failed", [](const S&, const R& r) { return outcome(r, models::Outcome::kFailed); }},
+      {"blocked", [](const S&, const R& r) { return outcome(r, models::Outcome::kBlocked); }},
+      {"violated", [](const S&, const R& r) { return outcome(r, models::Outcome::kViolated); }},
+      {"availability", [](const S&, const R& r) { return num(M(r).availability()); }},
+      {"throughput_per_s", [](const S&, const R& r) { return num(M(r).throughput()); }},
+      {"acceptance_mean_ms", [](const S&, const R& r) { return num(ms(M(r).acceptance.mean_ns())); }},
+      {"acceptance_p50_ms", [](const S&, const R& r) { return num(ms(M(r).acceptance.percentile_ns(0.5))); }},
+      {"acceptance_p90_ms", [](const S&, const R& r) { return num(ms(M(r).acceptance.percentile_ns(0.9))); }},
+      {"acceptance_p99_ms", [](const S&, const R& r) { return num(ms(M(r).acceptance.percentile_ns(0.99))); }},
+      {"acceptance_p999_ms", [](const S&, const R& r) { return num(ms(M(r).acceptance.percentile_ns(0.999))); }},
+      {"completion_mean_ms", [](const S&, const R& r) { return num(ms(M(r).completion.mean_ns())); }},
+      {"completion_p50_ms", [](const S&, const R& r) { return num(ms(M(r).completion.percentile_ns(0.5))); }},
+      {"completion_p90_ms", [](const S&, const R& r) { return num(ms(M(r).completion.percentile_ns(0.9))); }},
+      {"completion_p99_ms", [](const S&, const R& r) { return num(ms(M(r).completion.percentile_ns(0.99))); }},
+      {"completion_p999_ms", [](const S&, const R& r) { return num(ms(M(r).completion.percentile_ns(0.999))); }},
+      {"inconsistency_mean_ms", [](const S&, const R& r) { return num(ms(M(r).inconsistency.mean_ns())); }},
+      {"inconsistency_p99_ms", [](const S&, const R& r) { return num(ms(M(r).inconsistency.percentile_ns(0.99))); }},
+      {"messages_per_txn", [](const S&, const R& r) { return num(M(r).messages.mean()); }},
+      {"broker_messages", [](const S&, const R& r) { return std::to_string(M(r).broker_messages); }},
+      {"retries_per_txn", [](const S&, const R& r) { return num(M(r).retries.mean()); }},
+      {"duplicates_per_txn", [](const S&, const R& r) { return num(M(r).duplicates.mean()); }},
+      {"compensations_per_txn", [](const S&, const R& r) { return num(M(r).compensations.mean()); }},
+      {"lock_hold_mean_ms", [](const S&, const R& r) { return num(ms(M(r).lock_hold_ns.mean())); }},
+      {"lock_wait_mean_ms", [](const S&, const R& r) { return num(ms(M(r).lock_wait_ns.mean())); }},
+      {"blocking_mean_ms", [](const S&, const R& r) { return num(ms(M(r).blocking_ns.mean())); }},
+      {"exposures", [](const S&, const R& r) { return std::to_string(M(r).exposures); }},
+      {"dead_letters", [](const S&, const R& r) { return std::to_string(M(r).dead_letters); }},
+      {"drained", [](const S&, const R& r) { return std::string(r.drained ? "true" : "false"); }},
+      {"sim_end_s", [](const S&, const R& r) { return num(r.end.seconds()); }},
+      {"events", [](const S&, const R& r) { return std::to_string(r.events); }},
+      {"fingerprint", [](const S&, const R& r) { return fmt::format("{:016x}", r.fingerprint); }},
+  };
+  return cols;
+}
+
+std::string csv_escape(const std::string& v) {
+  if (v.find_first_of(",\"\n") == std::string::npos) return v;
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string scenario_hash(const std::string& text) { return fmt::format("{:016x}", sim::hash_name(text)); }
+
+const std::vector<std::string>& csv_columns() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const Column& c : columns()) v.emplace_back(c.name);
+    return v;
+  }();
+  return names;
+}
+
+std::string csv_header() {
+  std::string out;
+  for (const Column& c : columns()) out += (out.empty() ? "" : ",") + std::string(c.name);
+  return out + "\n";
+}
+
+std::string csv_row(const Scenario& s, const models::RunResult& r) {
+  std::string out;
+  bool first = true;
+  for (const Column& c : columns()) {
+    if (!first) out += ',';
+    first = false;
+    out += csv_escape(c.value(s, r));
+  }
+  return out + "\n";
+}
+
+std::string summary_table(const Scenario& s, const std::vector<models::RunResult>& results) {
+  std::string out = fmt::format("scenario {} (seed {})\n", s.config.name, s.config.seed);
+  out += fmt::format("{:<19} {:>8} {:>9} {:>7} {:>6} {:>7} {:>8} {:>7}  {:>17}  {:>24}  {:>8} {:>9}\n",
+                     "pattern", "txns", "committed", "aborted", "failed", "blocked", "violated",
+                     "avail", "accept p50/p99 ms", "complete mean/p50/p99 ms", "msgs/txn",
+                     "commits/s");
+  for (const models::RunResult& r : results) {
+    const models::RunMetrics& m = r.metrics;
+    auto o = [&](models::Outcome x) { return m.outcomes[static_cast<size_t>(x)]; };
+    out += fmt::format(
+        "{:<19} {:>8} {:>9} {:>7} {:>6} {:>7} {:>8} {:>7.4f}  {:>17}  {:>24}  {:>8.2f} {:>9.1f}\n",
+        models::pattern_name(r.pattern), m.transactions, o(models::Outcome::kCommitted),
+        o(models::Outcome::kAborted), o(models::Outcome::kFailed), o(models::Outcome::kBlocked),
+        o(models::Outcome::kViolated), m.availability(),
+        fmt::format("{:.3f} / {:.3f}", ms(m.acceptance.percentile_ns(0.5)),
+                    ms(m.acceptance.percentile_ns(0.99))),
+        fmt::format("{:.3f} / {:.3f} / {:.3f}", ms(m.completion.mean_ns()),
+                    ms(m.completion.percentile_ns(0.5)), ms(m.completion.percentile_ns(0.99))),
+        m.messages.mean(), m.throughput());
+  }
+  for (const models::RunResult& r : results) {
+    if (!r.drained) {
+      out += fmt::format(
+          "note: {}: some transactions were still in flight when the drain limit ({}) ran out\n",
+          models::pattern_name(r.pattern), s.config.drain);
+    }
+  }
+  return out;
+}
+
+std::string to_json(const Scenario& s, const std::vector<models::RunResult>& results) {
+  nlohmann::ordered_json j;
+  j["scenario"] = s.config.name;
+  j["scenario_hash"] = scenario_hash(s.text);
+  j["runs"] = nlohmann::ordered_json::array();
+  const auto& cols = columns();
+  for (const models::RunResult& r : results) {
+    nlohmann::ordered_json run;
+    for (const Column& c : cols) run[c.name] = c.value(s, r);
+    nlohmann::ordered_json nodes = nlohmann::ordered_json::array();
+    for (const models::NodeSummary& n : r.nodes) {
+      nodes.push_back({{"name", n.name},
+                       {"utilisation", n.utilisation},
+                       {"availability", n.availability},
+                       {"mean_queue", n.mean_queue},
+                       {"served", n.served},
+                       {"rejected", n.rejected},
+                       {"crashes", n.crashes},
+                       {"lost_in_crash", n.lost_in_crash}});
+    }
+    run["nodes"] = nodes;
+    j["runs"].push_back(run);
+  }
+  return j.dump(2) + "\n";
+}
+
+sim::Status write_file_atomic(const std::string& path, const std::string& text) {
+  const std::string tmp = fmt::format("{}.tmp.{}", path, getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return sim::Status::invalid(fmt::format("{}: cannot write the file", path));
+    out << text;
+    out.flush();
+    if (!out) {
+      std::remove(tmp.c_str());
+      return sim::Status::invalid(fmt::format("{}: cannot write the file", path));
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return sim::Status::invalid(fmt::format("{}: cannot write the file", path));
+  }
+  return sim::Status();
+}
+
+}  // namespace app

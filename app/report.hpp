@@ -1,0 +1,31 @@
+// Output writers: the summary table (for people), CSV (for analysis) and JSON (for tools).
+//
+// CSV is deterministic: a fixed column order (csv_columns(), documented in
+// docs/output.md), rows in the order given, numbers printed by fmt with a fixed format, and
+// seed and replication on every row. Files are written atomically (a temporary file in the
+// same directory, then rename), so a reader never sees half a file.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "app/scenario.hpp"
+#include "models/run.hpp"
+#include "sim/status.hpp"
+
+namespace app {
+
+std::string summary_table(const Scenario& s, const std::vector<models::RunResult>& results);
+
+const std::vector<std::string>& csv_columns();
+std::string csv_header();
+std::string csv_row(const Scenario& s, const models::RunResult& r);
+std::string to_json(const Scenario& s, const std::vector<models::RunResult>& results);
+
+// Writes `text` to `path` atomically.
+sim::Status write_file_atomic(const std::string& path, const std::string& text);
+
+// FNV-1a of the scenario text, as 16 hex digits: identifies the exact input of a result.
+std::string scenario_hash(const std::string& text);
+
+}  // namespace app

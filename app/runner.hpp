@@ -1,0 +1,18 @@
+// Running a loaded scenario: every selected pattern on the same seed and replication
+// (common random numbers), one models::run each.
+#pragma once
+
+#include <vector>
+
+#include "app/scenario.hpp"
+#include "models/run.hpp"
+#include "sim/status.hpp"
+
+namespace app {
+
+// Runs `patterns` (all of the scenario's when empty) for one replication.
+sim::Result<std::vector<models::RunResult>> run_scenario(const Scenario& s,
+                                                         std::vector<models::PatternKind> patterns,
+                                                         uint64_t replication = 0);
+
+}  // namespace app

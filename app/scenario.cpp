@@ -1,0 +1,730 @@
+#include "app/scenario.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "app/traffic.hpp"
+#include "app/yaml_reader.hpp"
+#include "models/workflow.hpp"
+#include "sim/suggest.hpp"
+
+namespace app {
+namespace {
+
+using models::ScenarioConfig;
+
+const std::vector<std::string> kTopKeys{
+    "name",     "seed",    "duration", "transactions", "warmup", "drain",  "workload",
+    "network",  "services", "broker",  "workflow",     "patterns", "retry", "timeouts",
+    "faults",   "sweep"};
+
+// ---------------------------------------------------------------- sections
+void read_workload(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+  MapReader m(ctx, n, "workload", {"arrival", "rate", "phases", "clients", "think", "deadline"});
+  auto& w = c.workload;
+  if (m.has("arrival")) {
+    const std::string a = read_choice(ctx, m.get("arrival"), m.path("arrival"), {"poisson", "closed"});
+    w.arrival = a == "closed" ? models::WorkloadConfig::Arrival::kClosed
+                              : models::WorkloadConfig::Arrival::kPoisson;
+  }
+  if (m.has("deadline")) w.deadline = read_duration(ctx, m.get("deadline"), m.path("deadline"), true);
+  if (w.arrival == models::WorkloadConfig::Arrival::kPoisson) {
+    for (const char* k : {"clients", "think"}) {
+      if (m.has(k)) {
+        ctx.fail(m.get(k), m.path(k),
+                 "only a closed-loop workload (arrival: closed) has clients and think time");
+      }
+    }
+    m.require("rate", "rate: 200/s");
+    w.rate = read_rate(ctx, m.get("rate"), m.path("rate"));
+    if (m.has("phases")) {
+      const YAML::Node& ph = expect_sequence(ctx, m.get("phases"), m.path("phases"),
+                                             "[{at: 60s, rate: 400/s}]");
+      for (size_t i = 0; i < ph.size(); ++i) {
+        const std::string p = join(m.path("phases"), std::to_string(i));
+        MapReader pm(ctx, ph[i], p, {"at", "rate"});
+        pm.require("at", "at: 60s");
+        pm.require("rate", "rate: 400/s");
+        models::RatePhase r{read_duration(ctx, pm.get("at"), pm.path("at")),
+                            read_rate(ctx, pm.get("rate"), pm.path("rate"))};
+        if (!w.phases.empty() && r.at <= w.phases.back().at) {
+          ctx.fail(pm.get("at"), pm.path("at"),
+                   fmt::format("phases must be in increasing time order, found {} after {}",
+                               r.at, w.phases.back().at));
+        }
+        w.phases.push_back(r);
+      }
+    }
+  } else {
+    for (const char* k : {"rate", "phases"}) {
+      if (m.has(k)) {
+        ctx.fail(m.get(k), m.path(k),
+                 "a closed-loop workload (arrival: closed) has clients and think time, not a rate");
+      }
+    }
+    m.require("clients", "clients: 50");
+    w.clients = static_cast<uint32_t>(read_count(ctx, m.get("clients"), m.path("clients"), 1, 1'000'000));
+    if (m.has("think")) w.think = read_distribution(ctx, m.get("think"), m.path("think"));
+    if (!m.has("deadline")) {
+      ctx.fail(n, "workload",
+               "a closed-loop workload needs a deadline (how long a client waits for an answer "
+               "before moving on), e.g. deadline: 2s");
+    }
+  }
+}
+
+std::set<std::string> g_reserved{"client", "broker"};
+
+void read_services(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+  if (!n.IsMap() || n.size() == 0) {
+    ctx.fail(n, "services",
+             fmt::format("expected a mapping of service names to their settings, e.g. "
+                         "payment: {{workers: 4, ops: {{charge: exp(5ms)}}}}, found {}",
+                         describe(n)));
+  }
+  for (const auto& [k, v] : unique_entries(ctx, n, "services")) {
+    const std::string name = read_name(ctx, k, "services");
+    const std::string path = join("services", name);
+    if (g_reserved.count(name)) {
+      ctx.fail(k, path, fmt::format("\"{}\" is a reserved node name; choose another", name));
+    }
+    models::ServiceConfig s;
+    s.name = name;
+    MapReader m(ctx, v, path, {"workers", "queue", "calls", "ops", "mttf", "mttr", "keys"});
+    if (m.has("workers")) s.workers = static_cast<uint32_t>(read_count(ctx, m.get("workers"), m.path("workers"), 1, 100000));
+    if (m.has("queue")) s.queue = static_cast<uint32_t>(read_count(ctx, m.get("queue"), m.path("queue"), 0, UINT32_MAX - 1));
+    if (m.has("calls")) {
+      s.calls = read_choice(ctx, m.get("calls"), m.path("calls"), {"blocking", "async"}) == "blocking"
+                    ? sim::CallModel::kBlocking
+                    : sim::CallModel::kAsync;
+    }
+    if (m.has("ops")) {
+      const YAML::Node ops = m.get("ops");
+      if (!ops.IsMap()) {
+        ctx.fail(ops, m.path("ops"),
+                 fmt::format("expected a mapping of operation names to service times, e.g. "
+                             "{{charge: exp(5ms)}}, found {}",
+                             describe(ops)));
+      }
+      for (const auto& [ok, ov] : unique_entries(ctx, ops, m.path("ops"))) {
+        const std::string op = read_name(ctx, ok, m.path("ops"));
+        s.ops.push_back({op, read_distribution(ctx, ov, join(m.path("ops"), op))});
+      }
+    }
+    if (m.has("mttf") != m.has("mttr")) {
+      const char* given = m.has("mttf") ? "mttf" : "mttr";
+      const char* missing = m.has("mttf") ? "mttr" : "mttf";
+      ctx.fail(m.get(given), m.path(given),
+               fmt::format("{} needs {} too (how long the service stays {})", given, missing,
+                           m.has("mttf") ? "down after a crash" : "up between crashes"));
+    }
+    if (m.has("mttf")) {
+      s.mttf = read_mean_time(ctx, m.get("mttf"), m.path("mttf"));
+      s.mttr = read_mean_time(ctx, m.get("mttr"), m.path("mttr"));
+    }
+    if (m.has("keys")) {
+      MapReader km(ctx, m.get("keys"), m.path("keys"), {"count", "zipf", "per_step"});
+      km.require("count", "count: 10000");
+      s.keys.count = read_count(ctx, km.get("count"), km.path("count"), 1, UINT64_MAX);
+      if (km.has("zipf")) s.keys.zipf = read_number(ctx, km.get("zipf"), km.path("zipf"), 0, 10);
+      if (km.has("per_step")) {
+        s.keys.per_step = static_cast<uint32_t>(read_count(ctx, km.get("per_step"), km.path("per_step"), 1, 64));
+      }
+    }
+    c.services.push_back(std::move(s));
+  }
+}
+
+const models::ServiceConfig* find_service(const ScenarioConfig& c, const std::string& name) {
+  for (const auto& s : c.services) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> service_names(const ScenarioConfig& c) {
+  std::vector<std::string> v;
+  for (const auto& s : c.services) v.push_back(s.name);
+  return v;
+}
+
+std::vector<std::string> op_names(const models::ServiceConfig& s) {
+  std::vector<std::string> v;
+  for (const auto& o : s.ops) v.push_back(o.name);
+  return v;
+}
+
+// A node name that must exist: a service, or (where allowed) the broker or the client.
+std::string read_node_ref(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+                          const ScenarioConfig& c, bool allow_infra) {
+  const std::string name = read_name(ctx, n, path);
+  if (find_service(c, name)) return name;
+  if (allow_infra && (name == "client" || (name == "broker" && c.broker.present))) return name;
+  std::vector<std::string> valid = service_names(c);
+  if (allow_infra) {
+    valid.push_back("client");
+    if (c.broker.present) valid.push_back("broker");
+  }
+  auto near = sim::closest_match(name, valid);
+  ctx.fail(n, path,
+           fmt::format("unknown service \"{}\"{}; the services are {}", name,
+                       near ? fmt::format(" (did you mean \"{}\"?)", *near) : "",
+                       sim::join_alternatives(valid)));
+}
+
+std::string read_op_ref(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+                        const models::ServiceConfig& s) {
+  const std::string op = read_name(ctx, n, path);
+  const auto ops = op_names(s);
+  if (std::find(ops.begin(), ops.end(), op) != ops.end()) return op;
+  auto near = sim::closest_match(op, ops);
+  if (ops.empty()) {
+    ctx.fail(n, path,
+             fmt::format("service \"{}\" has no operation \"{}\"; declare it under "
+                         "services.{}.ops, e.g. {}: exp(5ms)",
+                         s.name, op, s.name, op));
+  }
+  ctx.fail(n, path,
+           fmt::format("service \"{}\" has no operation \"{}\"{}; its operations are {}", s.name,
+                       op, near ? fmt::format(" (did you mean \"{}\"?)", *near) : "",
+                       sim::join_alternatives(ops)));
+}
+
+void read_network(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+  MapReader m(ctx, n, "network", {"latency", "loss", "duplicate", "mesh", "links"});
+  auto& net = c.network;
+  if (m.has("latency")) net.latency = read_distribution(ctx, m.get("latency"), m.path("latency"));
+  if (m.has("loss")) net.loss = read_probability(ctx, m.get("loss"), m.path("loss"));
+  if (m.has("duplicate")) net.duplicate = read_probability(ctx, m.get("duplicate"), m.path("duplicate"));
+  if (m.has("mesh")) net.full_mesh = read_bool(ctx, m.get("mesh"), m.path("mesh"));
+  if (m.has("links")) {
+    const YAML::Node& ls = expect_sequence(ctx, m.get("links"), m.path("links"),
+                                           "[{from: order, to: payment, latency: exp(1ms)}]");
+    std::set<std::pair<std::string, std::string>> seen;
+    for (size_t i = 0; i < ls.size(); ++i) {
+      const std::string p = join(m.path("links"), std::to_string(i));
+      MapReader lm(ctx, ls[i], p, {"from", "to", "latency", "loss", "duplicate", "both_ways"});
+      lm.require("from", "from: order");
+      lm.require("to", "to: payment");
+      models::LinkSpec l;
+      l.from = read_node_ref(ctx, lm.get("from"), lm.path("from"), c, true);
+      l.to = read_node_ref(ctx, lm.get("to"), lm.path("to"), c, true);
+      if (l.from == l.to) ctx.fail(lm.get("to"), lm.path("to"), "a link needs two different nodes");
+      l.latency = lm.has("latency") ? read_distribution(ctx, lm.get("latency"), lm.path("latency"))
+                                    : net.latency;
+      l.loss = lm.has("loss") ? read_probability(ctx, lm.get("loss"), lm.path("loss")) : net.loss;
+      l.duplicate = lm.has("duplicate")
+                        ? read_probability(ctx, lm.get("duplicate"), lm.path("duplicate"))
+                        : net.duplicate;
+      if (lm.has("both_ways")) l.both_ways = read_bool(ctx, lm.get("both_ways"), lm.path("both_ways"));
+      if (!seen.insert({l.from, l.to}).second || (l.both_ways && !seen.insert({l.to, l.from}).second)) {
+        ctx.fail(ls[i], p, fmt::format("a second link between \"{}\" and \"{}\"", l.from, l.to));
+      }
+      net.links.push_back(std::move(l));
+    }
+  }
+}
+
+void read_broker(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+  MapReader m(ctx, n, "broker",
+              {"workers", "latency", "redelivery", "max_attempts", "durable", "mttf", "mttr"});
+  auto& b = c.broker;
+  b.present = true;
+  if (m.has("workers")) b.workers = static_cast<uint32_t>(read_count(ctx, m.get("workers"), m.path("workers"), 1, 100000));
+  if (m.has("latency")) b.latency = read_distribution(ctx, m.get("latency"), m.path("latency"));
+  if (m.has("redelivery")) b.redelivery = read_duration(ctx, m.get("redelivery"), m.path("redelivery"), true);
+  if (m.has("max_attempts")) b.max_attempts = static_cast<uint32_t>(read_count(ctx, m.get("max_attempts"), m.path("max_attempts"), 1, 1000));
+  if (m.has("durable")) b.durable = read_bool(ctx, m.get("durable"), m.path("durable"));
+  if (m.has("mttf") != m.has("mttr")) {
+    const char* given = m.has("mttf") ? "mttf" : "mttr";
+    ctx.fail(m.get(given), m.path(given),
+             fmt::format("{} needs {} too", given, m.has("mttf") ? "mttr" : "mttf"));
+  }
+  if (m.has("mttf")) {
+    b.mttf = read_mean_time(ctx, m.get("mttf"), m.path("mttf"));
+    b.mttr = read_mean_time(ctx, m.get("mttr"), m.path("mttr"));
+  }
+}
+
+models::StepConfig read_step(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+                             const ScenarioConfig& c, uint32_t group) {
+  MapReader m(ctx, n, path,
+              {"service", "action", "compensate", "side_effect", "fails", "idempotent"});
+  m.require("service", "service: payment");
+  m.require("action", "action: charge");
+  models::StepConfig s;
+  s.group = group;
+  s.service = read_node_ref(ctx, m.get("service"), m.path("service"), c, false);
+  if (s.service == c.workflow.entry) {
+    ctx.fail(m.get("service"), m.path("service"),
+             fmt::format("a step cannot run on the entry service \"{}\"; its own work per "
+                         "request is workflow.entry_op",
+                         s.service));
+  }
+  const models::ServiceConfig& svc = *find_service(c, s.service);
+  s.action = read_op_ref(ctx, m.get("action"), m.path("action"), svc);
+  if (m.has("side_effect")) s.side_effect = read_bool(ctx, m.get("side_effect"), m.path("side_effect"));
+  if (m.has("compensate")) {
+    if (!s.side_effect) {
+      ctx.fail(m.get("compensate"), m.path("compensate"),
+               "a step without side effects has nothing to compensate; remove compensate or "
+               "set side_effect: true");
+    }
+    s.compensate = read_op_ref(ctx, m.get("compensate"), m.path("compensate"), svc);
+    if (*s.compensate == s.action) {
+      ctx.fail(m.get("compensate"), m.path("compensate"),
+               "the compensation must be a different operation from the action");
+    }
+  }
+  if (m.has("fails")) s.fails = read_probability(ctx, m.get("fails"), m.path("fails"));
+  if (m.has("idempotent")) s.idempotent = read_bool(ctx, m.get("idempotent"), m.path("idempotent"));
+  return s;
+}
+
+void read_workflow(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+  MapReader m(ctx, n, "workflow", {"entry", "entry_op", "steps"});
+  m.require("entry", "entry: order");
+  auto& wf = c.workflow;
+  wf.entry = read_node_ref(ctx, m.get("entry"), m.path("entry"), c, false);
+  if (m.has("entry_op")) {
+    wf.entry_op = read_op_ref(ctx, m.get("entry_op"), m.path("entry_op"), *find_service(c, wf.entry));
+  }
+  if (!m.has("steps")) {
+    if (wf.entry_op) return;  // the entry's own operation is the whole function
+    ctx.fail(n, "workflow",
+             "the workflow does nothing: give steps, e.g. steps: [{service: payment, action: "
+             "charge}], or an entry_op for the entry service's own work");
+  }
+  const YAML::Node& steps = expect_sequence(ctx, m.get("steps"), m.path("steps"),
+                                            "[{service: payment, action: charge}]");
+  if (steps.size() == 0 && !wf.entry_op) {
+    ctx.fail(steps, m.path("steps"),
+             "the workflow does nothing: give at least one step, or an entry_op for the entry "
+             "service's own work");
+  }
+  uint32_t group = 0;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const std::string p = join(m.path("steps"), std::to_string(i));
+    const YAML::Node s = steps[i];
+    if (s.IsMap() && s["parallel"].IsDefined()) {
+      MapReader pm(ctx, s, p, {"parallel"});
+      const YAML::Node& par = expect_sequence(ctx, pm.get("parallel"), pm.path("parallel"),
+                                              "[{service: a, action: x}, {service: b, action: y}]");
+      if (par.size() < 2) {
+        ctx.fail(par, pm.path("parallel"), "a parallel group needs at least two steps");
+      }
+      for (size_t j = 0; j < par.size(); ++j) {
+        wf.steps.push_back(read_step(ctx, par[j], join(pm.path("parallel"), std::to_string(j)), c, group));
+      }
+    } else {
+      wf.steps.push_back(read_step(ctx, s, p, c, group));
+    }
+    ++group;
+    if (wf.steps.size() > models::kMaxSteps) {
+      ctx.fail(s, p, fmt::format("a workflow has at most {} steps", models::kMaxSteps));
+    }
+  }
+}
+
+void read_patterns(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+  c.patterns.clear();
+  auto add = [&](const YAML::Node& p, const std::string& path) {
+    const std::string name = read_choice(ctx, p, path, models::pattern_names());
+    const models::PatternKind k = *models::pattern_from_name(name);
+    if (std::find(c.patterns.begin(), c.patterns.end(), k) != c.patterns.end()) {
+      ctx.fail(p, path, fmt::format("pattern \"{}\" is listed twice", name));
+    }
+    c.patterns.push_back(k);
+  };
+  if (n.IsScalar()) {
+    add(n, "patterns");
+    return;
+  }
+  const YAML::Node& seq = expect_sequence(ctx, n, "patterns", "[orchestration, saga_orchestrated]");
+  if (seq.size() == 0) ctx.fail(n, "patterns", "the list of patterns is empty");
+  for (size_t i = 0; i < seq.size(); ++i) add(seq[i], join("patterns", std::to_string(i)));
+}
+
+void read_backoff(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+                  models::RetryConfig& r) {
+  if (n.IsMap()) {
+    MapReader m(ctx, n, path, {"base", "max"});
+    m.require("base", "base: 50ms");
+    r.backoff_base = read_duration(ctx, m.get("base"), m.path("base"));
+    r.backoff_max = m.has("max") ? read_duration(ctx, m.get("max"), m.path("max")) : r.backoff_base * 1024;
+  } else {
+    const sim::Time t = read_duration(ctx, n, path);
+    r.backoff_base = t;
+    r.backoff_max = t;
+    return;
+  }
+  if (r.backoff_max < r.backoff_base) {
+    ctx.fail(n, path, fmt::format("max {} is below base {}", r.backoff_max, r.backoff_base));
+  }
+}
+
+void read_retry(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+  MapReader m(ctx, n, "retry", {"attempts", "backoff", "jitter", "compensation_attempts"});
+  auto& r = c.retry;
+  if (m.has("attempts")) r.attempts = static_cast<uint32_t>(read_count(ctx, m.get("attempts"), m.path("attempts"), 1, 1000));
+  if (m.has("backoff")) read_backoff(ctx, m.get("backoff"), m.path("backoff"), r);
+  if (m.has("jitter")) {
+    const std::string j = read_choice(ctx, m.get("jitter"), m.path("jitter"), {"none", "full", "equal"});
+    r.jitter = j == "full"    ? models::RetryConfig::Jitter::kFull
+               : j == "equal" ? models::RetryConfig::Jitter::kEqual
+                              : models::RetryConfig::Jitter::kNone;
+  }
+  if (m.has("compensation_attempts")) {
+    r.compensation_attempts = static_cast<uint32_t>(
+        read_count(ctx, m.get("compensation_attempts"), m.path("compensation_attempts"), 0, 1000000));
+  }
+}
+
+void read_timeouts(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+  MapReader m(ctx, n, "timeouts", {"call", "prepare", "lock_wait", "log_force"});
+  auto& t = c.timeouts;
+  if (m.has("call")) t.call = read_duration(ctx, m.get("call"), m.path("call"), true);
+  if (m.has("prepare")) t.prepare = read_duration(ctx, m.get("prepare"), m.path("prepare"), true);
+  if (m.has("lock_wait")) t.lock_wait = read_duration(ctx, m.get("lock_wait"), m.path("lock_wait"), true);
+  if (m.has("log_force")) t.log_force = read_duration(ctx, m.get("log_force"), m.path("log_force"));
+}
+
+std::vector<std::string> read_node_list(const Ctx& ctx, const YAML::Node& n,
+                                        const std::string& path, const ScenarioConfig& c,
+                                        std::set<std::string>& seen) {
+  const YAML::Node& seq = expect_sequence(ctx, n, path, "[order, payment]");
+  if (seq.size() == 0) ctx.fail(n, path, "the list of nodes is empty");
+  std::vector<std::string> out;
+  for (size_t i = 0; i < seq.size(); ++i) {
+    const std::string p = join(path, std::to_string(i));
+    const std::string name = read_node_ref(ctx, seq[i], p, c, true);
+    if (!seen.insert(name).second) {
+      ctx.fail(seq[i], p, fmt::format("\"{}\" is named twice in this fault", name));
+    }
+    out.push_back(name);
+  }
+  return out;
+}
+
+void read_faults(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+  const YAML::Node& seq =
+      expect_sequence(ctx, n, "faults", "[{at: 120s, crash: payment, for: 10s}]");
+  for (size_t i = 0; i < seq.size(); ++i) {
+    const std::string p = join("faults", std::to_string(i));
+    MapReader m(ctx, seq[i], p, {"at", "for", "crash", "partition", "cut"});
+    m.require("at", "at: 120s");
+    m.require("for", "for: 10s");
+    models::FaultConfig f;
+    f.at = read_duration(ctx, m.get("at"), m.path("at"));
+    f.duration = read_duration(ctx, m.get("for"), m.path("for"), true);
+    const int kinds = int{m.has("crash")} + int{m.has("partition")} + int{m.has("cut")};
+    if (kinds != 1) {
+      ctx.fail(seq[i], p,
+               "a fault is exactly one of crash: SERVICE, partition: [[A], [B, C]] or "
+               "cut: {from: [A], to: [B]}");
+    }
+    std::set<std::string> seen;
+    if (m.has("crash")) {
+      f.kind = models::FaultConfig::Kind::kCrash;
+      f.node = read_node_ref(ctx, m.get("crash"), m.path("crash"), c, true);
+      if (f.node == "client") ctx.fail(m.get("crash"), m.path("crash"), "the client cannot crash");
+    } else if (m.has("partition")) {
+      f.kind = models::FaultConfig::Kind::kPartition;
+      const YAML::Node& gs = expect_sequence(ctx, m.get("partition"), m.path("partition"),
+                                             "[[order], [payment, inventory]]");
+      if (gs.size() < 2) {
+        ctx.fail(gs, m.path("partition"), "a partition needs at least two groups of nodes");
+      }
+      for (size_t g = 0; g < gs.size(); ++g) {
+        f.groups.push_back(read_node_list(ctx, gs[g], join(m.path("partition"), std::to_string(g)), c, seen));
+      }
+    } else {
+      f.kind = models::FaultConfig::Kind::kOneWay;
+      MapReader cm(ctx, m.get("cut"), m.path("cut"), {"from", "to"});
+      cm.require("from", "from: [order]");
+      cm.require("to", "to: [payment]");
+      f.from = read_node_list(ctx, cm.get("from"), cm.path("from"), c, seen);
+      f.to = read_node_list(ctx, cm.get("to"), cm.path("to"), c, seen);
+    }
+    c.faults.push_back(std::move(f));
+  }
+}
+
+// ---------------------------------------------------------------- cross-field checks
+bool needs_broker(const ScenarioConfig& c) {
+  for (auto p : c.patterns) {
+    if (p == models::PatternKind::kChoreography || p == models::PatternKind::kSagaChoreographed) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool is_saga(models::PatternKind p) {
+  return p == models::PatternKind::kSagaOrchestrated || p == models::PatternKind::kSagaChoreographed;
+}
+
+void check_cross(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c) {
+  if (needs_broker(c) && !c.broker.present) {
+    ctx.fail(root["patterns"].IsDefined() ? root["patterns"] : root, "patterns",
+             "choreography and saga_choreographed send events through a broker; add a broker "
+             "block, e.g. broker: {latency: exp(2ms)}");
+  }
+  const bool saga = std::any_of(c.patterns.begin(), c.patterns.end(), is_saga);
+  if (saga && !c.workflow.steps.empty()) {
+    const uint32_t last_group = c.workflow.steps.back().group;
+    for (size_t i = 0; i < c.workflow.steps.size(); ++i) {
+      const auto& s = c.workflow.steps[i];
+      if (s.side_effect && !s.compensate && s.group != last_group) {
+        const YAML::Node steps = root["workflow"]["steps"];
+        ctx.fail(steps, fmt::format("workflow.steps ({}.{})", s.service, s.action),
+                 "a saga must be able to undo every side effect followed by a later step; "
+                 "give this step a compensate operation or side_effect: false");
+      }
+    }
+  }
+  if (c.transactions.has_value() == c.duration.has_value()) {
+    ctx.fail(root, "",
+             "give exactly one of duration (simulated time of arrivals, e.g. duration: 600s) "
+             "and transactions (a count, e.g. transactions: 100000)");
+  }
+  if (c.duration && c.warmup >= *c.duration) {
+    ctx.fail(root["warmup"], "warmup",
+             fmt::format("the warm-up ({}) must be shorter than the duration ({})", c.warmup,
+                         *c.duration));
+  }
+  for (const auto& f : c.faults) {
+    if (f.kind == models::FaultConfig::Kind::kCrash && f.node == "broker" && !c.broker.present) {
+      ctx.fail(root["faults"], "faults", "a crash of the broker, but there is no broker block");
+    }
+  }
+}
+
+// ---------------------------------------------------------------- sweep
+SweepSpec read_sweep(const Ctx& ctx, const YAML::Node& n) {
+  SweepSpec s;
+  if (!n.IsMap()) {
+    ctx.fail(n, "sweep",
+             fmt::format("expected a mapping of field paths to lists of values, e.g. "
+                         "services.payment.mttf: [1h, 10min], found {}",
+                         describe(n)));
+  }
+  for (const auto& [k, v] : unique_entries(ctx, n, "sweep")) {
+    const std::string key = k.Scalar();
+    if (key == "replications") {
+      s.replications = static_cast<uint32_t>(read_count(ctx, v, "sweep.replications", 1, 1000000));
+      continue;
+    }
+    const YAML::Node& seq = expect_sequence(ctx, v, join("sweep", key), "[1h, 10min, 1min]");
+    if (seq.size() == 0) ctx.fail(v, join("sweep", key), "the list of values is empty");
+    SweepAxis axis{key, {}};
+    for (size_t i = 0; i < seq.size(); ++i) {
+      YAML::Emitter e;
+      e.SetSeqFormat(YAML::Flow);
+      e.SetMapFormat(YAML::Flow);
+      e << seq[i];
+      axis.values.push_back(e.c_str());
+    }
+    s.axes.push_back(std::move(axis));
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------- overrides
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char ch : path) {
+    if (ch == '.') {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += ch;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+bool all_digits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+}
+
+// Sets root at `o.path` to the YAML value of `o.value`. Every segment but the last must
+// exist already (so that a misspelt path is caught here, with a suggestion).
+void apply_override(YAML::Node root, const Override& o, const std::string& label) {
+  const auto segs = split_path(o.path);
+  YAML::Node cur = root;
+  std::string walked;
+  auto fail = [&](const std::string& what) {
+    throw LoadError(fmt::format("{}: {}", label, what));
+  };
+  for (size_t i = 0; i < segs.size(); ++i) {
+    const std::string& seg = segs[i];
+    if (seg.empty()) fail(fmt::format("empty field name in \"{}\"", o.path));
+    const bool last = i + 1 == segs.size();
+    YAML::Node next;
+    if (cur.IsMap()) {
+      if (!last && !cur[seg].IsDefined()) {
+        std::vector<std::string> keys;
+        for (const auto& kv : cur) keys.push_back(kv.first.Scalar());
+        auto near = sim::closest_match(seg, keys);
+        fail(fmt::format("no field \"{}\" in {}{}", seg, walked.empty() ? "the scenario" : walked,
+                         near ? fmt::format(" (did you mean \"{}\"?)", *near) : ""));
+      }
+      if (last) {
+        YAML::Node value;
+        try {
+          value = YAML::Load(o.value);
+        } catch (const YAML::Exception& e) {
+          fail(fmt::format("the value is not valid YAML: {}", e.msg));
+        }
+        cur[seg] = value;
+        return;
+      }
+      next = cur[seg];
+    } else if (cur.IsSequence()) {
+      if (!all_digits(seg) || std::stoul(seg) >= cur.size()) {
+        fail(fmt::format("{} is a list of {} entries; expected an index from 0 to {}, found \"{}\"",
+                         walked, cur.size(), cur.size() == 0 ? 0 : cur.size() - 1, seg));
+      }
+      const size_t idx = std::stoul(seg);
+      if (last) {
+        try {
+          cur[idx] = YAML::Load(o.value);
+        } catch (const YAML::Exception& e) {
+          fail(fmt::format("the value is not valid YAML: {}", e.msg));
+        }
+        return;
+      }
+      next = cur[idx];
+    } else if (!cur.IsDefined() || cur.IsNull()) {
+      fail(fmt::format("{} is not set, so it has no field \"{}\"", walked, seg));
+    } else {
+      fail(fmt::format("{} is a single value, so it has no field \"{}\"", walked, seg));
+    }
+    cur.reset(next);
+    walked = join(walked, seg);
+  }
+}
+
+// ---------------------------------------------------------------- the whole file
+ScenarioConfig read_config(const Ctx& ctx, const YAML::Node& root, std::vector<std::string>& warnings) {
+  if (!root.IsMap()) {
+    ctx.fail(root, "",
+             fmt::format("expected a scenario (a mapping with keys such as name, services, "
+                         "workflow), found {}",
+                         describe(root)));
+  }
+  MapReader top(ctx, root, "", kTopKeys);
+  ScenarioConfig c;
+  if (top.has("name")) c.name = read_string(ctx, top.get("name"), "name");
+  if (top.has("seed")) c.seed = read_count(ctx, top.get("seed"), "seed", 0, UINT64_MAX);
+  if (top.has("duration")) c.duration = read_duration(ctx, top.get("duration"), "duration", true);
+  if (top.has("transactions")) c.transactions = read_count(ctx, top.get("transactions"), "transactions", 1, UINT64_MAX);
+  if (top.has("warmup")) c.warmup = read_duration(ctx, top.get("warmup"), "warmup");
+  if (top.has("drain")) c.drain = read_duration(ctx, top.get("drain"), "drain");
+  top.require("workload", "workload: {arrival: poisson, rate: 200/s}");
+  read_workload(ctx, top.get("workload"), c);
+  top.require("services", "services: {payment: {workers: 4, ops: {charge: exp(5ms)}}}");
+  if (top.has("broker")) read_broker(ctx, top.get("broker"), c);
+  read_services(ctx, top.get("services"), c);
+  if (top.has("network")) read_network(ctx, top.get("network"), c);
+  top.require("workflow", "workflow: {entry: order, steps: [{service: payment, action: charge}]}");
+  read_workflow(ctx, top.get("workflow"), c);
+  if (top.has("patterns")) read_patterns(ctx, top.get("patterns"), c);
+  if (top.has("retry")) read_retry(ctx, top.get("retry"), c);
+  if (top.has("timeouts")) read_timeouts(ctx, top.get("timeouts"), c);
+  if (top.has("faults")) read_faults(ctx, top.get("faults"), c);
+  check_cross(ctx, root, c);
+  for (const Load& l : estimate_load(c)) {
+    if (l.utilisation >= 1.0) {
+      warnings.push_back(fmt::format(
+          "warning: service \"{}\" is loaded at {:.0f}% ({:.4g} requests/s x {} mean service "
+          "time / {} workers): its queue grows without bound and the run never reaches a "
+          "steady state",
+          l.service, 100 * l.utilisation, l.arrival_rate, sim::Time::from_seconds(l.mean_service_s),
+          l.workers));
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+sim::Result<Override> parse_override(const std::string& arg) {
+  const size_t eq = arg.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return sim::Status::invalid(fmt::format(
+        "--set {}: expected FIELD.PATH=VALUE, e.g. --set services.payment.mttf=5min", arg));
+  }
+  return Override{arg.substr(0, eq), arg.substr(eq + 1)};
+}
+
+sim::Result<Scenario> load_scenario_text(const std::string& text, const std::string& file,
+                                         const std::vector<Override>& overrides) {
+  Scenario s;
+  s.file = file;
+  s.text = text;
+  Ctx ctx(file, text, overrides);
+  try {
+    YAML::Node root;
+    try {
+      root = YAML::Load(text);
+    } catch (const YAML::ParserException& e) {
+      return sim::Status::invalid(fmt::format("{}:{}:{}: invalid YAML: {}", file, e.mark.line + 1,
+                                              e.mark.column + 1, e.msg));
+    }
+    if (!root.IsDefined() || root.IsNull()) {
+      return sim::Status::invalid(fmt::format("{}: the file is empty; a scenario needs at least "
+                                              "services, workload and workflow",
+                                              file));
+    }
+    for (const Override& o : overrides) apply_override(root, o, fmt::format("--set {}={}", o.path, o.value));
+    s.config = read_config(ctx, root, s.warnings);
+    if (root.IsMap() && root["sweep"].IsDefined()) {
+      s.sweep = read_sweep(ctx, root["sweep"]);
+      // Each value of each axis must make a valid scenario on its own.
+      for (const SweepAxis& axis : s.sweep.axes) {
+        for (const std::string& v : axis.values) {
+          YAML::Node copy = YAML::Clone(root);
+          const Override o{axis.path, v};
+          const std::string label = fmt::format("sweep {}={}", axis.path, v);
+          try {
+            apply_override(copy, o, label);
+            Ctx inner(file, text, {o});
+            std::vector<std::string> ignored;
+            (void)read_config(inner, copy, ignored);
+          } catch (const LoadError& e) {
+            std::string msg = e.what();
+            const std::string prefix = fmt::format("--set {}={}", axis.path, v);
+            if (msg.rfind(prefix, 0) == 0) msg = label + msg.substr(prefix.size());
+            const YAML::Node at = root["sweep"][axis.path];
+            return sim::Status::invalid(fmt::format("{}: {}", ctx.where(at.Mark(), "sweep"), msg));
+          }
+        }
+      }
+    }
+  } catch (const LoadError& e) {
+    return sim::Status::invalid(e.what());
+  } catch (const YAML::Exception& e) {
+    return sim::Status::invalid(fmt::format("{}:{}:{}: {}", file, e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
+  return s;
+}
+
+sim::Result<Scenario> load_scenario_file(const std::string& path,
+                                         const std::vector<Override>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return sim::Status::invalid(fmt::format("{}: cannot open the file", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return sim::Status::invalid(fmt::format("{}: cannot read the file", path));
+  return load_scenario_text(ss.str(), path, overrides);
+}
+
+}  // namespace app

@@ -1,0 +1,49 @@
+// models::Client: the users. Sends a kRequest for every new transaction to the workflow's
+// entry service and records the answer (kReply) in the ledger.
+//
+//  - Open loop (arrival: poisson): arrivals form a Poisson process whose rate may change at
+//    given times (bursts); the arrival times come from the stream "arrivals" and are the
+//    same under every pattern.
+//  - Closed loop (arrival: closed): `clients` users each send a request, wait for the answer
+//    or for the deadline, think, and send the next.
+// Arrivals stop at the scenario's duration or after its transaction count.
+#pragma once
+
+#include <vector>
+
+#include "models/world.hpp"
+#include "sim/rng.hpp"
+
+namespace models {
+
+class Client final : public sim::Handler, public sim::Behavior {
+ public:
+  explicit Client(World& w);
+  // Schedules the first arrivals.
+  void start();
+  // The time of the last arrival so far (the end of arrivals once they stopped).
+  sim::Time last_arrival() const { return last_arrival_; }
+  bool arrivals_done() const { return done_; }
+
+  void on_event(sim::Simulation& sim, const sim::Event& e) override;
+  void on_message(sim::Node& self, const sim::Message& m) override;
+  void on_timer(sim::Node& self, uint64_t payload) override;
+
+ private:
+  bool may_arrive(sim::Time t) const;
+  void arrive(uint32_t user);
+  void schedule_open_arrival();
+  void think_then_arrive(uint32_t user);
+
+  World& w_;
+  sim::HandlerId self_;
+  sim::Rng arrivals_;
+  sim::Rng think_;
+  sim::Time last_arrival_;
+  uint64_t count_ = 0;
+  bool done_ = false;
+  size_t phase_ = 0;                // open loop: index into the rate phases
+  std::vector<int64_t> user_txn_;   // closed loop: the txn each user waits for, or -1
+};
+
+}  // namespace models

@@ -1,0 +1,145 @@
+// models::ScenarioConfig: a scenario in memory, as every pattern reads it. app/ fills it
+// from a YAML file (app/scenario.cpp documents the text form, docs/scenarios.md explains
+// each field); tests build it directly. Plain data: no YAML, no validation here (the loader
+// validates; the patterns assert what they rely on).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/distribution.hpp"
+#include "sim/network.hpp"
+#include "sim/node.hpp"
+#include "sim/time.hpp"
+
+namespace models {
+
+enum class PatternKind {
+  kOrchestration,
+  kChoreography,
+  kTwoPhaseCommit,
+  kSagaOrchestrated,
+  kSagaChoreographed,
+};
+
+struct KeySpace {
+  uint64_t count = 0;  // 0: no contention modelled
+  double zipf = 0;     // skew; 0 = uniform
+  uint32_t per_step = 1;  // keys one step touches
+};
+
+struct ServiceConfig {
+  std::string name;
+  uint32_t workers = 1;
+  std::optional<uint32_t> queue;  // waiting jobs allowed; nullopt = unbounded
+  sim::CallModel calls = sim::CallModel::kAsync;
+  std::vector<sim::OpConfig> ops;
+  std::optional<sim::Distribution> mttf, mttr;  // both or neither
+  KeySpace keys;
+};
+
+struct RatePhase {
+  sim::Time at;  // from this time on...
+  double rate;   // ...arrivals per second
+};
+
+struct WorkloadConfig {
+  enum class Arrival { kPoisson, kClosed };
+  Arrival arrival = Arrival::kPoisson;
+  double rate = 1.0;               // open loop: arrivals per second
+  std::vector<RatePhase> phases;   // open loop: later rate changes, sorted by time
+  uint32_t clients = 1;            // closed loop: concurrent clients
+  sim::Distribution think = sim::Distribution::constant(sim::Time::zero());  // closed loop
+  sim::Time deadline = sim::Time::max();  // the client's patience
+};
+
+struct StepConfig {
+  std::string service;
+  std::string action;
+  bool side_effect = true;
+  std::optional<std::string> compensate;
+  double fails = 0;        // business-failure probability
+  bool idempotent = false;  // applying it twice has no extra effect
+  uint32_t group = 0;      // steps with the same group index run in parallel (index = stage)
+};
+
+struct WorkflowConfig {
+  std::string entry;                  // the service that receives client requests
+  std::optional<std::string> entry_op;  // its own work per request, if any
+  std::vector<StepConfig> steps;      // in order; equal `group` = one parallel stage
+};
+
+struct BrokerConfig {
+  bool present = false;
+  uint32_t workers = 4;
+  sim::Distribution latency = sim::Distribution::constant(sim::Time::zero());  // handling time
+  sim::Time redelivery = sim::Time::from_s(1);
+  uint32_t max_attempts = 5;
+  bool durable = true;
+  std::optional<sim::Distribution> mttf, mttr;
+};
+
+struct RetryConfig {
+  enum class Jitter { kNone, kFull, kEqual };
+  uint32_t attempts = 1;  // total tries of one call, the first included
+  sim::Time backoff_base = sim::Time::from_ms(50);
+  sim::Time backoff_max = sim::Time::from_s(1);
+  Jitter jitter = Jitter::kNone;
+  uint32_t compensation_attempts = 0;  // 0 = retry compensations without limit
+};
+
+struct TimeoutConfig {
+  sim::Time call = sim::Time::from_ms(500);
+  sim::Time prepare = sim::Time::from_s(1);
+  sim::Time lock_wait = sim::Time::from_ms(200);
+  sim::Time log_force = sim::Time::zero();  // time to force a durable log record
+};
+
+struct FaultConfig {
+  enum class Kind { kCrash, kPartition, kOneWay };
+  Kind kind = Kind::kCrash;
+  sim::Time at, duration;
+  std::string node;                             // kCrash
+  std::vector<std::vector<std::string>> groups;  // kPartition
+  std::vector<std::string> from, to;            // kOneWay
+};
+
+struct LinkSpec {
+  std::string from, to;
+  sim::Distribution latency = sim::Distribution::constant(sim::Time::zero());
+  double loss = 0, duplicate = 0;
+  bool both_ways = true;
+};
+
+struct NetworkSpec {
+  sim::Distribution latency = sim::Distribution::constant(sim::Time::zero());
+  double loss = 0, duplicate = 0;
+  bool full_mesh = true;
+  std::vector<LinkSpec> links;
+};
+
+struct ScenarioConfig {
+  std::string name = "unnamed";
+  uint64_t seed = 1;
+  std::optional<sim::Time> duration;      // arrivals stop at this time...
+  std::optional<uint64_t> transactions;   // ...or after this many arrivals
+  sim::Time warmup = sim::Time::zero();   // excluded from statistics
+  sim::Time drain = sim::Time::from_s(60);  // at most this long after the last arrival
+  WorkloadConfig workload;
+  NetworkSpec network;
+  std::vector<ServiceConfig> services;
+  BrokerConfig broker;
+  WorkflowConfig workflow;
+  std::vector<PatternKind> patterns{PatternKind::kOrchestration};
+  RetryConfig retry;
+  TimeoutConfig timeouts;
+  std::vector<FaultConfig> faults;
+};
+
+const char* pattern_name(PatternKind p);
+std::optional<PatternKind> pattern_from_name(std::string_view name);
+const std::vector<std::string>& pattern_names();
+
+}  // namespace models

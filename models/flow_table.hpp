@@ -1,0 +1,73 @@
+// models::FlowTable<T>: per-transaction state of a pattern for the transactions in flight,
+// found by transaction id in O(1). Slots are reused, so in steady state nothing is
+// allocated (a slot keeps its vectors' capacity); memory is one 4-byte index per
+// transaction plus one T per transaction in flight.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/assert.hpp"
+
+namespace models {
+
+template <typename T>
+class FlowTable {
+ public:
+  static constexpr uint32_t kNone = 0xffff'ffffu;
+
+  // Returns the state of txn, creating it (reset by T::reset()) if absent.
+  T& open(uint64_t txn) {
+    if (txn >= slot_of_.size()) slot_of_.resize(txn + 1, kNone);
+    uint32_t& s = slot_of_[txn];
+    if (s == kNone) {
+      if (free_.empty()) {
+        slots_.emplace_back();
+        s = static_cast<uint32_t>(slots_.size() - 1);
+      } else {
+        s = free_.back();
+        free_.pop_back();
+      }
+      slots_[s].reset(txn);
+      ++live_;
+    }
+    return slots_[s];
+  }
+  // Returns the state of txn, or nullptr if it has none.
+  T* find(uint64_t txn) {
+    if (txn >= slot_of_.size() || slot_of_[txn] == kNone) return nullptr;
+    return &slots_[slot_of_[txn]];
+  }
+  void close(uint64_t txn) {
+    SIM_ASSERT(txn < slot_of_.size() && slot_of_[txn] != kNone, "close() of a flow not open");
+    free_.push_back(slot_of_[txn]);
+    slot_of_[txn] = kNone;
+    --live_;
+  }
+  // Forgets every flow (a crash).
+  void clear() {
+    for (uint64_t t = 0; t < slot_of_.size(); ++t) {
+      if (slot_of_[t] != kNone) {
+        free_.push_back(slot_of_[t]);
+        slot_of_[t] = kNone;
+      }
+    }
+    live_ = 0;
+  }
+  size_t live() const { return live_; }
+  // Calls f(txn, state) for every open flow, in transaction order.
+  template <typename F>
+  void for_each(F&& f) {
+    for (uint64_t t = 0; t < slot_of_.size(); ++t) {
+      if (slot_of_[t] != kNone) f(t, slots_[slot_of_[t]]);
+    }
+  }
+
+ private:
+  std::vector<uint32_t> slot_of_;
+  std::vector<T> slots_;
+  std::vector<uint32_t> free_;
+  size_t live_ = 0;
+};
+
+}  // namespace models

@@ -1,0 +1,109 @@
+#include "models/run.hpp"
+
+#include <chrono>
+
+#include "models/client.hpp"
+#include "models/pattern.hpp"
+#include "models/world.hpp"
+
+namespace models {
+namespace {
+
+// Run control events: the end of the warm-up (node metrics start over) and the periodic
+// drain check (stops the run once arrivals have ended and every transaction is done, or
+// when nothing is left to happen, or at the drain limit). A coarse periodic check costs less
+// than a check at every completion, and draining is not measured.
+class RunControl final : public sim::Handler {
+ public:
+  enum Kind : uint32_t { kWarmupEnd = 1, kDrainCheck = 2 };
+  RunControl(World& w, Client& c) : w_(w), c_(c), self_(w.sim().add_handler(this)) {}
+  void at_warmup(sim::Time t) {
+    if (t > sim::Time::zero()) w_.sim().schedule(t, self_, kWarmupEnd, 0);
+  }
+  void drain(sim::Time period, sim::Time limit) {
+    period_ = period;
+    limit_ = limit;
+    w_.sim().schedule_after(sim::Time::zero(), self_, kDrainCheck, 0);
+  }
+  void on_event(sim::Simulation& sim, const sim::Event& e) override {
+    if (e.kind == kWarmupEnd) {
+      for (sim::NodeId id = 0; id < w_.node_count(); ++id) w_.node(id).reset_metrics();
+      return;
+    }
+    if ((c_.arrivals_done() && w_.ledger().all_done()) || sim.now() >= limit_) {
+      sim.stop();
+      return;
+    }
+    if (sim.pending_events() > 0) sim.schedule_after(period_, self_, kDrainCheck, 0);
+  }
+
+ private:
+  World& w_;
+  Client& c_;
+  sim::HandlerId self_;
+  sim::Time period_, limit_;
+};
+
+NodeSummary summarize_node(const sim::Node& n) {
+  NodeSummary s;
+  s.name = n.name();
+  s.utilisation = n.utilisation();
+  s.availability = n.availability();
+  s.mean_queue = n.mean_queue_length();
+  s.served = n.counters().served;
+  s.rejected = n.counters().rejected;
+  s.crashes = n.counters().crashes;
+  s.lost_in_crash = n.counters().lost_in_crash;
+  return s;
+}
+
+}  // namespace
+
+RunResult run(const ScenarioConfig& cfg, PatternKind kind, Pattern& pattern,
+              uint64_t replication) {
+  World w(cfg, replication);
+  pattern.install(w);
+  Client client(w);
+  client.start();
+  if (cfg.duration) w.failures().set_horizon(*cfg.duration);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  sim::Simulation& s = w.sim();
+  RunControl control(w, client);
+  control.at_warmup(cfg.warmup);
+  // Phase 1: arrivals. With a duration, run to it; with a transaction count, run in slices
+  // until the client has issued its last transaction.
+  if (cfg.duration) {
+    s.run_until(*cfg.duration);
+  } else {
+    const sim::Time slice = sim::Time::from_ms(100);
+    while (!client.arrivals_done() && s.pending_events() > 0) s.run_until(s.now() + slice);
+    w.failures().set_horizon(s.now());
+  }
+  const sim::Time arrivals_end = cfg.duration ? *cfg.duration : client.last_arrival();
+  // Node metrics describe the loaded system: they are taken at the end of arrivals.
+  std::vector<NodeSummary> nodes;
+  for (sim::NodeId id = 1; id < w.node_count(); ++id) nodes.push_back(summarize_node(w.node(id)));
+  // Phase 2: drain, bounded.
+  control.drain(sim::Time::from_ms(10), sim::Time::saturating_add(s.now(), cfg.drain));
+  s.run();
+  const auto t1 = std::chrono::steady_clock::now();
+
+  RunResult r;
+  r.pattern = kind;
+  r.replication = replication;
+  r.seed = cfg.seed;
+  r.metrics = w.ledger().summarize();
+  r.metrics.window_s = (arrivals_end - cfg.warmup).seconds();
+  r.nodes = std::move(nodes);
+  r.network = w.net().counters();
+  r.events = s.events_handled();
+  r.fingerprint = s.fingerprint();
+  r.end = s.now();
+  r.arrivals_end = arrivals_end;
+  r.drained = w.ledger().all_done();
+  r.wall_s = std::chrono::duration<double>(t1 - t0).count();
+  return r;
+}
+
+}  // namespace models

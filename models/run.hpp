@@ -1,0 +1,46 @@
+// models::run: one run of one pattern on one scenario replication, start to drained end.
+//
+//  1. Build the World; install the pattern; start the client.
+//  2. Run until arrivals stop (the scenario's duration or transaction count). Random
+//     failures stop starting at that point (a node already down still recovers).
+//  3. Drain: keep running until every transaction is done, nothing is left to happen, or
+//     `drain` has passed since the end of arrivals, whichever is first.
+//  4. Classify every measured transaction (arrived after the warm-up) and summarise.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "models/config.hpp"
+#include "models/ledger.hpp"
+#include "sim/network.hpp"
+
+namespace models {
+
+class Pattern;
+
+struct NodeSummary {
+  std::string name;
+  double utilisation = 0, availability = 0, mean_queue = 0;
+  uint64_t served = 0, rejected = 0, crashes = 0, lost_in_crash = 0;
+};
+
+struct RunResult {
+  PatternKind pattern = PatternKind::kOrchestration;
+  uint64_t replication = 0;
+  uint64_t seed = 0;
+  RunMetrics metrics;
+  std::vector<NodeSummary> nodes;  // the services, then the broker
+  sim::NetworkCounters network;
+  uint64_t events = 0;
+  uint64_t fingerprint = 0;
+  sim::Time end;           // simulated time when the run stopped
+  sim::Time arrivals_end;  // when arrivals stopped
+  bool drained = true;     // every transaction done before the drain limit
+  double wall_s = 0;       // wall-clock time of the simulation loop
+};
+
+RunResult run(const ScenarioConfig& cfg, PatternKind kind, Pattern& pattern,
+              uint64_t replication);
+
+}  // namespace models

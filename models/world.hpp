@@ -1,0 +1,77 @@
+// models::World: one simulated deployment, built from a ScenarioConfig for one run (one
+// pattern, one replication): the simulation, the network, a node per service plus the
+// client (and the broker, if the scenario has one), the failure injector, the compiled
+// workflow and the ledger. Patterns install their behaviors on its nodes.
+//
+// Node ids: 0 is the client, 1..S the services in scenario order, S+1 the broker.
+// Every random stream is derived from (scenario seed, stream name, replication), so two
+// Worlds built from the same scenario and replication see the same arrivals, failure times
+// and business failures whatever pattern runs in them.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/config.hpp"
+#include "models/ledger.hpp"
+#include "models/workflow.hpp"
+#include "sim/failure.hpp"
+#include "sim/network.hpp"
+#include "sim/node.hpp"
+#include "sim/simulation.hpp"
+
+namespace models {
+
+// The operation every entry service gets when the workflow names no entry_op: zero time,
+// so that a request still occupies a worker (what the blocking call model needs).
+inline constexpr const char* kImplicitRequestOp = "_request";
+
+class World {
+ public:
+  World(const ScenarioConfig& cfg, uint64_t replication);
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  const ScenarioConfig& config() const { return cfg_; }
+  uint64_t replication() const { return replication_; }
+  sim::Simulation& sim() { return sim_; }
+  sim::Network& net() { return *net_; }
+  sim::Node& node(sim::NodeId id) { return *nodes_[id]; }
+  const sim::Node& node(sim::NodeId id) const { return *nodes_[id]; }
+  size_t node_count() const { return nodes_.size(); }
+  sim::NodeId client() const { return 0; }
+  bool has_broker() const { return broker_ != sim::kNoNode; }
+  sim::NodeId broker() const { return broker_; }
+  // The node of a service by name. REQUIRES: the service exists.
+  sim::NodeId service(const std::string& name) const;
+  std::optional<sim::NodeId> find_service(const std::string& name) const;
+  const ServiceConfig& service_config(sim::NodeId id) const { return cfg_.services[id - 1]; }
+  bool is_service(sim::NodeId id) const { return id >= 1 && id <= cfg_.services.size(); }
+
+  const Workflow& workflow() const { return *workflow_; }
+  Ledger& ledger() { return *ledger_; }
+  sim::FailureInjector& failures() { return *failures_; }
+
+  // Sends m from `from`, counting it against its transaction.
+  void send(sim::Node& from, sim::Message m) {
+    ledger_->message(m.txn);
+    from.send(m);
+  }
+  double uniform(uint64_t txn, uint32_t step, uint32_t purpose) const {
+    return hashed_uniform(cfg_.seed, replication_, txn, step, purpose);
+  }
+
+ private:
+  const ScenarioConfig& cfg_;
+  uint64_t replication_;
+  sim::Simulation sim_;
+  std::unique_ptr<sim::Network> net_;
+  std::vector<std::unique_ptr<sim::Node>> nodes_;
+  std::unique_ptr<sim::FailureInjector> failures_;
+  std::unique_ptr<Workflow> workflow_;
+  std::unique_ptr<Ledger> ledger_;
+  sim::NodeId broker_ = sim::kNoNode;
+};
+
+}  // namespace models

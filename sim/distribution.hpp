@@ -1,0 +1,73 @@
+// sim::Distribution: a random duration (service time, network delay, time to failure),
+// written in scenario files as text:
+//
+//   5ms                              const(5ms)
+//   uniform(1ms, 5ms)                uniform(min: 1ms, max: 5ms)
+//   exp(5ms)                         exponential(mean: 5ms)
+//   normal(mean: 5ms, sd: 1ms)       truncated at 0 (negative draws are redrawn)
+//   lognormal(median: 2ms, p99: 40ms)   lognormal(median: 2ms, sigma: 0.5)
+//   lognormal(mean: 5ms, sd: 2ms)       lognormal(mu: -6.2, sigma: 0.5)  (mu = ln(median/1s))
+//   gamma(shape: 2, mean: 5ms)       gamma(shape: 2, scale: 2.5ms)
+//   erlang(k: 3, mean: 6ms)          weibull(shape: 1.5, scale: 5ms)
+//   pareto(shape: 2.5, scale: 1ms)   pareto(shape: 2.5, mean: 2ms)   (scale = the minimum)
+//   empirical([1ms, 2ms, 2ms, 9ms])  each listed sample equally likely
+//   empirical(0: 1ms, 0.5: 2ms, 0.99: 10ms, 1: 20ms)   quantiles, linear in between
+//
+// Sampling uses only sim::Rng's uniform/exponential/normal draws and our own algorithms
+// (Marsaglia-Tsang for gamma, inversion elsewhere), so a seed gives the same samples with
+// any standard library. Samples are rounded to whole nanoseconds and are never negative.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/rng.hpp"
+#include "sim/status.hpp"
+#include "sim/time.hpp"
+
+namespace sim {
+
+class Distribution {
+ public:
+  enum class Kind { kConst, kUniform, kExponential, kNormal, kLognormal, kGamma, kWeibull,
+                    kPareto, kEmpiricalSamples, kEmpiricalQuantiles };
+
+  // Constructors take durations in nanoseconds as doubles (REQUIRES: valid parameters;
+  // parse() checks user input and explains what is wrong).
+  static Distribution constant(Time v);
+  static Distribution uniform(Time lo, Time hi);
+  static Distribution exponential(Time mean);
+  static Distribution normal(Time mean, Time sd);
+  static Distribution lognormal(double mu_ln_ns, double sigma);
+  static Distribution gamma(double shape, Time scale);
+  static Distribution weibull(double shape, Time scale);
+  static Distribution pareto(double shape, Time scale);
+  static Distribution empirical_samples(std::vector<double> samples_ns);
+  // Pairs (probability, value in ns), sorted by probability, first 0 and last 1.
+  static Distribution empirical_quantiles(std::vector<std::pair<double, double>> points);
+
+  // Parses the scenario syntax above. Errors carry the offset of the offending character.
+  static Result<Distribution> parse(std::string_view text);
+
+  Time sample(Rng& rng) const { return Time::from_ns(static_cast<int64_t>(sample_ns(rng) + 0.5)); }
+  double sample_ns(Rng& rng) const;
+
+  Kind kind() const { return kind_; }
+  // Exact mean and variance of the distribution (in ns and ns^2). For the truncated normal
+  // these account for the truncation. Infinite for a Pareto whose moment does not exist.
+  double mean_ns() const;
+  double variance_ns2() const;
+  Time mean() const { return Time::from_seconds(mean_ns() * 1e-9); }
+  bool is_zero() const { return kind_ == Kind::kConst && a_ == 0.0; }
+  // The text form, in the syntax parse() reads (parse(d.to_string()) is equivalent to d).
+  std::string to_string() const;
+
+ private:
+  Kind kind_ = Kind::kConst;
+  double a_ = 0, b_ = 0;  // meaning depends on kind_, see distribution.cpp
+  std::vector<double> xs_;  // empirical samples, or quantile values
+  std::vector<double> ps_;  // quantile probabilities
+};
+
+}  // namespace sim

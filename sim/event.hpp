@@ -1,0 +1,27 @@
+// sim::Event: one scheduled happening. 32 bytes, trivially copyable, stored by value in the
+// event queue (no allocation per event).
+#pragma once
+
+#include <cstdint>
+
+#include "sim/time.hpp"
+
+namespace sim {
+
+using HandlerId = uint32_t;
+
+struct Event {
+  Time time;          // when it happens
+  uint64_t seq = 0;   // insertion order: breaks ties in time deterministically
+  HandlerId target = 0;  // who handles it (Simulation::add_handler)
+  uint32_t kind = 0;  // what it is; meaning chosen by the handler (kTimerBit reserved)
+  uint64_t payload = 0;  // small argument; meaning chosen by the handler
+};
+
+// Returns true iff a happens before b: earlier time, or same time and inserted earlier.
+// Only (time, seq) decides the order: never addresses or container internals.
+inline bool earlier(const Event& a, const Event& b) {
+  return a.time < b.time || (a.time == b.time && a.seq < b.seq);
+}
+
+}  // namespace sim

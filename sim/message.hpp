@@ -1,0 +1,27 @@
+// sim::Message: what nodes send each other over the network. A plain value; its fields'
+// meanings (beyond src and dst) belong to the model that sends it.
+#pragma once
+
+#include <cstdint>
+
+#include "sim/time.hpp"
+
+namespace sim {
+
+using NodeId = uint32_t;
+constexpr NodeId kNoNode = 0xffff'ffffu;
+
+struct Message {
+  NodeId src = kNoNode;
+  NodeId dst = kNoNode;
+  uint32_t type = 0;     // model-defined message type
+  uint32_t step = 0;     // model-defined (e.g. the workflow step)
+  uint64_t txn = 0;      // model-defined (e.g. the transaction id)
+  uint32_t attempt = 0;  // model-defined (e.g. the retry number)
+  uint32_t flags = 0;    // model-defined
+  int64_t value = 0;     // model-defined (e.g. a vote, an outcome)
+  Time sent_at;          // set by the network
+  bool duplicate = false;  // set by the network on the extra copy of a duplicated message
+};
+
+}  // namespace sim

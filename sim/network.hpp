@@ -1,0 +1,128 @@
+// sim::Network: carries messages between nodes with latency, loss, duplication, multi-hop
+// routing and partitions.
+//
+// Topology: nodes 0..n-1 and directed links. By default every pair is linked (full mesh)
+// with the default latency, loss and duplication; explicit links override a pair. With
+// full_mesh = false only the explicit links exist and a message between nodes that are not
+// adjacent follows the shortest path by mean latency (Dijkstra, computed once at set-up;
+// Boost.Graph stays inside network.cpp).
+//
+// A message crossing a path of hops: on each hop it is lost with the hop's loss
+// probability, delayed by a draw from the hop's latency, and duplicated with the hop's
+// duplication probability (the copy takes its own delay from there on). Each directed link
+// draws from its own random stream ("link/<from>-><to>").
+//
+// Partitions cut the nodes of one group off from the nodes of the others (symmetric), or
+// stop only the messages from one set to another (one-way), during [start, end). A message
+// is dropped when a cut separating two consecutive nodes of its path is active at its send
+// time or at its arrival time. Nodes not named in a partition are not affected by it.
+//
+// Delivery to a node that is down drops the message (the node counts it). A message's
+// storage is pooled: no allocation per message once the pool has grown.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/distribution.hpp"
+#include "sim/message.hpp"
+#include "sim/rng.hpp"
+#include "sim/simulation.hpp"
+
+namespace sim {
+
+struct LinkConfig {
+  NodeId from = kNoNode;
+  NodeId to = kNoNode;
+  Distribution latency = Distribution::constant(Time::zero());
+  double loss = 0;
+  double duplicate = 0;
+  bool both_ways = true;  // also add the link to -> from with the same properties
+};
+
+struct NetworkConfig {
+  Distribution latency = Distribution::constant(Time::zero());  // default for the full mesh
+  double loss = 0;
+  double duplicate = 0;
+  bool full_mesh = true;
+  std::vector<LinkConfig> links;
+};
+
+struct Partition {
+  // Symmetric: nodes in different groups cannot reach each other.
+  std::vector<std::vector<NodeId>> groups;
+  // One-way (used when groups is empty): messages from a node in `from` to a node in `to`
+  // are stopped; the other direction flows.
+  std::vector<NodeId> from, to;
+  Time start, end;
+  // Returns true iff this partition stops a hop a -> b at time t.
+  bool cuts(NodeId a, NodeId b, Time t) const;
+};
+
+// Receives the messages addressed to one node (sim::Node implements it).
+class MessageSink {
+ public:
+  virtual ~MessageSink() = default;
+  virtual void deliver(const Message& m) = 0;
+};
+
+struct NetworkCounters {
+  uint64_t sent = 0;              // send() calls
+  uint64_t delivered = 0;         // copies handed to a sink (including duplicates)
+  uint64_t lost = 0;              // dropped by link loss
+  uint64_t partitioned = 0;       // dropped by a partition
+  uint64_t duplicated = 0;        // extra copies made
+  uint64_t unroutable = 0;        // no path between the two nodes
+};
+
+class Network final : public Handler {
+ public:
+  // node_names are used for stream names and messages; their order defines the NodeIds.
+  Network(Simulation& sim, std::vector<std::string> node_names, const NetworkConfig& config,
+          uint64_t seed, uint64_t replication = 0);
+  ~Network() override;
+  Network(const Network&) = delete;
+  Network& operator=(const Network&) = delete;
+
+  void attach(NodeId node, MessageSink* sink);
+  void add_partition(Partition p);
+
+  // Sends m from m.src to m.dst now. The network sets sent_at.
+  void send(Message m);
+
+  // Returns true iff some path leads from a to b.
+  bool reachable(NodeId a, NodeId b) const;
+  // The nodes a message from a to b passes, a and b included (empty if unreachable).
+  std::vector<NodeId> path(NodeId a, NodeId b) const;
+  // Mean one-way delay from a to b along its path (for analytic estimates).
+  Time mean_delay(NodeId a, NodeId b) const;
+  // Returns true iff a partition cuts the direct hop a -> b at time t.
+  bool cut(NodeId a, NodeId b, Time t) const;
+
+  const NetworkCounters& counters() const { return counters_; }
+  size_t node_count() const { return names_.size(); }
+  const std::string& name(NodeId n) const { return names_[n]; }
+
+  void on_event(Simulation& sim, const Event& e) override;
+
+ private:
+  struct Link;
+  struct Route;
+  void launch(const Message& m, const Route& route, size_t hop, Time delay);
+  uint32_t store(const Message& m);
+  bool path_cut(const Route& route, Time t) const;
+
+  Simulation& sim_;
+  HandlerId self_;
+  std::vector<std::string> names_;
+  std::vector<MessageSink*> sinks_;
+  std::vector<Link> links_;
+  std::vector<Route> routes_;  // n * n, routes_[a * n + b]
+  std::vector<Partition> partitions_;
+  std::vector<Message> pool_;
+  std::vector<uint32_t> free_;
+  NetworkCounters counters_;
+};
+
+}  // namespace sim

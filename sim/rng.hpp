@@ -1,0 +1,84 @@
+// sim::Rng: one independent random stream, derived from (master seed, stream name,
+// replication).
+//
+// Every stochastic source (a node's service times, a link's delays, a node's failures, the
+// arrivals) owns its own stream, named after what it is ("node/payment/service",
+// "arrivals"). So switching the coordination pattern, which changes how many draws some
+// component makes, never moves an arrival, a failure time or another component's delays:
+// the patterns are compared on common random numbers.
+//
+// The generator is PCG64 (pcg-cpp, O'Neill 2014): 128-bit state, 2^128 period, fast, and
+// its output does not depend on the standard library. The 128-bit state and the stream
+// selector are both derived by SplitMix64 from the (seed, name, replication) triple, so two
+// different names give unrelated streams, not shifted copies of one sequence.
+//
+// Uniform, exponential and normal draws are written here, not taken from <random>, because
+// the standard distributions may differ between library implementations.
+#pragma once
+
+#include <pcg_random.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+
+namespace sim {
+
+// SplitMix64 step (Steele, Lea, Flood 2014): a good 64-bit mixer, used for seeding.
+inline uint64_t splitmix64(uint64_t& state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// FNV-1a over the bytes of a name: stable across platforms and runs (unlike std::hash).
+inline uint64_t hash_name(std::string_view name) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (char c : name) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+class Rng {
+ public:
+  Rng(uint64_t seed, std::string_view name, uint64_t replication = 0) {
+    uint64_t s = seed ^ (hash_name(name) * 0xff51afd7ed558ccdULL) ^
+                 (replication * 0xc4ceb9fe1a85ec53ULL);
+    const pcg_extras::pcg128_t state =
+        (static_cast<pcg_extras::pcg128_t>(splitmix64(s)) << 64) | splitmix64(s);
+    const pcg_extras::pcg128_t stream =
+        (static_cast<pcg_extras::pcg128_t>(splitmix64(s)) << 64) | splitmix64(s);
+    gen_ = pcg64(state, stream);
+  }
+
+  uint64_t next_u64() { return gen_(); }
+  // Uniform in [0, 1), 53 bits.
+  double uniform() { return static_cast<double>(gen_() >> 11) * 0x1.0p-53; }
+  // Uniform in (0, 1]: never 0, so log() is safe.
+  double uniform_pos() { return static_cast<double>((gen_() >> 11) + 1) * 0x1.0p-53; }
+  // Uniform integer in [0, n), by Lemire's multiply-shift (bias below n / 2^64).
+  uint64_t below(uint64_t n) {
+    return static_cast<uint64_t>((static_cast<pcg_extras::pcg128_t>(gen_()) * n) >> 64);
+  }
+  // True with probability p (p <= 0: never; p >= 1: always, and no draw is wasted on it).
+  bool bernoulli(double p) {
+    if (p <= 0.0) return false;
+    if (p >= 1.0) return true;
+    return uniform() < p;
+  }
+  double exponential(double mean) { return -mean * std::log(uniform_pos()); }
+  // Standard normal by Box-Muller: exactly two uniform draws per call.
+  double normal() {
+    const double u1 = uniform_pos();
+    const double u2 = uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+
+ private:
+  pcg64 gen_;
+};
+
+}  // namespace sim
