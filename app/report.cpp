@@ -1,6 +1,7 @@
 #include "app/report.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -96,11 +97,7 @@ const std::vector<std::string>& csv_columns() {
   return names;
 }
 
-std::string csv_header() {
-  std::string out;
-  for (const Column& c : columns()) out += (out.empty() ? "" : ",") + std::string(c.name);
-  return out + "\n";
-}
+std::string csv_header() { return fmt::format("{}\n", fmt::join(csv_columns(), ",")); }
 
 std::string csv_row(const Scenario& s, const models::RunResult& r) {
   std::string out;
