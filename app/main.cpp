@@ -69,7 +69,7 @@ int cmd_validate(const ScenarioArgs& a) {
   for (auto p : c.patterns) patterns.emplace_back(models::pattern_name(p));
   fmt::print("{}: ok: scenario \"{}\", {} services, {} workflow steps, patterns {}\n", a.file,
              c.name, c.services.size(), c.workflow.steps.size(),
-             sim::join_alternatives(patterns, false));
+             sim::join_all(patterns, false));
   return kExitOk;
 }
 

@@ -11,6 +11,7 @@
 #include "app/yaml_reader.hpp"
 #include "models/workflow.hpp"
 #include "sim/suggest.hpp"
+#include "sim/units.hpp"
 
 namespace app {
 namespace {
@@ -42,7 +43,7 @@ void read_workload(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
     m.require("rate", "rate: 200/s");
     w.rate = read_rate(ctx, m.get("rate"), m.path("rate"));
     if (m.has("phases")) {
-      const YAML::Node& ph = expect_sequence(ctx, m.get("phases"), m.path("phases"),
+      const YAML::Node ph = expect_sequence(ctx, m.get("phases"), m.path("phases"),
                                              "[{at: 60s, rate: 400/s}]");
       for (size_t i = 0; i < ph.size(); ++i) {
         const std::string p = join(m.path("phases"), std::to_string(i));
@@ -171,9 +172,9 @@ std::string read_node_ref(const Ctx& ctx, const YAML::Node& n, const std::string
   }
   auto near = sim::closest_match(name, valid);
   ctx.fail(n, path,
-           fmt::format("unknown service \"{}\"{}; the services are {}", name,
-                       near ? fmt::format(" (did you mean \"{}\"?)", *near) : "",
-                       sim::join_alternatives(valid)));
+           fmt::format("unknown {} \"{}\"{}; the {} are {}", allow_infra ? "node" : "service",
+                       name, near ? fmt::format(" (did you mean \"{}\"?)", *near) : "",
+                       allow_infra ? "nodes" : "services", sim::join_all(valid)));
 }
 
 std::string read_op_ref(const Ctx& ctx, const YAML::Node& n, const std::string& path,
@@ -191,7 +192,7 @@ std::string read_op_ref(const Ctx& ctx, const YAML::Node& n, const std::string& 
   ctx.fail(n, path,
            fmt::format("service \"{}\" has no operation \"{}\"{}; its operations are {}", s.name,
                        op, near ? fmt::format(" (did you mean \"{}\"?)", *near) : "",
-                       sim::join_alternatives(ops)));
+                       sim::join_all(ops)));
 }
 
 void read_network(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
@@ -202,7 +203,7 @@ void read_network(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   if (m.has("duplicate")) net.duplicate = read_probability(ctx, m.get("duplicate"), m.path("duplicate"));
   if (m.has("mesh")) net.full_mesh = read_bool(ctx, m.get("mesh"), m.path("mesh"));
   if (m.has("links")) {
-    const YAML::Node& ls = expect_sequence(ctx, m.get("links"), m.path("links"),
+    const YAML::Node ls = expect_sequence(ctx, m.get("links"), m.path("links"),
                                            "[{from: order, to: payment, latency: exp(1ms)}]");
     std::set<std::pair<std::string, std::string>> seen;
     for (size_t i = 0; i < ls.size(); ++i) {
@@ -299,7 +300,7 @@ void read_workflow(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
              "the workflow does nothing: give steps, e.g. steps: [{service: payment, action: "
              "charge}], or an entry_op for the entry service's own work");
   }
-  const YAML::Node& steps = expect_sequence(ctx, m.get("steps"), m.path("steps"),
+  const YAML::Node steps = expect_sequence(ctx, m.get("steps"), m.path("steps"),
                                             "[{service: payment, action: charge}]");
   if (steps.size() == 0 && !wf.entry_op) {
     ctx.fail(steps, m.path("steps"),
@@ -312,7 +313,7 @@ void read_workflow(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
     const YAML::Node s = steps[i];
     if (s.IsMap() && s["parallel"].IsDefined()) {
       MapReader pm(ctx, s, p, {"parallel"});
-      const YAML::Node& par = expect_sequence(ctx, pm.get("parallel"), pm.path("parallel"),
+      const YAML::Node par = expect_sequence(ctx, pm.get("parallel"), pm.path("parallel"),
                                               "[{service: a, action: x}, {service: b, action: y}]");
       if (par.size() < 2) {
         ctx.fail(par, pm.path("parallel"), "a parallel group needs at least two steps");
@@ -344,23 +345,56 @@ void read_patterns(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
     add(n, "patterns");
     return;
   }
-  const YAML::Node& seq = expect_sequence(ctx, n, "patterns", "[orchestration, saga_orchestrated]");
+  const YAML::Node seq = expect_sequence(ctx, n, "patterns", "[orchestration, saga_orchestrated]");
   if (seq.size() == 0) ctx.fail(n, "patterns", "the list of patterns is empty");
   for (size_t i = 0; i < seq.size(); ++i) add(seq[i], join("patterns", std::to_string(i)));
 }
 
 void read_backoff(const Ctx& ctx, const YAML::Node& n, const std::string& path,
                   models::RetryConfig& r) {
+  const std::string usage =
+      "expected a backoff like \"exponential(base: 50ms, max: 1s)\", {base: 50ms, max: 1s} "
+      "or a fixed wait like \"100ms\"";
   if (n.IsMap()) {
     MapReader m(ctx, n, path, {"base", "max"});
     m.require("base", "base: 50ms");
     r.backoff_base = read_duration(ctx, m.get("base"), m.path("base"));
-    r.backoff_max = m.has("max") ? read_duration(ctx, m.get("max"), m.path("max")) : r.backoff_base * 1024;
-  } else {
+    r.backoff_max = m.has("max") ? read_duration(ctx, m.get("max"), m.path("max"))
+                                 : r.backoff_base * 1024;
+  } else if (n.IsScalar() && n.Scalar().rfind("exponential(", 0) == 0) {
+    // exponential(base: X, max: Y): parsed as a flow mapping so every error has its place.
+    const std::string& text = n.Scalar();
+    const size_t open = text.find('(');
+    const size_t close = text.rfind(')');
+    if (close == std::string::npos || close < open || text.find_first_not_of(' ', close + 1) != std::string::npos) {
+      ctx.fail(n, path, fmt::format("{}, found {}", usage, describe(n)));
+    }
+    YAML::Node inner;
+    try {
+      inner = YAML::Load("{" + text.substr(open + 1, close - open - 1) + "}");
+    } catch (const YAML::Exception&) {
+      ctx.fail(n, path, fmt::format("{}, found {}", usage, describe(n)));
+    }
+    if (!inner.IsMap() || !inner["base"].IsDefined()) {
+      ctx.fail(n, path, fmt::format("{}, found {}", usage, describe(n)));
+    }
+    for (const auto& kv : inner) {
+      const std::string k = kv.first.Scalar();
+      if (k != "base" && k != "max") {
+        ctx.fail(n, path, fmt::format("unknown parameter \"{}\" in the backoff; {}", k, usage));
+      }
+      auto d = sim::parse_duration(kv.second.IsScalar() ? kv.second.Scalar() : "");
+      if (!d.ok()) ctx.fail(n, path, fmt::format("backoff {}: {}", k, d.status().message()));
+      (k == "base" ? r.backoff_base : r.backoff_max) = d.value();
+    }
+    if (!inner["max"].IsDefined()) r.backoff_max = r.backoff_base * 1024;
+  } else if (n.IsScalar() && sim::looks_like_duration(n.Scalar())) {
     const sim::Time t = read_duration(ctx, n, path);
     r.backoff_base = t;
     r.backoff_max = t;
     return;
+  } else {
+    ctx.fail(n, path, fmt::format("{}, found {}", usage, describe(n)));
   }
   if (r.backoff_max < r.backoff_base) {
     ctx.fail(n, path, fmt::format("max {} is below base {}", r.backoff_max, r.backoff_base));
@@ -396,7 +430,7 @@ void read_timeouts(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
 std::vector<std::string> read_node_list(const Ctx& ctx, const YAML::Node& n,
                                         const std::string& path, const ScenarioConfig& c,
                                         std::set<std::string>& seen) {
-  const YAML::Node& seq = expect_sequence(ctx, n, path, "[order, payment]");
+  const YAML::Node seq = expect_sequence(ctx, n, path, "[order, payment]");
   if (seq.size() == 0) ctx.fail(n, path, "the list of nodes is empty");
   std::vector<std::string> out;
   for (size_t i = 0; i < seq.size(); ++i) {
@@ -411,7 +445,7 @@ std::vector<std::string> read_node_list(const Ctx& ctx, const YAML::Node& n,
 }
 
 void read_faults(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
-  const YAML::Node& seq =
+  const YAML::Node seq =
       expect_sequence(ctx, n, "faults", "[{at: 120s, crash: payment, for: 10s}]");
   for (size_t i = 0; i < seq.size(); ++i) {
     const std::string p = join("faults", std::to_string(i));
@@ -434,7 +468,7 @@ void read_faults(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
       if (f.node == "client") ctx.fail(m.get("crash"), m.path("crash"), "the client cannot crash");
     } else if (m.has("partition")) {
       f.kind = models::FaultConfig::Kind::kPartition;
-      const YAML::Node& gs = expect_sequence(ctx, m.get("partition"), m.path("partition"),
+      const YAML::Node gs = expect_sequence(ctx, m.get("partition"), m.path("partition"),
                                              "[[order], [payment, inventory]]");
       if (gs.size() < 2) {
         ctx.fail(gs, m.path("partition"), "a partition needs at least two groups of nodes");
@@ -519,7 +553,7 @@ SweepSpec read_sweep(const Ctx& ctx, const YAML::Node& n) {
       s.replications = static_cast<uint32_t>(read_count(ctx, v, "sweep.replications", 1, 1000000));
       continue;
     }
-    const YAML::Node& seq = expect_sequence(ctx, v, join("sweep", key), "[1h, 10min, 1min]");
+    const YAML::Node seq = expect_sequence(ctx, v, join("sweep", key), "[1h, 10min, 1min]");
     if (seq.size() == 0) ctx.fail(v, join("sweep", key), "the list of values is empty");
     SweepAxis axis{key, {}};
     for (size_t i = 0; i < seq.size(); ++i) {
@@ -654,6 +688,81 @@ ScenarioConfig read_config(const Ctx& ctx, const YAML::Node& root, std::vector<s
   return c;
 }
 
+// A hint for the most common YAML mistake in scenarios: a distribution with named
+// parameters, like lognormal(median: 2ms, p99: 40ms), written without quotes (YAML reads
+// the ": " inside as a new key).
+std::string yaml_hint(const std::string& text, const YAML::Mark& mark) {
+  std::istringstream in(text);
+  std::string line;
+  for (int i = 0; i <= mark.line && std::getline(in, line); ++i) {
+  }
+  const size_t open = line.find('(');
+  if (open != std::string::npos && line.find(':', open) != std::string::npos) {
+    return "; a value with \": \" inside, like lognormal(median: 2ms, p99: 40ms), must be "
+           "quoted: \"lognormal(median: 2ms, p99: 40ms)\"";
+  }
+  return "";
+}
+
+// yaml-cpp recurses once per nesting level, so a document nested thousands deep (which no
+// scenario needs) could exhaust the stack before we see it. This scan bounds the nesting
+// of flow collections ([ and {) and of block indentation before parsing; it ignores quoted
+// text and comments. Returns an error message, or "" when the text is within bounds.
+std::string check_shape(const std::string& text, const std::string& file) {
+  constexpr size_t kMaxBytes = size_t{1} << 20;
+  constexpr int kMaxFlowDepth = 64;
+  constexpr size_t kMaxIndent = 256;
+  if (text.size() > kMaxBytes) {
+    return fmt::format("{}: the file is larger than 1 MiB; a scenario never needs that", file);
+  }
+  int depth = 0;
+  size_t line = 1, col = 0, indent = 0;
+  bool at_line_start = true;
+  char quote = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    ++col;
+    if (c == '\n') {
+      ++line;
+      col = 0;
+      indent = 0;
+      at_line_start = true;
+      if (quote == '\'') quote = 0;  // single-quoted scalars do not span lines here
+      continue;
+    }
+    if (at_line_start) {
+      if (c == ' ' || c == '-' || c == '?' || c == '\t') {
+        if (++indent > kMaxIndent) {
+          return fmt::format("{}:{}:{}: the text is indented or nested deeper than {} columns; "
+                             "a scenario never needs that",
+                             file, line, col, kMaxIndent);
+        }
+        continue;
+      }
+      at_line_start = false;
+    }
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+      else if (c == '\\' && quote == '"') ++i;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '#') {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxFlowDepth) {
+        return fmt::format("{}:{}:{}: lists and mappings nest deeper than {} levels; a scenario "
+                           "never needs that",
+                           file, line, col, kMaxFlowDepth);
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 sim::Result<Override> parse_override(const std::string& arg) {
@@ -670,14 +779,17 @@ sim::Result<Scenario> load_scenario_text(const std::string& text, const std::str
   Scenario s;
   s.file = file;
   s.text = text;
+  if (std::string shape = check_shape(text, file); !shape.empty()) {
+    return sim::Status::invalid(shape);
+  }
   Ctx ctx(file, text, overrides);
   try {
     YAML::Node root;
     try {
       root = YAML::Load(text);
     } catch (const YAML::ParserException& e) {
-      return sim::Status::invalid(fmt::format("{}:{}:{}: invalid YAML: {}", file, e.mark.line + 1,
-                                              e.mark.column + 1, e.msg));
+      return sim::Status::invalid(fmt::format("{}:{}:{}: invalid YAML: {}{}", file, e.mark.line + 1,
+                                              e.mark.column + 1, e.msg, yaml_hint(text, e.mark)));
     }
     if (!root.IsDefined() || root.IsNull()) {
       return sim::Status::invalid(fmt::format("{}: the file is empty; a scenario needs at least "

@@ -23,7 +23,7 @@ std::vector<Load> estimate_load(const models::ScenarioConfig& c) {
   Eigen::MatrixXd P = Eigen::MatrixXd::Zero(n, n);
   Eigen::VectorXd gamma = Eigen::VectorXd::Zero(n);
   gamma(0) = rate;
-  P(0, 1) = 1.0;
+  if (!stages.empty()) P(0, 1) = 1.0;  // an entry-only workflow has no stage to reach
   for (size_t k = 0; k + 1 < stages.size(); ++k) {
     double pass = 1.0;
     for (size_t i : stages[k]) pass *= 1.0 - steps[i].fails;

@@ -45,6 +45,12 @@ void Ctx::fail_at(const YAML::Mark& m, const std::string& path, const std::strin
   throw LoadError(fmt::format("{}: {}{}", where(m, path), field, what));
 }
 
+void Ctx::fail_key(const YAML::Node& key, const std::string& path, const std::string& place_path,
+                   const std::string& what) const {
+  const std::string field = path.empty() ? "" : path + ": ";
+  throw LoadError(fmt::format("{}: {}{}", where(key.Mark(), place_path), field, what));
+}
+
 std::string describe(const YAML::Node& n) {
   if (!n.IsDefined() || n.IsNull()) return "nothing";
   if (n.IsSequence()) return "a list";
@@ -86,7 +92,7 @@ MapReader::MapReader(const Ctx& ctx, const YAML::Node& node, std::string path,
     const std::string key = k.Scalar();
     if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
     auto near = sim::closest_match(key, keys);
-    ctx.fail(k, path_,
+    ctx.fail_key(k, path_, join(path_, key),
              near ? fmt::format("unknown key \"{}\" (did you mean \"{}\"?)", key, *near)
                   : fmt::format("unknown key \"{}\"; expected one of {}", key,
                                 sim::join_alternatives(keys)));
@@ -235,7 +241,7 @@ std::string read_choice(const Ctx& ctx, const YAML::Node& n, const std::string& 
                        near ? fmt::format(" (did you mean \"{}\"?)", *near) : ""));
 }
 
-const YAML::Node& expect_sequence(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+YAML::Node expect_sequence(const Ctx& ctx, const YAML::Node& n, const std::string& path,
                                   const std::string& example) {
   if (!n.IsSequence()) {
     ctx.fail(n, path, fmt::format("expected a list like {}, found {}", example, describe(n)));

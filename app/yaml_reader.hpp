@@ -34,6 +34,10 @@ class Ctx {
                          size_t offset = 0) const;
   [[noreturn]] void fail_at(const YAML::Mark& m, const std::string& path,
                             const std::string& what) const;
+  // Like fail(), but the place is looked up for `place_path` (a key under `path`: an unknown
+  // key that a --set override introduced is reported against the override).
+  [[noreturn]] void fail_key(const YAML::Node& key, const std::string& path,
+                             const std::string& place_path, const std::string& what) const;
   const std::string& file() const { return file_; }
 
  private:
@@ -92,7 +96,7 @@ sim::Distribution read_mean_time(const Ctx& ctx, const YAML::Node& n, const std:
 std::string read_choice(const Ctx& ctx, const YAML::Node& n, const std::string& path,
                         const std::vector<std::string>& choices);
 // A sequence (a lone scalar is not accepted where a list is due).
-const YAML::Node& expect_sequence(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+YAML::Node expect_sequence(const Ctx& ctx, const YAML::Node& n, const std::string& path,
                                   const std::string& example);
 
 }  // namespace app

@@ -37,13 +37,23 @@ std::optional<std::string> closest_match(std::string_view word,
   return best;
 }
 
-std::string join_alternatives(const std::vector<std::string>& words, bool quote) {
+namespace {
+std::string join_with(const std::vector<std::string>& words, bool quote, const char* last) {
   std::string out;
   for (size_t i = 0; i < words.size(); ++i) {
-    if (i > 0) out += (i + 1 == words.size()) ? " or " : ", ";
+    if (i > 0) out += (i + 1 == words.size()) ? last : ", ";
     out += quote ? fmt::format("\"{}\"", words[i]) : words[i];
   }
   return out;
+}
+}  // namespace
+
+std::string join_alternatives(const std::vector<std::string>& words, bool quote) {
+  return join_with(words, quote, " or ");
+}
+
+std::string join_all(const std::vector<std::string>& words, bool quote) {
+  return join_with(words, quote, " and ");
 }
 
 }  // namespace sim

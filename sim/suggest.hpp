@@ -18,5 +18,7 @@ std::optional<std::string> closest_match(std::string_view word,
 
 // "a, b or c" (with quotes around each when `quote`), for messages that list valid values.
 std::string join_alternatives(const std::vector<std::string>& words, bool quote = true);
+// "a, b and c" (with quotes around each when `quote`), for messages that list what exists.
+std::string join_all(const std::vector<std::string>& words, bool quote = true);
 
 }  // namespace sim

@@ -1,0 +1,83 @@
+// The coordsim command line, run as a user would: exit codes and messages.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "app/report.hpp"
+
+namespace {
+struct Output {
+  int code;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs coordsim with `args` from the source directory.
+Output coordsim(const std::string& args) {
+  const auto tmp = std::filesystem::temp_directory_path();
+  const std::string out = (tmp / "coordsim_cli_out.txt").string();
+  const std::string err = (tmp / "coordsim_cli_err.txt").string();
+  const std::string cmd = std::string("cd '") + COORDSIM_SOURCE_DIR + "' && '" + COORDSIM_BINARY +
+                          "' " + args + " >'" + out + "' 2>'" + err + "'";
+  const int status = std::system(cmd.c_str());
+  return {WEXITSTATUS(status), slurp(out), slurp(err)};
+}
+}  // namespace
+
+TEST_CASE("CLI: validate says ok with exit 0, or the exact error with exit 2", "[app][cli]") {
+  auto ok = coordsim("validate scenarios/single-service.yaml");
+  CHECK(ok.code == 0);
+  CHECK(ok.out ==
+        "scenarios/single-service.yaml: ok: scenario \"single-service\", 1 services, 0 workflow "
+        "steps, patterns orchestration\n");
+  auto bad = coordsim("validate tests/scenarios/bad/09-unknown-step-service.yaml");
+  CHECK(bad.code == 2);
+  CHECK(bad.err ==
+        "tests/scenarios/bad/09-unknown-step-service.yaml:12:17: workflow.steps.0.service: "
+        "unknown service \"paymnt\" (did you mean \"payment\"?); the services are \"order\" and "
+        "\"payment\"\n");
+  auto missing = coordsim("validate no/such/file.yaml");
+  CHECK(missing.code == 2);
+  CHECK(missing.err == "no/such/file.yaml: cannot open the file\n");
+}
+
+TEST_CASE("CLI: usage errors exit 2, help exits 0", "[app][cli]") {
+  CHECK(coordsim("--help").code == 0);
+  CHECK(coordsim("run --help").code == 0);
+  CHECK(coordsim("").code == 2);
+  CHECK(coordsim("frobnicate").code == 2);
+  auto p = coordsim("run scenarios/single-service.yaml --pattern sagas");
+  CHECK(p.code == 2);
+  CHECK(p.err ==
+        "coordsim: --pattern sagas: unknown pattern; valid values are \"orchestration\", "
+        "\"choreography\", \"two_phase_commit\", \"saga_orchestrated\" or "
+        "\"saga_choreographed\"\n");
+  auto s = coordsim("run scenarios/single-service.yaml --set workload.rate");
+  CHECK(s.code == 2);
+  CHECK(s.err ==
+        "coordsim: --set workload.rate: expected FIELD.PATH=VALUE, e.g. --set "
+        "services.payment.mttf=5min\n");
+}
+
+TEST_CASE("CLI: run prints a table and writes the documented CSV columns", "[app][cli]") {
+  const std::string csv = (std::filesystem::temp_directory_path() / "coordsim_cli.csv").string();
+  auto r = coordsim("run scenarios/single-service.yaml --set duration=20s --set warmup=1s --csv '" +
+                    csv + "'");
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("orchestration") != std::string::npos);
+  const std::string text = slurp(csv);
+  CHECK(text.rfind(app::csv_header(), 0) == 0);
+  // One header line and one row.
+  CHECK(std::count(text.begin(), text.end(), '\n') == 2);
+}
