@@ -1,5 +1,6 @@
 #include "app/patterns.hpp"
 
+#include "models/choreography.hpp"
 #include "models/orchestration.hpp"
 
 namespace app {
@@ -8,6 +9,8 @@ std::unique_ptr<models::Pattern> make_pattern(models::PatternKind kind) {
   switch (kind) {
     case models::PatternKind::kOrchestration:
       return models::make_orchestration();
+    case models::PatternKind::kChoreography:
+      return models::make_choreography();
     default:
       return nullptr;
   }

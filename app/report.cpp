@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -15,33 +16,65 @@ namespace {
 
 double ms(double ns) { return ns * 1e-6; }
 
-std::string num(double v) { return fmt::format("{:.6g}", v); }
+// One value of a column: text, a count or a real number. CSV prints reals with 6
+// significant digits; JSON keeps the type.
+struct Cell {
+  enum class Kind { kText, kCount, kReal } kind;
+  std::string text;
+  uint64_t count = 0;
+  double real = 0;
+  std::string csv() const {
+    switch (kind) {
+      case Kind::kText:
+        return text;
+      case Kind::kCount:
+        return std::to_string(count);
+      case Kind::kReal:
+        return fmt::format("{:.6g}", real);
+    }
+    return "";
+  }
+  nlohmann::ordered_json json() const {
+    switch (kind) {
+      case Kind::kText:
+        return text;
+      case Kind::kCount:
+        return count;
+      case Kind::kReal:
+        return std::isfinite(real) ? nlohmann::ordered_json(real) : nlohmann::ordered_json();
+    }
+    return {};
+  }
+};
+Cell txt(std::string t) { return {Cell::Kind::kText, std::move(t)}; }
+Cell cnt(uint64_t c) { return {Cell::Kind::kCount, "", c}; }
+Cell num(double v) { return {Cell::Kind::kReal, "", 0, v}; }
+Cell flag(bool b) { return txt(b ? "true" : "false"); }
 
 struct Column {
   const char* name;
-  std::string (*value)(const Scenario&, const models::RunResult&);
+  Cell (*value)(const Scenario&, const models::RunResult&);
 };
 
 using R = models::RunResult;
 using S = Scenario;
 const models::RunMetrics& M(const R& r) { return r.metrics; }
-std::string outcome(const R& r, models::Outcome o) {
-  return std::to_string(M(r).outcomes[static_cast<size_t>(o)]);
-}
+Cell outcome(const R& r, models::Outcome o) { return cnt(M(r).outcomes[static_cast<size_t>(o)]); }
 
 const std::vector<Column>& columns() {
   static const std::vector<Column> cols{
-      {"scenario", [](const S& s, const R&) { return s.config.name; }},
-      {"scenario_hash", [](const S& s, const R&) { return scenario_hash(s.text); }},
-      {"pattern", [](const S&, const R& r) { return std::string(models::pattern_name(r.pattern)); }},
-      {"seed", [](const S&, const R& r) { return std::to_string(r.seed); }},
-      {"replication", [](const S&, const R& r) { return std::to_string(r.replication); }},
-      {"transactions", [](const S&, const R& r) { return std::to_string(M(r).transactions); }},
+      {"scenario", [](const S& s, const R&) { return txt(s.config.name); }},
+      {"scenario_hash", [](const S& s, const R&) { return txt(scenario_hash(s.text)); }},
+      {"pattern", [](const S&, const R& r) { return txt(models::pattern_name(r.pattern)); }},
+      {"seed", [](const S&, const R& r) { return cnt(r.seed); }},
+      {"replication", [](const S&, const R& r) { return cnt(r.replication); }},
+      {"transactions", [](const S&, const R& r) { return cnt(M(r).transactions); }},
       {"committed", [](const S&, const R& r) { return outcome(r, models::Outcome::kCommitted); }},
       {"aborted", [](const S&, const R& r) { return outcome(r, models::Outcome::kAborted); }},
       {"failed", [](const S&, const R& r) { return outcome(r, models::Outcome::kFailed); }},
       {"blocked", [](const S&, const R& r) { return outcome(r, models::Outcome::kBlocked); }},
       {"violated", [](const S&, const R& r) { return outcome(r, models::Outcome::kViolated); }},
+      {"unfinished", [](const S&, const R& r) { return cnt(M(r).unfinished); }},
       {"availability", [](const S&, const R& r) { return num(M(r).availability()); }},
       {"throughput_per_s", [](const S&, const R& r) { return num(M(r).throughput()); }},
       {"acceptance_mean_ms", [](const S&, const R& r) { return num(ms(M(r).acceptance.mean_ns())); }},
@@ -57,19 +90,20 @@ const std::vector<Column>& columns() {
       {"inconsistency_mean_ms", [](const S&, const R& r) { return num(ms(M(r).inconsistency.mean_ns())); }},
       {"inconsistency_p99_ms", [](const S&, const R& r) { return num(ms(M(r).inconsistency.percentile_ns(0.99))); }},
       {"messages_per_txn", [](const S&, const R& r) { return num(M(r).messages.mean()); }},
-      {"broker_messages", [](const S&, const R& r) { return std::to_string(M(r).broker_messages); }},
+      {"broker_messages", [](const S&, const R& r) { return cnt(M(r).broker_messages); }},
       {"retries_per_txn", [](const S&, const R& r) { return num(M(r).retries.mean()); }},
       {"duplicates_per_txn", [](const S&, const R& r) { return num(M(r).duplicates.mean()); }},
       {"compensations_per_txn", [](const S&, const R& r) { return num(M(r).compensations.mean()); }},
       {"lock_hold_mean_ms", [](const S&, const R& r) { return num(ms(M(r).lock_hold_ns.mean())); }},
       {"lock_wait_mean_ms", [](const S&, const R& r) { return num(ms(M(r).lock_wait_ns.mean())); }},
       {"blocking_mean_ms", [](const S&, const R& r) { return num(ms(M(r).blocking_ns.mean())); }},
-      {"exposures", [](const S&, const R& r) { return std::to_string(M(r).exposures); }},
-      {"dead_letters", [](const S&, const R& r) { return std::to_string(M(r).dead_letters); }},
-      {"drained", [](const S&, const R& r) { return std::string(r.drained ? "true" : "false"); }},
+      {"exposures", [](const S&, const R& r) { return cnt(M(r).exposures); }},
+      {"dead_letters", [](const S&, const R& r) { return cnt(M(r).dead_letters); }},
+      {"duplicate_deliveries", [](const S&, const R& r) { return cnt(M(r).duplicate_deliveries); }},
+      {"drained", [](const S&, const R& r) { return flag(r.drained); }},
       {"sim_end_s", [](const S&, const R& r) { return num(r.end.seconds()); }},
-      {"events", [](const S&, const R& r) { return std::to_string(r.events); }},
-      {"fingerprint", [](const S&, const R& r) { return fmt::format("{:016x}", r.fingerprint); }},
+      {"events", [](const S&, const R& r) { return cnt(r.events); }},
+      {"fingerprint", [](const S&, const R& r) { return txt(fmt::format("{:016x}", r.fingerprint)); }},
   };
   return cols;
 }
@@ -105,7 +139,7 @@ std::string csv_row(const Scenario& s, const models::RunResult& r) {
   for (const Column& c : columns()) {
     if (!first) out += ',';
     first = false;
-    out += csv_escape(c.value(s, r));
+    out += csv_escape(c.value(s, r).csv());
   }
   return out + "\n";
 }
@@ -133,7 +167,8 @@ std::string summary_table(const Scenario& s, const std::vector<models::RunResult
   for (const models::RunResult& r : results) {
     if (!r.drained) {
       out += fmt::format(
-          "note: {}: some transactions were still in flight when the drain limit ({}) ran out\n",
+          "note: {}: the drain limit ({}) stopped the run while transactions were still in "
+          "flight; their outcomes are as they stood\n",
           models::pattern_name(r.pattern), s.config.drain);
     }
   }
@@ -148,17 +183,19 @@ std::string to_json(const Scenario& s, const std::vector<models::RunResult>& res
   const auto& cols = columns();
   for (const models::RunResult& r : results) {
     nlohmann::ordered_json run;
-    for (const Column& c : cols) run[c.name] = c.value(s, r);
+    for (const Column& c : cols) run[c.name] = c.value(s, r).json();
     nlohmann::ordered_json nodes = nlohmann::ordered_json::array();
     for (const models::NodeSummary& n : r.nodes) {
-      nodes.push_back({{"name", n.name},
-                       {"utilisation", n.utilisation},
-                       {"availability", n.availability},
-                       {"mean_queue", n.mean_queue},
-                       {"served", n.served},
-                       {"rejected", n.rejected},
-                       {"crashes", n.crashes},
-                       {"lost_in_crash", n.lost_in_crash}});
+      nlohmann::ordered_json node;
+      node["name"] = n.name;
+      node["utilisation"] = n.utilisation;
+      node["availability"] = n.availability;
+      node["mean_queue"] = n.mean_queue;
+      node["served"] = n.served;
+      node["rejected"] = n.rejected;
+      node["crashes"] = n.crashes;
+      node["lost_in_crash"] = n.lost_in_crash;
+      nodes.push_back(std::move(node));
     }
     run["nodes"] = nodes;
     j["runs"].push_back(run);

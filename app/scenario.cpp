@@ -130,7 +130,7 @@ void read_services(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
     if (m.has("keys")) {
       MapReader km(ctx, m.get("keys"), m.path("keys"), {"count", "zipf", "per_step"});
       km.require("count", "count: 10000");
-      s.keys.count = read_count(ctx, km.get("count"), km.path("count"), 1, UINT64_MAX);
+      s.keys.count = read_count(ctx, km.get("count"), km.path("count"), 1, 10'000'000);
       if (km.has("zipf")) s.keys.zipf = read_number(ctx, km.get("zipf"), km.path("zipf"), 0, 10);
       if (km.has("per_step")) {
         s.keys.per_step = static_cast<uint32_t>(read_count(ctx, km.get("per_step"), km.path("per_step"), 1, 64));

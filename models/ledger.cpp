@@ -95,6 +95,7 @@ RunMetrics Ledger::summarize() const {
         ++m.answered_in_time;
       }
     }
+    if (!r.done) ++m.unfinished;
     if (r.done) {
       m.completion.add(r.completed - r.arrival);
       if (r.ever_applied != 0 && (o == Outcome::kCommitted || o == Outcome::kAborted)) {
@@ -112,6 +113,7 @@ RunMetrics Ledger::summarize() const {
   m.exposures = exposures_;
   m.broker_messages = broker_messages_;
   m.dead_letters = dead_letters_;
+  m.duplicate_deliveries = duplicate_deliveries_;
   return m;
 }
 

@@ -50,6 +50,7 @@ struct TxnRecord {
 
 struct RunMetrics {
   uint64_t transactions = 0;  // measured ones
+  uint64_t unfinished = 0;    // measured ones the pattern never finished (lost or stuck)
   std::array<uint64_t, kOutcomeCount> outcomes{};
   sim::LogHistogram acceptance, completion, inconsistency;
   uint64_t answered_in_time = 0;  // availability numerator
@@ -58,6 +59,7 @@ struct RunMetrics {
   uint64_t exposures = 0;  // reads of partial saga state
   uint64_t broker_messages = 0;
   uint64_t dead_letters = 0;
+  uint64_t duplicate_deliveries = 0;  // broker deliveries a subscriber had received before
   double window_s = 0;     // measured span of arrivals, for throughput
   double availability() const {
     return transactions ? static_cast<double>(answered_in_time) / static_cast<double>(transactions)
@@ -105,6 +107,7 @@ class Ledger {
     ++broker_messages_;
   }
   void dead_letter() { ++dead_letters_; }
+  void duplicate_delivery() { ++duplicate_deliveries_; }
 
   // Returns true iff every transaction is done (nothing left to drain).
   bool all_done() const { return open_ == 0; }
@@ -118,7 +121,7 @@ class Ledger {
   sim::Time measure_end_ = sim::Time::max();
   uint64_t open_ = 0;
   sim::RunningStats lock_hold_, lock_wait_, blocking_;
-  uint64_t exposures_ = 0, broker_messages_ = 0, dead_letters_ = 0;
+  uint64_t exposures_ = 0, broker_messages_ = 0, dead_letters_ = 0, duplicate_deliveries_ = 0;
 };
 
 }  // namespace models

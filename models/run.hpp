@@ -36,7 +36,7 @@ struct RunResult {
   uint64_t fingerprint = 0;
   sim::Time end;           // simulated time when the run stopped
   sim::Time arrivals_end;  // when arrivals stopped
-  bool drained = true;     // every transaction done before the drain limit
+  bool drained = true;     // false iff the drain limit stopped the run with work left to do
   double wall_s = 0;       // wall-clock time of the simulation loop
 };
 

@@ -99,6 +99,11 @@ World::World(const ScenarioConfig& cfg, uint64_t replication)
     }
   }
 
+  keys_.resize(nodes_.size());
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const bool svc = i >= 1 && i <= cfg.services.size();
+    keys_[i] = std::make_unique<KeyChooser>(svc ? cfg.services[i - 1].keys : KeySpace{});
+  }
   workflow_ = std::make_unique<Workflow>(cfg.workflow, *this);
   ledger_ = std::make_unique<Ledger>(workflow_->side_effect_mask(), cfg.workload.deadline,
                                      cfg.warmup);

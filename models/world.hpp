@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "models/config.hpp"
+#include "models/keys.hpp"
 #include "models/ledger.hpp"
 #include "models/workflow.hpp"
 #include "sim/failure.hpp"
@@ -51,11 +52,19 @@ class World {
 
   const Workflow& workflow() const { return *workflow_; }
   Ledger& ledger() { return *ledger_; }
+  const Ledger& ledger_view() const { return *ledger_; }
+  // The key space of a service (contention), built once per world.
+  const KeyChooser& keys(sim::NodeId service) const { return *keys_[service]; }
   sim::FailureInjector& failures() { return *failures_; }
 
   // Sends m from `from`, counting it against its transaction.
   void send(sim::Node& from, sim::Message m) {
     ledger_->message(m.txn);
+    from.send(m);
+  }
+  // Sends a message to or from the broker: counted as a network and a broker message.
+  void send_broker(sim::Node& from, sim::Message m) {
+    ledger_->broker_message(m.txn);
     from.send(m);
   }
   double uniform(uint64_t txn, uint32_t step, uint32_t purpose) const {
@@ -71,6 +80,7 @@ class World {
   std::unique_ptr<sim::FailureInjector> failures_;
   std::unique_ptr<Workflow> workflow_;
   std::unique_ptr<Ledger> ledger_;
+  std::vector<std::unique_ptr<KeyChooser>> keys_;  // by node id (client and broker: none)
   sim::NodeId broker_ = sim::kNoNode;
 };
 

@@ -523,7 +523,53 @@ Distribution Distribution::empirical_quantiles(std::vector<std::pair<double, dou
 }
 
 // ---------------------------------------------------------------- parse
+namespace {
+// The offset of a '+' outside parentheses and brackets, or npos.
+size_t top_level_plus(std::string_view text) {
+  int depth = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '(' || c == '[') ++depth;
+    if (c == ')' || c == ']') --depth;
+    if (c == '+' && depth == 0) return i;
+  }
+  return std::string_view::npos;
+}
+}  // namespace
+
 Result<Distribution> Distribution::parse(std::string_view text) {
+  if (const size_t plus = top_level_plus(text); plus != std::string_view::npos) {
+    // "SHIFT + DIST" or "DIST + SHIFT": one side is a plain duration.
+    const std::string_view left = text.substr(0, plus), right = text.substr(plus + 1);
+    const auto is_duration = [](std::string_view t) {
+      return looks_like_duration(t) || (!t.empty() && t.find_first_not_of(" 0") == std::string_view::npos);
+    };
+    const bool left_is_shift = is_duration(left);
+    if (!left_is_shift && !is_duration(right)) {
+      return Status::invalid_at(0, fmt::format("expected a constant duration on one side of \"+\", "
+                                               "e.g. \"0.2ms + exp(0.3ms)\", found \"{}\"",
+                                               text));
+    }
+    const std::string_view shift_text = left_is_shift ? left : right;
+    const std::string_view dist_text = left_is_shift ? right : left;
+    const size_t shift_at = left_is_shift ? 0 : plus + 1, dist_at = left_is_shift ? plus + 1 : 0;
+    auto shift = parse_duration(shift_text);
+    if (!shift.ok()) {
+      return Status::invalid_at(shift_at + shift.status().offset().value_or(0),
+                                fmt::format("expected \"DURATION + DISTRIBUTION\", e.g. \"0.2ms + "
+                                            "exp(0.3ms)\": {}",
+                                            shift.status().message()));
+    }
+    if (top_level_plus(dist_text) != std::string_view::npos) {
+      return Status::invalid_at(dist_at + top_level_plus(dist_text),
+                                "only one constant can be added to a distribution");
+    }
+    auto d = parse(dist_text);
+    if (!d.ok()) {
+      return Status::invalid_at(dist_at + d.status().offset().value_or(0), d.status().message());
+    }
+    return d.value().shifted(shift.value());
+  }
   Parser p(text);
   if (p.at_end()) {
     return Status::invalid_at(p.pos(), "expected a distribution like \"exp(5ms)\", found nothing");
@@ -601,7 +647,7 @@ double gamma_unit(double shape, Rng& rng) {
 }
 }  // namespace
 
-double Distribution::sample_ns(Rng& rng) const {
+double Distribution::sample_unshifted(Rng& rng) const {
   switch (kind_) {
     case Kind::kConst:
       return a_;
@@ -639,7 +685,16 @@ double Distribution::sample_ns(Rng& rng) const {
 }
 
 // ---------------------------------------------------------------- moments
-double Distribution::mean_ns() const {
+Distribution Distribution::shifted(Time by) const {
+  SIM_ASSERT(by >= Time::zero(), "negative shift");
+  Distribution d = *this;
+  d.shift_ += static_cast<double>(by.ns());
+  return d;
+}
+
+double Distribution::mean_ns() const { return shift_ + mean_unshifted(); }
+
+double Distribution::mean_unshifted() const {
   switch (kind_) {
     case Kind::kConst:
       return a_;
@@ -674,7 +729,7 @@ double Distribution::mean_ns() const {
 }
 
 double Distribution::variance_ns2() const {
-  const double m = mean_ns();
+  const double m = mean_unshifted();
   switch (kind_) {
     case Kind::kConst:
       return 0;
@@ -720,6 +775,11 @@ std::string dur(double ns) { return Time::from_ns(static_cast<int64_t>(std::llro
 }  // namespace
 
 std::string Distribution::to_string() const {
+  if (shift_ != 0) {
+    Distribution base = *this;
+    base.shift_ = 0;
+    return fmt::format("{} + {}", dur(shift_), base.to_string());
+  }
   switch (kind_) {
     case Kind::kConst:
       return dur(a_);

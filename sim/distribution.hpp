@@ -12,6 +12,7 @@
 //   pareto(shape: 2.5, scale: 1ms)   pareto(shape: 2.5, mean: 2ms)   (scale = the minimum)
 //   empirical([1ms, 2ms, 2ms, 9ms])  each listed sample equally likely
 //   empirical(0: 1ms, 0.5: 2ms, 0.99: 10ms, 1: 20ms)   quantiles, linear in between
+//   0.2ms + exp(0.3ms)               any of the above shifted by a constant duration
 //
 // Sampling uses only sim::Rng's uniform/exponential/normal draws and our own algorithms
 // (Marsaglia-Tsang for gamma, inversion elsewhere), so a seed gives the same samples with
@@ -51,7 +52,9 @@ class Distribution {
   static Result<Distribution> parse(std::string_view text);
 
   Time sample(Rng& rng) const { return Time::from_ns(static_cast<int64_t>(sample_ns(rng) + 0.5)); }
-  double sample_ns(Rng& rng) const;
+  double sample_ns(Rng& rng) const { return shift_ + sample_unshifted(rng); }
+  // The same distribution plus a constant. REQUIRES: by >= 0.
+  Distribution shifted(Time by) const;
 
   Kind kind() const { return kind_; }
   // Exact mean and variance of the distribution (in ns and ns^2). For the truncated normal
@@ -64,8 +67,12 @@ class Distribution {
   std::string to_string() const;
 
  private:
+  double sample_unshifted(Rng& rng) const;
+  double mean_unshifted() const;
+
   Kind kind_ = Kind::kConst;
   double a_ = 0, b_ = 0;  // meaning depends on kind_, see distribution.cpp
+  double shift_ = 0;      // added to every sample (ns)
   std::vector<double> xs_;  // empirical samples, or quantile values
   std::vector<double> ps_;  // quantile probabilities
 };

@@ -20,6 +20,7 @@ struct Message {
   uint32_t attempt = 0;  // model-defined (e.g. the retry number)
   uint32_t flags = 0;    // model-defined
   int64_t value = 0;     // model-defined (e.g. a vote, an outcome)
+  uint64_t ref = 0;      // model-defined (e.g. a broker delivery id)
   Time sent_at;          // set by the network
   bool duplicate = false;  // set by the network on the extra copy of a duplicated message
 };

@@ -157,3 +157,21 @@ TEST_CASE("Distribution: to_string reads back as the same distribution", "[sim][
     CHECK(back.mean_ns() == Approx(d.mean_ns()));
   }
 }
+
+TEST_CASE("Distribution: a constant shift adds to every sample and to the mean",
+          "[sim][distribution]") {
+  check_moments("0.2ms + exp(0.3ms)", 0.5e6, 0.09e12);
+  check_moments("exp(0.3ms) + 0.2ms", 0.5e6, 0.09e12);
+  const Distribution d = parse("0.2ms + exp(0.3ms)");
+  CHECK(d.to_string() == "200us + exp(300us)");
+  Rng rng(1, "shift-min");
+  for (int i = 0; i < 10000; ++i) REQUIRE(d.sample(rng) >= Time::from_us(200));
+  auto bad = Distribution::parse("0.2ms + exp(0.3ms) + 1ms");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message() == "only one constant can be added to a distribution");
+  auto bad2 = Distribution::parse("fast + exp(1ms)");
+  REQUIRE_FALSE(bad2.ok());
+  CHECK(bad2.status().message() ==
+        "expected a constant duration on one side of \"+\", e.g. \"0.2ms + exp(0.3ms)\", found "
+        "\"fast + exp(1ms)\"");
+}

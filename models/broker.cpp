@@ -1,0 +1,122 @@
+#include "models/broker.hpp"
+
+#include "models/messages.hpp"
+
+namespace models {
+
+Broker::Broker(World& w, std::vector<Subscription> subscriptions) : w_(w) {
+  for (const Subscription& s : subscriptions) {
+    if (s.topic >= by_topic_.size()) by_topic_.resize(s.topic + 1);
+    by_topic_[s.topic].push_back(s);
+  }
+}
+
+void Broker::on_message(sim::Node& self, const sim::Message& m) {
+  if (m.type == kPublish) {
+    uint32_t slot = 0;
+    if (free_publishes_.empty()) {
+      publishes_.push_back(m);
+      slot = static_cast<uint32_t>(publishes_.size() - 1);
+    } else {
+      slot = free_publishes_.back();
+      free_publishes_.pop_back();
+      publishes_[slot] = m;
+    }
+    self.submit(0, slot);  // the broker's single operation: handling one message
+    return;
+  }
+  if (m.type == kDeliverAck) {
+    const auto slot = static_cast<uint32_t>(m.ref & 0xffff'ffffu);
+    const auto gen = static_cast<uint32_t>(m.ref >> 32);
+    if (slot >= stored_.size() || !stored_[slot].live || stored_[slot].gen != gen) return;
+    self.cancel_timer(stored_[slot].timer);
+    drop(slot);
+  }
+}
+
+void Broker::on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) {
+  (void)worker;
+  const sim::Message pub = publishes_[job.token];
+  free_publishes_.push_back(static_cast<uint32_t>(job.token));
+  const auto topic = static_cast<uint32_t>(pub.value);
+  if (topic < by_topic_.size()) {
+    for (const Subscription& s : by_topic_[topic]) {
+      uint32_t slot = 0;
+      if (free_stored_.empty()) {
+        stored_.emplace_back();
+        slot = static_cast<uint32_t>(stored_.size() - 1);
+      } else {
+        slot = free_stored_.back();
+        free_stored_.pop_back();
+      }
+      Stored& st = stored_[slot];
+      st.live = true;
+      ++st.gen;
+      st.txn = pub.txn;
+      st.topic = topic;
+      st.node = s.node;
+      st.step = s.step;
+      st.attempt = 0;
+      deliver(self, slot);
+    }
+  }
+  sim::Message ack;
+  ack.type = kPublishAck;
+  ack.dst = pub.src;
+  ack.txn = pub.txn;
+  ack.value = pub.value;
+  ack.attempt = pub.attempt;
+  ack.ref = pub.ref;
+  w_.send_broker(self, ack);
+}
+
+void Broker::deliver(sim::Node& self, uint32_t slot) {
+  Stored& st = stored_[slot];
+  if (st.attempt >= w_.config().broker.max_attempts) {
+    w_.ledger().dead_letter();
+    drop(slot);
+    return;
+  }
+  ++st.attempt;
+  sim::Message m;
+  m.type = kDeliver;
+  m.dst = st.node;
+  m.txn = st.txn;
+  m.step = st.step;
+  m.value = st.topic;
+  m.attempt = st.attempt;
+  m.ref = (uint64_t{st.gen} << 32) | slot;
+  w_.send_broker(self, m);
+  st.timer = self.set_timer(w_.config().broker.redelivery, m.ref);
+}
+
+void Broker::on_timer(sim::Node& self, uint64_t ref) {
+  const auto slot = static_cast<uint32_t>(ref & 0xffff'ffffu);
+  if (!stored_[slot].live || stored_[slot].gen != static_cast<uint32_t>(ref >> 32)) return;
+  deliver(self, slot);
+}
+
+void Broker::drop(uint32_t slot) {
+  stored_[slot].live = false;
+  free_stored_.push_back(slot);
+}
+
+void Broker::on_crash(sim::Node& self) {
+  (void)self;
+  publishes_.clear();
+  free_publishes_.clear();
+  if (!w_.config().broker.durable) {
+    for (uint32_t s = 0; s < stored_.size(); ++s) {
+      if (stored_[s].live) drop(s);
+    }
+  }
+}
+
+void Broker::on_recover(sim::Node& self) {
+  // Durable messages are delivered again (their redelivery timers died with the crash).
+  for (uint32_t s = 0; s < stored_.size(); ++s) {
+    if (stored_[s].live) deliver(self, s);
+  }
+}
+
+}  // namespace models

@@ -1,0 +1,67 @@
+// models::Broker: the message broker of the choreographed patterns, as a behavior on the
+// broker node.
+//
+// Messages in:  kPublish(txn, value = topic, attempt = publish id)   from a producer
+//               kDeliverAck(ref = delivery id)                       from a subscriber
+// Messages out: kPublishAck(txn, attempt = publish id)               to the producer
+//               kDeliver(txn, step = subscriber's step, value = topic,
+//                        attempt = delivery attempt, ref = delivery id) to each subscriber
+//
+// A publish is handled by a broker worker (the broker's `latency` service time), then
+// stored once per subscription of its topic (a queue per subscription) and acknowledged to
+// the producer. Each stored message is delivered at once and again every `redelivery`
+// until the subscriber acknowledges it: at-least-once delivery, so a subscriber may see a
+// message twice. After `max_attempts` deliveries without an acknowledgement the message
+// goes to the dead-letter queue (counted) and is not delivered again.
+//
+// Crash: publishes waiting for a worker are lost (their producers publish again). Stored
+// messages survive if the broker is durable, and are delivered again on recovery; a
+// volatile broker loses them. The broker does not deduplicate publishes: a producer that
+// publishes again after a lost acknowledgement creates a second copy.
+#pragma once
+
+#include <vector>
+
+#include "models/world.hpp"
+
+namespace models {
+
+struct Subscription {
+  uint32_t topic = 0;
+  sim::NodeId node = sim::kNoNode;
+  uint32_t step = 0;  // the subscriber's step that the topic triggers or compensates
+};
+
+class Broker final : public sim::Behavior {
+ public:
+  Broker(World& w, std::vector<Subscription> subscriptions);
+
+  void on_message(sim::Node& self, const sim::Message& m) override;
+  void on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) override;
+  void on_timer(sim::Node& self, uint64_t payload) override;
+  void on_crash(sim::Node& self) override;
+  void on_recover(sim::Node& self) override;
+
+ private:
+  struct Stored {
+    bool live = false;
+    uint32_t gen = 0;
+    uint64_t txn = 0;
+    uint32_t topic = 0;
+    sim::NodeId node = sim::kNoNode;
+    uint32_t step = 0;
+    uint32_t attempt = 0;
+    sim::TimerId timer;
+  };
+  void deliver(sim::Node& self, uint32_t slot);
+  void drop(uint32_t slot);
+
+  World& w_;
+  std::vector<std::vector<Subscription>> by_topic_;
+  std::vector<sim::Message> publishes_;  // volatile: waiting for or in handling
+  std::vector<uint32_t> free_publishes_;
+  std::vector<Stored> stored_;  // durable when the broker is
+  std::vector<uint32_t> free_stored_;
+};
+
+}  // namespace models

@@ -1,0 +1,47 @@
+// Choreography: no central brain. The entry service publishes an event to the broker and
+// answers the client as soon as the broker has acknowledged it; every service subscribes
+// to the events that trigger its step and publishes its own.
+//
+// Topics: "start" (published by the entry), "step i done" and "step i failed" for every
+// step i. A step of the first stage subscribes to "start"; a step of a later stage
+// subscribes to the "done" events of every step of the stage before and runs once it has
+// them all (a join, kept in the service's durable state).
+//
+// Protocol, per transaction and step (broker messages in brackets):
+//   client --kRequest--> entry; entry serves its operation, [kPublish start -> kPublishAck];
+//   entry --kReply(ok)--> client
+//   broker [kDeliver] --> service: serves the step's action, applies the effect,
+//   [kPublish "done" -> kPublishAck], then [kDeliverAck] the event that triggered it.
+// A subscriber acknowledges its input only after its own event is safely published, so a
+// crash never breaks the chain; it may instead run a step twice (at-least-once), which
+// counts as a duplicate effect unless the step is idempotent. A producer whose publish is
+// not acknowledged within timeouts.call publishes again.
+//
+// Failures: a business failure publishes "step i failed" and stops the chain; without
+// compensation the earlier effects stay (a violation). A message in the dead-letter queue
+// also stops the chain.
+//
+// Saga mode (saga_choreographed): every service with a compensable step also subscribes
+// to the "failed" events of the steps in its own stage and later ones; on one it
+// compensates its step if it applied it, and leaves a tombstone so that a late original is
+// refused. Compensations run concurrently (no central order) and are retried by
+// redelivery until acknowledged (max_attempts bounds them: exhausting it leaves a
+// violation).
+//
+// Messages per transaction without failures (stages S1..Sm, n steps):
+//   2 (client) + 2 (start publish) + 2n (each step's publish) + 2|S1| + 2 sum_k |Sk||Sk+1|
+// (each delivery and its acknowledgement). Completion is observed by the simulator: the
+// time the last effect or compensation was done, since no node knows it.
+#pragma once
+
+#include <memory>
+
+#include "models/pattern.hpp"
+
+namespace models {
+
+std::unique_ptr<Pattern> make_choreography();
+// The engine behind both choreographed patterns; compensate = saga_choreographed.
+std::unique_ptr<Pattern> make_choreographed(bool compensate);
+
+}  // namespace models
