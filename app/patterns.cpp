@@ -2,6 +2,7 @@
 
 #include "models/choreography.hpp"
 #include "models/orchestration.hpp"
+#include "models/saga.hpp"
 
 namespace app {
 
@@ -11,6 +12,10 @@ std::unique_ptr<models::Pattern> make_pattern(models::PatternKind kind) {
       return models::make_orchestration();
     case models::PatternKind::kChoreography:
       return models::make_choreography();
+    case models::PatternKind::kSagaOrchestrated:
+      return models::make_saga_orchestrated();
+    case models::PatternKind::kSagaChoreographed:
+      return models::make_saga_choreographed();
     default:
       return nullptr;
   }

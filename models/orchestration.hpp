@@ -27,5 +27,7 @@
 namespace models {
 
 std::unique_ptr<Pattern> make_orchestration();
+// The engine behind orchestration and saga_orchestrated (saga = compensate on failure).
+std::unique_ptr<Pattern> make_orchestrated(bool saga);
 
 }  // namespace models

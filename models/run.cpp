@@ -30,18 +30,26 @@ class RunControl final : public sim::Handler {
       for (sim::NodeId id = 0; id < w_.node_count(); ++id) w_.node(id).reset_metrics();
       return;
     }
-    if ((c_.arrivals_done() && w_.ledger().all_done()) || sim.now() >= limit_) {
+    if (c_.arrivals_done() && w_.ledger().all_done()) {
       sim.stop();
       return;
     }
-    if (sim.pending_events() > 0) sim.schedule_after(period_, self_, kDrainCheck, 0);
+    const auto next = sim.next_event_time();
+    if (!next || *next >= limit_) {  // nothing left to happen before the limit
+      limit_hit_ = next.has_value();
+      sim.stop();
+      return;
+    }
+    sim.schedule_after(period_, self_, kDrainCheck, 0);
   }
+  bool limit_hit() const { return limit_hit_; }
 
  private:
   World& w_;
   Client& c_;
   sim::HandlerId self_;
   sim::Time period_, limit_;
+  bool limit_hit_ = false;
 };
 
 NodeSummary summarize_node(const sim::Node& n) {
@@ -101,8 +109,9 @@ RunResult run(const ScenarioConfig& cfg, PatternKind kind, Pattern& pattern,
   r.fingerprint = s.fingerprint();
   r.end = s.now();
   r.arrivals_end = arrivals_end;
-  // The drain limit cut the run short iff work was left and something was still to happen.
-  r.drained = w.ledger().all_done() || s.pending_events() == 0;
+  // The drain limit cut the run short iff work was left and something was still due then.
+  r.drained = w.ledger().all_done() || !control.limit_hit() ||
+              !w.sim().next_event_time().has_value();
   r.wall_s = std::chrono::duration<double>(t1 - t0).count();
   return r;
 }

@@ -14,11 +14,23 @@ void FailureInjector::add_random(NodeId node, Distribution time_to_failure,
                                  Distribution time_to_repair) {
   SIM_ASSERT(node < nodes_.size(), "failures for an unknown node");
   RandomSpec spec{node, std::move(time_to_failure), std::move(time_to_repair),
-                  Rng(seed_, "failure/" + nodes_[node]->name(), replication_)};
+                  Rng(seed_, "failure/" + nodes_[node]->name(), replication_), {}, {}};
   const Time first = spec.ttf.sample(spec.rng);
   random_.push_back(std::move(spec));
-  const Time at = Time::saturating_add(sim_.now(), first);
-  if (at < horizon_) sim_.schedule(at, self_, kRandomCrash, random_.size() - 1);
+  schedule_crash(random_.size() - 1, Time::saturating_add(sim_.now(), first));
+}
+
+void FailureInjector::schedule_crash(size_t spec, Time at) {
+  if (at >= horizon_) return;
+  random_[spec].next_at = at;
+  random_[spec].next_crash = sim_.schedule_timer(at, self_, kRandomCrash, spec);
+}
+
+void FailureInjector::set_horizon(Time t) {
+  horizon_ = t;
+  for (RandomSpec& s : random_) {
+    if (sim_.pending(s.next_crash) && s.next_at >= t) sim_.cancel(s.next_crash);
+  }
 }
 
 void FailureInjector::add_crash(NodeId node, Time at, Time duration) {
@@ -40,8 +52,7 @@ void FailureInjector::on_event(Simulation& sim, const Event& e) {
     case kRandomRecover: {
       RandomSpec& s = random_[e.payload];
       nodes_[s.node]->recover();
-      const Time at = Time::saturating_add(sim_.now(), s.ttf.sample(s.rng));
-      if (at < horizon_) sim_.schedule(at, self_, kRandomCrash, e.payload);
+      schedule_crash(e.payload, Time::saturating_add(sim_.now(), s.ttf.sample(s.rng)));
       break;
     }
     case kCrash:

@@ -26,7 +26,8 @@ class FailureInjector final : public Handler {
 
   void add_random(NodeId node, Distribution time_to_failure, Distribution time_to_repair);
   void add_crash(NodeId node, Time at, Time duration);
-  void set_horizon(Time t) { horizon_ = t; }
+  // No random failure starts at or after t; one already scheduled past t is cancelled.
+  void set_horizon(Time t);
 
   uint64_t crashes() const { return crashes_; }
   void on_event(Simulation& sim, const Event& e) override;
@@ -37,7 +38,10 @@ class FailureInjector final : public Handler {
     NodeId node;
     Distribution ttf, ttr;
     Rng rng;
+    TimerId next_crash;
+    Time next_at;
   };
+  void schedule_crash(size_t spec, Time at);
 
   Simulation& sim_;
   HandlerId self_;

@@ -64,6 +64,19 @@ bool Simulation::dispatch(Event e) {
   return true;
 }
 
+std::optional<Time> Simulation::next_event_time() {
+  while (!queue_.empty()) {
+    const Event& e = queue_.top();
+    if ((e.kind & kTimerBit) &&
+        timers_[static_cast<uint32_t>(e.payload)].gen != static_cast<uint32_t>(e.payload >> 32)) {
+      queue_.pop();  // a cancelled timer
+      continue;
+    }
+    return e.time;
+  }
+  return std::nullopt;
+}
+
 uint64_t Simulation::run_until(Time until) {
   stop_requested_ = false;
   const uint64_t before = handled_;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "sim/event.hpp"
@@ -87,6 +88,9 @@ class Simulation {
   void stop() { stop_requested_ = true; }
 
   size_t pending_events() const { return queue_.size(); }
+  // The time of the earliest pending event that will run (cancelled timers at the front
+  // are discarded on the way), or nullopt if none is left.
+  std::optional<Time> next_event_time();
   uint64_t events_handled() const { return handled_; }
   uint64_t timers_cancelled() const { return cancelled_; }
   // A hash of (time, seq, target, kind) over every handled event, in order. Two runs that
