@@ -3,6 +3,7 @@
 #include "models/choreography.hpp"
 #include "models/orchestration.hpp"
 #include "models/saga.hpp"
+#include "models/two_phase_commit.hpp"
 
 namespace app {
 
@@ -16,9 +17,10 @@ std::unique_ptr<models::Pattern> make_pattern(models::PatternKind kind) {
       return models::make_saga_orchestrated();
     case models::PatternKind::kSagaChoreographed:
       return models::make_saga_choreographed();
-    default:
-      return nullptr;
+    case models::PatternKind::kTwoPhaseCommit:
+      return models::make_two_phase_commit();
   }
+  return nullptr;
 }
 
 }  // namespace app

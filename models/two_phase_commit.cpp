@@ -1,0 +1,579 @@
+#include "models/two_phase_commit.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <unordered_set>
+#include <vector>
+
+#include "models/flow_table.hpp"
+#include "models/keys.hpp"
+#include "models/messages.hpp"
+#include "models/world.hpp"
+
+namespace models {
+namespace {
+
+enum Vote : int64_t { kNo = 0, kYes = 1, kReadOnly = 2 };
+
+// ---------------------------------------------------------------- coordinator
+struct CoordFlow {
+  enum class Phase : uint8_t { kVoting, kForcing, kCommitting } phase = Phase::kVoting;
+  uint64_t txn = 0;
+  uint32_t voted = 0, yes = 0, read_only = 0, acked = 0, commit_to = 0;
+  int32_t worker = -1;
+  sim::TimerId timer;
+  void reset(uint64_t t) {
+    *this = CoordFlow{};
+    txn = t;
+  }
+};
+
+enum CoordTimer : uint64_t { kPrepareTimeout = 1, kRetransmit = 2, kCommitForced = 3 };
+
+class Coordinator final : public sim::Behavior {
+ public:
+  explicit Coordinator(World& w) : w_(w) {
+    const size_t n = w.workflow().steps().size();
+    all_ = n == 32 ? ~0u : (1u << n) - 1;
+  }
+
+  void on_message(sim::Node& self, const sim::Message& m) override {
+    switch (m.type) {
+      case kRequest:
+        if (!self.submit(w_.workflow().entry_op(), m.txn)) {
+          reply(self, m.txn, Answer::kError);
+          w_.ledger().complete(m.txn, self.now());
+        }
+        break;
+      case kVote:
+        on_vote(self, m);
+        break;
+      case kAck:
+        on_ack(self, m);
+        break;
+      case kDecisionQuery:
+        on_query(self, m);
+        break;
+      default:
+        break;
+    }
+  }
+
+  void on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) override {
+    CoordFlow& f = flows_.open(job.token);
+    if (self.config().call_model == sim::CallModel::kBlocking) {
+      self.hold(worker);
+      f.worker = static_cast<int32_t>(worker);
+    }
+    for (const Step& s : w_.workflow().steps()) send(self, kPrepare, f.txn, s.index);
+    f.timer = self.set_timer(w_.config().timeouts.prepare, (f.txn << 8) | kPrepareTimeout);
+  }
+
+  void on_timer(sim::Node& self, uint64_t payload) override {
+    CoordFlow* f = flows_.find(payload >> 8);
+    if (f == nullptr) return;
+    switch (payload & 0xff) {
+      case kPrepareTimeout:
+        if (f->phase == CoordFlow::Phase::kVoting) abort(self, *f, Answer::kError);
+        break;
+      case kCommitForced:
+        commit_logged(self, *f);
+        break;
+      case kRetransmit:
+        if (f->phase != CoordFlow::Phase::kCommitting) break;
+        for (uint32_t s = 0; s < 32; ++s) {
+          if ((f->commit_to & ~f->acked) & (1u << s)) send(self, kCommit, f->txn, s);
+        }
+        f->timer = self.set_timer(w_.config().timeouts.prepare, (f->txn << 8) | kRetransmit);
+        break;
+      default:
+        break;
+    }
+  }
+
+  void on_crash(sim::Node& self) override {
+    (void)self;
+    flows_.clear();  // undecided transactions are lost: presumed abort
+  }
+
+  void on_recover(sim::Node& self) override {
+    // Finish every commit whose end record is missing: tell the participants again.
+    std::vector<uint64_t> open(open_commits_.begin(), open_commits_.end());
+    std::sort(open.begin(), open.end());
+    for (uint64_t txn : open) {
+      CoordFlow& f = flows_.open(txn);
+      f.phase = CoordFlow::Phase::kForcing;
+      f.commit_to = commit_mask_[txn];
+      commit_logged(self, f);
+    }
+  }
+
+ private:
+  void send(sim::Node& self, uint32_t type, uint64_t txn, uint32_t step) {
+    sim::Message m;
+    m.type = type;
+    m.dst = w_.workflow().steps()[step].service;
+    m.txn = txn;
+    m.step = step;
+    w_.send(self, m);
+  }
+
+  void on_vote(sim::Node& self, const sim::Message& m) {
+    CoordFlow* f = flows_.find(m.txn);
+    const uint32_t bit = 1u << m.step;
+    if (f == nullptr || f->phase != CoordFlow::Phase::kVoting || (f->voted & bit)) return;
+    f->voted |= bit;
+    if (m.value == kNo) {
+      w_.ledger().decide_abort(f->txn);
+      abort(self, *f, Answer::kRejected);
+      return;
+    }
+    (m.value == kYes ? f->yes : f->read_only) |= bit;
+    if (f->voted != all_) return;
+    // Every vote is yes or read-only: commit. The decision is forced to the log first.
+    self.cancel_timer(f->timer);
+    f->commit_to = f->yes;
+    f->phase = CoordFlow::Phase::kForcing;
+    const sim::Time force = w_.config().timeouts.log_force;
+    if (force > sim::Time::zero()) {
+      f->timer = self.set_timer(force, (f->txn << 8) | kCommitForced);
+    } else {
+      commit_logged(self, *f);
+    }
+  }
+
+  // The commit record is durable: tell the participants and the client.
+  void commit_logged(sim::Node& self, CoordFlow& f) {
+    if (f.txn >= commit_mask_.size()) commit_mask_.resize(f.txn + 1, 0);
+    commit_mask_[f.txn] = f.commit_to;
+    reply(self, f.txn, Answer::kOk);
+    if (f.commit_to == 0) {  // all read-only: nothing to commit
+      end(self, f);
+      return;
+    }
+    open_commits_.insert(f.txn);
+    f.phase = CoordFlow::Phase::kCommitting;
+    for (uint32_t s = 0; s < 32; ++s) {
+      if ((f.commit_to & ~f.acked) & (1u << s)) send(self, kCommit, f.txn, s);
+    }
+    f.timer = self.set_timer(w_.config().timeouts.prepare, (f.txn << 8) | kRetransmit);
+  }
+
+  void on_ack(sim::Node& self, const sim::Message& m) {
+    CoordFlow* f = flows_.find(m.txn);
+    if (f == nullptr || f->phase != CoordFlow::Phase::kCommitting) return;
+    f->acked |= 1u << m.step;
+    if ((f->acked & f->commit_to) != f->commit_to) return;
+    self.cancel_timer(f->timer);
+    open_commits_.erase(f->txn);  // the end record
+    end(self, *f);
+  }
+
+  void on_query(sim::Node& self, const sim::Message& m) {
+    const bool committed = m.txn < commit_mask_.size() && (commit_mask_[m.txn] & (1u << m.step));
+    if (committed) {
+      send(self, kCommit, m.txn, m.step);
+      return;
+    }
+    const CoordFlow* f = flows_.find(m.txn);
+    if (f != nullptr && f->phase != CoordFlow::Phase::kCommitting) return;  // still deciding
+    send(self, kAbort, m.txn, m.step);  // no commit record: presumed abort
+  }
+
+  void abort(sim::Node& self, CoordFlow& f, Answer a) {
+    self.cancel_timer(f.timer);
+    const uint32_t voted_no = f.voted & ~f.yes & ~f.read_only;
+    const uint32_t tell = all_ & ~voted_no & ~f.read_only;
+    for (uint32_t s = 0; s < 32; ++s) {
+      if (tell & (1u << s)) send(self, kAbort, f.txn, s);
+    }
+    reply(self, f.txn, a);
+    end(self, f);
+  }
+
+  void end(sim::Node& self, CoordFlow& f) {
+    const uint64_t txn = f.txn;
+    w_.ledger().complete(txn, self.now());
+    if (f.worker >= 0) self.release(static_cast<uint32_t>(f.worker));
+    flows_.close(txn);
+  }
+
+  void reply(sim::Node& self, uint64_t txn, Answer a) {
+    if (w_.ledger().at(txn).answer != Answer::kNone) return;
+    sim::Message r;
+    r.type = kReply;
+    r.dst = w_.client();
+    r.txn = txn;
+    r.value = static_cast<int64_t>(a);
+    w_.send(self, r);
+  }
+
+  World& w_;
+  uint32_t all_ = 0;
+  FlowTable<CoordFlow> flows_;                 // volatile
+  std::vector<uint32_t> commit_mask_;          // durable: commit records (participants)
+  std::unordered_set<uint64_t> open_commits_;  // durable: commit records without an end record
+};
+
+// ---------------------------------------------------------------- participant
+struct Branch {
+  enum class State : uint8_t {
+    kNone, kLocking, kWorking, kPrepared, kDeciding, kCommitted, kAborted, kReadOnly
+  };
+  State state = State::kNone;
+  bool abort_requested = false;  // an abort came while the branch was still preparing
+  bool committing = false;       // kDeciding: commit (true) or abort (false)
+  sim::NodeId coordinator = sim::kNoNode;
+  sim::Time lock_asked, locked_at, voted_at;
+  sim::TimerId timer;
+};
+
+enum PartTimer : uint64_t { kLockWait = 1, kQuery = 2, kPreparedForced = 3, kCommittedForced = 4 };
+enum JobKind : uint64_t { kPrepareWork = 0, kCommitWork = 1, kAbortWork = 2 };
+
+class Participant final : public sim::Behavior {
+ public:
+  Participant(World& w, sim::NodeId self)
+      : w_(w),
+        keys_(w.keys(self)),
+        locks_([this](uint64_t owner) { on_locked(owner); }) {
+    for (const Step& s : w.workflow().steps()) {
+      if (s.service == self) slot_of_step_.emplace_back(s.index, static_cast<uint32_t>(steps_.size())), steps_.push_back(s.index);
+    }
+    branches_.resize(steps_.size());
+    node_ = &w.node(self);
+    commit_op_ = node_->op_id("commit");
+    abort_op_ = node_->op_id("abort");
+  }
+
+  void on_message(sim::Node& self, const sim::Message& m) override {
+    const uint32_t slot = slot_of(m.step);
+    Branch& b = branch(m.txn, slot);
+    b.coordinator = m.src;  // every 2PC message to a participant comes from its coordinator
+    switch (m.type) {
+      case kPrepare:
+        on_prepare(self, m, slot, b);
+        break;
+      case kCommit:
+        on_commit(self, m.txn, slot, b);
+        break;
+      case kAbort:
+        on_abort(self, m.txn, slot, b);
+        break;
+      default:
+        break;
+    }
+  }
+
+  void on_job_done(sim::Node& self, const sim::Job& job, uint32_t) override {
+    const uint64_t txn = job.token >> 8;
+    const auto slot = static_cast<uint32_t>((job.token >> 2) & 0x3f);
+    Branch& b = branch(txn, slot);
+    switch (job.token & 3) {
+      case kPrepareWork:
+        prepared_work(self, txn, slot, b);
+        break;
+      case kCommitWork:
+        committed(self, txn, slot, b);
+        break;
+      case kAbortWork:
+        aborted(txn, slot, b);
+        break;
+      default:
+        break;
+    }
+  }
+
+  void on_timer(sim::Node& self, uint64_t payload) override {
+    const uint64_t txn = payload >> 8;
+    const auto slot = static_cast<uint32_t>((payload >> 3) & 0x1f);
+    Branch& b = branch(txn, slot);
+    switch (payload & 7) {
+      case kLockWait:
+        if (b.state != Branch::State::kLocking) return;
+        // Waited too long: abort unilaterally (this also breaks deadlocks).
+        w_.ledger().lock_waited(txn, self.now() - b.lock_asked);
+        locks_.release(owner(txn, slot));
+        b.state = Branch::State::kAborted;
+        vote(self, txn, slot, b, kNo);
+        break;
+      case kQuery:
+        if (b.state != Branch::State::kPrepared) return;
+        ask(self, txn, slot, b);
+        break;
+      case kPreparedForced:
+        if (b.state == Branch::State::kWorking) become_prepared(self, txn, slot, b);
+        break;
+      case kCommittedForced:
+        if (b.state == Branch::State::kCommitted) ack(self, txn, slot, b);
+        break;
+      default:
+        break;
+    }
+  }
+
+  void on_crash(sim::Node& self) override {
+    (void)self;
+    locks_.clear();
+    // What was not prepared is lost; a decision being applied must be learnt again.
+    for (auto& per_slot : branches_) {
+      for (Branch& b : per_slot) {
+        switch (b.state) {
+          case Branch::State::kLocking:
+          case Branch::State::kWorking:
+            b.state = Branch::State::kNone;
+            b.abort_requested = false;
+            break;
+          case Branch::State::kDeciding:
+            b.state = Branch::State::kPrepared;
+            break;
+          default:
+            break;
+        }
+      }
+    }
+  }
+
+  void on_recover(sim::Node& self) override {
+    // Every prepared branch takes its locks back and asks for the decision.
+    for (uint32_t slot = 0; slot < branches_.size(); ++slot) {
+      for (uint64_t txn = 0; txn < branches_[slot].size(); ++txn) {
+        Branch& b = branches_[slot][txn];
+        if (b.state != Branch::State::kPrepared) continue;
+        if (keys_.enabled()) locks_.acquire(owner(txn, slot), keys_of(txn, slot));
+        ask(self, txn, slot, b);
+      }
+    }
+  }
+
+ private:
+  uint32_t slot_of(uint32_t step) const {
+    for (auto [s, slot] : slot_of_step_) {
+      if (s == step) return slot;
+    }
+    SIM_ASSERT(false, "a 2PC message for a step this service does not host");
+    return 0;
+  }
+  Branch& branch(uint64_t txn, uint32_t slot) {
+    auto& v = branches_[slot];
+    if (txn >= v.size()) v.resize(txn + 1);
+    return v[txn];
+  }
+  static uint64_t owner(uint64_t txn, uint32_t slot) { return (txn << 5) | slot; }
+  uint64_t token(uint64_t txn, uint32_t slot, JobKind k) const { return (txn << 8) | (uint64_t{slot} << 2) | k; }
+  uint64_t timer(uint64_t txn, uint32_t slot, PartTimer k) const { return (txn << 8) | (uint64_t{slot} << 3) | k; }
+  std::vector<uint64_t> keys_of(uint64_t txn, uint32_t slot) const {
+    std::vector<uint64_t> keys;
+    for (uint32_t k = 0; k < keys_.per_step(); ++k) keys.push_back(keys_.key(w_, txn, steps_[slot], k));
+    return keys;
+  }
+
+  void on_prepare(sim::Node& self, const sim::Message& m, uint32_t slot, Branch& b) {
+    switch (b.state) {
+      case Branch::State::kNone:
+        break;
+      case Branch::State::kPrepared:
+      case Branch::State::kDeciding:
+      case Branch::State::kCommitted:
+        vote(self, m.txn, slot, b, kYes);  // a repeated prepare: the same answer
+        return;
+      case Branch::State::kAborted:
+        vote(self, m.txn, slot, b, kNo);
+        return;
+      case Branch::State::kReadOnly:
+        vote(self, m.txn, slot, b, kReadOnly);
+        return;
+      default:
+        return;  // still preparing: the vote will come
+    }
+    b.lock_asked = self.now();
+    if (keys_.enabled() && !locks_.acquire(owner(m.txn, slot), keys_of(m.txn, slot))) {
+      b.state = Branch::State::kLocking;
+      b.timer = self.set_timer(w_.config().timeouts.lock_wait, timer(m.txn, slot, kLockWait));
+      return;
+    }
+    start_work(self, m.txn, slot, b);
+  }
+
+  void on_locked(uint64_t own) {
+    const uint64_t txn = own >> 5;
+    const auto slot = static_cast<uint32_t>(own & 0x1f);
+    Branch& b = branch(txn, slot);
+    if (b.state != Branch::State::kLocking) return;
+    node_->cancel_timer(b.timer);
+    w_.ledger().lock_waited(txn, node_->now() - b.lock_asked);
+    start_work(*node_, txn, slot, b);
+  }
+
+  void start_work(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
+    b.locked_at = self.now();
+    b.state = Branch::State::kWorking;
+    if (!self.submit(w_.workflow().steps()[steps_[slot]].action_op, token(txn, slot, kPrepareWork))) {
+      release_locks(self, txn, slot, b);
+      b.state = Branch::State::kAborted;
+      vote(self, txn, slot, b, kNo);
+    }
+  }
+
+  void prepared_work(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
+    if (b.state != Branch::State::kWorking) return;
+    const Step& step = w_.workflow().steps()[steps_[slot]];
+    if (b.abort_requested || w_.uniform(txn, step.index, kBusinessFailure) < step.fails) {
+      release_locks(self, txn, slot, b);
+      b.state = Branch::State::kAborted;
+      vote(self, txn, slot, b, kNo);
+      return;
+    }
+    if (!step.side_effect) {
+      release_locks(self, txn, slot, b);
+      b.state = Branch::State::kReadOnly;
+      vote(self, txn, slot, b, kReadOnly);
+      return;
+    }
+    const sim::Time force = w_.config().timeouts.log_force;
+    if (force > sim::Time::zero()) {
+      b.timer = self.set_timer(force, timer(txn, slot, kPreparedForced));
+    } else {
+      become_prepared(self, txn, slot, b);
+    }
+  }
+
+  // The prepared record is durable: vote yes and wait, in doubt, for the decision.
+  void become_prepared(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
+    b.state = Branch::State::kPrepared;
+    b.voted_at = self.now();
+    w_.ledger().in_doubt(txn, +1);
+    vote(self, txn, slot, b, kYes);
+    b.timer = self.set_timer(w_.config().timeouts.prepare, timer(txn, slot, kQuery));
+  }
+
+  void on_commit(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
+    if (b.state == Branch::State::kCommitted) {
+      ack(self, txn, slot, b);  // the coordinator did not hear our ack
+      return;
+    }
+    if (b.state != Branch::State::kPrepared) return;  // deciding already, or not prepared
+    self.cancel_timer(b.timer);
+    w_.ledger().blocked_for(txn, self.now() - b.voted_at);
+    b.state = Branch::State::kDeciding;
+    b.committing = true;
+    if (commit_op_ && self.submit(*commit_op_, token(txn, slot, kCommitWork))) return;
+    committed(self, txn, slot, b);
+  }
+
+  void committed(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
+    if (b.state != Branch::State::kDeciding || !b.committing) return;
+    const Step& step = w_.workflow().steps()[steps_[slot]];
+    w_.ledger().apply(txn, step.index, step.idempotent, self.now());
+    w_.ledger().in_doubt(txn, -1);
+    release_locks(self, txn, slot, b);
+    b.state = Branch::State::kCommitted;
+    const sim::Time force = w_.config().timeouts.log_force;
+    if (force > sim::Time::zero()) {
+      b.timer = self.set_timer(force, timer(txn, slot, kCommittedForced));
+    } else {
+      ack(self, txn, slot, b);
+    }
+  }
+
+  void on_abort(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
+    switch (b.state) {
+      case Branch::State::kNone:
+        b.state = Branch::State::kAborted;  // a later prepare gets a no
+        return;
+      case Branch::State::kLocking:
+        self.cancel_timer(b.timer);
+        locks_.release(owner(txn, slot));
+        b.state = Branch::State::kAborted;
+        vote(self, txn, slot, b, kNo);
+        return;
+      case Branch::State::kWorking:
+        b.abort_requested = true;
+        return;
+      case Branch::State::kPrepared:
+        self.cancel_timer(b.timer);
+        w_.ledger().blocked_for(txn, self.now() - b.voted_at);
+        b.state = Branch::State::kDeciding;
+        b.committing = false;
+        if (abort_op_ && self.submit(*abort_op_, token(txn, slot, kAbortWork))) return;
+        aborted(txn, slot, b);
+        return;
+      default:
+        return;
+    }
+  }
+
+  void aborted(uint64_t txn, uint32_t slot, Branch& b) {
+    if (b.state != Branch::State::kDeciding || b.committing) return;
+    w_.ledger().in_doubt(txn, -1);
+    release_locks(*node_, txn, slot, b);
+    b.state = Branch::State::kAborted;
+  }
+
+  void release_locks(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
+    if (!keys_.enabled()) return;
+    w_.ledger().lock_held(txn, self.now() - b.locked_at);
+    locks_.release(owner(txn, slot));
+  }
+
+  void vote(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b, Vote v) {
+    sim::Message m;
+    m.type = kVote;
+    m.dst = b.coordinator;
+    m.txn = txn;
+    m.step = steps_[slot];
+    m.value = v;
+    w_.send(self, m);
+  }
+  void ack(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
+    sim::Message m;
+    m.type = kAck;
+    m.dst = b.coordinator;
+    m.txn = txn;
+    m.step = steps_[slot];
+    w_.send(self, m);
+  }
+  void ask(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
+    sim::Message m;
+    m.type = kDecisionQuery;
+    m.dst = b.coordinator;
+    m.txn = txn;
+    m.step = steps_[slot];
+    w_.send(self, m);
+    b.timer = self.set_timer(w_.config().timeouts.prepare, timer(txn, slot, kQuery));
+  }
+
+  World& w_;
+  const KeyChooser& keys_;
+  LockTable locks_;                                         // volatile
+  std::vector<uint32_t> steps_;                             // the steps hosted here
+  std::vector<std::pair<uint32_t, uint32_t>> slot_of_step_;  // (step, slot)
+  std::vector<std::vector<Branch>> branches_;  // [slot][txn]; the prepared/decided part is durable
+  sim::Node* node_ = nullptr;
+  std::optional<uint32_t> commit_op_, abort_op_;
+};
+
+class TwoPhaseCommit final : public Pattern {
+ public:
+  void install(World& w) override {
+    const sim::NodeId entry = w.workflow().entry();
+    for (sim::NodeId id = 1; id < w.node_count(); ++id) {
+      if (!w.is_service(id)) continue;
+      if (id == entry) {
+        behaviors_.push_back(std::make_unique<Coordinator>(w));
+      } else {
+        behaviors_.push_back(std::make_unique<Participant>(w, id));
+      }
+      w.node(id).set_behavior(behaviors_.back().get());
+    }
+  }
+
+ private:
+  std::vector<std::unique_ptr<sim::Behavior>> behaviors_;
+};
+
+}  // namespace
+
+std::unique_ptr<Pattern> make_two_phase_commit() { return std::make_unique<TwoPhaseCommit>(); }
+
+}  // namespace models
