@@ -74,7 +74,7 @@ int cmd_validate(const ScenarioArgs& a) {
 }
 
 int cmd_run(const ScenarioArgs& a, const std::vector<std::string>& pattern_args,
-            uint64_t replication, const std::string& csv, const std::string& json) {
+            uint64_t replication, const std::string& csv, const std::string& json, bool timing) {
   auto s = load(a);
   if (!s) return kExitUsage;
   std::vector<models::PatternKind> patterns;
@@ -95,6 +95,16 @@ int cmd_run(const ScenarioArgs& a, const std::vector<std::string>& pattern_args,
     return kExitRunError;
   }
   fmt::print("{}", app::summary_table(*s, results.value()));
+  if (timing) {
+    for (const auto& r : results.value()) {
+      fmt::print("timing {}: {} transactions, {} events in {:.3f} s of wall time: {:.0f} "
+                 "transactions/s, {:.2f} M events/s; peak memory {:.1f} MiB\n",
+                 models::pattern_name(r.pattern), r.transactions_simulated, r.events, r.wall_s,
+                 r.wall_s > 0 ? static_cast<double>(r.transactions_simulated) / r.wall_s : 0.0,
+                 r.wall_s > 0 ? static_cast<double>(r.events) / r.wall_s / 1e6 : 0.0,
+                 app::peak_rss_mib());
+    }
+  }
   if (!csv.empty()) {
     std::string text = app::csv_header();
     for (const auto& r : results.value()) text += app::csv_row(*s, r);
@@ -140,6 +150,9 @@ int main(int argc, char** argv) {
   run->add_option("--csv", csv, "Also write one CSV row per pattern to FILE (docs/output.md)")
       ->type_name("FILE");
   run->add_option("--json", json, "Also write the results as JSON to FILE")->type_name("FILE");
+  bool timing = false;
+  run->add_flag("--timing", timing,
+                "Also print the wall time of each run's simulation loop, its rate and peak memory");
 
   ScenarioArgs validate_args;
   CLI::App* validate =
@@ -170,7 +183,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*run) return cmd_run(run_args, pattern_args, replication, csv, json);
+    if (*run) return cmd_run(run_args, pattern_args, replication, csv, json, timing);
     if (*validate) return cmd_validate(validate_args);
     if (*ph) {
       const auto r = app::run_phold(phold);

@@ -21,7 +21,7 @@ using models::ScenarioConfig;
 const std::vector<std::string> kTopKeys{
     "name",     "seed",    "duration", "transactions", "warmup", "drain",  "workload",
     "network",  "services", "broker",  "workflow",     "patterns", "retry", "timeouts",
-    "faults",   "sweep"};
+    "two_phase_commit", "faults",   "sweep"};
 
 // ---------------------------------------------------------------- sections
 void read_workload(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
@@ -673,6 +673,15 @@ ScenarioConfig read_config(const Ctx& ctx, const YAML::Node& root, std::vector<s
   if (top.has("patterns")) read_patterns(ctx, top.get("patterns"), c);
   if (top.has("retry")) read_retry(ctx, top.get("retry"), c);
   if (top.has("timeouts")) read_timeouts(ctx, top.get("timeouts"), c);
+  if (top.has("two_phase_commit")) {
+    MapReader m(ctx, top.get("two_phase_commit"), "two_phase_commit", {"variant"});
+    if (m.has("variant")) {
+      c.two_phase_commit.variant =
+          read_choice(ctx, m.get("variant"), m.path("variant"), {"presumed_abort", "basic"}) == "basic"
+              ? models::TwoPhaseCommitConfig::Variant::kBasic
+              : models::TwoPhaseCommitConfig::Variant::kPresumedAbort;
+    }
+  }
   if (top.has("faults")) read_faults(ctx, top.get("faults"), c);
   check_cross(ctx, root, c);
   for (const Load& l : estimate_load(c)) {

@@ -97,6 +97,15 @@ struct TimeoutConfig {
   sim::Time log_force = sim::Time::zero();  // time to force a durable log record
 };
 
+struct TwoPhaseCommitConfig {
+  // presumed_abort: the coordinator aborts at the first no vote, tells only the
+  //   participants that may have prepared, and aborts are neither forced nor acknowledged.
+  // basic (presumed nothing): the coordinator waits for every vote, forces its decision
+  //   either way, sends it to every participant, and every participant acknowledges it.
+  enum class Variant { kPresumedAbort, kBasic };
+  Variant variant = Variant::kPresumedAbort;
+};
+
 struct FaultConfig {
   enum class Kind { kCrash, kPartition, kOneWay };
   Kind kind = Kind::kCrash;
@@ -135,6 +144,7 @@ struct ScenarioConfig {
   std::vector<PatternKind> patterns{PatternKind::kOrchestration};
   RetryConfig retry;
   TimeoutConfig timeouts;
+  TwoPhaseCommitConfig two_phase_commit;
   std::vector<FaultConfig> faults;
 };
 

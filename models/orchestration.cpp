@@ -71,6 +71,10 @@ class Orchestrator final : public sim::Behavior {
   void on_message(sim::Node& self, const sim::Message& m) override {
     switch (m.type) {
       case kRequest:
+        if (self.instant(w_.workflow().entry_op())) {
+          start(self, m.txn, -1);
+          break;
+        }
         if (!self.submit(w_.workflow().entry_op(), m.txn)) {
           reply(self, m.txn, Answer::kError);
           w_.ledger().complete(m.txn, self.now());
@@ -88,12 +92,16 @@ class Orchestrator final : public sim::Behavior {
   }
 
   void on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) override {
-    Flow& f = flows_.open(job.token);
+    const bool blocking = self.config().call_model == sim::CallModel::kBlocking;
+    if (blocking) self.hold(worker);
+    start(self, job.token, blocking ? static_cast<int32_t>(worker) : -1);
+  }
+
+  // The request is served (on `worker`, held, or -1): begin the workflow.
+  void start(sim::Node& self, uint64_t txn, int32_t worker) {
+    Flow& f = flows_.open(txn);
     f.calls.resize(w_.workflow().steps().size());
-    if (self.config().call_model == sim::CallModel::kBlocking) {
-      self.hold(worker);
-      f.worker = static_cast<int32_t>(worker);
-    }
+    f.worker = worker;
     if (saga_) {
       record(f.txn).open = true;
       open_.insert(f.txn);

@@ -106,6 +106,7 @@ RunResult run(const ScenarioConfig& cfg, PatternKind kind, Pattern& pattern,
   r.nodes = std::move(nodes);
   r.network = w.net().counters();
   r.events = s.events_handled();
+  r.transactions_simulated = w.ledger().size();
   r.fingerprint = s.fingerprint();
   r.end = s.now();
   r.arrivals_end = arrivals_end;

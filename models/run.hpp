@@ -33,6 +33,7 @@ struct RunResult {
   std::vector<NodeSummary> nodes;  // the services, then the broker
   sim::NetworkCounters network;
   uint64_t events = 0;
+  uint64_t transactions_simulated = 0;  // all of them, warm-up included
   uint64_t fingerprint = 0;
   sim::Time end;           // simulated time when the run stopped
   sim::Time arrivals_end;  // when arrivals stopped

@@ -9,6 +9,7 @@
 #include "models/keys.hpp"
 #include "models/messages.hpp"
 #include "models/world.hpp"
+#include "sim/timeout_queue.hpp"
 
 namespace models {
 namespace {
@@ -18,21 +19,31 @@ enum Vote : int64_t { kNo = 0, kYes = 1, kReadOnly = 2 };
 // ---------------------------------------------------------------- coordinator
 struct CoordFlow {
   enum class Phase : uint8_t { kVoting, kForcing, kCommitting } phase = Phase::kVoting;
+  bool aborting = false;  // basic variant: the decision being sent and acknowledged is abort
   uint64_t txn = 0;
   uint32_t voted = 0, yes = 0, read_only = 0, acked = 0, commit_to = 0;
   int32_t worker = -1;
-  sim::TimerId timer;
+  uint64_t timeout = 0;  // id in the prepare or the retransmit queue
   void reset(uint64_t t) {
     *this = CoordFlow{};
     txn = t;
   }
 };
 
-enum CoordTimer : uint64_t { kPrepareTimeout = 1, kRetransmit = 2, kCommitForced = 3 };
+enum CoordTimer : uint64_t { kCommitForced = 3 };
+// Timeout queues' tags: distinct from every (txn << 8 | kind) payload.
+constexpr uint64_t kPrepareQueueTag = (uint64_t{1} << 63) | 1;
+constexpr uint64_t kRetransmitQueueTag = (uint64_t{1} << 63) | 2;
+constexpr uint64_t kQueryQueueTag = (uint64_t{1} << 63) | 3;
+constexpr uint64_t kLockQueueTag = (uint64_t{1} << 63) | 4;
 
 class Coordinator final : public sim::Behavior {
  public:
-  explicit Coordinator(World& w) : w_(w) {
+  explicit Coordinator(World& w)
+      : w_(w),
+        basic_(w.config().two_phase_commit.variant == TwoPhaseCommitConfig::Variant::kBasic),
+        prepare_timeouts_(w.config().timeouts.prepare, kPrepareQueueTag),
+        retransmits_(w.config().timeouts.prepare, kRetransmitQueueTag) {
     const size_t n = w.workflow().steps().size();
     all_ = n == 32 ? ~0u : (1u << n) - 1;
   }
@@ -40,6 +51,10 @@ class Coordinator final : public sim::Behavior {
   void on_message(sim::Node& self, const sim::Message& m) override {
     switch (m.type) {
       case kRequest:
+        if (self.instant(w_.workflow().entry_op())) {
+          start(self, m.txn, -1);
+          break;
+        }
         if (!self.submit(w_.workflow().entry_op(), m.txn)) {
           reply(self, m.txn, Answer::kError);
           w_.ledger().complete(m.txn, self.now());
@@ -60,40 +75,41 @@ class Coordinator final : public sim::Behavior {
   }
 
   void on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) override {
-    CoordFlow& f = flows_.open(job.token);
-    if (self.config().call_model == sim::CallModel::kBlocking) {
-      self.hold(worker);
-      f.worker = static_cast<int32_t>(worker);
-    }
-    for (const Step& s : w_.workflow().steps()) send(self, kPrepare, f.txn, s.index);
-    f.timer = self.set_timer(w_.config().timeouts.prepare, (f.txn << 8) | kPrepareTimeout);
+    if (self.config().call_model == sim::CallModel::kBlocking) self.hold(worker);
+    start(self, job.token,
+          self.config().call_model == sim::CallModel::kBlocking ? static_cast<int32_t>(worker) : -1);
   }
 
   void on_timer(sim::Node& self, uint64_t payload) override {
-    CoordFlow* f = flows_.find(payload >> 8);
-    if (f == nullptr) return;
-    switch (payload & 0xff) {
-      case kPrepareTimeout:
-        if (f->phase == CoordFlow::Phase::kVoting) abort(self, *f, Answer::kError);
-        break;
-      case kCommitForced:
-        commit_logged(self, *f);
-        break;
-      case kRetransmit:
-        if (f->phase != CoordFlow::Phase::kCommitting) break;
-        for (uint32_t s = 0; s < 32; ++s) {
-          if ((f->commit_to & ~f->acked) & (1u << s)) send(self, kCommit, f->txn, s);
-        }
-        f->timer = self.set_timer(w_.config().timeouts.prepare, (f->txn << 8) | kRetransmit);
-        break;
-      default:
-        break;
+    if (payload == kPrepareQueueTag) {
+      prepare_timeouts_.expire(self, [&](uint64_t txn) {
+        CoordFlow* f = flows_.find(txn);
+        if (f != nullptr && f->phase == CoordFlow::Phase::kVoting) abort(self, *f, Answer::kError);
+      });
+      return;
     }
+    if (payload == kRetransmitQueueTag) {
+      retransmits_.expire(self, [&](uint64_t txn) {
+        CoordFlow* f = flows_.find(txn);
+        if (f == nullptr || f->phase != CoordFlow::Phase::kCommitting) return;
+        for (uint32_t s = 0; s < 32; ++s) {
+          if ((f->commit_to & ~f->acked) & (1u << s)) {
+            send(self, f->aborting ? kAbort : kCommit, f->txn, s);
+          }
+        }
+        f->timeout = retransmits_.arm(self, f->txn);
+      });
+      return;
+    }
+    CoordFlow* f = flows_.find(payload >> 8);
+    if (f != nullptr && (payload & 0xff) == kCommitForced) commit_logged(self, *f);
   }
 
   void on_crash(sim::Node& self) override {
     (void)self;
-    flows_.clear();  // undecided transactions are lost: presumed abort
+    flows_.clear();  // undecided transactions are lost (and aborted when asked about)
+    prepare_timeouts_.clear();
+    retransmits_.clear();
   }
 
   void on_recover(sim::Node& self) override {
@@ -109,6 +125,14 @@ class Coordinator final : public sim::Behavior {
   }
 
  private:
+  // The request is served (on `worker`, held, or -1): prepare every participant.
+  void start(sim::Node& self, uint64_t txn, int32_t worker) {
+    CoordFlow& f = flows_.open(txn);
+    f.worker = worker;
+    for (const Step& s : w_.workflow().steps()) send(self, kPrepare, f.txn, s.index);
+    f.timeout = prepare_timeouts_.arm(self, f.txn);
+  }
+
   void send(sim::Node& self, uint32_t type, uint64_t txn, uint32_t step) {
     sim::Message m;
     m.type = type;
@@ -125,18 +149,25 @@ class Coordinator final : public sim::Behavior {
     f->voted |= bit;
     if (m.value == kNo) {
       w_.ledger().decide_abort(f->txn);
+      if (!basic_) {  // presumed abort: decide at the first no
+        abort(self, *f, Answer::kRejected);
+        return;
+      }
+    } else {
+      (m.value == kYes ? f->yes : f->read_only) |= bit;
+    }
+    if (f->voted != all_) return;
+    if (f->yes != all_ && basic_ && (f->yes | f->read_only) != all_) {
       abort(self, *f, Answer::kRejected);
       return;
     }
-    (m.value == kYes ? f->yes : f->read_only) |= bit;
-    if (f->voted != all_) return;
     // Every vote is yes or read-only: commit. The decision is forced to the log first.
-    self.cancel_timer(f->timer);
+    prepare_timeouts_.cancel(f->timeout);
     f->commit_to = f->yes;
     f->phase = CoordFlow::Phase::kForcing;
     const sim::Time force = w_.config().timeouts.log_force;
     if (force > sim::Time::zero()) {
-      f->timer = self.set_timer(force, (f->txn << 8) | kCommitForced);
+      self.set_timer(force, (f->txn << 8) | kCommitForced);
     } else {
       commit_logged(self, *f);
     }
@@ -156,7 +187,7 @@ class Coordinator final : public sim::Behavior {
     for (uint32_t s = 0; s < 32; ++s) {
       if ((f.commit_to & ~f.acked) & (1u << s)) send(self, kCommit, f.txn, s);
     }
-    f.timer = self.set_timer(w_.config().timeouts.prepare, (f.txn << 8) | kRetransmit);
+    f.timeout = retransmits_.arm(self, f.txn);
   }
 
   void on_ack(sim::Node& self, const sim::Message& m) {
@@ -164,8 +195,8 @@ class Coordinator final : public sim::Behavior {
     if (f == nullptr || f->phase != CoordFlow::Phase::kCommitting) return;
     f->acked |= 1u << m.step;
     if ((f->acked & f->commit_to) != f->commit_to) return;
-    self.cancel_timer(f->timer);
-    open_commits_.erase(f->txn);  // the end record
+    retransmits_.cancel(f->timeout);
+    if (!f->aborting) open_commits_.erase(f->txn);  // the end record
     end(self, *f);
   }
 
@@ -181,7 +212,21 @@ class Coordinator final : public sim::Behavior {
   }
 
   void abort(sim::Node& self, CoordFlow& f, Answer a) {
-    self.cancel_timer(f.timer);
+    prepare_timeouts_.cancel(f.timeout);
+    if (basic_) {
+      // Presumed nothing: the abort is recorded, sent to every participant and acknowledged.
+      if (f.txn >= abort_logged_.size()) abort_logged_.resize(f.txn + 1, false);
+      abort_logged_[f.txn] = true;
+      reply(self, f.txn, a);
+      f.aborting = true;
+      f.commit_to = all_;
+      f.phase = CoordFlow::Phase::kCommitting;
+      for (uint32_t s = 0; s < 32; ++s) {
+        if (all_ & (1u << s)) send(self, kAbort, f.txn, s);
+      }
+      f.timeout = retransmits_.arm(self, f.txn);
+      return;
+    }
     const uint32_t voted_no = f.voted & ~f.yes & ~f.read_only;
     const uint32_t tell = all_ & ~voted_no & ~f.read_only;
     for (uint32_t s = 0; s < 32; ++s) {
@@ -209,8 +254,11 @@ class Coordinator final : public sim::Behavior {
   }
 
   World& w_;
+  bool basic_;
   uint32_t all_ = 0;
   FlowTable<CoordFlow> flows_;                 // volatile
+  std::vector<bool> abort_logged_;             // durable (basic variant): abort records
+  sim::TimeoutQueue prepare_timeouts_, retransmits_;  // volatile
   std::vector<uint32_t> commit_mask_;          // durable: commit records (participants)
   std::unordered_set<uint64_t> open_commits_;  // durable: commit records without an end record
 };
@@ -225,18 +273,21 @@ struct Branch {
   bool committing = false;       // kDeciding: commit (true) or abort (false)
   sim::NodeId coordinator = sim::kNoNode;
   sim::Time lock_asked, locked_at, voted_at;
-  sim::TimerId timer;
+  uint64_t timeout = 0;  // id in the lock-wait or the query queue
 };
 
-enum PartTimer : uint64_t { kLockWait = 1, kQuery = 2, kPreparedForced = 3, kCommittedForced = 4 };
+enum PartTimer : uint64_t { kPreparedForced = 3, kCommittedForced = 4 };
 enum JobKind : uint64_t { kPrepareWork = 0, kCommitWork = 1, kAbortWork = 2 };
 
 class Participant final : public sim::Behavior {
  public:
   Participant(World& w, sim::NodeId self)
       : w_(w),
+        basic_(w.config().two_phase_commit.variant == TwoPhaseCommitConfig::Variant::kBasic),
         keys_(w.keys(self)),
-        locks_([this](uint64_t owner) { on_locked(owner); }) {
+        locks_([this](uint64_t owner) { on_locked(owner); }),
+        lock_waits_(w.config().timeouts.lock_wait, kLockQueueTag),
+        queries_(w.config().timeouts.prepare, kQueryQueueTag) {
     for (const Step& s : w.workflow().steps()) {
       if (s.service == self) slot_of_step_.emplace_back(s.index, static_cast<uint32_t>(steps_.size())), steps_.push_back(s.index);
     }
@@ -285,22 +336,33 @@ class Participant final : public sim::Behavior {
   }
 
   void on_timer(sim::Node& self, uint64_t payload) override {
+    if (payload == kLockQueueTag) {
+      lock_waits_.expire(self, [&](uint64_t own) {
+        const uint64_t txn = own >> 5;
+        const auto slot = static_cast<uint32_t>(own & 0x1f);
+        Branch& b = branch(txn, slot);
+        if (b.state != Branch::State::kLocking) return;
+        // Waited too long: abort unilaterally (this also breaks deadlocks).
+        w_.ledger().lock_waited(txn, self.now() - b.lock_asked);
+        locks_.release(own);
+        b.state = Branch::State::kAborted;
+        vote(self, txn, slot, b, kNo);
+      });
+      return;
+    }
+    if (payload == kQueryQueueTag) {
+      queries_.expire(self, [&](uint64_t own) {
+        const uint64_t txn = own >> 5;
+        const auto slot = static_cast<uint32_t>(own & 0x1f);
+        Branch& b = branch(txn, slot);
+        if (b.state == Branch::State::kPrepared) ask(self, txn, slot, b);
+      });
+      return;
+    }
     const uint64_t txn = payload >> 8;
     const auto slot = static_cast<uint32_t>((payload >> 3) & 0x1f);
     Branch& b = branch(txn, slot);
     switch (payload & 7) {
-      case kLockWait:
-        if (b.state != Branch::State::kLocking) return;
-        // Waited too long: abort unilaterally (this also breaks deadlocks).
-        w_.ledger().lock_waited(txn, self.now() - b.lock_asked);
-        locks_.release(owner(txn, slot));
-        b.state = Branch::State::kAborted;
-        vote(self, txn, slot, b, kNo);
-        break;
-      case kQuery:
-        if (b.state != Branch::State::kPrepared) return;
-        ask(self, txn, slot, b);
-        break;
       case kPreparedForced:
         if (b.state == Branch::State::kWorking) become_prepared(self, txn, slot, b);
         break;
@@ -315,6 +377,8 @@ class Participant final : public sim::Behavior {
   void on_crash(sim::Node& self) override {
     (void)self;
     locks_.clear();
+    lock_waits_.clear();
+    queries_.clear();
     // What was not prepared is lost; a decision being applied must be learnt again.
     for (auto& per_slot : branches_) {
       for (Branch& b : per_slot) {
@@ -389,7 +453,7 @@ class Participant final : public sim::Behavior {
     b.lock_asked = self.now();
     if (keys_.enabled() && !locks_.acquire(owner(m.txn, slot), keys_of(m.txn, slot))) {
       b.state = Branch::State::kLocking;
-      b.timer = self.set_timer(w_.config().timeouts.lock_wait, timer(m.txn, slot, kLockWait));
+      b.timeout = lock_waits_.arm(self, owner(m.txn, slot));
       return;
     }
     start_work(self, m.txn, slot, b);
@@ -400,7 +464,7 @@ class Participant final : public sim::Behavior {
     const auto slot = static_cast<uint32_t>(own & 0x1f);
     Branch& b = branch(txn, slot);
     if (b.state != Branch::State::kLocking) return;
-    node_->cancel_timer(b.timer);
+    lock_waits_.cancel(b.timeout);
     w_.ledger().lock_waited(txn, node_->now() - b.lock_asked);
     start_work(*node_, txn, slot, b);
   }
@@ -422,9 +486,10 @@ class Participant final : public sim::Behavior {
       release_locks(self, txn, slot, b);
       b.state = Branch::State::kAborted;
       vote(self, txn, slot, b, kNo);
+      if (b.abort_requested && basic_) ack(self, txn, slot, b);
       return;
     }
-    if (!step.side_effect) {
+    if (!step.side_effect && !basic_) {  // the read-only optimization (presumed abort)
       release_locks(self, txn, slot, b);
       b.state = Branch::State::kReadOnly;
       vote(self, txn, slot, b, kReadOnly);
@@ -432,7 +497,7 @@ class Participant final : public sim::Behavior {
     }
     const sim::Time force = w_.config().timeouts.log_force;
     if (force > sim::Time::zero()) {
-      b.timer = self.set_timer(force, timer(txn, slot, kPreparedForced));
+      self.set_timer(force, timer(txn, slot, kPreparedForced));
     } else {
       become_prepared(self, txn, slot, b);
     }
@@ -444,7 +509,7 @@ class Participant final : public sim::Behavior {
     b.voted_at = self.now();
     w_.ledger().in_doubt(txn, +1);
     vote(self, txn, slot, b, kYes);
-    b.timer = self.set_timer(w_.config().timeouts.prepare, timer(txn, slot, kQuery));
+    b.timeout = queries_.arm(self, owner(txn, slot));
   }
 
   void on_commit(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
@@ -453,7 +518,7 @@ class Participant final : public sim::Behavior {
       return;
     }
     if (b.state != Branch::State::kPrepared) return;  // deciding already, or not prepared
-    self.cancel_timer(b.timer);
+    queries_.cancel(b.timeout);
     w_.ledger().blocked_for(txn, self.now() - b.voted_at);
     b.state = Branch::State::kDeciding;
     b.committing = true;
@@ -470,7 +535,7 @@ class Participant final : public sim::Behavior {
     b.state = Branch::State::kCommitted;
     const sim::Time force = w_.config().timeouts.log_force;
     if (force > sim::Time::zero()) {
-      b.timer = self.set_timer(force, timer(txn, slot, kCommittedForced));
+      self.set_timer(force, timer(txn, slot, kCommittedForced));
     } else {
       ack(self, txn, slot, b);
     }
@@ -480,18 +545,23 @@ class Participant final : public sim::Behavior {
     switch (b.state) {
       case Branch::State::kNone:
         b.state = Branch::State::kAborted;  // a later prepare gets a no
+        if (basic_) ack(self, txn, slot, b);
+        return;
+      case Branch::State::kAborted:
+        if (basic_) ack(self, txn, slot, b);  // basic: every abort is acknowledged
         return;
       case Branch::State::kLocking:
-        self.cancel_timer(b.timer);
+        lock_waits_.cancel(b.timeout);
         locks_.release(owner(txn, slot));
         b.state = Branch::State::kAborted;
         vote(self, txn, slot, b, kNo);
+        if (basic_) ack(self, txn, slot, b);
         return;
       case Branch::State::kWorking:
         b.abort_requested = true;
         return;
       case Branch::State::kPrepared:
-        self.cancel_timer(b.timer);
+        queries_.cancel(b.timeout);
         w_.ledger().blocked_for(txn, self.now() - b.voted_at);
         b.state = Branch::State::kDeciding;
         b.committing = false;
@@ -508,6 +578,7 @@ class Participant final : public sim::Behavior {
     w_.ledger().in_doubt(txn, -1);
     release_locks(*node_, txn, slot, b);
     b.state = Branch::State::kAborted;
+    if (basic_) ack(*node_, txn, slot, b);
   }
 
   void release_locks(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
@@ -540,12 +611,14 @@ class Participant final : public sim::Behavior {
     m.txn = txn;
     m.step = steps_[slot];
     w_.send(self, m);
-    b.timer = self.set_timer(w_.config().timeouts.prepare, timer(txn, slot, kQuery));
+    b.timeout = queries_.arm(self, owner(txn, slot));
   }
 
   World& w_;
+  bool basic_;
   const KeyChooser& keys_;
   LockTable locks_;                                         // volatile
+  sim::TimeoutQueue lock_waits_, queries_;                  // volatile
   std::vector<uint32_t> steps_;                             // the steps hosted here
   std::vector<std::pair<uint32_t, uint32_t>> slot_of_step_;  // (step, slot)
   std::vector<std::vector<Branch>> branches_;  // [slot][txn]; the prepared/decided part is durable

@@ -13,7 +13,10 @@
 //   top, size   O(1)            none
 //
 // Cancellation is not done here: Simulation cancels lazily (a flag checked when the event
-// is popped), which keeps this structure minimal.
+// is popped) and, when cancelled events come to outnumber live ones, asks for them to be
+// dropped all at once (remove_if: O(n), so O(1) amortized per cancel), which keeps the
+// heap as small as the live events even when long timeouts are armed and cancelled at a
+// high rate (2PC, sagas).
 #pragma once
 
 #include <cstddef>
@@ -48,13 +51,34 @@ class EventQueue {
   // Removes and returns the earliest event. REQUIRES: !empty()
   Event pop() {
     SIM_ASSERT(!heap_.empty(), "pop() on an empty event queue");
-    Event* h = heap_.data();
-    const Event top_event = h[0];
-    const Event last = h[heap_.size() - 1];
+    const Event top_event = heap_[0];
+    const Event last = heap_.back();
     heap_.pop_back();
+    if (!heap_.empty()) sift_down(0, last);
+    return top_event;
+  }
+
+  // Drops every event for which pred(event) is true and restores the heap (Floyd's
+  // bottom-up construction, O(n)). The order of what remains is unchanged: it only ever
+  // depends on (time, seq).
+  template <typename Pred>
+  void remove_if(Pred pred) {
+    size_t kept = 0;
+    for (size_t i = 0; i < heap_.size(); ++i) {
+      if (!pred(heap_[i])) heap_[kept++] = heap_[i];
+    }
+    heap_.resize(kept);
+    if (kept < 2) return;
+    for (size_t i = (kept - 2) / 4 + 1; i-- > 0;) sift_down(i, heap_[i]);
+  }
+
+  void clear() { heap_.clear(); }
+
+ private:
+  // Places e at the hole i and moves it down to where it belongs.
+  void sift_down(size_t i, const Event e) {
+    Event* h = heap_.data();
     const size_t n = heap_.size();
-    if (n == 0) return top_event;
-    size_t i = 0;
     for (;;) {
       const size_t first = 4 * i + 1;
       if (first >= n) break;
@@ -63,17 +87,13 @@ class EventQueue {
       for (size_t c = first + 1; c < end; ++c) {
         if (earlier(h[c], h[best])) best = c;
       }
-      if (!earlier(h[best], last)) break;
+      if (!earlier(h[best], e)) break;
       h[i] = h[best];
       i = best;
     }
-    h[i] = last;
-    return top_event;
+    h[i] = e;
   }
 
-  void clear() { heap_.clear(); }
-
- private:
   std::vector<Event> heap_;
 };
 

@@ -137,8 +137,7 @@ bool Network::cut(NodeId a, NodeId b, Time t) const {
   return false;
 }
 
-bool Network::path_cut(const Route& route, Time t) const {
-  if (partitions_.empty()) return false;
+bool Network::path_cut_slow(const Route& route, Time t) const {
   for (uint32_t l : route.links) {
     if (cut(links_[l].from, links_[l].to, t)) return true;
   }

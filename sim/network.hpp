@@ -111,7 +111,12 @@ class Network final : public Handler {
   struct Route;
   void launch(const Message& m, const Route& route, size_t hop, Time delay);
   uint32_t store(const Message& m);
-  bool path_cut(const Route& route, Time t) const;
+  // Returns true iff a partition cuts a hop of the route at time t (inline: the common case
+  // of no partition at all costs one test per message).
+  bool path_cut(const Route& route, Time t) const {
+    return !partitions_.empty() && path_cut_slow(route, t);
+  }
+  bool path_cut_slow(const Route& route, Time t) const;
 
   Simulation& sim_;
   HandlerId self_;

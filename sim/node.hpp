@@ -112,6 +112,12 @@ class Node final : public Handler, public MessageSink {
 
   // The id of an operation by name, or nullopt.
   std::optional<uint32_t> op_id(std::string_view name) const;
+  // Returns true iff `op` takes no time and the node frees its workers while waiting
+  // (async): such an operation needs neither a worker nor an event, and a behavior may do
+  // its work at once instead of submitting it.
+  bool instant(uint32_t op) const {
+    return config_.call_model == CallModel::kAsync && config_.ops[op].service.is_zero();
+  }
 
   // Queues `op` for service. Returns false (and counts a rejection) if the node is down or
   // its queue is full.

@@ -42,14 +42,25 @@ bool Simulation::cancel(TimerId id) {
   if (!pending(id)) return false;
   release_slot(id.slot);
   ++cancelled_;
+  ++cancelled_in_queue_;
+  maybe_compact();
   return true;
+}
+
+void Simulation::maybe_compact() {
+  if (cancelled_in_queue_ < 32 || 2 * cancelled_in_queue_ < queue_.size()) return;
+  queue_.remove_if([this](const Event& e) { return cancelled(e); });
+  cancelled_in_queue_ = 0;
 }
 
 bool Simulation::dispatch(Event e) {
   if (e.kind & kTimerBit) {
     const auto slot = static_cast<uint32_t>(e.payload);
     const auto gen = static_cast<uint32_t>(e.payload >> 32);
-    if (timers_[slot].gen != gen) return false;  // cancelled
+    if (timers_[slot].gen != gen) {  // cancelled
+      --cancelled_in_queue_;
+      return false;
+    }
     e.payload = timers_[slot].payload;
     e.kind &= ~kTimerBit;
     release_slot(slot);
@@ -67,9 +78,9 @@ bool Simulation::dispatch(Event e) {
 std::optional<Time> Simulation::next_event_time() {
   while (!queue_.empty()) {
     const Event& e = queue_.top();
-    if ((e.kind & kTimerBit) &&
-        timers_[static_cast<uint32_t>(e.payload)].gen != static_cast<uint32_t>(e.payload >> 32)) {
-      queue_.pop();  // a cancelled timer
+    if (cancelled(e)) {
+      queue_.pop();
+      --cancelled_in_queue_;
       continue;
     }
     return e.time;

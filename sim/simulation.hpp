@@ -109,11 +109,18 @@ class Simulation {
   // Runs one popped event. Returns false if it was a cancelled timer (skipped).
   bool dispatch(Event e);
   void release_slot(uint32_t slot);
+  bool cancelled(const Event& e) const {
+    return (e.kind & kTimerBit) &&
+           timers_[static_cast<uint32_t>(e.payload)].gen != static_cast<uint32_t>(e.payload >> 32);
+  }
+  // Drops cancelled timers from the queue once they outnumber the live events.
+  void maybe_compact();
 
   Time now_ = Time::zero();
   uint64_t next_seq_ = 0;
   uint64_t handled_ = 0;
   uint64_t cancelled_ = 0;
+  size_t cancelled_in_queue_ = 0;
   uint64_t fingerprint_ = 0xcbf29ce484222325ULL;
   bool stop_requested_ = false;
   EventQueue queue_;
