@@ -238,7 +238,7 @@ void read_broker(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   if (m.has("workers")) b.workers = static_cast<uint32_t>(read_count(ctx, m.get("workers"), m.path("workers"), 1, 100000));
   if (m.has("latency")) b.latency = read_distribution(ctx, m.get("latency"), m.path("latency"));
   if (m.has("redelivery")) b.redelivery = read_duration(ctx, m.get("redelivery"), m.path("redelivery"), true);
-  if (m.has("max_attempts")) b.max_attempts = static_cast<uint32_t>(read_count(ctx, m.get("max_attempts"), m.path("max_attempts"), 1, 1000));
+  if (m.has("max_attempts")) b.max_attempts = static_cast<uint32_t>(read_count(ctx, m.get("max_attempts"), m.path("max_attempts"), 0, 1000000));
   if (m.has("durable")) b.durable = read_bool(ctx, m.get("durable"), m.path("durable"));
   if (m.has("mttf") != m.has("mttr")) {
     const char* given = m.has("mttf") ? "mttf" : "mttr";

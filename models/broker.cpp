@@ -72,7 +72,8 @@ void Broker::on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) 
 
 void Broker::deliver(sim::Node& self, uint32_t slot) {
   Stored& st = stored_[slot];
-  if (st.attempt >= w_.config().broker.max_attempts) {
+  const uint32_t max = w_.config().broker.max_attempts;  // 0: without limit
+  if (max != 0 && st.attempt >= max) {
     w_.ledger().dead_letter();
     drop(slot);
     return;

@@ -190,6 +190,7 @@ class Entry final : public sim::Behavior {
   Entry(World& w, Tracker& t) : w_(w), tracker_(t), pub_(w) {}
   void on_message(sim::Node& self, const sim::Message& m) override {
     if (m.type == kRequest) {
+      if (!requests_.first(m.txn)) return;  // a duplicate of a request already begun
       if (!self.submit(w_.workflow().entry_op(), m.txn)) reply(self, m.txn, Answer::kError);
     } else if (m.type == kPublishAck) {
       if (Publisher::Pending* p = pub_.acked(self, m)) {
@@ -216,6 +217,7 @@ class Entry final : public sim::Behavior {
   World& w_;
   Tracker& tracker_;
   Publisher pub_;
+  RequestLog requests_;  // durable
 };
 
 // A service with one or more steps.

@@ -76,7 +76,7 @@ struct BrokerConfig {
   uint32_t workers = 4;
   sim::Distribution latency = sim::Distribution::constant(sim::Time::zero());  // handling time
   sim::Time redelivery = sim::Time::from_s(1);
-  uint32_t max_attempts = 5;
+  uint32_t max_attempts = 5;  // deliveries before the dead-letter queue; 0 = without limit
   bool durable = true;
   std::optional<sim::Distribution> mttf, mttr;
 };

@@ -71,6 +71,7 @@ class Orchestrator final : public sim::Behavior {
   void on_message(sim::Node& self, const sim::Message& m) override {
     switch (m.type) {
       case kRequest:
+        if (!requests_.first(m.txn)) break;  // a duplicate of a request already begun
         if (self.instant(w_.workflow().entry_op())) {
           start(self, m.txn, -1);
           break;
@@ -328,6 +329,7 @@ class Orchestrator final : public sim::Behavior {
   World& w_;
   bool saga_;
   sim::Rng rng_;
+  RequestLog requests_;  // durable
   FlowTable<Flow> flows_;             // volatile
   std::vector<SagaRecord> log_;       // durable (saga mode)
   std::unordered_set<uint64_t> open_;  // durable: sagas begun and not ended

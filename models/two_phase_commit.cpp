@@ -51,6 +51,7 @@ class Coordinator final : public sim::Behavior {
   void on_message(sim::Node& self, const sim::Message& m) override {
     switch (m.type) {
       case kRequest:
+        if (!requests_.first(m.txn)) break;  // a duplicate of a request already begun
         if (self.instant(w_.workflow().entry_op())) {
           start(self, m.txn, -1);
           break;
@@ -256,6 +257,7 @@ class Coordinator final : public sim::Behavior {
   World& w_;
   bool basic_;
   uint32_t all_ = 0;
+  RequestLog requests_;  // durable
   FlowTable<CoordFlow> flows_;                 // volatile
   std::vector<bool> abort_logged_;             // durable (basic variant): abort records
   sim::TimeoutQueue prepare_timeouts_, retransmits_;  // volatile

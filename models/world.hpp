@@ -24,6 +24,22 @@
 
 namespace models {
 
+// The requests an entry service has accepted, by transaction id: durable, so that a
+// request the network delivers twice starts its transaction once (an idempotency key).
+class RequestLog {
+ public:
+  // Returns true iff txn is new (and records it).
+  bool first(uint64_t txn) {
+    if (txn >= seen_.size()) seen_.resize(txn + 1, false);
+    if (seen_[txn]) return false;
+    seen_[txn] = true;
+    return true;
+  }
+
+ private:
+  std::vector<bool> seen_;
+};
+
 // The operation every entry service gets when the workflow names no entry_op: zero time,
 // so that a request still occupies a worker (what the blocking call model needs).
 inline constexpr const char* kImplicitRequestOp = "_request";
