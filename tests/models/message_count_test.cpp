@@ -88,3 +88,29 @@ TEST_CASE("Message counts: the presumed-abort abort path sends n - 1 unacknowled
   CHECK(res.metrics.messages.min() == 2 + 2 * 4 + (4 - 1));
   CHECK(res.metrics.messages.max() == 2 + 2 * 4 + (4 - 1));
 }
+
+TEST_CASE("Message counts: a refused saga step costs its calls plus a compensation per step before",
+          "[models][messages]") {
+  // Sequential a -> b -> c with b always refusing (k = 2): 2 + 2k + 2(k - 1) = 8.
+  const app::Scenario s = test::scenario(R"(name: refusal
+transactions: 500
+workload: {rate: 50/s}
+services:
+  entry: {workers: 4}
+  a: {workers: 4, ops: {x: exp(1ms), undo: exp(1ms)}}
+  b: {workers: 4, ops: {x: exp(1ms), undo: exp(1ms)}}
+  c: {workers: 4, ops: {x: exp(1ms), undo: exp(1ms)}}
+workflow:
+  entry: entry
+  steps:
+    - {service: a, action: x, compensate: undo}
+    - {service: b, action: x, compensate: undo, fails: 1}
+    - {service: c, action: x, compensate: undo}
+patterns: [saga_orchestrated]
+)");
+  const models::RunResult r = test::run(s, PatternKind::kSagaOrchestrated);
+  REQUIRE(test::outcome(r, models::Outcome::kAborted) == r.metrics.transactions);
+  CHECK(r.metrics.messages.min() == 8);
+  CHECK(r.metrics.messages.max() == 8);
+  CHECK(r.metrics.compensations.mean() == 1);
+}
