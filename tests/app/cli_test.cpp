@@ -8,6 +8,8 @@
 #include <sstream>
 #include <string>
 
+#include <unistd.h>  // getpid
+
 #include "app/report.hpp"
 
 namespace {
@@ -25,13 +27,19 @@ std::string slurp(const std::string& p) {
 
 // Runs coordsim with `args` from the source directory.
 Output coordsim(const std::string& args) {
+  // Unique files per call: ctest runs test cases in parallel processes.
+  static int calls = 0;
   const auto tmp = std::filesystem::temp_directory_path();
-  const std::string out = (tmp / "coordsim_cli_out.txt").string();
-  const std::string err = (tmp / "coordsim_cli_err.txt").string();
+  const std::string stem = "coordsim_cli_" + std::to_string(getpid()) + "_" + std::to_string(++calls);
+  const std::string out = (tmp / (stem + ".out")).string();
+  const std::string err = (tmp / (stem + ".err")).string();
   const std::string cmd = std::string("cd '") + COORDSIM_SOURCE_DIR + "' && '" + COORDSIM_BINARY +
                           "' " + args + " >'" + out + "' 2>'" + err + "'";
   const int status = std::system(cmd.c_str());
-  return {WEXITSTATUS(status), slurp(out), slurp(err)};
+  Output o{WEXITSTATUS(status), slurp(out), slurp(err)};
+  std::filesystem::remove(out);
+  std::filesystem::remove(err);
+  return o;
 }
 }  // namespace
 
@@ -71,7 +79,8 @@ TEST_CASE("CLI: usage errors exit 2, help exits 0", "[app][cli]") {
 }
 
 TEST_CASE("CLI: run prints a table and writes the documented CSV columns", "[app][cli]") {
-  const std::string csv = (std::filesystem::temp_directory_path() / "coordsim_cli.csv").string();
+  const std::string csv = (std::filesystem::temp_directory_path() /
+                           ("coordsim_cli_" + std::to_string(getpid()) + ".csv")).string();
   auto r = coordsim("run scenarios/single-service.yaml --set duration=20s --set warmup=1s --csv '" +
                     csv + "'");
   REQUIRE(r.code == 0);
