@@ -83,9 +83,14 @@ class EventQueue {
       const size_t first = 4 * i + 1;
       if (first >= n) break;
       size_t best = first;
-      const size_t end = first + 4 < n ? first + 4 : n;
-      for (size_t c = first + 1; c < end; ++c) {
-        if (earlier(h[c], h[best])) best = c;
+      if (first + 3 < n) {  // all four children: a fixed tournament, no loop bookkeeping
+        const size_t b01 = earlier(h[first + 1], h[first]) ? first + 1 : first;
+        const size_t b23 = earlier(h[first + 3], h[first + 2]) ? first + 3 : first + 2;
+        best = earlier(h[b23], h[b01]) ? b23 : b01;
+      } else {
+        for (size_t c = first + 1; c < n; ++c) {
+          if (earlier(h[c], h[best])) best = c;
+        }
       }
       if (!earlier(h[best], e)) break;
       h[i] = h[best];
