@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "models/broker.hpp"
+#include "models/entry.hpp"
 #include "models/messages.hpp"
 #include "models/world.hpp"
 
@@ -185,39 +186,34 @@ class Publisher {
 };
 
 // The entry service: serves the request, publishes "start", answers the client.
-class Entry final : public sim::Behavior {
+class Entry final : public EntryService {
  public:
-  Entry(World& w, Tracker& t) : w_(w), tracker_(t), pub_(w) {}
+  Entry(World& w, Tracker& t) : EntryService(w), tracker_(t), pub_(w) {}
   void on_message(sim::Node& self, const sim::Message& m) override {
     if (m.type == kRequest) {
-      if (!requests_.first(m.txn)) return;  // a duplicate of a request already begun
-      if (!self.submit(w_.workflow().entry_op(), m.txn)) reply(self, m.txn, Answer::kError);
+      accept(self, m);
     } else if (m.type == kPublishAck) {
+      // Answered once: a publish is acknowledged once (its slot is freed on the first ack).
       if (Publisher::Pending* p = pub_.acked(self, m)) {
         tracker_.started(p->txn);
-        reply(self, p->txn, Answer::kOk);
+        answer(self, p->txn, Answer::kOk);
       }
     }
-  }
-  void on_job_done(sim::Node& self, const sim::Job& job, uint32_t) override {
-    pub_.publish(self, job.token, kStartTopic, 0);
   }
   void on_timer(sim::Node& self, uint64_t ref) override { pub_.timed_out(self, ref); }
   void on_crash(sim::Node&) override { pub_.clear(); }
 
- private:
-  void reply(sim::Node& self, uint64_t txn, Answer a) {
-    sim::Message r;
-    r.type = kReply;
-    r.dst = w_.client();
-    r.txn = txn;
-    r.value = static_cast<int64_t>(a);
-    w_.send(self, r);
+ protected:
+  // The request is served: publish the first event (the worker, if any, is not kept:
+  // the entry does not wait for the workflow).
+  void begin(sim::Node& self, uint64_t txn, int32_t worker) override {
+    if (worker >= 0) self.release(static_cast<uint32_t>(worker));
+    pub_.publish(self, txn, kStartTopic, 0);
   }
-  World& w_;
+
+ private:
   Tracker& tracker_;
   Publisher pub_;
-  RequestLog requests_;  // durable
 };
 
 // A service with one or more steps.

@@ -8,6 +8,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "models/entry.hpp"
 #include "models/flow_table.hpp"
 #include "models/messages.hpp"
 #include "models/participant.hpp"
@@ -39,6 +40,7 @@ struct Flow {
   std::vector<Call> calls;
   // Saga compensation: steps still to compensate, in order; the current one's state.
   bool compensating = false;
+  bool answered = false;  // the client has its answer (or its connection died with a crash)
   std::vector<uint32_t> to_compensate;
   Call comp;
   void reset(uint64_t t) {
@@ -50,6 +52,7 @@ struct Flow {
     worker = -1;
     calls.clear();
     compensating = false;
+    answered = false;
     to_compensate.clear();
     comp = Call{};
   }
@@ -63,23 +66,17 @@ struct SagaRecord {
   bool open = false;         // begun and not ended
 };
 
-class Orchestrator final : public sim::Behavior {
+class Orchestrator final : public EntryService {
  public:
   Orchestrator(World& w, sim::NodeId self, bool saga)
-      : w_(w), saga_(saga), rng_(w.config().seed, "retry/" + w.node(self).name(), w.replication()) {}
+      : EntryService(w),
+        saga_(saga),
+        rng_(w.config().seed, "retry/" + w.node(self).name(), w.replication()) {}
 
   void on_message(sim::Node& self, const sim::Message& m) override {
     switch (m.type) {
       case kRequest:
-        if (!requests_.first(m.txn)) break;  // a duplicate of a request already begun
-        if (self.instant(w_.workflow().entry_op())) {
-          start(self, m.txn, -1);
-          break;
-        }
-        if (!self.submit(w_.workflow().entry_op(), m.txn)) {
-          reply(self, m.txn, Answer::kError);
-          w_.ledger().complete(m.txn, self.now());
-        }
+        accept(self, m);
         break;
       case kCallReply:
         on_reply(self, m);
@@ -92,14 +89,8 @@ class Orchestrator final : public sim::Behavior {
     }
   }
 
-  void on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) override {
-    const bool blocking = self.config().call_model == sim::CallModel::kBlocking;
-    if (blocking) self.hold(worker);
-    start(self, job.token, blocking ? static_cast<int32_t>(worker) : -1);
-  }
-
   // The request is served (on `worker`, held, or -1): begin the workflow.
-  void start(sim::Node& self, uint64_t txn, int32_t worker) {
+  void begin(sim::Node& self, uint64_t txn, int32_t worker) override {
     Flow& f = flows_.open(txn);
     f.calls.resize(w_.workflow().steps().size());
     f.worker = worker;
@@ -156,6 +147,7 @@ class Orchestrator final : public sim::Behavior {
       Flow& f = flows_.open(txn);
       f.calls.resize(w_.workflow().steps().size());
       f.failed = true;
+      f.answered = true;  // the client's connection died with the crash
       begin_compensation(self, f);
     }
   }
@@ -224,7 +216,7 @@ class Orchestrator final : public sim::Behavior {
       f.failure = a;
     }
     if (saga_) {
-      reply(self, f.txn, f.failure);
+      reply(self, f, f.failure);
       for (Call& c : f.calls) {
         if (c.state == Call::State::kWaiting || c.state == Call::State::kBackoff) {
           self.cancel_timer(c.timer);
@@ -306,7 +298,7 @@ class Orchestrator final : public sim::Behavior {
 
   void finish(sim::Node& self, Flow& f, Answer a) {
     const uint64_t txn = f.txn;
-    reply(self, txn, a);  // the client keeps the first answer it got
+    reply(self, f, a);
     w_.ledger().complete(txn, self.now());
     if (saga_) {
       record(txn).open = false;
@@ -316,20 +308,14 @@ class Orchestrator final : public sim::Behavior {
     flows_.close(txn);
   }
 
-  void reply(sim::Node& self, uint64_t txn, Answer a) {
-    if (w_.ledger().at(txn).answer != Answer::kNone) return;  // answered already
-    sim::Message r;
-    r.type = kReply;
-    r.dst = w_.client();
-    r.txn = txn;
-    r.value = static_cast<int64_t>(a);
-    w_.send(self, r);
+  void reply(sim::Node& self, Flow& f, Answer a) {
+    if (f.answered) return;
+    f.answered = true;
+    answer(self, f.txn, a);
   }
 
-  World& w_;
   bool saga_;
   sim::Rng rng_;
-  RequestLog requests_;  // durable
   FlowTable<Flow> flows_;             // volatile
   std::vector<SagaRecord> log_;       // durable (saga mode)
   std::unordered_set<uint64_t> open_;  // durable: sagas begun and not ended

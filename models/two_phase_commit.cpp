@@ -5,6 +5,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "models/entry.hpp"
 #include "models/flow_table.hpp"
 #include "models/keys.hpp"
 #include "models/messages.hpp"
@@ -20,6 +21,7 @@ enum Vote : int64_t { kNo = 0, kYes = 1, kReadOnly = 2 };
 struct CoordFlow {
   enum class Phase : uint8_t { kVoting, kForcing, kCommitting } phase = Phase::kVoting;
   bool aborting = false;  // basic variant: the decision being sent and acknowledged is abort
+  bool answered = false;  // the client has its answer (or its connection died with a crash)
   uint64_t txn = 0;
   uint32_t voted = 0, yes = 0, read_only = 0, acked = 0, commit_to = 0;
   int32_t worker = -1;
@@ -37,10 +39,10 @@ constexpr uint64_t kRetransmitQueueTag = (uint64_t{1} << 63) | 2;
 constexpr uint64_t kQueryQueueTag = (uint64_t{1} << 63) | 3;
 constexpr uint64_t kLockQueueTag = (uint64_t{1} << 63) | 4;
 
-class Coordinator final : public sim::Behavior {
+class Coordinator final : public EntryService {
  public:
   explicit Coordinator(World& w)
-      : w_(w),
+      : EntryService(w),
         basic_(w.config().two_phase_commit.variant == TwoPhaseCommitConfig::Variant::kBasic),
         prepare_timeouts_(w.config().timeouts.prepare, kPrepareQueueTag),
         retransmits_(w.config().timeouts.prepare, kRetransmitQueueTag) {
@@ -51,15 +53,7 @@ class Coordinator final : public sim::Behavior {
   void on_message(sim::Node& self, const sim::Message& m) override {
     switch (m.type) {
       case kRequest:
-        if (!requests_.first(m.txn)) break;  // a duplicate of a request already begun
-        if (self.instant(w_.workflow().entry_op())) {
-          start(self, m.txn, -1);
-          break;
-        }
-        if (!self.submit(w_.workflow().entry_op(), m.txn)) {
-          reply(self, m.txn, Answer::kError);
-          w_.ledger().complete(m.txn, self.now());
-        }
+        accept(self, m);
         break;
       case kVote:
         on_vote(self, m);
@@ -73,12 +67,6 @@ class Coordinator final : public sim::Behavior {
       default:
         break;
     }
-  }
-
-  void on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) override {
-    if (self.config().call_model == sim::CallModel::kBlocking) self.hold(worker);
-    start(self, job.token,
-          self.config().call_model == sim::CallModel::kBlocking ? static_cast<int32_t>(worker) : -1);
   }
 
   void on_timer(sim::Node& self, uint64_t payload) override {
@@ -120,6 +108,7 @@ class Coordinator final : public sim::Behavior {
     for (uint64_t txn : open) {
       CoordFlow& f = flows_.open(txn);
       f.phase = CoordFlow::Phase::kForcing;
+      f.answered = true;  // the client's connection died with the crash
       f.commit_to = commit_mask_[txn];
       commit_logged(self, f);
     }
@@ -127,7 +116,7 @@ class Coordinator final : public sim::Behavior {
 
  private:
   // The request is served (on `worker`, held, or -1): prepare every participant.
-  void start(sim::Node& self, uint64_t txn, int32_t worker) {
+  void begin(sim::Node& self, uint64_t txn, int32_t worker) override {
     CoordFlow& f = flows_.open(txn);
     f.worker = worker;
     for (const Step& s : w_.workflow().steps()) send(self, kPrepare, f.txn, s.index);
@@ -178,7 +167,7 @@ class Coordinator final : public sim::Behavior {
   void commit_logged(sim::Node& self, CoordFlow& f) {
     if (f.txn >= commit_mask_.size()) commit_mask_.resize(f.txn + 1, 0);
     commit_mask_[f.txn] = f.commit_to;
-    reply(self, f.txn, Answer::kOk);
+    reply(self, f, Answer::kOk);
     if (f.commit_to == 0) {  // all read-only: nothing to commit
       end(self, f);
       return;
@@ -218,7 +207,7 @@ class Coordinator final : public sim::Behavior {
       // Presumed nothing: the abort is recorded, sent to every participant and acknowledged.
       if (f.txn >= abort_logged_.size()) abort_logged_.resize(f.txn + 1, false);
       abort_logged_[f.txn] = true;
-      reply(self, f.txn, a);
+      reply(self, f, a);
       f.aborting = true;
       f.commit_to = all_;
       f.phase = CoordFlow::Phase::kCommitting;
@@ -233,7 +222,7 @@ class Coordinator final : public sim::Behavior {
     for (uint32_t s = 0; s < 32; ++s) {
       if (tell & (1u << s)) send(self, kAbort, f.txn, s);
     }
-    reply(self, f.txn, a);
+    reply(self, f, a);
     end(self, f);
   }
 
@@ -244,20 +233,14 @@ class Coordinator final : public sim::Behavior {
     flows_.close(txn);
   }
 
-  void reply(sim::Node& self, uint64_t txn, Answer a) {
-    if (w_.ledger().at(txn).answer != Answer::kNone) return;
-    sim::Message r;
-    r.type = kReply;
-    r.dst = w_.client();
-    r.txn = txn;
-    r.value = static_cast<int64_t>(a);
-    w_.send(self, r);
+  void reply(sim::Node& self, CoordFlow& f, Answer a) {
+    if (f.answered) return;
+    f.answered = true;
+    answer(self, f.txn, a);
   }
 
-  World& w_;
   bool basic_;
   uint32_t all_ = 0;
-  RequestLog requests_;  // durable
   FlowTable<CoordFlow> flows_;                 // volatile
   std::vector<bool> abort_logged_;             // durable (basic variant): abort records
   sim::TimeoutQueue prepare_timeouts_, retransmits_;  // volatile

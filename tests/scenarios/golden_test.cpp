@@ -22,16 +22,18 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
-// The first line where two texts differ, for a readable failure.
-std::string first_difference(const std::string& a, const std::string& b) {
+// The first line where the golden text and the current one differ, for a readable failure.
+std::string first_difference(const std::string& golden, const std::string& now) {
+  const std::string& a = golden;
+  const std::string& b = now;
   std::istringstream sa(a), sb(b);
   std::string la, lb;
   for (int line = 1;; ++line) {
     const bool ea = !std::getline(sa, la), eb = !std::getline(sb, lb);
     if (ea && eb) return "no difference";
     if (ea || eb || la != lb) {
-      return "line " + std::to_string(line) + ":\n  golden: " + (eb ? "<end>" : lb) +
-             "\n  now:    " + (ea ? "<end>" : la);
+      return "line " + std::to_string(line) + ":\n  golden: " + (ea ? "<end>" : la) +
+             "\n  now:    " + (eb ? "<end>" : lb);
     }
   }
 }
