@@ -572,30 +572,24 @@ class Participant final : public sim::Behavior {
     locks_.release(owner(txn, slot));
   }
 
+  // Sends the coordinator a message about this branch.
+  void tell(sim::Node& self, uint32_t type, uint64_t txn, uint32_t slot, const Branch& b,
+            int64_t value = 0) {
+    sim::Message m;
+    m.type = type;
+    m.dst = b.coordinator;
+    m.txn = txn;
+    m.step = steps_[slot];
+    m.value = value;
+    w_.send(self, m);
+  }
   void vote(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b, Vote v) {
-    sim::Message m;
-    m.type = kVote;
-    m.dst = b.coordinator;
-    m.txn = txn;
-    m.step = steps_[slot];
-    m.value = v;
-    w_.send(self, m);
+    tell(self, kVote, txn, slot, b, v);
   }
-  void ack(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
-    sim::Message m;
-    m.type = kAck;
-    m.dst = b.coordinator;
-    m.txn = txn;
-    m.step = steps_[slot];
-    w_.send(self, m);
-  }
+  void ack(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) { tell(self, kAck, txn, slot, b); }
+  // Asks the coordinator for the decision, and again every timeouts.prepare.
   void ask(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
-    sim::Message m;
-    m.type = kDecisionQuery;
-    m.dst = b.coordinator;
-    m.txn = txn;
-    m.step = steps_[slot];
-    w_.send(self, m);
+    tell(self, kDecisionQuery, txn, slot, b);
     b.timeout = queries_.arm(self, owner(txn, slot));
   }
 

@@ -1,6 +1,8 @@
 // The coordsim command line, run as a user would: exit codes and messages.
 #include <catch2/catch.hpp>
 
+#include "../test_util.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -18,12 +20,7 @@ struct Output {
   std::string out, err;
 };
 
-std::string slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::slurp;
 
 // Runs coordsim with `args` from the source directory.
 Output coordsim(const std::string& args) {

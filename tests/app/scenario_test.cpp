@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "../test_util.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -11,12 +13,7 @@
 namespace fs = std::filesystem;
 
 namespace {
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::slurp;
 std::string chomp(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   return s;

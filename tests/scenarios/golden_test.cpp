@@ -4,6 +4,8 @@
 // scripts/bless-golden (never by editing the files by hand).
 #include <catch2/catch.hpp>
 
+#include "../test_util.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,12 +17,7 @@
 namespace fs = std::filesystem;
 
 namespace {
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::slurp;
 
 // The first line where the golden text and the current one differ, for a readable failure.
 std::string first_difference(const std::string& golden, const std::string& now) {
