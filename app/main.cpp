@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
       cli.add_subcommand("validate", "Check a scenario file without running it");
   add_scenario_args(validate, validate_args);
 
-  CLI::App* bench = cli.add_subcommand("bench", "Kernel benchmarks (see BENCHMARKS in docs)");
+  CLI::App* bench = cli.add_subcommand("bench", "Kernel benchmarks: rates and peak memory, not pass/fail");
   bench->require_subcommand(1);
   app::PholdParams phold;
   CLI::App* ph = bench->add_subcommand(
