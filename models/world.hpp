@@ -74,12 +74,12 @@ class World {
   sim::FailureInjector& failures() { return *failures_; }
 
   // Sends m from `from`, counting it against its transaction.
-  void send(sim::Node& from, sim::Message m) {
+  void send(sim::Node& from, const sim::Message& m) {
     ledger_->message(m.txn);
     from.send(m);
   }
   // Sends a message to or from the broker: counted as a network and a broker message.
-  void send_broker(sim::Node& from, sim::Message m) {
+  void send_broker(sim::Node& from, const sim::Message& m) {
     ledger_->broker_message(m.txn);
     from.send(m);
   }

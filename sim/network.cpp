@@ -15,8 +15,10 @@ struct Network::Link {
   Rng rng;
 };
 
+// A route is a slice of route_links_ (flat, so that sending touches no extra allocation).
 struct Network::Route {
-  std::vector<uint32_t> links;  // directed link ids, in order
+  uint32_t first = 0;  // index of the first link id in route_links_
+  uint32_t hops = 0;
   bool ok = false;
 };
 
@@ -84,12 +86,14 @@ Network::Network(Simulation& sim, std::vector<std::string> node_names,
         g, a, boost::predecessor_map(pred.data()).distance_map(dist.data()));
     for (NodeId b = 0; b < n; ++b) {
       Route& r = routes_[a * n + b];
+      r.first = static_cast<uint32_t>(route_links_.size());
       if (a == b) {
         r.ok = true;
         continue;
       }
       if (link_of[a * n + b] >= 0) {  // adjacent: always the direct link
-        r.links.push_back(static_cast<uint32_t>(link_of[a * n + b]));
+        route_links_.push_back(static_cast<uint32_t>(link_of[a * n + b]));
+        r.hops = 1;
         r.ok = true;
         continue;
       }
@@ -98,8 +102,9 @@ Network::Network(Simulation& sim, std::vector<std::string> node_names,
       for (auto v = b; v != a; v = static_cast<NodeId>(pred[v])) hops.push_back(static_cast<NodeId>(pred[v]));
       std::reverse(hops.begin(), hops.end());
       for (size_t i = 0; i + 1 < hops.size(); ++i) {
-        r.links.push_back(static_cast<uint32_t>(link_of[hops[i] * n + hops[i + 1]]));
+        route_links_.push_back(static_cast<uint32_t>(link_of[hops[i] * n + hops[i + 1]]));
       }
+      r.hops = static_cast<uint32_t>(hops.size() - 1);
       r.ok = true;
     }
   }
@@ -120,13 +125,14 @@ std::vector<NodeId> Network::path(NodeId a, NodeId b) const {
   const Route& r = routes_[a * names_.size() + b];
   if (!r.ok) return {};
   std::vector<NodeId> nodes{a};
-  for (uint32_t l : r.links) nodes.push_back(links_[l].to);
+  for (uint32_t h = 0; h < r.hops; ++h) nodes.push_back(links_[route_links_[r.first + h]].to);
   return nodes;
 }
 
 Time Network::mean_delay(NodeId a, NodeId b) const {
   double ns = 0;
-  for (uint32_t l : routes_[a * names_.size() + b].links) ns += links_[l].latency.mean_ns();
+  const Route& r = routes_[a * names_.size() + b];
+  for (uint32_t h = 0; h < r.hops; ++h) ns += links_[route_links_[r.first + h]].latency.mean_ns();
   return Time::from_seconds(ns * 1e-9);
 }
 
@@ -138,15 +144,17 @@ bool Network::cut(NodeId a, NodeId b, Time t) const {
 }
 
 bool Network::path_cut_slow(const Route& route, Time t) const {
-  for (uint32_t l : route.links) {
-    if (cut(links_[l].from, links_[l].to, t)) return true;
+  for (uint32_t h = 0; h < route.hops; ++h) {
+    const Link& l = links_[route_links_[route.first + h]];
+    if (cut(l.from, l.to, t)) return true;
   }
   return false;
 }
 
 uint32_t Network::store(const Message& m) {
   if (free_.empty()) {
-    pool_.push_back(m);
+    const Message copy = m;  // m may live in pool_, which push_back can move
+    pool_.push_back(copy);
     return static_cast<uint32_t>(pool_.size() - 1);
   }
   const uint32_t slot = free_.back();
@@ -155,11 +163,10 @@ uint32_t Network::store(const Message& m) {
   return slot;
 }
 
-void Network::send(Message m) {
-  SIM_ASSERT(m.src < names_.size() && m.dst < names_.size(), "message between unknown nodes");
+void Network::send(NodeId src, const Message& msg) {
+  SIM_ASSERT(src < names_.size() && msg.dst < names_.size(), "message between unknown nodes");
   ++counters_.sent;
-  m.sent_at = sim_.now();
-  const Route& route = routes_[m.src * names_.size() + m.dst];
+  const Route& route = routes_[src * names_.size() + msg.dst];
   if (!route.ok) {
     ++counters_.unroutable;
     return;
@@ -168,26 +175,30 @@ void Network::send(Message m) {
     ++counters_.partitioned;
     return;
   }
-  launch(m, route, 0, Time::zero());
+  const uint32_t slot = store(msg);
+  pool_[slot].src = src;
+  pool_[slot].sent_at = sim_.now();
+  launch(slot, route, 0, Time::zero());
 }
 
-void Network::launch(const Message& m, const Route& route, size_t hop, Time delay) {
-  for (size_t h = hop; h < route.links.size(); ++h) {
-    Link& link = links_[route.links[h]];
+void Network::launch(uint32_t slot, const Route& route, size_t hop, Time delay) {
+  for (size_t h = hop; h < route.hops; ++h) {
+    Link& link = links_[route_links_[route.first + h]];
     if (link.rng.bernoulli(link.loss)) {
       ++counters_.lost;
+      free_.push_back(slot);
       return;
     }
     const Time d = link.latency.sample(link.rng);
     if (link.rng.bernoulli(link.duplicate)) {
       ++counters_.duplicated;
-      Message copy = m;
-      copy.duplicate = true;
+      const uint32_t copy = store(pool_[slot]);  // store() may move the pool: index, not reference
+      pool_[copy].duplicate = true;
       launch(copy, route, h + 1, delay + link.latency.sample(link.rng));
     }
     delay += d;
   }
-  sim_.schedule_after(delay, self_, 0, store(m));
+  sim_.schedule_after(delay, self_, 0, slot);
 }
 
 void Network::on_event(Simulation& sim, const Event& e) {

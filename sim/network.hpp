@@ -88,8 +88,8 @@ class Network final : public Handler {
   void attach(NodeId node, MessageSink* sink);
   void add_partition(Partition p);
 
-  // Sends m from m.src to m.dst now. The network sets sent_at.
-  void send(Message m);
+  // Sends m from `src` to m.dst now. The network sets m's src and sent_at on its own copy.
+  void send(NodeId src, const Message& m);
 
   // Returns true iff some path leads from a to b.
   bool reachable(NodeId a, NodeId b) const;
@@ -109,7 +109,8 @@ class Network final : public Handler {
  private:
   struct Link;
   struct Route;
-  void launch(const Message& m, const Route& route, size_t hop, Time delay);
+  // Carries the pooled message in `slot` along the route from hop `hop` on.
+  void launch(uint32_t slot, const Route& route, size_t hop, Time delay);
   uint32_t store(const Message& m);
   // Returns true iff a partition cuts a hop of the route at time t (inline: the common case
   // of no partition at all costs one test per message).
@@ -124,6 +125,7 @@ class Network final : public Handler {
   std::vector<MessageSink*> sinks_;
   std::vector<Link> links_;
   std::vector<Route> routes_;  // n * n, routes_[a * n + b]
+  std::vector<uint32_t> route_links_;  // every route's directed link ids, back to back
   std::vector<Partition> partitions_;
   std::vector<Message> pool_;
   std::vector<uint32_t> free_;

@@ -132,10 +132,7 @@ class Node final : public Handler, public MessageSink {
   void release(uint32_t worker);
   bool held(uint32_t worker) const { return workers_[worker].state == WorkerState::kHeld; }
 
-  void send(Message m) {
-    m.src = id_;
-    net_.send(m);
-  }
+  void send(const Message& m) { net_.send(id_, m); }
   TimerId set_timer(Time delay, uint64_t payload);
   bool cancel_timer(TimerId id) { return sim_.cancel(id); }
 

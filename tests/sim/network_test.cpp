@@ -25,7 +25,7 @@ struct Net {
     m.src = a;
     m.dst = b;
     m.txn = txn;
-    net.send(m);
+    net.send(a, m);
   }
 };
 }  // namespace
