@@ -12,6 +12,7 @@
 #include "app/report.hpp"
 #include "app/runner.hpp"
 #include "app/scenario.hpp"
+#include "app/sweep.hpp"
 #include "models/config.hpp"
 #include "sim/suggest.hpp"
 
@@ -122,6 +123,44 @@ int cmd_run(const ScenarioArgs& a, const std::vector<std::string>& pattern_args,
   return kExitOk;
 }
 
+int cmd_sweep(const ScenarioArgs& a, const std::vector<std::string>& sweep_args,
+              uint32_t replications, unsigned jobs, const std::string& csv,
+              const std::string& summary) {
+  auto s = load(a);
+  if (!s) return kExitUsage;
+  std::vector<app::SweepAxis> axes;
+  for (const std::string& arg : sweep_args) {
+    auto axis = app::parse_sweep_axis(arg);
+    if (!axis.ok()) {
+      fmt::print(stderr, "coordsim: {}\n", axis.status().message());
+      return kExitUsage;
+    }
+    axes.push_back(axis.value());
+  }
+  std::vector<app::Override> overrides;
+  for (const std::string& set : a.sets) overrides.push_back(app::parse_override(set).value());
+  if (!a.seed.empty()) overrides.push_back({"seed", a.seed});
+  auto out = app::run_sweep(*s, overrides, axes, replications, jobs);
+  if (!out.ok()) {
+    fmt::print(stderr, "{}\n", out.status().message());
+    return kExitUsage;
+  }
+  fmt::print("{}", app::sweep_table(out.value()));
+  if (!csv.empty()) {
+    if (auto st = app::write_file_atomic(csv, app::sweep_runs_csv(out.value())); !st.ok()) {
+      fmt::print(stderr, "coordsim: {}\n", st.message());
+      return kExitRunError;
+    }
+  }
+  if (!summary.empty()) {
+    if (auto st = app::write_file_atomic(summary, app::sweep_summary_csv(out.value())); !st.ok()) {
+      fmt::print(stderr, "coordsim: {}\n", st.message());
+      return kExitRunError;
+    }
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -159,6 +198,35 @@ int main(int argc, char** argv) {
       cli.add_subcommand("validate", "Check a scenario file without running it");
   add_scenario_args(validate, validate_args);
 
+  ScenarioArgs sweep_args;
+  std::vector<std::string> sweep_axes;
+  uint32_t sweep_reps = 0;
+  unsigned sweep_jobs = 1;
+  std::string sweep_csv, sweep_summary;
+  CLI::App* sweep = cli.add_subcommand(
+      "sweep",
+      "Run the scenario's sweep grid x patterns x replications and report means with 95% "
+      "confidence intervals and paired differences between patterns");
+  add_scenario_args(sweep, sweep_args);
+  sweep->add_option("--sweep", sweep_axes,
+                    "Sweep a field over values, e.g. --sweep services.payment.mttf=1h,10min,1min "
+                    "(repeatable; replaces the file's axis of the same field)")
+      ->type_name("PATH=V1,V2,...");
+  sweep->add_option("--replications", sweep_reps,
+                    "Independent replications per grid point (default: the file's, else 1)")
+      ->type_name("R")
+      ->check(CLI::Range(1u, 1000000u));
+  sweep->add_option("--jobs,-j", sweep_jobs,
+                    "Runs in parallel on this many threads; the output is the same for any N")
+      ->type_name("N")
+      ->check(CLI::Range(1u, 1024u));
+  sweep->add_option("--csv", sweep_csv, "Write one row per run to FILE (docs/output.md)")
+      ->type_name("FILE");
+  sweep->add_option("--summary", sweep_summary,
+                    "Write means, standard deviations and 95% intervals per grid point, "
+                    "pattern and metric, and paired differences between patterns, to FILE")
+      ->type_name("FILE");
+
   CLI::App* bench = cli.add_subcommand("bench", "Kernel benchmarks: rates and peak memory, not pass/fail");
   bench->require_subcommand(1);
   app::PholdParams phold;
@@ -185,6 +253,9 @@ int main(int argc, char** argv) {
   try {
     if (*run) return cmd_run(run_args, pattern_args, replication, csv, json, timing);
     if (*validate) return cmd_validate(validate_args);
+    if (*sweep) {
+      return cmd_sweep(sweep_args, sweep_axes, sweep_reps, sweep_jobs, sweep_csv, sweep_summary);
+    }
     if (*ph) {
       const auto r = app::run_phold(phold);
       fmt::print("{}\n", app::format_phold(phold, r));

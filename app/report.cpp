@@ -144,6 +144,19 @@ std::string csv_row(const Scenario& s, const models::RunResult& r) {
   return out + "\n";
 }
 
+std::vector<std::pair<std::string, double>> numeric_metrics(const Scenario& s,
+                                                            const models::RunResult& r) {
+  std::vector<std::pair<std::string, double>> out;
+  for (const Column& c : columns()) {
+    const std::string name = c.name;
+    if (name == "seed" || name == "replication" || name == "events" || name == "sim_end_s") continue;
+    const Cell v = c.value(s, r);
+    if (v.kind == Cell::Kind::kCount) out.emplace_back(name, static_cast<double>(v.count));
+    if (v.kind == Cell::Kind::kReal) out.emplace_back(name, v.real);
+  }
+  return out;
+}
+
 std::string summary_table(const Scenario& s, const std::vector<models::RunResult>& results) {
   std::string out = fmt::format("scenario {} (seed {})\n", s.config.name, s.config.seed);
   out += fmt::format("{:<19} {:>8} {:>9} {:>7} {:>6} {:>7} {:>8} {:>7}  {:>17}  {:>24}  {:>8} {:>9}\n",

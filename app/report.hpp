@@ -20,6 +20,10 @@ std::string summary_table(const Scenario& s, const std::vector<models::RunResult
 const std::vector<std::string>& csv_columns();
 std::string csv_header();
 std::string csv_row(const Scenario& s, const models::RunResult& r);
+// The numeric columns of a result (counts and reals, not identifiers), in column order:
+// what a sweep aggregates.
+std::vector<std::pair<std::string, double>> numeric_metrics(const Scenario& s,
+                                                            const models::RunResult& r);
 std::string to_json(const Scenario& s, const std::vector<models::RunResult>& results);
 
 // Writes `text` to `path` atomically.
