@@ -22,7 +22,6 @@ constexpr int kExitOk = 0;
 constexpr int kExitRunError = 1;
 constexpr int kExitUsage = 2;
 
-constexpr const char* kVersion = "0.1.0";
 
 struct ScenarioArgs {
   std::string file;
@@ -169,7 +168,7 @@ int main(int argc, char** argv) {
       "business function (orchestration, choreography, two-phase commit, sagas) under "
       "network delays and failures.\n\n"
       "Exit codes: 0 success, 1 the run failed, 2 bad usage or an invalid scenario."};
-  cli.set_version_flag("--version", kVersion);
+  cli.set_version_flag("--version", app::kCoordsimVersion);
   cli.require_subcommand(1);
 
   ScenarioArgs run_args;

@@ -65,6 +65,7 @@ const std::vector<Column>& columns() {
   static const std::vector<Column> cols{
       {"scenario", [](const S& s, const R&) { return txt(s.config.name); }},
       {"scenario_hash", [](const S& s, const R&) { return txt(scenario_hash(s.text)); }},
+      {"coordsim_version", [](const S&, const R&) { return txt(kCoordsimVersion); }},
       {"pattern", [](const S&, const R& r) { return txt(models::pattern_name(r.pattern)); }},
       {"seed", [](const S&, const R& r) { return cnt(r.seed); }},
       {"replication", [](const S&, const R& r) { return cnt(r.replication); }},

@@ -15,6 +15,9 @@
 
 namespace app {
 
+// The version printed by `coordsim --version` and written into every output row.
+inline constexpr const char* kCoordsimVersion = "0.1.0";
+
 std::string summary_table(const Scenario& s, const std::vector<models::RunResult>& results);
 
 const std::vector<std::string>& csv_columns();
