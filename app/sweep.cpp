@@ -7,10 +7,12 @@
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "app/patterns.hpp"
 #include "app/report.hpp"
+#include "sim/units.hpp"
 
 namespace app {
 namespace {
@@ -58,6 +60,94 @@ std::string axis_values(const SweepOutput& out, size_t point) {
   return s;
 }
 
+// A range's bound: a plain number or a duration (in ns); `is_time` says which.
+// A bare 0 fits either kind and takes the kind of the other bounds.
+struct Bound {
+  double v = 0;
+  bool is_time = false;
+  bool either = false;
+};
+std::optional<Bound> read_bound(const std::string& t) {
+  if (sim::looks_like_duration(t)) {
+    auto d = sim::parse_duration(t);
+    if (d.ok()) return Bound{static_cast<double>(d.value().ns()), true, false};
+  }
+  auto n = sim::parse_number(t);
+  if (n.ok()) return Bound{n.value(), false, n.value() == 0};
+  return std::nullopt;
+}
+// Returns true iff the bounds are all numbers or all durations (a bare 0 fits both), and
+// sets is_time accordingly.
+bool same_kind(std::initializer_list<Bound*> bounds, bool& is_time) {
+  std::optional<bool> kind;
+  for (const Bound* b : bounds) {
+    if (b->either) continue;
+    if (kind && *kind != b->is_time) return false;
+    kind = b->is_time;
+  }
+  is_time = kind.value_or(false);
+  return true;
+}
+std::string format_bound(double v, bool is_time) {
+  if (is_time) return sim::Time::from_ns(static_cast<int64_t>(std::llround(v))).to_string();
+  return fmt::format("{:.10g}", v);
+}
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s + sep) {
+    if (c == sep) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  return out;
+}
+
+// Expands "START:STOP:STEP" (STOP included) or "log:START:STOP:COUNT" (COUNT values evenly
+// spaced in log scale) into values. Bounds are numbers or durations, all of one kind.
+sim::Result<std::vector<std::string>> expand_range(const std::string& arg, const std::string& text) {
+  const auto parts = split(text, ':');
+  const bool log = parts.size() == 4 && parts[0] == "log";
+  const std::string usage = fmt::format(
+      "--sweep {}: expected a range START:STOP:STEP or log:START:STOP:COUNT, e.g. "
+      "retry.attempts=1:5:1 or services.payment.mttf=log:1min:1h:4",
+      arg);
+  if (!log && parts.size() != 3) return sim::Status::invalid(usage);
+  const size_t o = log ? 1 : 0;
+  auto a = read_bound(parts[o]), b = read_bound(parts[o + 1]);
+  bool is_time = false;
+  if (!a || !b || !same_kind({&*a, &*b}, is_time)) return sim::Status::invalid(usage);
+  std::vector<std::string> values;
+  if (log) {
+    auto count = sim::parse_number(parts[3]);
+    if (!count.ok() || count.value() < 2 || count.value() > 10000 ||
+        count.value() != std::floor(count.value()) || a->v <= 0 || b->v <= 0) {
+      return sim::Status::invalid(usage + "; a log range needs positive bounds and a COUNT of 2 or more");
+    }
+    const auto n = static_cast<int>(count.value());
+    for (int i = 0; i < n; ++i) {
+      const double f = static_cast<double>(i) / (n - 1);
+      values.push_back(format_bound(std::exp(std::log(a->v) * (1 - f) + std::log(b->v) * f), is_time));
+    }
+    return values;
+  }
+  auto step = read_bound(parts[2]);
+  if (!step || !same_kind({&*a, &*b, &*step}, is_time)) return sim::Status::invalid(usage);
+  if (step->v <= 0 || b->v < a->v) {
+    return sim::Status::invalid(usage + "; STEP must be positive and STOP at least START");
+  }
+  if ((b->v - a->v) / step->v > 10000) return sim::Status::invalid(usage + "; at most 10000 values");
+  // By index, not by accumulation, so 0:0.3:0.1 gives exactly 0, 0.1, 0.2, 0.3.
+  const auto n = static_cast<int64_t>(std::floor((b->v - a->v) / step->v + 1e-9));
+  for (int64_t i = 0; i <= n; ++i) {
+    values.push_back(format_bound(a->v + static_cast<double>(i) * step->v, is_time));
+  }
+  return values;
+}
+
 }  // namespace
 
 sim::Result<SweepAxis> parse_sweep_axis(const std::string& arg) {
@@ -68,6 +158,13 @@ sim::Result<SweepAxis> parse_sweep_axis(const std::string& arg) {
         arg));
   }
   SweepAxis axis{arg.substr(0, eq), {}};
+  const std::string list = arg.substr(eq + 1);
+  if (list.find(':') != std::string::npos && list.find(',') == std::string::npos) {
+    auto values = expand_range(arg, list);
+    if (!values.ok()) return values.status();
+    axis.values = values.value();
+    return axis;
+  }
   std::string cur;
   for (char c : arg.substr(eq + 1) + ",") {
     if (c == ',') {

@@ -83,3 +83,26 @@ TEST_CASE("Sweep: --sweep arguments are checked", "[app][sweep][errors]") {
         "--set retry.attempts=many: retry.attempts: expected a whole number from 1 to 1000, "
         "found \"many\"");
 }
+
+TEST_CASE("Sweep: --sweep ranges, linear and logarithmic, of numbers and durations",
+          "[app][sweep]") {
+  CHECK(app::parse_sweep_axis("retry.attempts=1:5:2").value().values ==
+        std::vector<std::string>{"1", "3", "5"});
+  CHECK(app::parse_sweep_axis("timeouts.call=100ms:300ms:100ms").value().values ==
+        std::vector<std::string>{"100ms", "200ms", "300ms"});
+  CHECK(app::parse_sweep_axis("services.payment.mttf=log:1min:100min:3").value().values ==
+        std::vector<std::string>{"1min", "10min", "100min"});
+  CHECK(app::parse_sweep_axis("workflow.steps.0.fails=0:0.1:0.05").value().values ==
+        std::vector<std::string>{"0", "0.05", "0.1"});
+  auto mixed = app::parse_sweep_axis("timeouts.call=100ms:1:1");
+  REQUIRE_FALSE(mixed.ok());
+  CHECK(mixed.status().message() ==
+        "--sweep timeouts.call=100ms:1:1: expected a range START:STOP:STEP or "
+        "log:START:STOP:COUNT, e.g. retry.attempts=1:5:1 or services.payment.mttf=log:1min:1h:4");
+  auto backwards = app::parse_sweep_axis("retry.attempts=5:1:1");
+  REQUIRE_FALSE(backwards.ok());
+  CHECK(backwards.status().message() ==
+        "--sweep retry.attempts=5:1:1: expected a range START:STOP:STEP or log:START:STOP:COUNT, "
+        "e.g. retry.attempts=1:5:1 or services.payment.mttf=log:1min:1h:4; STEP must be positive "
+        "and STOP at least START");
+}
