@@ -109,6 +109,9 @@ const std::vector<Column>& columns() {
   return cols;
 }
 
+
+}  // namespace
+
 std::string csv_escape(const std::string& v) {
   if (v.find_first_of(",\"\n") == std::string::npos) return v;
   std::string out = "\"";
@@ -118,8 +121,6 @@ std::string csv_escape(const std::string& v) {
   }
   return out + "\"";
 }
-
-}  // namespace
 
 std::string scenario_hash(const std::string& text) { return fmt::format("{:016x}", sim::hash_name(text)); }
 

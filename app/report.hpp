@@ -29,6 +29,10 @@ std::vector<std::pair<std::string, double>> numeric_metrics(const Scenario& s,
                                                             const models::RunResult& r);
 std::string to_json(const Scenario& s, const std::vector<models::RunResult>& results);
 
+// A CSV field: quoted (with inner quotes doubled) only when it holds a comma, a quote or a
+// newline.
+std::string csv_escape(const std::string& v);
+
 // Writes `text` to `path` atomically.
 sim::Status write_file_atomic(const std::string& path, const std::string& text);
 

@@ -39,22 +39,13 @@ Stats describe(const std::vector<double>& xs) {
 
 std::string num(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : ""; }
 
-std::string csv_field(const std::string& v) {
-  if (v.find_first_of(",\"\n") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 // The CSV fields of a grid point's axis values, each followed by a comma.
 std::string axis_values(const SweepOutput& out, size_t point) {
   std::string s;
   for (const SweepRun& r : out.runs) {
     if (r.point != point) continue;
-    for (const Override& o : r.values) s += csv_field(o.value) + ",";
+    for (const Override& o : r.values) s += csv_escape(o.value) + ",";
     return s;
   }
   return s;
@@ -252,10 +243,10 @@ sim::Result<SweepOutput> run_sweep(const Scenario& base, const std::vector<Overr
 
 std::string sweep_runs_csv(const SweepOutput& out) {
   std::string text;
-  for (const std::string& a : out.axes) text += csv_field(a) + ",";
+  for (const std::string& a : out.axes) text += csv_escape(a) + ",";
   text += csv_header();
   for (const SweepRun& r : out.runs) {
-    for (const Override& o : r.values) text += csv_field(o.value) + ",";
+    for (const Override& o : r.values) text += csv_escape(o.value) + ",";
     text += csv_row(out.points[r.point], r.result);
   }
   return text;
@@ -299,10 +290,10 @@ std::vector<SummaryRow> summarize_sweep(const SweepOutput& out) {
 
 std::string sweep_summary_csv(const SweepOutput& out) {
   std::string text;
-  for (const std::string& a : out.axes) text += csv_field(a) + ",";
+  for (const std::string& a : out.axes) text += csv_escape(a) + ",";
   text += "pattern,metric,n,mean,sd,ci95_low,ci95_high\n";
   for (const SummaryRow& r : summarize_sweep(out)) {
-    text += fmt::format("{}{},{},{},{},{},{},{}\n", axis_values(out, r.point), csv_field(r.label),
+    text += fmt::format("{}{},{},{},{},{},{},{}\n", axis_values(out, r.point), csv_escape(r.label),
                         r.metric, r.stats.n, num(r.stats.mean), num(r.stats.sd),
                         num(r.stats.lo), num(r.stats.hi));
   }
