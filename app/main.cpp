@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,15 +13,18 @@
 #include "app/report.hpp"
 #include "app/runner.hpp"
 #include "app/scenario.hpp"
+#include "app/exit_codes.hpp"
 #include "app/sweep.hpp"
+#include "app/sweep_command.hpp"
+#include "app/sweep_mpi.hpp"
 #include "models/config.hpp"
 #include "sim/suggest.hpp"
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitRunError = 1;
-constexpr int kExitUsage = 2;
+using app::kExitOk;
+using app::kExitRunError;
+using app::kExitUsage;
 
 
 struct ScenarioArgs {
@@ -123,41 +127,29 @@ int cmd_run(const ScenarioArgs& a, const std::vector<std::string>& pattern_args,
 }
 
 int cmd_sweep(const ScenarioArgs& a, const std::vector<std::string>& sweep_args,
-              uint32_t replications, unsigned jobs, const std::string& csv,
-              const std::string& summary) {
+              const std::string& shard, app::SweepOptions opt, const app::mpi::Session* session) {
   auto s = load(a);
   if (!s) return kExitUsage;
-  std::vector<app::SweepAxis> axes;
   for (const std::string& arg : sweep_args) {
     auto axis = app::parse_sweep_axis(arg);
     if (!axis.ok()) {
       fmt::print(stderr, "coordsim: {}\n", axis.status().message());
       return kExitUsage;
     }
-    axes.push_back(axis.value());
+    opt.axes.push_back(axis.value());
+  }
+  if (!shard.empty()) {
+    auto sh = app::parse_shard(shard);
+    if (!sh.ok()) {
+      fmt::print(stderr, "coordsim: {}\n", sh.status().message());
+      return kExitUsage;
+    }
+    opt.shard = sh.value();
   }
   std::vector<app::Override> overrides;
   for (const std::string& set : a.sets) overrides.push_back(app::parse_override(set).value());
   if (!a.seed.empty()) overrides.push_back({"seed", a.seed});
-  auto out = app::run_sweep(*s, overrides, axes, replications, jobs);
-  if (!out.ok()) {
-    fmt::print(stderr, "{}\n", out.status().message());
-    return kExitUsage;
-  }
-  fmt::print("{}", app::sweep_table(out.value()));
-  if (!csv.empty()) {
-    if (auto st = app::write_file_atomic(csv, app::sweep_runs_csv(out.value())); !st.ok()) {
-      fmt::print(stderr, "coordsim: {}\n", st.message());
-      return kExitRunError;
-    }
-  }
-  if (!summary.empty()) {
-    if (auto st = app::write_file_atomic(summary, app::sweep_summary_csv(out.value())); !st.ok()) {
-      fmt::print(stderr, "coordsim: {}\n", st.message());
-      return kExitRunError;
-    }
-  }
-  return kExitOk;
+  return app::sweep_command(*s, overrides, opt, session);
 }
 
 }  // namespace
@@ -167,7 +159,8 @@ int main(int argc, char** argv) {
       "coordsim: a discrete-event simulator that compares how microservices coordinate a "
       "business function (orchestration, choreography, two-phase commit, sagas) under "
       "network delays and failures.\n\n"
-      "Exit codes: 0 success, 1 the run failed, 2 bad usage or an invalid scenario."};
+      "Exit codes: 0 success, 1 the run failed, 2 bad usage or an invalid scenario, 130 "
+      "interrupted (a sweep with --csv keeps its finished runs: finish it with --resume)."};
   cli.set_version_flag("--version", app::kCoordsimVersion);
   cli.require_subcommand(1);
 
@@ -199,9 +192,8 @@ int main(int argc, char** argv) {
 
   ScenarioArgs sweep_args;
   std::vector<std::string> sweep_axes;
-  uint32_t sweep_reps = 0;
-  unsigned sweep_jobs = 1;
-  std::string sweep_csv, sweep_summary;
+  app::SweepOptions sweep_opt;
+  std::string sweep_shard;
   CLI::App* sweep = cli.add_subcommand(
       "sweep",
       "Run the scenario's sweep grid x patterns x replications and report means with 95% "
@@ -211,19 +203,55 @@ int main(int argc, char** argv) {
                     "Sweep a field over values, e.g. --sweep services.payment.mttf=1h,10min,1min "
                     "(repeatable; replaces the file's axis of the same field)")
       ->type_name("PATH=V1,V2,...");
-  sweep->add_option("--replications", sweep_reps,
+  sweep->add_option("--replications", sweep_opt.replications,
                     "Independent replications per grid point (default: the file's, else 1)")
       ->type_name("R")
       ->check(CLI::Range(1u, 1000000u));
-  sweep->add_option("--jobs,-j", sweep_jobs,
-                    "Runs in parallel on this many threads; the output is the same for any N")
+  sweep->add_option("--jobs,-j", sweep_opt.jobs,
+                    "Runs in parallel on this many threads; the output is the same for any N "
+                    "(under mpirun: threads of rank 0, besides the other ranks)")
       ->type_name("N")
       ->check(CLI::Range(1u, 1024u));
-  sweep->add_option("--csv", sweep_csv, "Write one row per run to FILE (docs/output.md)")
+  sweep->add_option("--csv", sweep_opt.csv,
+                    "Write one row per run to FILE (docs/output.md), and the sweep's manifest "
+                    "beside it (FILE without .csv, plus .manifest.json). Runs are journaled to "
+                    "FILE.partial as they finish, so an interrupted sweep can be resumed")
       ->type_name("FILE");
-  sweep->add_option("--summary", sweep_summary,
+  sweep->add_option("--summary", sweep_opt.summary,
                     "Write means, standard deviations and 95% intervals per grid point, "
                     "pattern and metric, and paired differences between patterns, to FILE")
+      ->type_name("FILE");
+  sweep->add_option("--manifest", sweep_opt.manifest,
+                    "Write the JSON manifest of the sweep (its axes, points, patterns, "
+                    "replications, seed and files) to FILE instead")
+      ->type_name("FILE");
+  sweep->add_flag("--resume", sweep_opt.resume,
+                  "Finish an interrupted sweep: keep the runs already in FILE.partial (or FILE) "
+                  "of --csv and make only the others; the output is the same as in one go");
+  sweep->add_option("--shard", sweep_shard,
+                    "Make only slice I of N of the runs (round robin, I from 1 to N), e.g. "
+                    "--shard $SLURM_ARRAY_TASK_ID/8; needs --csv; combine with coordsim merge")
+      ->type_name("I/N");
+  sweep->add_flag("--quiet,-q", sweep_opt.quiet,
+                  "No progress on stderr (a bar on a terminal, a line per 10% otherwise)");
+
+  std::vector<std::string> merge_inputs;
+  std::string merge_csv, merge_summary, merge_manifest;
+  CLI::App* merge = cli.add_subcommand(
+      "merge",
+      "Combine the runs files of all shards of a sweep (coordsim sweep --shard I/N --csv) "
+      "into exactly the files one machine would have written");
+  merge->add_option("shards", merge_inputs,
+                    "The shards' runs files; each one's manifest is read from beside it")
+      ->required()
+      ->type_name("SHARD.csv...");
+  merge->add_option("--csv", merge_csv, "Write the merged runs file to FILE")
+      ->required()
+      ->type_name("FILE");
+  merge->add_option("--summary", merge_summary, "Write the summary (as coordsim sweep --summary)")
+      ->type_name("FILE");
+  merge->add_option("--manifest", merge_manifest,
+                    "Write the manifest to FILE (default: beside --csv)")
       ->type_name("FILE");
 
   CLI::App* bench = cli.add_subcommand("bench", "Kernel benchmarks: rates and peak memory, not pass/fail");
@@ -249,12 +277,39 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
+  if (const auto ranks = app::mpi::launcher_size(); ranks && *ranks > 1) {
+    if (app::mpi::launcher_rank() != 0) std::freopen("/dev/null", "w", stderr);  // one message
+    if (!*sweep) {
+      fmt::print(stderr, "coordsim: only `coordsim sweep` runs over MPI ranks; start the other "
+                         "commands without mpirun\n");
+      return kExitUsage;
+    }
+    if (!app::mpi::built_with_mpi()) {
+      fmt::print(stderr,
+                 "coordsim: started by an MPI launcher with {} ranks, but this coordsim was built "
+                 "without MPI (install libopenmpi-dev and rebuild; SIM_MPI=ON)\n",
+                 *ranks);
+      return kExitUsage;
+    }
+  }
+
   try {
     if (*run) return cmd_run(run_args, pattern_args, replication, csv, json, timing);
     if (*validate) return cmd_validate(validate_args);
     if (*sweep) {
-      return cmd_sweep(sweep_args, sweep_axes, sweep_reps, sweep_jobs, sweep_csv, sweep_summary);
+      // Under an MPI launcher: one session for the whole command; only rank 0 speaks.
+      std::optional<app::mpi::Session> session;
+      if (app::mpi::launcher_size()) {
+        session.emplace();
+        if (session->rank() != 0) {
+          std::freopen("/dev/null", "w", stdout);
+          std::freopen("/dev/null", "w", stderr);
+        }
+      }
+      return cmd_sweep(sweep_args, sweep_axes, sweep_shard, sweep_opt,
+                       session ? &*session : nullptr);
     }
+    if (*merge) return app::merge_command(merge_inputs, merge_csv, merge_summary, merge_manifest);
     if (*ph) {
       const auto r = app::run_phold(phold);
       fmt::print("{}\n", app::format_phold(phold, r));

@@ -4,7 +4,9 @@
 #include <fmt/ranges.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -159,6 +161,15 @@ std::vector<std::pair<std::string, double>> numeric_metrics(const Scenario& s,
   return out;
 }
 
+const std::vector<std::string>& metric_columns() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& m : numeric_metrics(Scenario{}, models::RunResult{})) v.push_back(m.first);
+    return v;
+  }();
+  return names;
+}
+
 std::string summary_table(const Scenario& s, const std::vector<models::RunResult>& results) {
   std::string out = fmt::format("scenario {} (seed {})\n", s.config.name, s.config.seed);
   out += fmt::format("{:<19} {:>8} {:>9} {:>7} {:>6} {:>7} {:>8} {:>7}  {:>17}  {:>24}  {:>8} {:>9}\n",
@@ -220,20 +231,19 @@ std::string to_json(const Scenario& s, const std::vector<models::RunResult>& res
 
 sim::Status write_file_atomic(const std::string& path, const std::string& text) {
   const std::string tmp = fmt::format("{}.tmp.{}", path, getpid());
+  auto failed = [&] {
+    const std::string why = std::strerror(errno);
+    std::remove(tmp.c_str());
+    return sim::Status::invalid(fmt::format("{}: cannot write the file ({})", path, why));
+  };
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return sim::Status::invalid(fmt::format("{}: cannot write the file", path));
+    if (!out) return failed();
     out << text;
     out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return sim::Status::invalid(fmt::format("{}: cannot write the file", path));
-    }
+    if (!out) return failed();
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return sim::Status::invalid(fmt::format("{}: cannot write the file", path));
-  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return failed();
   return sim::Status();
 }
 

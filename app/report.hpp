@@ -27,6 +27,8 @@ std::string csv_row(const Scenario& s, const models::RunResult& r);
 // what a sweep aggregates.
 std::vector<std::pair<std::string, double>> numeric_metrics(const Scenario& s,
                                                             const models::RunResult& r);
+// The names of those columns (a column's kind does not depend on the run).
+const std::vector<std::string>& metric_columns();
 std::string to_json(const Scenario& s, const std::vector<models::RunResult>& results);
 
 // A CSV field: quoted (with inner quotes doubled) only when it holds a comma, a quote or a

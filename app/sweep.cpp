@@ -1,9 +1,13 @@
 #include "app/sweep.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
+#include <cstdlib>
+#include <mutex>
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <map>
@@ -39,17 +43,6 @@ Stats describe(const std::vector<double>& xs) {
 
 std::string num(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : ""; }
 
-
-// The CSV fields of a grid point's axis values, each followed by a comma.
-std::string axis_values(const SweepOutput& out, size_t point) {
-  std::string s;
-  for (const SweepRun& r : out.runs) {
-    if (r.point != point) continue;
-    for (const Override& o : r.values) s += csv_escape(o.value) + ",";
-    return s;
-  }
-  return s;
-}
 
 // A range's bound: a plain number or a duration (in ns); `is_time` says which.
 // A bare 0 fits either kind and takes the kind of the other bounds.
@@ -171,9 +164,50 @@ sim::Result<SweepAxis> parse_sweep_axis(const std::string& arg) {
   return axis;
 }
 
-sim::Result<SweepOutput> run_sweep(const Scenario& base, const std::vector<Override>& overrides,
-                                   const std::vector<SweepAxis>& cli_axes, uint32_t replications,
-                                   unsigned jobs) {
+
+sim::Result<Shard> parse_shard(const std::string& text) {
+  const std::string usage = fmt::format(
+      "--shard {}: expected I/N with 1 <= I <= N, e.g. --shard 2/8 (the second of eight slices)",
+      text);
+  const auto parts = split(text, '/');
+  if (parts.size() != 2) return sim::Status::invalid(usage);
+  auto i = sim::parse_number(parts[0]), n = sim::parse_number(parts[1]);
+  if (!i.ok() || !n.ok() || i.value() != std::floor(i.value()) ||
+      n.value() != std::floor(n.value()) || i.value() < 1 || n.value() < i.value() ||
+      n.value() > 1e6) {
+    return sim::Status::invalid(usage);
+  }
+  return Shard{static_cast<uint32_t>(i.value()), static_cast<uint32_t>(n.value())};
+}
+
+std::vector<SweepShape::Run> SweepShape::runs() const {
+  std::vector<Run> out;
+  for (size_t p = 0; p < points.size(); ++p) {
+    for (uint32_t r = 0; r < replications; ++r) {
+      for (size_t k = 0; k < points[p].patterns.size(); ++k) out.push_back({p, r, k});
+    }
+  }
+  return out;
+}
+
+size_t SweepShape::run_count() const {
+  size_t n = 0;
+  for (const SweepPoint& p : points) n += p.patterns.size() * replications;
+  return n;
+}
+
+std::string SweepShape::id() const {
+  std::string key = fmt::format("{}\n{}\n{}\n{}\n{}\n", version, scenario_name, scenario_hash,
+                                seed, replications);
+  for (const std::string& o : overrides) key += "set " + o + "\n";
+  for (const SweepAxis& a : axes) key += fmt::format("axis {}={}\n", a.path, fmt::join(a.values, ","));
+  for (const SweepPoint& p : points) key += fmt::format("patterns {}\n", fmt::join(p.patterns, ","));
+  return fmt::format("{:016x}", sim::hash_name(key));
+}
+
+sim::Result<SweepPlan> plan_sweep(const Scenario& base, const std::vector<Override>& overrides,
+                                  const std::vector<SweepAxis>& cli_axes,
+                                  uint32_t replications) {
   std::vector<SweepAxis> axes = base.sweep.axes;
   for (const SweepAxis& a : cli_axes) {
     bool replaced = false;
@@ -185,7 +219,6 @@ sim::Result<SweepOutput> run_sweep(const Scenario& base, const std::vector<Overr
     }
     if (!replaced) axes.push_back(a);
   }
-  const uint32_t reps = replications > 0 ? replications : base.sweep.replications;
 
   // The grid: the cartesian product of the axes, first axis slowest.
   std::vector<std::vector<Override>> grid{{}};
@@ -201,36 +234,51 @@ sim::Result<SweepOutput> run_sweep(const Scenario& base, const std::vector<Overr
     grid = std::move(next);
   }
 
-  SweepOutput out;
-  for (const SweepAxis& a : axes) out.axes.push_back(a.path);
+  SweepPlan plan;
+  SweepShape& shape = plan.shape;
+  shape.version = kCoordsimVersion;
+  shape.scenario_file = base.file;
+  shape.scenario_hash = scenario_hash(base.text);
+  shape.axes = axes;
+  shape.replications = replications > 0 ? replications : base.sweep.replications;
+  for (const Override& o : overrides) shape.overrides.push_back(o.path + "=" + o.value);
   for (const auto& values : grid) {
     std::vector<Override> all = overrides;
     all.insert(all.end(), values.begin(), values.end());
     auto s = load_scenario_text(base.text, base.file, all);
     if (!s.ok()) return s.status();
-    out.points.push_back(std::move(s).value());
-  }
-  for (size_t p = 0; p < grid.size(); ++p) {
-    for (uint64_t r = 0; r < reps; ++r) {
-      for (models::PatternKind k : out.points[p].config.patterns) {
-        SweepRun run;
-        run.point = p;
-        run.values = grid[p];
-        run.replication = r;
-        run.result.pattern = k;
-        out.runs.push_back(std::move(run));
-      }
+    SweepPoint point{values, {}};
+    for (models::PatternKind k : s.value().config.patterns) {
+      point.patterns.emplace_back(models::pattern_name(k));
     }
+    shape.points.push_back(std::move(point));
+    plan.scenarios.push_back(std::move(s).value());
   }
+  shape.scenario_name = plan.scenarios.front().config.name;
+  shape.seed = plan.scenarios.front().config.seed;
+  plan.runs = shape.runs();
+  return plan;
+}
 
-  // Independent runs over `jobs` threads; each result lands at its own index.
-  std::atomic<size_t> next{0};
+std::string make_run(const SweepPlan& plan, size_t index) {
+  const SweepShape::Run& run = plan.runs.at(index);
+  const Scenario& sc = plan.scenarios[run.point];
+  const models::PatternKind kind = sc.config.patterns[run.pattern];
+  auto pattern = make_pattern(kind);
+  const models::RunResult result = models::run(sc.config, kind, *pattern, run.replication);
+  std::string line = std::to_string(index) + ",";
+  for (const Override& o : plan.shape.points[run.point].values) line += csv_escape(o.value) + ",";
+  return line + csv_row(sc, result);
+}
+
+void make_runs(const SweepPlan& plan, RunQueue& queue, unsigned jobs,
+               const std::function<void(size_t, std::string)>& done) {
+  std::mutex mu;
   auto worker = [&] {
-    for (size_t i = next++; i < out.runs.size(); i = next++) {
-      SweepRun& run = out.runs[i];
-      auto pattern = make_pattern(run.result.pattern);
-      run.result = models::run(out.points[run.point].config, run.result.pattern, *pattern,
-                               run.replication);
+    while (const auto i = queue.next()) {
+      std::string line = make_run(plan, *i);
+      const std::lock_guard<std::mutex> lock(mu);
+      done(*i, std::move(line));
     }
   };
   const unsigned n = std::max(1u, jobs);
@@ -238,80 +286,139 @@ sim::Result<SweepOutput> run_sweep(const Scenario& base, const std::vector<Overr
   for (unsigned t = 1; t < n; ++t) threads.emplace_back(worker);
   worker();
   for (std::thread& t : threads) t.join();
+}
+
+sim::Result<SweepOutput> run_sweep(const Scenario& base, const std::vector<Override>& overrides,
+                                   const std::vector<SweepAxis>& axes, uint32_t replications,
+                                   unsigned jobs) {
+  auto plan = plan_sweep(base, overrides, axes, replications);
+  if (!plan.ok()) return plan.status();
+  SweepOutput out{plan.value().shape, SweepRows(plan.value().runs.size())};
+  std::vector<size_t> todo(out.rows.size());
+  for (size_t i = 0; i < todo.size(); ++i) todo[i] = i;
+  RunQueue queue(std::move(todo));
+  make_runs(plan.value(), queue, jobs,
+            [&](size_t i, std::string line) { out.rows[i] = std::move(line); });
   return out;
 }
 
-std::string sweep_runs_csv(const SweepOutput& out) {
-  std::string text;
-  for (const std::string& a : out.axes) text += csv_escape(a) + ",";
-  text += csv_header();
-  for (const SweepRun& r : out.runs) {
-    for (const Override& o : r.values) text += csv_escape(o.value) + ",";
-    text += csv_row(out.points[r.point], r.result);
-  }
+std::string sweep_runs_header(const SweepShape& shape) {
+  std::string text = "run,";
+  for (const SweepAxis& a : shape.axes) text += csv_escape(a.path) + ",";
+  return text + csv_header();
+}
+
+std::string sweep_runs_csv(const SweepShape& shape, const SweepRows& rows) {
+  std::string text = sweep_runs_header(shape);
+  for (const std::string& r : rows) text += r;
   return text;
 }
 
-std::vector<SummaryRow> summarize_sweep(const SweepOutput& out) {
-  std::vector<SummaryRow> rows;
-  for (size_t p = 0; p < out.points.size(); ++p) {
-    const Scenario& sc = out.points[p];
-    const auto& patterns = sc.config.patterns;
-    // Per pattern, per replication (in order), the numeric metrics of the run.
-    std::map<models::PatternKind, std::vector<std::vector<std::pair<std::string, double>>>> by;
-    for (const SweepRun& r : out.runs) {
-      if (r.point == p) by[r.result.pattern].push_back(numeric_metrics(sc, r.result));
+std::vector<std::string> csv_fields(const std::string& line) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        out.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        out.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.emplace_back();
+    } else if (c != '\n' && c != '\r') {
+      out.back() += c;
     }
-    for (models::PatternKind k : patterns) {
-      const auto& reps = by[k];
-      for (size_t m = 0; !reps.empty() && m < reps[0].size(); ++m) {
+  }
+  return out;
+}
+
+std::optional<size_t> run_index_of(const std::string& line) {
+  size_t v = 0;
+  const char* end = line.data() + line.size();
+  auto [p, ec] = std::from_chars(line.data(), end, v);
+  if (ec != std::errc() || p == line.data() || p == end || *p != ',') return std::nullopt;
+  return v;
+}
+
+std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows& rows) {
+  // Where each metric sits in a runs line.
+  const std::vector<std::string>& cols = csv_columns();
+  std::vector<std::pair<std::string, size_t>> metrics;
+  for (const std::string& m : metric_columns()) {
+    const size_t at = static_cast<size_t>(std::find(cols.begin(), cols.end(), m) - cols.begin());
+    metrics.emplace_back(m, 1 + shape.axes.size() + at);
+  }
+  auto value = [](const std::vector<std::string>& f, size_t at) -> double {
+    if (at >= f.size() || f[at].empty()) return NAN;
+    return std::strtod(f[at].c_str(), nullptr);
+  };
+
+  std::vector<SummaryRow> out;
+  size_t first = 0;  // the index of the point's first run
+  for (size_t p = 0; p < shape.points.size(); ++p) {
+    const auto& patterns = shape.points[p].patterns;
+    const size_t np = patterns.size();
+    // vals[k][r][m]: pattern k, replication r, metric m.
+    std::vector<std::vector<std::vector<double>>> vals(
+        np, std::vector<std::vector<double>>(shape.replications));
+    for (uint32_t r = 0; r < shape.replications; ++r) {
+      for (size_t k = 0; k < np; ++k) {
+        const auto f = csv_fields(rows.at(first + r * np + k));
+        for (const auto& m : metrics) vals[k][r].push_back(value(f, m.second));
+      }
+    }
+    for (size_t k = 0; k < np; ++k) {
+      for (size_t m = 0; m < metrics.size(); ++m) {
         std::vector<double> xs;
-        for (const auto& rep : reps) xs.push_back(rep[m].second);
-        rows.push_back({p, models::pattern_name(k), reps[0][m].first, describe(xs)});
+        for (const auto& rep : vals[k]) xs.push_back(rep[m]);
+        out.push_back({p, patterns[k], metrics[m].first, describe(xs)});
       }
     }
     // Paired differences against the first pattern, replication by replication.
-    for (size_t i = 1; i < patterns.size(); ++i) {
-      const auto& a = by[patterns[i]];
-      const auto& b = by[patterns[0]];
-      const std::string label = fmt::format("{} - {}", models::pattern_name(patterns[i]),
-                                            models::pattern_name(patterns[0]));
-      for (size_t m = 0; !a.empty() && m < a[0].size(); ++m) {
+    for (size_t k = 1; k < np; ++k) {
+      const std::string label = fmt::format("{} - {}", patterns[k], patterns[0]);
+      for (size_t m = 0; m < metrics.size(); ++m) {
         std::vector<double> ds;
-        for (size_t r = 0; r < a.size() && r < b.size(); ++r) {
-          ds.push_back(a[r][m].second - b[r][m].second);
-        }
-        rows.push_back({p, label, a[0][m].first, describe(ds)});
+        for (uint32_t r = 0; r < shape.replications; ++r) ds.push_back(vals[k][r][m] - vals[0][r][m]);
+        out.push_back({p, label, metrics[m].first, describe(ds)});
       }
     }
+    first += np * shape.replications;
   }
-  return rows;
+  return out;
 }
 
-std::string sweep_summary_csv(const SweepOutput& out) {
+std::string sweep_summary_csv(const SweepShape& shape, const SweepRows& rows) {
   std::string text;
-  for (const std::string& a : out.axes) text += csv_escape(a) + ",";
+  for (const SweepAxis& a : shape.axes) text += csv_escape(a.path) + ",";
   text += "pattern,metric,n,mean,sd,ci95_low,ci95_high\n";
-  for (const SummaryRow& r : summarize_sweep(out)) {
-    text += fmt::format("{}{},{},{},{},{},{},{}\n", axis_values(out, r.point), csv_escape(r.label),
-                        r.metric, r.stats.n, num(r.stats.mean), num(r.stats.sd),
-                        num(r.stats.lo), num(r.stats.hi));
+  for (const SummaryRow& r : summarize_sweep(shape, rows)) {
+    std::string axes;
+    for (const Override& o : shape.points[r.point].values) axes += csv_escape(o.value) + ",";
+    text += fmt::format("{}{},{},{},{},{},{},{}\n", axes, csv_escape(r.label), r.metric,
+                        r.stats.n, num(r.stats.mean), num(r.stats.sd), num(r.stats.lo),
+                        num(r.stats.hi));
   }
   return text;
 }
 
-std::string sweep_table(const SweepOutput& out) {
+std::string sweep_table(const SweepShape& shape, const SweepRows& rows) {
   const std::vector<std::string> shown{"violated", "availability", "completion_mean_ms",
                                        "messages_per_txn"};
-  std::string text = fmt::format("{:<40} {:<38} {:<22} {}\n", "point",
-                                 "pattern", "metric", "mean [95% interval]");
-  for (const SummaryRow& r : summarize_sweep(out)) {
+  std::string text = fmt::format("{:<40} {:<38} {:<22} {}\n", "point", "pattern", "metric",
+                                 "mean [95% interval]");
+  for (const SummaryRow& r : summarize_sweep(shape, rows)) {
     if (std::find(shown.begin(), shown.end(), r.metric) == shown.end()) continue;
     std::string point;
-    for (const SweepRun& run : out.runs) {
-      if (run.point != r.point) continue;
-      for (const Override& o : run.values) point += (point.empty() ? "" : " ") + o.path + "=" + o.value;
-      break;
+    for (const Override& o : shape.points[r.point].values) {
+      point += (point.empty() ? "" : " ") + o.path + "=" + o.value;
     }
     text += fmt::format("{:<40} {:<38} {:<22} {} [{}, {}]\n", point.empty() ? "-" : point,
                         r.label, r.metric, num(r.stats.mean), num(r.stats.lo), num(r.stats.hi));

@@ -1,36 +1,79 @@
 // Sweeps: a grid of scenario variants (the scenario's `sweep:` block and --sweep), each run
 // under every pattern for several replications, aggregated with confidence intervals.
 //
-// Order (and so every output's row order) is fixed: grid points in the order of the axes'
-// cartesian product (first axis slowest), then replications, then patterns. Runs are
-// independent and are spread over `jobs` threads; results are written in that fixed order,
-// so the output is byte-identical whatever the number of jobs. Within a replication every
-// pattern uses the same random streams (common random numbers), which is what makes the
-// paired differences between patterns tight.
+// A sweep is described by its shape (SweepShape): the axes and their values, the patterns
+// and replications of every grid point. The shape numbers the runs: grid points in the
+// order of the axes' cartesian product (first axis slowest), then replications, then
+// patterns. Every output is a function of the shape and of one CSV line per run, so it does
+// not matter where or in which order the runs were made: on several threads (--jobs), in an
+// interrupted and resumed sweep (--resume), in shards merged later (--shard, merge) or on MPI
+// ranks. Within a replication every pattern uses the same random streams (common random
+// numbers), which is what makes the paired differences between patterns tight.
 #pragma once
 
+#include <atomic>
 #include <cmath>
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "app/scenario.hpp"
-#include "models/run.hpp"
 #include "sim/status.hpp"
 
 namespace app {
 
-struct SweepRun {
-  size_t point = 0;                    // index into the grid
-  std::vector<Override> values;        // the axis values of that point
-  uint64_t replication = 0;
-  models::RunResult result;
+// One grid point: its axis values and the patterns run there.
+struct SweepPoint {
+  std::vector<Override> values;
+  std::vector<std::string> patterns;
 };
 
-struct SweepOutput {
-  std::vector<std::string> axes;       // axis paths, in order
-  std::vector<SweepRun> runs;          // in the fixed order above
-  std::vector<Scenario> points;        // the scenario of each grid point
+// What a sweep is, independent of how and where it runs. Written into the manifest and read
+// back by `coordsim merge`.
+struct SweepShape {
+  std::string version;        // coordsim's
+  std::string scenario_name;
+  std::string scenario_file;  // as given on the command line
+  std::string scenario_hash;  // of the file's text
+  uint64_t seed = 0;          // the base seed (after overrides)
+  std::vector<std::string> overrides;  // --set and --seed, as "path=value"
+  std::vector<SweepAxis> axes;
+  uint32_t replications = 1;
+  std::vector<SweepPoint> points;
+
+  // The run with this index.
+  struct Run {
+    size_t point = 0;
+    uint32_t replication = 0;
+    size_t pattern = 0;  // index into points[point].patterns
+  };
+  std::vector<Run> runs() const;
+  size_t run_count() const;
+  // Identifies the sweep: a hash of everything above but the file name. Resume and merge
+  // refuse files written by a different sweep.
+  std::string id() const;
 };
+
+// A sweep ready to run: its shape and the scenario of every grid point.
+struct SweepPlan {
+  SweepShape shape;
+  std::vector<Scenario> scenarios;  // one per point
+  std::vector<SweepShape::Run> runs;  // shape.runs(), once
+};
+
+// `--shard i/n`: the runs whose index is i-1 modulo n (round robin, so every shard gets a
+// share of every grid point).
+struct Shard {
+  uint32_t index = 1, count = 1;
+  bool holds(size_t run) const { return run % count == index - 1; }
+  bool whole() const { return count == 1; }
+};
+sim::Result<Shard> parse_shard(const std::string& text);
+
+// One CSV line (with its newline) per run index; empty while the run has not been made.
+using SweepRows = std::vector<std::string>;
 
 // Mean, sample standard deviation and the 95% Student-t interval of the mean (NaN bounds
 // for fewer than two values).
@@ -40,7 +83,7 @@ struct Stats {
 };
 
 // One aggregate: a grid point, a pattern (or "B - A" for a paired difference against the
-// first pattern), a metric and its statistics over the replications.
+// point's first pattern), a metric and its statistics over the replications.
 struct SummaryRow {
   size_t point = 0;
   std::string label;
@@ -48,23 +91,75 @@ struct SummaryRow {
   Stats stats;
 };
 
-// Parses "path=v1,v2,v3" (a --sweep argument).
+// Parses "path=v1,v2,v3", "path=START:STOP:STEP" or "path=log:START:STOP:COUNT".
 sim::Result<SweepAxis> parse_sweep_axis(const std::string& arg);
 
-// Runs the grid. `axes` (from the command line) replace same-path axes of the file and
-// add the others; `replications` > 0 replaces the file's count.
+// The grid: `axes` (from the command line) replace same-path axes of the file and add the
+// others; `replications` > 0 replaces the file's count. Every point's scenario is loaded
+// and checked here, before anything runs.
+sim::Result<SweepPlan> plan_sweep(const Scenario& base, const std::vector<Override>& overrides,
+                                  const std::vector<SweepAxis>& axes, uint32_t replications);
+
+// Makes one run and returns its CSV line.
+std::string make_run(const SweepPlan& plan, size_t run);
+
+// Hands out the runs still to make, one at a time, to threads (and MPI ranks) alike.
+class RunQueue {
+ public:
+  explicit RunQueue(std::vector<size_t> todo, std::function<bool()> stop = {})
+      : todo_(std::move(todo)), stop_(std::move(stop)) {}
+  // The next run to make, or nothing when all are handed out or `stop()` says so.
+  std::optional<size_t> next() {
+    if (stop_ && stop_()) return std::nullopt;
+    const size_t i = next_++;
+    if (i >= todo_.size()) return std::nullopt;
+    return todo_[i];
+  }
+  size_t size() const { return todo_.size(); }
+
+ private:
+  std::vector<size_t> todo_;
+  std::function<bool()> stop_;
+  std::atomic<size_t> next_{0};
+};
+
+// Makes the queue's runs on `jobs` threads; `done(run, line)` is called under a lock as
+// each finishes.
+void make_runs(const SweepPlan& plan, RunQueue& queue, unsigned jobs,
+               const std::function<void(size_t, std::string)>& done);
+
+// The convenience of tests and simple callers: the whole grid, in memory.
+struct SweepOutput {
+  SweepShape shape;
+  SweepRows rows;
+};
 sim::Result<SweepOutput> run_sweep(const Scenario& base, const std::vector<Override>& overrides,
                                    const std::vector<SweepAxis>& axes, uint32_t replications,
                                    unsigned jobs);
 
-// One row per run: the axis values, then the run's CSV columns (docs/output.md).
-std::string sweep_runs_csv(const SweepOutput& out);
+// The runs file's header: run, the axis paths, then the run columns (docs/output.md).
+std::string sweep_runs_header(const SweepShape& shape);
+// The header and the rows made so far, in run order.
+std::string sweep_runs_csv(const SweepShape& shape, const SweepRows& rows);
+inline std::string sweep_runs_csv(const SweepOutput& out) { return sweep_runs_csv(out.shape, out.rows); }
+
+// Aggregates the runs (all of them must be there), reading each metric back from its CSV
+// line, so the summary is the same however the lines were made.
+std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows& rows);
+inline std::vector<SummaryRow> summarize_sweep(const SweepOutput& out) {
+  return summarize_sweep(out.shape, out.rows);
+}
 // Long format, one row per (point, pattern, metric): n, mean, sd and the 95% Student-t
 // interval of the mean over replications; then, for every pattern after the first, the
 // paired difference (pattern - first pattern) per replication, with its own interval.
-std::string sweep_summary_csv(const SweepOutput& out);
-std::vector<SummaryRow> summarize_sweep(const SweepOutput& out);
+std::string sweep_summary_csv(const SweepShape& shape, const SweepRows& rows);
+inline std::string sweep_summary_csv(const SweepOutput& out) { return sweep_summary_csv(out.shape, out.rows); }
 // A table of the main metrics (violations, availability, completion, messages) for people.
-std::string sweep_table(const SweepOutput& out);
+std::string sweep_table(const SweepShape& shape, const SweepRows& rows);
+
+// Splits one CSV line into fields (quoted fields may hold commas and doubled quotes).
+std::vector<std::string> csv_fields(const std::string& line);
+// The run index at the start of a runs line, if it has one.
+std::optional<size_t> run_index_of(const std::string& line);
 
 }  // namespace app

@@ -27,7 +27,7 @@ TEST_CASE("Sweep: the output is byte-identical whatever the number of jobs", "[a
   auto two = app::run_sweep(s, {{"duration", "10s"}}, {}, 2, 2);
   REQUIRE(one.ok());
   REQUIRE(two.ok());
-  CHECK(one.value().runs.size() == 4 * 2);  // 4 values of retry.attempts x 2 replications
+  CHECK(one.value().rows.size() == 4 * 2);  // 4 values of retry.attempts x 2 replications
   CHECK(app::sweep_runs_csv(one.value()) == app::sweep_runs_csv(two.value()));
   CHECK(app::sweep_summary_csv(one.value()) == app::sweep_summary_csv(two.value()));
 }

@@ -1,0 +1,265 @@
+#include "app/sweep_command.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <set>
+
+#include "app/exit_codes.hpp"
+#include "app/progress.hpp"
+#include "app/report.hpp"
+#include "app/sweep_files.hpp"
+
+namespace app {
+namespace {
+
+// Ctrl-C stops handing out runs; the runs in progress finish and are kept. A second
+// Ctrl-C kills the process as usual.
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_interrupt(int) { g_interrupted = true; }
+
+void catch_interrupts() {
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sa.sa_flags = static_cast<int>(SA_RESETHAND);
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+std::string base_name(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+bool exists(const std::string& path) { return std::ifstream(path).good(); }
+
+// Writes the runs file, the summary (whole sweeps only) and the manifest.
+int write_outputs(const SweepShape& shape, const Shard& shard, const SweepRows& rows,
+                  const std::string& csv, const std::string& summary,
+                  const std::string& manifest) {
+  auto fail = [](const sim::Status& st) {
+    fmt::print(stderr, "coordsim: {}\n", st.message());
+    return kExitRunError;
+  };
+  if (!csv.empty()) {
+    if (auto st = write_file_atomic(csv, sweep_runs_csv(shape, rows)); !st.ok()) return fail(st);
+  }
+  if (!summary.empty()) {
+    if (auto st = write_file_atomic(summary, sweep_summary_csv(shape, rows)); !st.ok()) return fail(st);
+  }
+  const std::string m = !manifest.empty() ? manifest : csv.empty() ? "" : default_manifest_path(csv);
+  if (!m.empty()) {
+    const ManifestFiles files{csv.empty() ? "" : base_name(csv), summary.empty() ? "" : base_name(summary)};
+    if (auto st = write_file_atomic(m, sweep_manifest(shape, shard, files)); !st.ok()) return fail(st);
+  }
+  return kExitOk;
+}
+
+int usage(const std::string& message) {
+  fmt::print(stderr, "coordsim: {}\n", message);
+  return kExitUsage;
+}
+
+}  // namespace
+
+int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
+                  const SweepOptions& opt, const mpi::Session* session) {
+  const bool worker = session && session->rank() != 0;
+  const bool distributed = session && session->size() > 1;
+  auto planned = plan_sweep(base, overrides, opt.axes, opt.replications);
+  if (!planned.ok()) {
+    fmt::print(stderr, "{}\n", planned.status().message());
+    return kExitUsage;
+  }
+  const SweepPlan& plan = planned.value();
+  const SweepShape& shape = plan.shape;
+  const size_t total = plan.runs.size();
+
+  if (worker) {
+    if (mpi::agree(false)) mpi::work(plan);
+    return kExitOk;
+  }
+  // Rank 0 (or the only process) from here on. On an error before the runs start, the other
+  // ranks are let go first.
+  auto refuse = [&](const std::string& message) {
+    if (distributed) mpi::agree(false);
+    return usage(message);
+  };
+  if (!opt.shard.whole() && opt.csv.empty()) {
+    return refuse("--shard needs --csv FILE: a shard's runs are merged later from that file");
+  }
+  if (!opt.shard.whole() && !opt.summary.empty()) {
+    return refuse(
+        "--summary needs every run of the sweep: write it with `coordsim merge` once all "
+        "shards are done");
+  }
+  if (opt.resume && opt.csv.empty()) {
+    return refuse("--resume needs --csv FILE: the finished runs are kept beside that file");
+  }
+
+  // What is already done (with --resume) and what is left.
+  SweepRows rows(total);
+  std::vector<std::pair<size_t, std::string>> kept;
+  const std::string journal_file = opt.csv.empty() ? "" : journal_path(opt.csv);
+  if (opt.resume) {
+    auto from = read_journal(journal_file, shape, opt.shard);
+    if (from.ok() && !exists(journal_file) && exists(opt.csv)) {
+      // A finished sweep: its manifest says which sweep wrote it.
+      const std::string m = opt.manifest.empty() ? default_manifest_path(opt.csv) : opt.manifest;
+      auto manifest = read_manifest(m);
+      if (!manifest.ok()) {
+        return refuse(fmt::format("{}: cannot tell which sweep wrote {} to resume it: {}", opt.csv,
+                                  opt.csv, manifest.status().message()));
+      }
+      if (manifest.value().shape.id() != shape.id()) {
+        return refuse(fmt::format(
+            "{}: written by a different sweep (its manifest {} names sweep {}, this command is "
+            "sweep {}); delete it or choose another --csv",
+            opt.csv, m, manifest.value().shape.id(), shape.id()));
+      }
+      from = read_runs_file(opt.csv, shape, opt.shard);
+    }
+    if (!from.ok()) return refuse(from.status().message());
+    kept = std::move(from).value();
+  } else if (!journal_file.empty() && exists(journal_file)) {
+    return refuse(fmt::format(
+        "{}: an interrupted sweep left its finished runs here; add --resume to finish it, or "
+        "delete the file to start afresh",
+        journal_file));
+  }
+  for (auto& [i, line] : kept) rows[i] = line;
+  std::vector<size_t> todo;
+  size_t held = 0;
+  for (size_t i = 0; i < total; ++i) {
+    if (!opt.shard.holds(i)) continue;
+    ++held;
+    if (rows[i].empty()) todo.push_back(i);
+  }
+
+  std::unique_ptr<Journal> journal;
+  if (!journal_file.empty()) {
+    auto j = Journal::start(journal_file, shape, kept);
+    if (!j.ok()) {
+      if (distributed) mpi::agree(false);
+      fmt::print(stderr, "coordsim: {}\n", j.status().message());
+      return kExitRunError;
+    }
+    journal = std::move(j).value();
+  }
+  if (distributed) mpi::agree(true);
+
+  g_interrupted = false;
+  catch_interrupts();
+  const std::string what = opt.shard.whole() ? "sweep" : fmt::format("shard {}/{}", opt.shard.index, opt.shard.count);
+  Progress progress(Progress::mode_for_stderr(opt.quiet), what, held, held - todo.size());
+  std::optional<sim::Status> write_error;
+  RunQueue queue(todo, [&] { return g_interrupted.load() || write_error.has_value(); });
+  auto done = [&](size_t i, std::string line) {
+    if (journal && !write_error) {
+      if (auto st = journal->append(line); !st.ok()) write_error = st;
+    }
+    rows[i] = std::move(line);
+    progress.step();
+  };
+  if (distributed) {
+    mpi::serve(plan, queue, opt.jobs, done);
+  } else {
+    make_runs(plan, queue, opt.jobs, done);
+  }
+  progress.finish();
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+
+  if (write_error) {
+    fmt::print(stderr, "coordsim: {}\n", write_error->message());
+    return kExitRunError;
+  }
+  size_t made = 0;
+  for (size_t i : todo) made += rows[i].empty() ? 0u : 1u;
+  if (made < todo.size()) {
+    fmt::print(stderr, "coordsim: interrupted with {} of {} runs done{}\n",
+               held - todo.size() + made, held,
+               journal ? fmt::format("; they are kept in {}: run the same command with --resume "
+                                     "to finish the sweep",
+                                     journal_file)
+                       : " (nothing kept: pass --csv FILE to make a sweep resumable)");
+    return kExitInterrupted;
+  }
+
+  if (int rc = write_outputs(shape, opt.shard, rows, opt.csv, opt.summary, opt.manifest); rc != kExitOk) {
+    return rc;
+  }
+  if (journal) journal->remove();
+  if (opt.shard.whole()) {
+    fmt::print("{}", sweep_table(shape, rows));
+  } else {
+    fmt::print("shard {}/{}: {} of the sweep's {} runs written to {}; combine the shards with "
+               "coordsim merge\n",
+               opt.shard.index, opt.shard.count, held, total, opt.csv);
+  }
+  return kExitOk;
+}
+
+int merge_command(const std::vector<std::string>& shards, const std::string& csv,
+                  const std::string& summary, const std::string& manifest) {
+  std::optional<Manifest> first;
+  std::vector<Manifest> manifests;
+  for (const std::string& file : shards) {
+    const std::string m = default_manifest_path(file);
+    if (!exists(m)) {
+      return usage(fmt::format(
+          "{}: cannot read the manifest of {} (coordsim sweep --csv writes it beside the runs "
+          "file)",
+          m, file));
+    }
+    auto read = read_manifest(m);
+    if (!read.ok()) return usage(read.status().message());
+    const Manifest& got = read.value();
+    if (first && got.shape.id() != first->shape.id()) {
+      return usage(fmt::format("{}: expected a shard of the same sweep as {} (sweep {}), found sweep {}",
+                               file, shards.front(), first->shape.id(), got.shape.id()));
+    }
+    if (first && got.shard.count != first->shard.count) {
+      return usage(fmt::format("{}: expected a shard of {} (like {}), found a shard of {}", file,
+                               first->shard.count, shards.front(), got.shard.count));
+    }
+    if (!first) first = got;
+    manifests.push_back(got);
+  }
+  const SweepShape& shape = first->shape;
+  const uint32_t count = first->shard.count;
+  std::set<uint32_t> have;
+  SweepRows rows(shape.run_count());
+  for (size_t s = 0; s < shards.size(); ++s) {
+    const Shard& shard = manifests[s].shard;
+    if (!have.insert(shard.index).second) {
+      return usage(fmt::format("{}: shard {}/{} is given twice", shards[s], shard.index, count));
+    }
+    auto lines = read_runs_file(shards[s], shape, shard);
+    if (!lines.ok()) return usage(lines.status().message());
+    size_t expected = 0;
+    for (size_t i = 0; i < rows.size(); ++i) expected += shard.holds(i) ? 1u : 0u;
+    if (lines.value().size() != expected) {
+      return usage(fmt::format("{}: expected the shard's {} runs, found {} (finish the shard with "
+                               "--resume)",
+                               shards[s], expected, lines.value().size()));
+    }
+    for (auto& [i, line] : lines.value()) rows[i] = std::move(line);
+  }
+  if (have.size() != count) {
+    std::vector<std::string> missing;
+    for (uint32_t i = 1; i <= count; ++i) {
+      if (!have.count(i)) missing.push_back(fmt::format("{}/{}", i, count));
+    }
+    return usage(fmt::format("merge: expected all {} shards of the sweep; missing {}", count,
+                             fmt::join(missing, ", ")));
+  }
+  if (int rc = write_outputs(shape, Shard{}, rows, csv, summary, manifest); rc != kExitOk) return rc;
+  fmt::print("{}", sweep_table(shape, rows));
+  return kExitOk;
+}
+
+}  // namespace app

@@ -1,0 +1,321 @@
+// `coordsim sweep` and `coordsim merge` as a user runs them: the files they write, resume
+// after an interruption, shards merged, the manifest and the progress lines, and the
+// messages for every misuse.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../test_util.hpp"
+#include "app/progress.hpp"
+#include "app/sweep_files.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Output {
+  int code;
+  std::string out, err;
+};
+
+// A fresh directory per test case (ctest runs test cases in parallel processes).
+fs::path scratch(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() /
+                     ("coordsim_sweep_" + name + "_" + std::to_string(getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+// Runs coordsim with `args` in directory `dir`.
+Output coordsim(const fs::path& dir, const std::string& args) {
+  const std::string out = (dir / "stdout").string(), err = (dir / "stderr").string();
+  const std::string cmd = "cd '" + dir.string() + "' && '" + COORDSIM_BINARY + "' " + args +
+                          " >'" + out + "' 2>'" + err + "'";
+  const int status = std::system(cmd.c_str());
+  return {WEXITSTATUS(status), test::slurp(out), test::slurp(err)};
+}
+
+const std::string kScenario = std::string(COORDSIM_SOURCE_DIR) + "/scenarios/ecommerce-order.yaml";
+// 3 crash rates x 5 patterns x 2 replications = 30 runs of 10 s each.
+const std::string kSweep = "sweep '" + kScenario +
+                           "' --set duration=10s --set warmup=1s --replications 2 "
+                           "--sweep services.payment.mttf=1h,5min,1min";
+
+void check_same(const fs::path& a, const fs::path& b, const std::vector<std::string>& files) {
+  for (const std::string& f : files) {
+    INFO(f);
+    const std::string x = test::slurp(a / f), y = test::slurp(b / f);
+    CHECK(!x.empty());
+    CHECK(x == y);
+  }
+}
+
+size_t lines(const std::string& text) {
+  size_t n = 0;
+  for (char c : text) n += c == '\n' ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("Sweep CLI: writes runs, summary and manifest, with progress lines off a terminal",
+          "[app][sweep][cli]") {
+  const fs::path d = scratch("files");
+  auto r = coordsim(d, kSweep + " --csv runs.csv --summary summary.csv");
+  REQUIRE(r.code == 0);
+  CHECK(lines(test::slurp(d / "runs.csv")) == 1 + 30);
+  CHECK(!fs::exists(d / "runs.csv.partial"));  // the journal is gone once the files are written
+  // stderr is not a terminal here: plain lines, the first and the last of them these.
+  CHECK(r.err.rfind("sweep: 0/30 runs (0%), 0.0 s elapsed\n", 0) == 0);
+  CHECK(r.err.find("sweep: 30/30 runs (100%), ") != std::string::npos);
+  CHECK(r.err.find('\r') == std::string::npos);
+
+  const auto m = nlohmann::json::parse(test::slurp(d / "runs.manifest.json"));
+  CHECK(m["coordsim_version"] == "0.1.0");
+  CHECK(m["scenario"]["name"] == "ecommerce-order");
+  CHECK(m["scenario"]["file"] == kScenario);
+  CHECK(m["axes"][0]["path"] == "services.payment.mttf");
+  CHECK(m["axes"][0]["values"] == nlohmann::json({"1h", "5min", "1min"}));
+  CHECK(m["replications"] == 2);
+  CHECK(m["points"].size() == 3);
+  CHECK(m["points"][2]["values"]["services.payment.mttf"] == "1min");
+  CHECK(m["points"][0]["patterns"].size() == 5);
+  CHECK(m["runs"] == 30);
+  CHECK(m["files"]["runs"] == "runs.csv");
+  CHECK(m["files"]["summary"] == "summary.csv");
+  CHECK(!m.contains("shard"));
+  // Read back, it describes the same sweep.
+  auto back = app::read_manifest((d / "runs.manifest.json").string());
+  REQUIRE(back.ok());
+  CHECK(back.value().shape.id() == m["sweep_id"]);
+
+  auto quiet = coordsim(d, kSweep + " --quiet");
+  CHECK(quiet.code == 0);
+  CHECK(quiet.err.empty());
+  CHECK(quiet.out == r.out);
+  fs::remove_all(d);
+}
+
+TEST_CASE("Sweep CLI: a resumed sweep ends byte-identical to an uninterrupted one",
+          "[app][sweep][cli]") {
+  const fs::path d = scratch("resume");
+  fs::create_directories(d / "whole");
+  fs::create_directories(d / "cut");
+  const std::vector<std::string> files{"runs.csv", "summary.csv", "runs.manifest.json", "stdout"};
+  const std::string out = " --csv runs.csv --summary summary.csv -q";
+  REQUIRE(coordsim(d / "whole", kSweep + out).code == 0);
+
+  SECTION("from a journal cut in the middle of a line") {
+    // What an interruption leaves: the journal with some runs, in completion order, and
+    // the last line cut short. Made here from a finished sweep's lines.
+    const std::string runs = test::slurp(d / "whole" / "runs.csv");
+    std::vector<std::string> rows;
+    for (size_t pos = runs.find('\n') + 1; pos < runs.size();) {
+      const size_t nl = runs.find('\n', pos);
+      rows.push_back(runs.substr(pos, nl + 1 - pos));
+      pos = nl + 1;
+    }
+    std::ofstream j(d / "cut" / "runs.csv.partial", std::ios::binary);
+    j << "# coordsim sweep journal: sweep "
+      << nlohmann::json::parse(test::slurp(d / "whole" / "runs.manifest.json"))["sweep_id"]
+             .get<std::string>()
+      << ", 30 runs; finish it with --resume\n"
+      << runs.substr(0, runs.find('\n') + 1) << rows[7] << rows[2] << rows[3] << rows[11]
+      << rows[5].substr(0, rows[5].size() / 2);
+    j.close();
+    auto again = coordsim(d / "cut", kSweep + out);
+    CHECK(again.code == 2);
+    CHECK(again.err ==
+          "coordsim: runs.csv.partial: an interrupted sweep left its finished runs here; add "
+          "--resume to finish it, or delete the file to start afresh\n");
+    auto resumed = coordsim(d / "cut", kSweep + out + " --resume");
+    CHECK(resumed.code == 0);
+    check_same(d / "whole", d / "cut", files);
+    CHECK(!fs::exists(d / "cut" / "runs.csv.partial"));
+  }
+
+  SECTION("after Ctrl-C in the middle of the sweep") {
+    const std::string args = kSweep + " --set duration=40s" + out;
+    REQUIRE(coordsim(d / "whole", args).code == 0);
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      if (chdir((d / "cut").c_str()) != 0) _exit(99);
+      const std::string cmd = "exec '" + std::string(COORDSIM_BINARY) + "' " + args + " >stdout 2>stderr";
+      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      _exit(98);
+    }
+    // Interrupt once a few runs are in the journal.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (lines(test::slurp(d / "cut" / "runs.csv.partial")) < 2 + 3 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    kill(pid, SIGINT);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    const std::string err = test::slurp(d / "cut" / "stderr");
+    if (WEXITSTATUS(status) == 130) {  // (unless the sweep had already finished)
+      CHECK(err.find("coordsim: interrupted with ") == 0);
+      CHECK(err.find("; they are kept in runs.csv.partial: run the same command with --resume "
+                     "to finish the sweep\n") != std::string::npos);
+      CHECK(!fs::exists(d / "cut" / "runs.csv"));
+    } else {
+      CHECK(WEXITSTATUS(status) == 0);
+    }
+    auto resumed = coordsim(d / "cut", args + " --resume");
+    CHECK(resumed.code == 0);
+    check_same(d / "whole", d / "cut", files);
+  }
+
+  SECTION("of a finished sweep: nothing is run again") {
+    REQUIRE(coordsim(d / "cut", kSweep + out).code == 0);
+    auto again = coordsim(d / "cut", kSweep + " --csv runs.csv --summary summary.csv --resume");
+    CHECK(again.code == 0);
+    CHECK(again.err.rfind("sweep: resuming, 30 of 30 runs already done\n", 0) == 0);
+    check_same(d / "whole", d / "cut", files);
+  }
+  fs::remove_all(d);
+}
+
+TEST_CASE("Sweep CLI: --resume refuses the files of another sweep", "[app][sweep][cli][errors]") {
+  const fs::path d = scratch("resume_errors");
+  REQUIRE(coordsim(d, kSweep + " --csv runs.csv -q").code == 0);
+  // The same file name, a different sweep (another seed).
+  auto other = coordsim(d, kSweep + " --seed 9 --csv runs.csv -q --resume");
+  CHECK(other.code == 2);
+  const std::string id = nlohmann::json::parse(test::slurp(d / "runs.manifest.json"))["sweep_id"];
+  CHECK(other.err.rfind("coordsim: runs.csv: written by a different sweep (its manifest "
+                        "runs.manifest.json names sweep " + id + ", this command is sweep ",
+                        0) == 0);
+  // A journal of another sweep.
+  std::ofstream(d / "runs.csv.partial") << "# coordsim sweep journal: sweep 0123456789abcdef, 30 runs\n";
+  auto journal = coordsim(d, kSweep + " --csv runs.csv -q --resume");
+  CHECK(journal.code == 2);
+  CHECK(journal.err.rfind("coordsim: runs.csv.partial:1:1: this journal was left by a different "
+                          "sweep (expected sweep ",
+                          0) == 0);
+  // Without its manifest a runs file cannot be trusted.
+  fs::remove(d / "runs.csv.partial");
+  fs::remove(d / "runs.manifest.json");
+  auto orphan = coordsim(d, kSweep + " --csv runs.csv -q --resume");
+  CHECK(orphan.code == 2);
+  CHECK(orphan.err ==
+        "coordsim: runs.csv: cannot tell which sweep wrote runs.csv to resume it: "
+        "runs.manifest.json: cannot read the file\n");
+  fs::remove_all(d);
+}
+
+TEST_CASE("Sweep CLI: shards merged are byte-identical to one machine's output",
+          "[app][sweep][cli]") {
+  const fs::path d = scratch("shards");
+  fs::create_directories(d / "whole");
+  fs::create_directories(d / "merged");
+  REQUIRE(coordsim(d / "whole", kSweep + " --csv runs.csv --summary summary.csv -q").code == 0);
+  for (int i = 1; i <= 4; ++i) {
+    auto r = coordsim(d, kSweep + " -q --shard " + std::to_string(i) + "/4 --csv shard" +
+                             std::to_string(i) + ".csv");
+    REQUIRE(r.code == 0);
+    CHECK(r.out == "shard " + std::to_string(i) + "/4: " + (i <= 2 ? "8" : "7") +
+                       " of the sweep's 30 runs written to shard" + std::to_string(i) +
+                       ".csv; combine the shards with coordsim merge\n");
+  }
+  const auto m = nlohmann::json::parse(test::slurp(d / "shard2.manifest.json"));
+  CHECK(m["shard"] == nlohmann::json({{"index", 2}, {"count", 4}, {"runs", 8}}));
+
+  // In any order.
+  auto merged = coordsim(d, "merge shard3.csv shard1.csv shard4.csv shard2.csv --csv "
+                            "merged/runs.csv --summary merged/summary.csv");
+  CHECK(merged.code == 0);
+  auto whole_out = test::slurp(d / "whole" / "stdout");
+  CHECK(merged.out == whole_out);
+  check_same(d / "whole", d / "merged", {"runs.csv", "summary.csv", "runs.manifest.json"});
+
+  SECTION("every misuse gets its message") {
+    auto missing = coordsim(d, "merge shard1.csv shard2.csv shard4.csv --csv x.csv");
+    CHECK(missing.code == 2);
+    CHECK(missing.err == "coordsim: merge: expected all 4 shards of the sweep; missing 3/4\n");
+    auto twice = coordsim(d, "merge shard1.csv shard1.csv --csv x.csv");
+    CHECK(twice.code == 2);
+    CHECK(twice.err == "coordsim: shard1.csv: shard 1/4 is given twice\n");
+    auto no_manifest = coordsim(d, "merge merged/summary.csv --csv x.csv");
+    CHECK(no_manifest.code == 2);
+    CHECK(no_manifest.err ==
+          "coordsim: merged/summary.manifest.json: cannot read the manifest of "
+          "merged/summary.csv (coordsim sweep --csv writes it beside the runs file)\n");
+    // A shard of another sweep.
+    REQUIRE(coordsim(d, kSweep + " -q --seed 8 --shard 3/4 --csv other3.csv").code == 0);
+    auto foreign = coordsim(d, "merge shard1.csv other3.csv --csv x.csv");
+    CHECK(foreign.code == 2);
+    CHECK(foreign.err.rfind("coordsim: other3.csv: expected a shard of the same sweep as "
+                            "shard1.csv (sweep ",
+                            0) == 0);
+    // A shard cut short.
+    const std::string s2 = test::slurp(d / "shard2.csv");
+    std::ofstream(d / "shard2.csv", std::ios::binary) << s2.substr(0, s2.rfind('\n', s2.size() - 2) + 1);
+    auto cut = coordsim(d, "merge shard1.csv shard2.csv shard3.csv shard4.csv --csv x.csv");
+    CHECK(cut.code == 2);
+    CHECK(cut.err ==
+          "coordsim: shard2.csv: expected the shard's 8 runs, found 7 (finish the shard with "
+          "--resume)\n");
+    CHECK(!fs::exists(d / "x.csv"));
+    auto summary = coordsim(d, kSweep + " --shard 1/4 --csv s.csv --summary s.sum");
+    CHECK(summary.code == 2);
+    CHECK(summary.err ==
+          "coordsim: --summary needs every run of the sweep: write it with `coordsim merge` "
+          "once all shards are done\n");
+    auto no_csv = coordsim(d, kSweep + " --shard 1/4");
+    CHECK(no_csv.code == 2);
+    CHECK(no_csv.err ==
+          "coordsim: --shard needs --csv FILE: a shard's runs are merged later from that file\n");
+    auto bad = coordsim(d, kSweep + " --shard 5/4 --csv s.csv");
+    CHECK(bad.code == 2);
+    CHECK(bad.err ==
+          "coordsim: --shard 5/4: expected I/N with 1 <= I <= N, e.g. --shard 2/8 (the second "
+          "of eight slices)\n");
+    auto resume = coordsim(d, kSweep + " --resume");
+    CHECK(resume.code == 2);
+    CHECK(resume.err ==
+          "coordsim: --resume needs --csv FILE: the finished runs are kept beside that file\n");
+  }
+  fs::remove_all(d);
+}
+
+TEST_CASE("Sweep CLI: a damaged manifest is reported with its place", "[app][sweep][errors]") {
+  const fs::path d = scratch("manifest");
+  std::ofstream(d / "a.manifest.json") << "{\n  \"coordsim_version\": \"0.1.0\",\n  oops\n}\n";
+  auto r = app::read_manifest((d / "a.manifest.json").string());
+  REQUIRE(!r.ok());
+  CHECK(r.status().message() == (d / "a.manifest.json").string() +
+                                    ":3:3: not a coordsim sweep manifest: expected JSON as "
+                                    "written by coordsim sweep");
+  std::ofstream(d / "b.manifest.json") << R"({"coordsim_version": "0.1.0", "scenario": {"name": 3}})";
+  auto t = app::read_manifest((d / "b.manifest.json").string());
+  REQUIRE(!t.ok());
+  CHECK(t.status().message() == (d / "b.manifest.json").string() + ": /scenario/name: expected a string");
+  fs::remove_all(d);
+}
+
+TEST_CASE("Progress: elapsed time and an estimate of the time left", "[app][sweep]") {
+  CHECK(app::Progress::status(0, 40, 0, 0) == "0/40 runs (0%), 0.0 s elapsed");
+  CHECK(app::Progress::status(10, 40, 0, 2.5) ==
+        "10/40 runs (25%), 2.5 s elapsed, about 7.5 s left");
+  // Resumed with 20 done: the estimate uses only this session's rate (10 runs in 5 s).
+  CHECK(app::Progress::status(30, 40, 20, 5) ==
+        "30/40 runs (75%), 5.0 s elapsed, about 5.0 s left");
+  CHECK(app::Progress::status(40, 40, 0, 125) == "40/40 runs (100%), 2:05 min elapsed");
+  CHECK(app::Progress::status(1, 1000, 0, 4000) ==
+        "1/1000 runs (0%), 1:06:40 h elapsed, about 1110:00:00 h left");
+}
