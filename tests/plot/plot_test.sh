@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# scripts/plot on a small sweep of the ready crash sweep: it writes a PNG per metric and the
+# overview, and refuses a runs file and a missing file with their messages.
+# Usage: plot_test.sh COORDSIM SOURCE_DIR
+set -euo pipefail
+coordsim=$1 src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$coordsim" sweep "$src/scenarios/crash-sweep.yaml" --set duration=10s --replications 2 \
+  --sweep services.inventory.mttf=1h,1min,10s -q --csv "$work/runs.csv" --summary "$work/summary.csv" >/dev/null
+out=$("$src/scripts/plot" "$work/summary.csv" -o "$work/plots")
+status=0
+expect() {  # expect WHAT ACTUAL WANTED
+  if [ "$2" != "$3" ]; then echo "FAIL: $1: got [$2], expected [$3]" >&2; status=1; fi
+}
+metrics=$(cut -d, -f3 "$work/summary.csv" | tail -n +2 | sort -u | wc -l)
+expect "message" "$out" "scripts/plot: wrote $((metrics + 1)) plots to $work/plots"
+for f in overview violated availability completion_mean_ms; do
+  png="$work/plots/$f.png"
+  if [ ! -s "$png" ] || [ "$(head -c 8 "$png" | od -An -tx1 | tr -d ' \n')" != "89504e470d0a1a0a" ]; then
+    echo "FAIL: $png is not a PNG" >&2
+    status=1
+  fi
+done
+set +e
+err=$("$src/scripts/plot" "$work/runs.csv" -o "$work/x" 2>&1 >/dev/null); rc=$?
+expect "runs file exit" "$rc" 2
+expect "runs file message" "$err" "scripts/plot: $work/runs.csv:1:1: this is a runs file (one row per run); plot the summary that coordsim sweep --summary writes"
+err=$("$src/scripts/plot" "$work/none.csv" -o "$work/x" 2>&1 >/dev/null); rc=$?
+expect "missing file exit" "$rc" 2
+expect "missing file message" "$err" "scripts/plot: $work/none.csv: cannot read the file (No such file or directory)"
+printf 'pattern,metric,n,mean,sd,ci95_low,ci95_high\norchestration,violated,2,x,0,0,0\n' >"$work/bad.csv"
+err=$("$src/scripts/plot" "$work/bad.csv" -o "$work/x" 2>&1 >/dev/null); rc=$?
+expect "bad number exit" "$rc" 2
+expect "bad number message" "$err" "scripts/plot: $work/bad.csv:2:4: mean: expected a number, found 'x'"
+err=$("$src/scripts/plot" "$work/summary.csv" -o "$work/x" --metrics violatd 2>&1 >/dev/null); rc=$?
+expect "unknown metric exit" "$rc" 2
+case "$err" in "scripts/plot: --metrics: unknown metric 'violatd'; the summary has "*) ;; *) echo "FAIL: unknown metric message: $err" >&2; status=1 ;; esac
+[ $status -eq 0 ] && echo "ok: $out"
+exit $status
