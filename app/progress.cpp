@@ -79,7 +79,7 @@ void Progress::draw(bool force) {
 
 void Progress::finish() {
   if (mode_ == Mode::kBar && drawn_) {
-    draw(true);
+    if (done_ != total_) draw(true);  // (the last step drew the full bar)
     fmt::print(out_, "\n");
     std::fflush(out_);
   }

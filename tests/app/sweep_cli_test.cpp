@@ -108,6 +108,26 @@ TEST_CASE("Sweep CLI: writes runs, summary and manifest, with progress lines off
   fs::remove_all(d);
 }
 
+TEST_CASE("Sweep CLI: on a terminal, progress is a bar redrawn in place", "[app][sweep][cli]") {
+  // util-linux's `script` gives the command a terminal and copies what it shows.
+  if (std::system("command -v script >/dev/null 2>&1") != 0) {
+    WARN("no `script` command: skipped");
+    return;
+  }
+  const fs::path d = scratch("tty");
+  auto r = coordsim(d, "--version");  // (the binary is there)
+  REQUIRE(r.code == 0);
+  const std::string cmd = "script -qec \"'" + std::string(COORDSIM_BINARY) + "' " + kSweep +
+                          "\" /dev/null >'" + (d / "tty").string() + "'";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  const std::string tty = test::slurp(d / "tty");
+  CHECK(tty.rfind("\r\033[Ksweep: [..............................] 0/30 runs (0%), 0.0 s elapsed", 0) == 0);
+  CHECK(tty.find("\r\033[Ksweep: [##############################] 30/30 runs (100%), ") !=
+        std::string::npos);
+  CHECK(tty.find("sweep: 0/30 runs (0%), 0.0 s elapsed\r\n") == std::string::npos);  // no lines
+  fs::remove_all(d);
+}
+
 TEST_CASE("Sweep CLI: a resumed sweep ends byte-identical to an uninterrupted one",
           "[app][sweep][cli]") {
   const fs::path d = scratch("resume");
