@@ -1,7 +1,9 @@
 // models::FlowTable<T>: per-transaction state of a pattern for the transactions in flight,
 // found by transaction id in O(1). Slots are reused, so in steady state nothing is
 // allocated (a slot keeps its vectors' capacity); memory is one 4-byte index per
-// transaction plus one T per transaction in flight.
+// transaction plus one T per transaction in flight. A flow may be closed with a small tag
+// (0 to 14) that stays in its index: what a finished flow must remember (a participant's
+// decided state, say) costs no more than the index itself.
 #pragma once
 
 #include <cstdint>
@@ -15,12 +17,14 @@ template <typename T>
 class FlowTable {
  public:
   static constexpr uint32_t kNone = 0xffff'ffffu;
+  static constexpr uint32_t kTagged = 0xffff'fff0u;  // kTagged + tag: closed with a tag
+  static constexpr uint8_t kMaxTag = 14;
 
   // Returns the state of txn, creating it (reset by T::reset()) if absent.
   T& open(uint64_t txn) {
     if (txn >= slot_of_.size()) slot_of_.resize(txn + 1, kNone);
     uint32_t& s = slot_of_[txn];
-    if (s == kNone) {
+    if (s >= kTagged) {
       if (free_.empty()) {
         slots_.emplace_back();
         s = static_cast<uint32_t>(slots_.size() - 1);
@@ -35,19 +39,30 @@ class FlowTable {
   }
   // Returns the state of txn, or nullptr if it has none.
   T* find(uint64_t txn) {
-    if (txn >= slot_of_.size() || slot_of_[txn] == kNone) return nullptr;
+    if (txn >= slot_of_.size() || slot_of_[txn] >= kTagged) return nullptr;
     return &slots_[slot_of_[txn]];
   }
   void close(uint64_t txn) {
-    SIM_ASSERT(txn < slot_of_.size() && slot_of_[txn] != kNone, "close() of a flow not open");
+    SIM_ASSERT(txn < slot_of_.size() && slot_of_[txn] < kTagged, "close() of a flow not open");
     free_.push_back(slot_of_[txn]);
     slot_of_[txn] = kNone;
     --live_;
   }
-  // Forgets every flow (a crash).
+  // Closes the flow, leaving `tag` behind (read by tag(); open() starts afresh).
+  void close(uint64_t txn, uint8_t tag) {
+    SIM_ASSERT(tag <= kMaxTag, "a flow's tag is at most 14");
+    close(txn);
+    slot_of_[txn] = kTagged + tag;
+  }
+  // The tag a closed flow left, or -1 (open, never opened, or closed without a tag).
+  int tag(uint64_t txn) const {
+    if (txn >= slot_of_.size() || slot_of_[txn] < kTagged || slot_of_[txn] == kNone) return -1;
+    return static_cast<int>(slot_of_[txn] - kTagged);
+  }
+  // Forgets every open flow (a crash); tags stay.
   void clear() {
     for (uint64_t t = 0; t < slot_of_.size(); ++t) {
-      if (slot_of_[t] != kNone) {
+      if (slot_of_[t] < kTagged) {
         free_.push_back(slot_of_[t]);
         slot_of_[t] = kNone;
       }
@@ -59,7 +74,7 @@ class FlowTable {
   template <typename F>
   void for_each(F&& f) {
     for (uint64_t t = 0; t < slot_of_.size(); ++t) {
-      if (slot_of_[t] != kNone) f(t, slots_[slot_of_[t]]);
+      if (slot_of_[t] < kTagged) f(t, slots_[slot_of_[t]]);
     }
   }
 

@@ -1,6 +1,7 @@
 #include "models/two_phase_commit.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <memory>
 #include <unordered_set>
 #include <vector>
@@ -14,6 +15,12 @@
 
 namespace models {
 namespace {
+
+// Calls f(s) for every set bit s of `bits` (a set of step indexes), lowest first.
+template <typename F>
+void for_each_bit(uint32_t bits, F&& f) {
+  for (; bits != 0; bits &= bits - 1) f(static_cast<uint32_t>(std::countr_zero(bits)));
+}
 
 enum Vote : int64_t { kNo = 0, kYes = 1, kReadOnly = 2 };
 
@@ -81,11 +88,8 @@ class Coordinator final : public EntryService {
       retransmits_.expire(self, [&](uint64_t txn) {
         CoordFlow* f = flows_.find(txn);
         if (f == nullptr || f->phase != CoordFlow::Phase::kCommitting) return;
-        for (uint32_t s = 0; s < 32; ++s) {
-          if ((f->commit_to & ~f->acked) & (1u << s)) {
-            send(self, f->aborting ? kAbort : kCommit, f->txn, s);
-          }
-        }
+        for_each_bit(f->commit_to & ~f->acked,
+                     [&](uint32_t s) { send(self, f->aborting ? kAbort : kCommit, f->txn, s); });
         f->timeout = retransmits_.arm(self, f->txn);
       });
       return;
@@ -174,9 +178,7 @@ class Coordinator final : public EntryService {
     }
     open_commits_.insert(f.txn);
     f.phase = CoordFlow::Phase::kCommitting;
-    for (uint32_t s = 0; s < 32; ++s) {
-      if ((f.commit_to & ~f.acked) & (1u << s)) send(self, kCommit, f.txn, s);
-    }
+    for_each_bit(f.commit_to & ~f.acked, [&](uint32_t s) { send(self, kCommit, f.txn, s); });
     f.timeout = retransmits_.arm(self, f.txn);
   }
 
@@ -211,17 +213,13 @@ class Coordinator final : public EntryService {
       f.aborting = true;
       f.commit_to = all_;
       f.phase = CoordFlow::Phase::kCommitting;
-      for (uint32_t s = 0; s < 32; ++s) {
-        if (all_ & (1u << s)) send(self, kAbort, f.txn, s);
-      }
+      for_each_bit(all_, [&](uint32_t s) { send(self, kAbort, f.txn, s); });
       f.timeout = retransmits_.arm(self, f.txn);
       return;
     }
     const uint32_t voted_no = f.voted & ~f.yes & ~f.read_only;
     const uint32_t tell = all_ & ~voted_no & ~f.read_only;
-    for (uint32_t s = 0; s < 32; ++s) {
-      if (tell & (1u << s)) send(self, kAbort, f.txn, s);
-    }
+    for_each_bit(tell, [&](uint32_t s) { send(self, kAbort, f.txn, s); });
     reply(self, f, a);
     end(self, f);
   }
@@ -259,6 +257,11 @@ struct Branch {
   sim::NodeId coordinator = sim::kNoNode;
   sim::Time lock_asked, locked_at, voted_at;
   uint64_t timeout = 0;  // id in the lock-wait or the query queue
+  void reset(uint64_t) { *this = Branch{}; }
+  // Decided: only the state matters from now on (the branch is retired to its tag).
+  bool decided() const {
+    return state == State::kCommitted || state == State::kAborted || state == State::kReadOnly;
+  }
 };
 
 enum PartTimer : uint64_t { kPreparedForced = 3, kCommittedForced = 4 };
@@ -286,6 +289,12 @@ class Participant final : public sim::Behavior {
     const uint32_t slot = slot_of(m.step);
     Branch& b = branch(m.txn, slot);
     b.coordinator = m.src;  // every 2PC message to a participant comes from its coordinator
+    coordinator_ = m.src;
+    handle_message(self, m, slot, b);
+    settle(m.txn, slot);
+  }
+
+  void handle_message(sim::Node& self, const sim::Message& m, uint32_t slot, Branch& b) {
     switch (m.type) {
       case kPrepare:
         on_prepare(self, m, slot, b);
@@ -318,6 +327,7 @@ class Participant final : public sim::Behavior {
       default:
         break;
     }
+    settle(txn, slot);
   }
 
   void on_timer(sim::Node& self, uint64_t payload) override {
@@ -332,6 +342,7 @@ class Participant final : public sim::Behavior {
         locks_.release(own);
         b.state = Branch::State::kAborted;
         vote(self, txn, slot, b, kNo);
+        settle(txn, slot);
       });
       return;
     }
@@ -357,6 +368,7 @@ class Participant final : public sim::Behavior {
       default:
         break;
     }
+    settle(txn, slot);
   }
 
   void on_crash(sim::Node& self) override {
@@ -364,9 +376,10 @@ class Participant final : public sim::Behavior {
     locks_.clear();
     lock_waits_.clear();
     queries_.clear();
-    // What was not prepared is lost; a decision being applied must be learnt again.
+    // What was not prepared is lost; a decision being applied must be learnt again. (Decided
+    // branches are retired to their tags, which are durable.)
     for (auto& per_slot : branches_) {
-      for (Branch& b : per_slot) {
+      per_slot.for_each([](uint64_t, Branch& b) {
         switch (b.state) {
           case Branch::State::kLocking:
           case Branch::State::kWorking:
@@ -379,19 +392,18 @@ class Participant final : public sim::Behavior {
           default:
             break;
         }
-      }
+      });
     }
   }
 
   void on_recover(sim::Node& self) override {
     // Every prepared branch takes its locks back and asks for the decision.
     for (uint32_t slot = 0; slot < branches_.size(); ++slot) {
-      for (uint64_t txn = 0; txn < branches_[slot].size(); ++txn) {
-        Branch& b = branches_[slot][txn];
-        if (b.state != Branch::State::kPrepared) continue;
+      branches_[slot].for_each([&](uint64_t txn, Branch& b) {
+        if (b.state != Branch::State::kPrepared) return;
         if (keys_.enabled()) locks_.acquire(owner(txn, slot), keys_of(txn, slot));
         ask(self, txn, slot, b);
-      }
+      });
     }
   }
 
@@ -403,10 +415,23 @@ class Participant final : public sim::Behavior {
     SIM_ASSERT(false, "a 2PC message for a step this service does not host");
     return 0;
   }
+  // The branch of txn at this slot: open, or reopened from the state it was retired with.
   Branch& branch(uint64_t txn, uint32_t slot) {
-    auto& v = branches_[slot];
-    if (txn >= v.size()) v.resize(txn + 1);
-    return v[txn];
+    FlowTable<Branch>& table = branches_[slot];
+    if (Branch* b = table.find(txn)) return *b;
+    const int tag = table.tag(txn);
+    Branch& b = table.open(txn);
+    if (tag >= 0) {
+      b.state = static_cast<Branch::State>(tag);
+      b.coordinator = coordinator_;
+    }
+    return b;
+  }
+  // Retires a decided branch to its state: all that is left to remember of it.
+  void settle(uint64_t txn, uint32_t slot) {
+    FlowTable<Branch>& table = branches_[slot];
+    const Branch* b = table.find(txn);
+    if (b != nullptr && b->decided()) table.close(txn, static_cast<uint8_t>(b->state));
   }
   static uint64_t owner(uint64_t txn, uint32_t slot) { return (txn << 5) | slot; }
   uint64_t token(uint64_t txn, uint32_t slot, JobKind k) const { return (txn << 8) | (uint64_t{slot} << 2) | k; }
@@ -600,7 +625,10 @@ class Participant final : public sim::Behavior {
   sim::TimeoutQueue lock_waits_, queries_;                  // volatile
   std::vector<uint32_t> steps_;                             // the steps hosted here
   std::vector<std::pair<uint32_t, uint32_t>> slot_of_step_;  // (step, slot)
-  std::vector<std::vector<Branch>> branches_;  // [slot][txn]; the prepared/decided part is durable
+  // Per slot: the branches in flight; a decided branch is retired to its state (the tag),
+  // which is durable, as is a prepared branch's record.
+  std::vector<FlowTable<Branch>> branches_;
+  sim::NodeId coordinator_ = sim::kNoNode;  // the (one) coordinator: 2PC's entry service
   sim::Node* node_ = nullptr;
   std::optional<uint32_t> commit_op_, abort_op_;
 };
