@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <bit>
 #include <memory>
-#include <unordered_set>
 #include <vector>
 
 #include "models/entry.hpp"
@@ -15,6 +14,13 @@
 
 namespace models {
 namespace {
+
+// Makes v[i] exist (zero), growing geometrically: these durable records gain one entry per
+// transaction.
+template <typename V>
+void grow(V& v, uint64_t i) {
+  if (i >= v.size()) v.resize(std::max<size_t>(i + 1, 2 * v.size()));
+}
 
 // Calls f(s) for every set bit s of `bits` (a set of step indexes), lowest first.
 template <typename F>
@@ -107,8 +113,10 @@ class Coordinator final : public EntryService {
 
   void on_recover(sim::Node& self) override {
     // Finish every commit whose end record is missing: tell the participants again.
-    std::vector<uint64_t> open(open_commits_.begin(), open_commits_.end());
-    std::sort(open.begin(), open.end());
+    std::vector<uint64_t> open;
+    for (uint64_t txn = 0; txn < commit_open_.size(); ++txn) {
+      if (commit_open_[txn]) open.push_back(txn);
+    }
     for (uint64_t txn : open) {
       CoordFlow& f = flows_.open(txn);
       f.phase = CoordFlow::Phase::kForcing;
@@ -169,14 +177,15 @@ class Coordinator final : public EntryService {
 
   // The commit record is durable: tell the participants and the client.
   void commit_logged(sim::Node& self, CoordFlow& f) {
-    if (f.txn >= commit_mask_.size()) commit_mask_.resize(f.txn + 1, 0);
+    grow(commit_mask_, f.txn);
     commit_mask_[f.txn] = f.commit_to;
     reply(self, f, Answer::kOk);
     if (f.commit_to == 0) {  // all read-only: nothing to commit
       end(self, f);
       return;
     }
-    open_commits_.insert(f.txn);
+    grow(commit_open_, f.txn);
+    commit_open_[f.txn] = 1;
     f.phase = CoordFlow::Phase::kCommitting;
     for_each_bit(f.commit_to & ~f.acked, [&](uint32_t s) { send(self, kCommit, f.txn, s); });
     f.timeout = retransmits_.arm(self, f.txn);
@@ -188,7 +197,7 @@ class Coordinator final : public EntryService {
     f->acked |= 1u << m.step;
     if ((f->acked & f->commit_to) != f->commit_to) return;
     retransmits_.cancel(f->timeout);
-    if (!f->aborting) open_commits_.erase(f->txn);  // the end record
+    if (!f->aborting) commit_open_[f->txn] = 0;  // the end record
     end(self, *f);
   }
 
@@ -207,7 +216,7 @@ class Coordinator final : public EntryService {
     prepare_timeouts_.cancel(f.timeout);
     if (basic_) {
       // Presumed nothing: the abort is recorded, sent to every participant and acknowledged.
-      if (f.txn >= abort_logged_.size()) abort_logged_.resize(f.txn + 1, false);
+      grow(abort_logged_, f.txn);
       abort_logged_[f.txn] = true;
       reply(self, f, a);
       f.aborting = true;
@@ -243,7 +252,7 @@ class Coordinator final : public EntryService {
   std::vector<bool> abort_logged_;             // durable (basic variant): abort records
   sim::TimeoutQueue prepare_timeouts_, retransmits_;  // volatile
   std::vector<uint32_t> commit_mask_;          // durable: commit records (participants)
-  std::unordered_set<uint64_t> open_commits_;  // durable: commit records without an end record
+  std::vector<uint8_t> commit_open_;           // durable: commit records without an end record
 };
 
 // ---------------------------------------------------------------- participant
@@ -291,7 +300,7 @@ class Participant final : public sim::Behavior {
     b.coordinator = m.src;  // every 2PC message to a participant comes from its coordinator
     coordinator_ = m.src;
     handle_message(self, m, slot, b);
-    settle(m.txn, slot);
+    settle(m.txn, slot, b);
   }
 
   void handle_message(sim::Node& self, const sim::Message& m, uint32_t slot, Branch& b) {
@@ -327,7 +336,7 @@ class Participant final : public sim::Behavior {
       default:
         break;
     }
-    settle(txn, slot);
+    settle(txn, slot, b);
   }
 
   void on_timer(sim::Node& self, uint64_t payload) override {
@@ -342,7 +351,7 @@ class Participant final : public sim::Behavior {
         locks_.release(own);
         b.state = Branch::State::kAborted;
         vote(self, txn, slot, b, kNo);
-        settle(txn, slot);
+        settle(txn, slot, b);
       });
       return;
     }
@@ -368,7 +377,7 @@ class Participant final : public sim::Behavior {
       default:
         break;
     }
-    settle(txn, slot);
+    settle(txn, slot, b);
   }
 
   void on_crash(sim::Node& self) override {
@@ -427,11 +436,14 @@ class Participant final : public sim::Behavior {
     }
     return b;
   }
-  // Retires a decided branch to its state: all that is left to remember of it.
-  void settle(uint64_t txn, uint32_t slot) {
-    FlowTable<Branch>& table = branches_[slot];
-    const Branch* b = table.find(txn);
-    if (b != nullptr && b->decided()) table.close(txn, static_cast<uint8_t>(b->state));
+  // Retires a decided branch (b, the open branch of txn) to its state: all that is left
+  // to remember of it.
+  void settle(uint64_t txn, uint32_t slot, const Branch& b) {
+    if (b.decided()) {
+      branches_[slot].close(txn, static_cast<uint8_t>(b.state));
+    } else if (b.state == Branch::State::kNone) {
+      branches_[slot].close(txn);  // (a stray message): as if never opened
+    }
   }
   static uint64_t owner(uint64_t txn, uint32_t slot) { return (txn << 5) | slot; }
   uint64_t token(uint64_t txn, uint32_t slot, JobKind k) const { return (txn << 8) | (uint64_t{slot} << 2) | k; }

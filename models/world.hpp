@@ -9,6 +9,7 @@
 // and business failures whatever pattern runs in them.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,7 +31,7 @@ class RequestLog {
  public:
   // Returns true iff txn is new (and records it).
   bool first(uint64_t txn) {
-    if (txn >= seen_.size()) seen_.resize(txn + 1, false);
+    if (txn >= seen_.size()) seen_.resize(std::max<size_t>(txn + 1, 2 * seen_.size()), false);
     if (seen_[txn]) return false;
     seen_[txn] = true;
     return true;
