@@ -13,7 +13,11 @@
 // different names give unrelated streams, not shifted copies of one sequence.
 //
 // Uniform, exponential and normal draws are written here, not taken from <random>, because
-// the standard distributions may differ between library implementations.
+// the standard distributions may differ between library implementations. The exponential,
+// the most frequent draw of all (arrivals, service times, delays), uses the ziggurat method
+// of Marsaglia and Tsang (2000): about 99% of draws cost one 64-bit output, a compare and a
+// multiply; the rest take the exact slow path (rng.cpp). It is 3-4 times cheaper than
+// -log(U).
 #pragma once
 
 #include <pcg_random.hpp>
@@ -42,6 +46,21 @@ inline uint64_t hash_name(std::string_view name) {
   return h;
 }
 
+class Rng;
+
+namespace detail {
+// The exponential ziggurat: 256 layers of equal area under e^-x. A draw's lowest 8 bits pick
+// a layer, its upper 56 bits a point across it.
+struct ExpZiggurat {
+  uint64_t k[256];  // u < k[i]: the point is inside the curve, take it
+  double w[256];    // the point's x is u * w[i]
+  double f[256];    // e^-x at the layers' edges
+};
+extern const ExpZiggurat kExpZiggurat;
+// The ~1% of draws that land on an edge or in the tail.
+double exponential_slow(Rng& rng, uint32_t layer, uint64_t u);
+}  // namespace detail
+
 class Rng {
  public:
   Rng(uint64_t seed, std::string_view name, uint64_t replication = 0) {
@@ -69,7 +88,17 @@ class Rng {
     if (p >= 1.0) return true;
     return uniform() < p;
   }
-  double exponential(double mean) { return -mean * std::log(uniform_pos()); }
+  // Exponential with mean 1 (ziggurat; see above).
+  double standard_exponential() {
+    const uint64_t r = gen_();
+    const auto layer = static_cast<uint32_t>(r & 0xff);
+    const uint64_t u = r >> 8;
+    if (u < detail::kExpZiggurat.k[layer]) [[likely]] {
+      return static_cast<double>(u) * detail::kExpZiggurat.w[layer];
+    }
+    return detail::exponential_slow(*this, layer, u);
+  }
+  double exponential(double mean) { return mean * standard_exponential(); }
   // Standard normal by Box-Muller: exactly two uniform draws per call.
   double normal() {
     const double u1 = uniform_pos();
