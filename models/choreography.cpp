@@ -6,6 +6,7 @@
 
 #include "models/broker.hpp"
 #include "models/entry.hpp"
+#include "models/grow.hpp"
 #include "models/messages.hpp"
 #include "models/world.hpp"
 
@@ -94,7 +95,7 @@ class Tracker {
     bool started = false;
   };
   T& at(uint64_t txn) {
-    if (txn >= t_.size()) t_.resize(txn + 1);
+    grow_to(t_, txn);
     return t_[txn];
   }
   void check(uint64_t txn) {
@@ -299,7 +300,7 @@ class Service final : public sim::Behavior {
     uint32_t applied = 0, tombstone = 0;
   };
   Durable& durable(uint64_t txn) {
-    if (txn >= durable_.size()) durable_.resize(txn + 1);
+    grow_to(durable_, txn);
     return durable_[txn];
   }
   uint32_t stash(const sim::Message& m) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "models/grow.hpp"
 #include "sim/assert.hpp"
 
 namespace models {
@@ -22,7 +23,7 @@ class FlowTable {
 
   // Returns the state of txn, creating it (reset by T::reset()) if absent.
   T& open(uint64_t txn) {
-    if (txn >= slot_of_.size()) slot_of_.resize(txn + 1, kNone);
+    grow_to(slot_of_, txn, kNone);
     uint32_t& s = slot_of_[txn];
     if (s >= kTagged) {
       if (free_.empty()) {

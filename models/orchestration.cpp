@@ -10,6 +10,7 @@
 
 #include "models/entry.hpp"
 #include "models/flow_table.hpp"
+#include "models/grow.hpp"
 #include "models/messages.hpp"
 #include "models/participant.hpp"
 #include "models/retry.hpp"
@@ -154,7 +155,7 @@ class Orchestrator final : public EntryService {
 
  private:
   SagaRecord& record(uint64_t txn) {
-    if (txn >= log_.size()) log_.resize(txn + 1);
+    grow_to(log_, txn);
     return log_[txn];
   }
 

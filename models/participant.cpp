@@ -1,5 +1,6 @@
 #include "models/participant.hpp"
 
+#include "models/grow.hpp"
 #include "models/messages.hpp"
 
 namespace models {
@@ -32,10 +33,8 @@ void StepServer::on_job_done(sim::Node& self, const sim::Job& job, uint32_t work
   const sim::Message m = pending_[job.token];
   free_.push_back(static_cast<uint32_t>(job.token));
   const Step& step = w_.workflow().steps()[m.step];
-  if (m.txn >= applied_.size()) {
-    applied_.resize(m.txn + 1, 0);
-    tombstone_.resize(m.txn + 1, 0);
-  }
+  grow_to(applied_, m.txn);
+  grow_to(tombstone_, m.txn);
   const uint32_t bit = 1u << m.step;
   sim::Message reply = m;
   reply.dst = m.src;

@@ -7,6 +7,7 @@
 
 #include "models/entry.hpp"
 #include "models/flow_table.hpp"
+#include "models/grow.hpp"
 #include "models/keys.hpp"
 #include "models/messages.hpp"
 #include "models/world.hpp"
@@ -14,13 +15,6 @@
 
 namespace models {
 namespace {
-
-// Makes v[i] exist (zero), growing geometrically: these durable records gain one entry per
-// transaction.
-template <typename V>
-void grow(V& v, uint64_t i) {
-  if (i >= v.size()) v.resize(std::max<size_t>(i + 1, 2 * v.size()));
-}
 
 // Calls f(s) for every set bit s of `bits` (a set of step indexes), lowest first.
 template <typename F>
@@ -177,14 +171,14 @@ class Coordinator final : public EntryService {
 
   // The commit record is durable: tell the participants and the client.
   void commit_logged(sim::Node& self, CoordFlow& f) {
-    grow(commit_mask_, f.txn);
+    grow_to(commit_mask_, f.txn);
     commit_mask_[f.txn] = f.commit_to;
     reply(self, f, Answer::kOk);
     if (f.commit_to == 0) {  // all read-only: nothing to commit
       end(self, f);
       return;
     }
-    grow(commit_open_, f.txn);
+    grow_to(commit_open_, f.txn);
     commit_open_[f.txn] = 1;
     f.phase = CoordFlow::Phase::kCommitting;
     for_each_bit(f.commit_to & ~f.acked, [&](uint32_t s) { send(self, kCommit, f.txn, s); });
@@ -216,7 +210,7 @@ class Coordinator final : public EntryService {
     prepare_timeouts_.cancel(f.timeout);
     if (basic_) {
       // Presumed nothing: the abort is recorded, sent to every participant and acknowledged.
-      grow(abort_logged_, f.txn);
+      grow_to(abort_logged_, f.txn);
       abort_logged_[f.txn] = true;
       reply(self, f, a);
       f.aborting = true;

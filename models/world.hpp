@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "models/config.hpp"
+#include "models/grow.hpp"
 #include "models/keys.hpp"
 #include "models/ledger.hpp"
 #include "models/workflow.hpp"
@@ -31,7 +32,7 @@ class RequestLog {
  public:
   // Returns true iff txn is new (and records it).
   bool first(uint64_t txn) {
-    if (txn >= seen_.size()) seen_.resize(std::max<size_t>(txn + 1, 2 * seen_.size()), false);
+    grow_to(seen_, txn, false);
     if (seen_[txn]) return false;
     seen_[txn] = true;
     return true;
