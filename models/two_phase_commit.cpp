@@ -280,7 +280,10 @@ class Participant final : public sim::Behavior {
         lock_waits_(w.config().timeouts.lock_wait, kLockQueueTag),
         queries_(w.config().timeouts.prepare, kQueryQueueTag) {
     for (const Step& s : w.workflow().steps()) {
-      if (s.service == self) slot_of_step_.emplace_back(s.index, static_cast<uint32_t>(steps_.size())), steps_.push_back(s.index);
+      if (s.service != self) continue;
+      grow_to(slot_of_step_, s.index, kNoSlot);
+      slot_of_step_[s.index] = static_cast<uint32_t>(steps_.size());
+      steps_.push_back(s.index);
     }
     branches_.resize(steps_.size());
     node_ = &w.node(self);
@@ -412,11 +415,9 @@ class Participant final : public sim::Behavior {
 
  private:
   uint32_t slot_of(uint32_t step) const {
-    for (auto [s, slot] : slot_of_step_) {
-      if (s == step) return slot;
-    }
-    SIM_ASSERT(false, "a 2PC message for a step this service does not host");
-    return 0;
+    SIM_ASSERT(step < slot_of_step_.size() && slot_of_step_[step] != kNoSlot,
+               "a 2PC message for a step this service does not host");
+    return slot_of_step_[step];
   }
   // The branch of txn at this slot: open, or reopened from the state it was retired with.
   Branch& branch(uint64_t txn, uint32_t slot) {
@@ -630,7 +631,8 @@ class Participant final : public sim::Behavior {
   LockTable locks_;                                         // volatile
   sim::TimeoutQueue lock_waits_, queries_;                  // volatile
   std::vector<uint32_t> steps_;                             // the steps hosted here
-  std::vector<std::pair<uint32_t, uint32_t>> slot_of_step_;  // (step, slot)
+  static constexpr uint32_t kNoSlot = ~0u;
+  std::vector<uint32_t> slot_of_step_;  // by step index: this service's slot, or kNoSlot
   // Per slot: the branches in flight; a decided branch is retired to its state (the tag),
   // which is durable, as is a prepared branch's record.
   std::vector<FlowTable<Branch>> branches_;

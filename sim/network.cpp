@@ -48,7 +48,7 @@ bool Partition::cuts(NodeId a, NodeId b, Time t) const {
 Network::Network(Simulation& sim, std::vector<std::string> node_names,
                  const NetworkConfig& config, uint64_t seed, uint64_t replication)
     : sim_(sim), self_(sim.add_handler(this)), names_(std::move(node_names)) {
-  const size_t n = names_.size();
+  const size_t n = n_ = names_.size();
   sinks_.assign(n, nullptr);
   std::vector<int64_t> link_of(n * n, -1);
   auto add = [&](NodeId a, NodeId b, const Distribution& lat, double loss, double dup) {
@@ -121,10 +121,10 @@ void Network::attach(NodeId node, MessageSink* sink) {
 
 void Network::add_partition(Partition p) { partitions_.push_back(std::move(p)); }
 
-bool Network::reachable(NodeId a, NodeId b) const { return routes_[a * names_.size() + b].ok; }
+bool Network::reachable(NodeId a, NodeId b) const { return routes_[a * n_ + b].ok; }
 
 std::vector<NodeId> Network::path(NodeId a, NodeId b) const {
-  const Route& r = routes_[a * names_.size() + b];
+  const Route& r = routes_[a * n_ + b];
   if (!r.ok) return {};
   std::vector<NodeId> nodes{a};
   for (uint32_t h = 0; h < r.hops; ++h) nodes.push_back(links_[route_links_[r.first + h]].to);
@@ -133,7 +133,7 @@ std::vector<NodeId> Network::path(NodeId a, NodeId b) const {
 
 Time Network::mean_delay(NodeId a, NodeId b) const {
   double ns = 0;
-  const Route& r = routes_[a * names_.size() + b];
+  const Route& r = routes_[a * n_ + b];
   for (uint32_t h = 0; h < r.hops; ++h) ns += links_[route_links_[r.first + h]].latency.mean_ns();
   return Time::from_seconds(ns * 1e-9);
 }
@@ -166,9 +166,9 @@ uint32_t Network::store(const Message& m) {
 }
 
 void Network::send(NodeId src, const Message& msg) {
-  SIM_ASSERT(src < names_.size() && msg.dst < names_.size(), "message between unknown nodes");
+  SIM_ASSERT(src < n_ && msg.dst < n_, "message between unknown nodes");
   ++counters_.sent;
-  const Route& route = routes_[src * names_.size() + msg.dst];
+  const Route& route = routes_[src * n_ + msg.dst];
   if (!route.ok) {
     ++counters_.unroutable;
     return;
@@ -215,7 +215,7 @@ void Network::on_event(Simulation& sim, const Event& e) {
   const auto slot = static_cast<uint32_t>(e.payload);
   const Message m = pool_[slot];
   free_.push_back(slot);
-  if (path_cut(routes_[m.src * names_.size() + m.dst], sim_.now())) {
+  if (path_cut(routes_[m.src * n_ + m.dst], sim_.now())) {
     ++counters_.partitioned;
     return;
   }

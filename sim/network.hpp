@@ -122,6 +122,7 @@ class Network final : public Handler {
   Simulation& sim_;
   HandlerId self_;
   std::vector<std::string> names_;
+  size_t n_ = 0;  // names_.size(), kept at hand: the route of (a, b) is routes_[a * n_ + b]
   std::vector<MessageSink*> sinks_;
   std::vector<Link> links_;
   std::vector<Route> routes_;  // n * n, routes_[a * n + b]
