@@ -1,5 +1,7 @@
 #include "models/world.hpp"
 
+#include <algorithm>
+
 #include "sim/assert.hpp"
 
 namespace models {
@@ -107,6 +109,7 @@ World::World(const ScenarioConfig& cfg, uint64_t replication)
   workflow_ = std::make_unique<Workflow>(cfg.workflow, *this);
   ledger_ = std::make_unique<Ledger>(workflow_->side_effect_mask(), cfg.workload.deadline,
                                      cfg.warmup);
+  if (cfg.transactions) ledger_->reserve(std::min<uint64_t>(*cfg.transactions, 10'000'000));
 }
 
 std::optional<sim::NodeId> World::find_service(const std::string& name) const {
