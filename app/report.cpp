@@ -2,13 +2,8 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "sim/rng.hpp"
@@ -227,24 +222,6 @@ std::string to_json(const Scenario& s, const std::vector<models::RunResult>& res
     j["runs"].push_back(run);
   }
   return j.dump(2) + "\n";
-}
-
-sim::Status write_file_atomic(const std::string& path, const std::string& text) {
-  const std::string tmp = fmt::format("{}.tmp.{}", path, getpid());
-  auto failed = [&] {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    return sim::Status::invalid(fmt::format("{}: cannot write the file ({})", path, why));
-  };
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return failed();
-    out << text;
-    out.flush();
-    if (!out) return failed();
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return failed();
-  return sim::Status();
 }
 
 }  // namespace app

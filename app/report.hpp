@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "app/files.hpp"
 #include "app/scenario.hpp"
 #include "models/run.hpp"
 #include "sim/status.hpp"
@@ -35,8 +36,6 @@ std::string to_json(const Scenario& s, const std::vector<models::RunResult>& res
 // newline.
 std::string csv_escape(const std::string& v);
 
-// Writes `text` to `path` atomically.
-sim::Status write_file_atomic(const std::string& path, const std::string& text);
 
 // FNV-1a of the scenario text, as 16 hex digits: identifies the exact input of a result.
 std::string scenario_hash(const std::string& text);

@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
 #include <set>
 #include <sstream>
 
+#include "app/files.hpp"
 #include "app/traffic.hpp"
 #include "app/yaml_reader.hpp"
 #include "models/workflow.hpp"
@@ -840,12 +840,9 @@ sim::Result<Scenario> load_scenario_text(const std::string& text, const std::str
 
 sim::Result<Scenario> load_scenario_file(const std::string& path,
                                          const std::vector<Override>& overrides) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return sim::Status::invalid(fmt::format("{}: cannot open the file", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return sim::Status::invalid(fmt::format("{}: cannot read the file", path));
-  return load_scenario_text(ss.str(), path, overrides);
+  auto text = read_file(path);
+  if (!text.ok()) return text.status();
+  return load_scenario_text(text.value(), path, overrides);
 }
 
 }  // namespace app

@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <csignal>
-#include <fstream>
 #include <set>
 
 #include "app/exit_codes.hpp"
@@ -33,8 +32,6 @@ std::string base_name(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
-
-bool exists(const std::string& path) { return std::ifstream(path).good(); }
 
 // Writes the runs file, the summary (whole sweeps only) and the manifest.
 int write_outputs(const SweepShape& shape, const Shard& shard, const SweepRows& rows,
@@ -106,7 +103,7 @@ int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
   const std::string journal_file = opt.csv.empty() ? "" : journal_path(opt.csv);
   if (opt.resume) {
     auto from = read_journal(journal_file, shape, opt.shard);
-    if (from.ok() && !exists(journal_file) && exists(opt.csv)) {
+    if (from.ok() && !file_exists(journal_file) && file_exists(opt.csv)) {
       // A finished sweep: its manifest says which sweep wrote it.
       const std::string m = opt.manifest.empty() ? default_manifest_path(opt.csv) : opt.manifest;
       auto manifest = read_manifest(m);
@@ -124,7 +121,7 @@ int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
     }
     if (!from.ok()) return refuse(from.status().message());
     kept = std::move(from).value();
-  } else if (!journal_file.empty() && exists(journal_file)) {
+  } else if (!journal_file.empty() && file_exists(journal_file)) {
     return refuse(fmt::format(
         "{}: an interrupted sweep left its finished runs here; add --resume to finish it, or "
         "delete the file to start afresh",
@@ -209,7 +206,7 @@ int merge_command(const std::vector<std::string>& shards, const std::string& csv
   std::vector<Manifest> manifests;
   for (const std::string& file : shards) {
     const std::string m = default_manifest_path(file);
-    if (!exists(m)) {
+    if (!file_exists(m)) {
       return usage(fmt::format(
           "{}: cannot read the manifest of {} (coordsim sweep --csv writes it beside the runs "
           "file)",

@@ -4,10 +4,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 
 #include "app/report.hpp"
@@ -21,14 +19,6 @@ using Json = nlohmann::ordered_json;
 std::string journal_banner(const SweepShape& shape) {
   return fmt::format("# coordsim sweep journal: sweep {}, {} runs; finish it with --resume\n",
                      shape.id(), shape.run_count());
-}
-
-sim::Result<std::string> slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return sim::Status::invalid(fmt::format("{}: cannot read the file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // A JSON reader that says where a manifest is wrong: "FILE: /points/2/patterns: expected a
@@ -108,7 +98,7 @@ std::string sweep_manifest(const SweepShape& shape, const Shard& shard, const Ma
 }
 
 sim::Result<Manifest> read_manifest(const std::string& path) {
-  auto text = slurp(path);
+  auto text = read_file(path);
   if (!text.ok()) return text.status();
   Json j;
   try {
@@ -265,9 +255,8 @@ sim::Result<std::vector<std::pair<size_t, std::string>>> run_lines(const std::st
 sim::Result<std::vector<std::pair<size_t, std::string>>> read_journal(const std::string& path,
                                                                        const SweepShape& shape,
                                                                        const Shard& shard) {
-  std::ifstream probe(path);
-  if (!probe) return std::vector<std::pair<size_t, std::string>>{};
-  auto text = slurp(path);
+  if (!file_exists(path)) return std::vector<std::pair<size_t, std::string>>{};
+  auto text = read_file(path);
   if (!text.ok()) return text.status();
   const std::string banner = journal_banner(shape);
   const std::string header = sweep_runs_header(shape);
@@ -284,9 +273,8 @@ sim::Result<std::vector<std::pair<size_t, std::string>>> read_journal(const std:
 sim::Result<std::vector<std::pair<size_t, std::string>>> read_runs_file(const std::string& path,
                                                                          const SweepShape& shape,
                                                                          const Shard& shard) {
-  std::ifstream probe(path);
-  if (!probe) return std::vector<std::pair<size_t, std::string>>{};
-  auto text = slurp(path);
+  if (!file_exists(path)) return std::vector<std::pair<size_t, std::string>>{};
+  auto text = read_file(path);
   if (!text.ok()) return text.status();
   const std::string header = sweep_runs_header(shape);
   if (text.value().compare(0, header.size(), header) != 0) {
