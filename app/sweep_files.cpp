@@ -239,8 +239,7 @@ sim::Result<std::vector<std::pair<size_t, std::string>>> run_lines(const std::st
     }
     if (auto st = check_run_line(shape, runs, *index, line); !st.ok()) {
       return sim::Status::invalid(fmt::format(
-          "{}:{}:1: {}: the file was written by a different sweep; delete it or choose "
-          "another file",
+          "{}:{}:1: {}: this line was edited or comes from a different sweep",
           path, line_no, st.message()));
     }
     if (!shard.holds(*index) || seen[*index]) continue;

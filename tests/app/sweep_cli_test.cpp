@@ -282,6 +282,19 @@ TEST_CASE("Sweep CLI: shards merged are byte-identical to one machine's output",
     CHECK(foreign.err.rfind("coordsim: other3.csv: expected a shard of the same sweep as "
                             "shard1.csv (sweep ",
                             0) == 0);
+    // A shard with a line that is not this sweep's.
+    const std::string s3 = test::slurp(d / "shard3.csv");
+    std::string edited = s3;
+    const size_t at = edited.find(",orchestration,");
+    REQUIRE(at != std::string::npos);
+    edited.replace(at, 15, ",orchestrashun,");
+    std::ofstream(d / "shard3.csv", std::ios::binary) << edited;
+    auto wrong = coordsim(d, "merge shard1.csv shard2.csv shard3.csv shard4.csv --csv x.csv");
+    CHECK(wrong.code == 2);
+    CHECK(wrong.err ==
+          "coordsim: shard3.csv:4:1: run 10: pattern is orchestrashun, expected orchestration: "
+          "this line was edited or comes from a different sweep\n");
+    std::ofstream(d / "shard3.csv", std::ios::binary) << s3;
     // A shard cut short.
     const std::string s2 = test::slurp(d / "shard2.csv");
     std::ofstream(d / "shard2.csv", std::ios::binary) << s2.substr(0, s2.rfind('\n', s2.size() - 2) + 1);
