@@ -10,7 +10,6 @@
 #include <mutex>
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
-#include <map>
 #include <optional>
 #include <thread>
 

@@ -107,11 +107,9 @@ class Coordinator final : public EntryService {
 
   void on_recover(sim::Node& self) override {
     // Finish every commit whose end record is missing: tell the participants again.
-    std::vector<uint64_t> open;
+    // (commit_logged() marks the record open again, in place: the index stays valid.)
     for (uint64_t txn = 0; txn < commit_open_.size(); ++txn) {
-      if (commit_open_[txn]) open.push_back(txn);
-    }
-    for (uint64_t txn : open) {
+      if (!commit_open_[txn]) continue;
       CoordFlow& f = flows_.open(txn);
       f.phase = CoordFlow::Phase::kForcing;
       f.answered = true;  // the client's connection died with the crash
