@@ -2,7 +2,9 @@
 // documented exit code (0 ok, 1 the run failed, 2 bad usage or a bad scenario).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -18,6 +20,7 @@
 #include "app/sweep_command.hpp"
 #include "app/sweep_mpi.hpp"
 #include "models/config.hpp"
+#include "models/registry.hpp"
 #include "sim/suggest.hpp"
 
 namespace {
@@ -44,8 +47,10 @@ void add_scenario_args(CLI::App* cmd, ScenarioArgs& a) {
       ->type_name("N");
 }
 
-// Loads the scenario with its overrides; prints the error or the warnings.
-std::optional<app::Scenario> load(const ScenarioArgs& a) {
+// Loads the scenario with its overrides (and `extra`, last); prints the error or the
+// warnings.
+std::optional<app::Scenario> load(const ScenarioArgs& a,
+                                  const std::optional<app::Override>& extra = std::nullopt) {
   std::vector<app::Override> overrides;
   for (const std::string& s : a.sets) {
     auto o = app::parse_override(s);
@@ -56,6 +61,7 @@ std::optional<app::Scenario> load(const ScenarioArgs& a) {
     overrides.push_back(o.value());
   }
   if (!a.seed.empty()) overrides.push_back({"seed", a.seed});
+  if (extra) overrides.push_back(*extra);
   auto s = app::load_scenario_file(a.file, overrides);
   if (!s.ok()) {
     fmt::print(stderr, "{}\n", s.status().message());
@@ -70,30 +76,33 @@ int cmd_validate(const ScenarioArgs& a) {
   if (!s) return kExitUsage;
   const auto& c = s->config;
   std::vector<std::string> patterns;
-  for (auto p : c.patterns) patterns.emplace_back(models::pattern_name(p));
+  for (const auto& p : c.patterns) patterns.emplace_back(p.label());
   fmt::print("{}: ok: scenario \"{}\", {} services, {} workflow steps, patterns {}\n", a.file,
              c.name, c.services.size(), c.workflow.steps.size(),
              sim::join_all(patterns, false));
   return kExitOk;
 }
 
-int cmd_run(const ScenarioArgs& a, const std::vector<std::string>& pattern_args,
+int cmd_run(ScenarioArgs a, const std::vector<std::string>& pattern_args,
             uint64_t replication, const std::string& csv, const std::string& json, bool timing) {
-  auto s = load(a);
-  if (!s) return kExitUsage;
-  std::vector<models::PatternKind> patterns;
   for (const std::string& p : pattern_args) {
-    auto k = models::pattern_from_name(p);
-    if (!k) {
+    if (models::find_pattern(p) == nullptr) {
       auto near = sim::closest_match(p, models::pattern_names());
       fmt::print(stderr, "coordsim: --pattern {}: unknown pattern{}; valid values are {}\n", p,
                  near ? fmt::format(" (did you mean \"{}\"?)", *near) : "",
                  sim::join_alternatives(models::pattern_names()));
       return kExitUsage;
     }
-    patterns.push_back(*k);
   }
-  auto results = app::run_scenario(*s, patterns, replication);
+  // --pattern replaces the scenario's list, checked by the loader like the file's own.
+  std::optional<app::Override> chosen;
+  if (!pattern_args.empty()) {
+    chosen = app::Override{"patterns", fmt::format("[{}]", fmt::join(pattern_args, ", ")),
+                           fmt::format("--pattern {}", fmt::join(pattern_args, " --pattern "))};
+  }
+  auto s = load(a, chosen);
+  if (!s) return kExitUsage;
+  auto results = app::run_scenario(*s, {}, replication);
   if (!results.ok()) {
     fmt::print(stderr, "coordsim: {}\n", results.status().message());
     return kExitRunError;
@@ -103,7 +112,7 @@ int cmd_run(const ScenarioArgs& a, const std::vector<std::string>& pattern_args,
     for (const auto& r : results.value()) {
       fmt::print("timing {}: {} transactions, {} events in {:.3f} s of wall time: {:.0f} "
                  "transactions/s, {:.2f} M events/s; peak memory {:.1f} MiB\n",
-                 models::pattern_name(r.pattern), r.transactions_simulated, r.events, r.wall_s,
+                 r.pattern.label(), r.transactions_simulated, r.events, r.wall_s,
                  r.wall_s > 0 ? static_cast<double>(r.transactions_simulated) / r.wall_s : 0.0,
                  r.wall_s > 0 ? static_cast<double>(r.events) / r.wall_s / 1e6 : 0.0,
                  app::peak_rss_mib());
@@ -154,6 +163,17 @@ int cmd_sweep(const ScenarioArgs& a, const std::vector<std::string>& sweep_args,
 
 }  // namespace
 
+// The patterns and their one-line summaries, from the pattern table.
+std::string pattern_list() {
+  std::string out = "Patterns (docs/patterns.md):\n";
+  size_t width = 0;
+  for (const models::PatternInfo* p : models::patterns()) width = std::max(width, std::string(p->name).size());
+  for (const models::PatternInfo* p : models::patterns()) {
+    out += fmt::format("  {:<{}}  {}\n", p->name, width, p->summary);
+  }
+  return out;
+}
+
 int main(int argc, char** argv) {
   CLI::App cli{
       "coordsim: a discrete-event simulator that compares how microservices coordinate a "
@@ -162,6 +182,7 @@ int main(int argc, char** argv) {
       "Exit codes: 0 success, 1 the run failed, 2 bad usage or an invalid scenario, 130 "
       "interrupted (a sweep with --csv keeps its finished runs: finish it with --resume)."};
   cli.set_version_flag("--version", app::kCoordsimVersion);
+  cli.footer(pattern_list());
   cli.require_subcommand(1);
 
   ScenarioArgs run_args;
@@ -172,9 +193,11 @@ int main(int argc, char** argv) {
       "run", "Run a scenario under its patterns and print a summary table per pattern");
   add_scenario_args(run, run_args);
   run->add_option("--pattern,-p", pattern_args,
-                  "Run only this pattern (repeatable): orchestration, choreography, "
-                  "two_phase_commit, saga_orchestrated, saga_choreographed")
+                  fmt::format("Run only this pattern (repeatable) instead of the scenario's "
+                              "list: {}",
+                              sim::join_alternatives(models::pattern_names(), false)))
       ->type_name("NAME");
+  run->footer(pattern_list());
   run->add_option("--replication", replication,
                   "Replication index: the same seed with an independent set of random streams")
       ->type_name("R");

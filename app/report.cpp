@@ -63,7 +63,7 @@ const std::vector<Column>& columns() {
       {"scenario", [](const S& s, const R&) { return txt(s.config.name); }},
       {"scenario_hash", [](const S& s, const R&) { return txt(scenario_hash(s.text)); }},
       {"coordsim_version", [](const S&, const R&) { return txt(kCoordsimVersion); }},
-      {"pattern", [](const S&, const R& r) { return txt(models::pattern_name(r.pattern)); }},
+      {"pattern", [](const S&, const R& r) { return txt(r.pattern.label()); }},
       {"seed", [](const S&, const R& r) { return cnt(r.seed); }},
       {"replication", [](const S&, const R& r) { return cnt(r.replication); }},
       {"transactions", [](const S&, const R& r) { return cnt(M(r).transactions); }},
@@ -176,7 +176,7 @@ std::string summary_table(const Scenario& s, const std::vector<models::RunResult
     auto o = [&](models::Outcome x) { return m.outcomes[static_cast<size_t>(x)]; };
     out += fmt::format(
         "{:<19} {:>8} {:>9} {:>7} {:>6} {:>7} {:>8} {:>7.4f}  {:>17}  {:>24}  {:>8.2f} {:>9.1f}\n",
-        models::pattern_name(r.pattern), m.transactions, o(models::Outcome::kCommitted),
+        r.pattern.label(), m.transactions, o(models::Outcome::kCommitted),
         o(models::Outcome::kAborted), o(models::Outcome::kFailed), o(models::Outcome::kBlocked),
         o(models::Outcome::kViolated), m.availability(),
         fmt::format("{:.3f} / {:.3f}", ms(m.acceptance.percentile_ns(0.5)),
@@ -190,7 +190,7 @@ std::string summary_table(const Scenario& s, const std::vector<models::RunResult
       out += fmt::format(
           "note: {}: the drain limit ({}) stopped the run while transactions were still in "
           "flight; their outcomes are as they stood\n",
-          models::pattern_name(r.pattern), s.config.drain);
+          r.pattern.label(), s.config.drain);
     }
   }
   return out;

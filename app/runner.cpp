@@ -2,22 +2,20 @@
 
 #include <fmt/format.h>
 
-#include "app/patterns.hpp"
 
 namespace app {
 
 sim::Result<std::vector<models::RunResult>> run_scenario(const Scenario& s,
-                                                         std::vector<models::PatternKind> patterns,
+                                                         std::vector<models::PatternChoice> patterns,
                                                          uint64_t replication) {
   if (patterns.empty()) patterns = s.config.patterns;
   std::vector<models::RunResult> out;
-  for (models::PatternKind k : patterns) {
-    auto p = make_pattern(k);
-    if (!p) {
-      return sim::Status::invalid(fmt::format("pattern \"{}\" is not available in this build",
-                                              models::pattern_name(k)));
+  for (const models::PatternChoice& p : patterns) {
+    if (!p.info->supports(p.transport)) {
+      return sim::Status::invalid(fmt::format("pattern {} does not run over {}", p.info->name,
+                                              models::transport_name(p.transport)));
     }
-    out.push_back(models::run(s.config, k, *p, replication));
+    out.push_back(models::run(s.config, p, replication));
   }
   return out;
 }

@@ -12,7 +12,7 @@ namespace app {
 
 // Runs `patterns` (all of the scenario's when empty) for one replication.
 sim::Result<std::vector<models::RunResult>> run_scenario(const Scenario& s,
-                                                         std::vector<models::PatternKind> patterns,
+                                                         std::vector<models::PatternChoice> patterns,
                                                          uint64_t replication = 0);
 
 }  // namespace app

@@ -9,6 +9,7 @@
 #include "app/files.hpp"
 #include "app/traffic.hpp"
 #include "app/yaml_reader.hpp"
+#include "models/registry.hpp"
 #include "models/workflow.hpp"
 #include "sim/suggest.hpp"
 #include "sim/units.hpp"
@@ -335,7 +336,7 @@ void read_patterns(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   c.patterns.clear();
   auto add = [&](const YAML::Node& p, const std::string& path) {
     const std::string name = read_choice(ctx, p, path, models::pattern_names());
-    const models::PatternKind k = *models::pattern_from_name(name);
+    const models::PatternChoice k = models::default_choice(*models::find_pattern(name));
     if (std::find(c.patterns.begin(), c.patterns.end(), k) != c.patterns.end()) {
       ctx.fail(p, path, fmt::format("pattern \"{}\" is listed twice", name));
     }
@@ -489,24 +490,23 @@ void read_faults(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
 }
 
 // ---------------------------------------------------------------- cross-field checks
-bool needs_broker(const ScenarioConfig& c) {
-  for (auto p : c.patterns) {
-    if (p == models::PatternKind::kChoreography || p == models::PatternKind::kSagaChoreographed) {
-      return true;
-    }
+// The patterns that send their messages through the broker, as "a, b and c".
+std::string broker_patterns(const ScenarioConfig& c) {
+  std::vector<std::string> names;
+  for (const models::PatternChoice& p : c.patterns) {
+    if (p.transport == models::Transport::kBroker) names.push_back(p.label());
   }
-  return false;
+  return sim::join_all(names, false);
 }
 
-bool is_saga(models::PatternKind p) {
-  return p == models::PatternKind::kSagaOrchestrated || p == models::PatternKind::kSagaChoreographed;
-}
+bool is_saga(const models::PatternChoice& p) { return p.info->saga; }
 
 void check_cross(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c) {
-  if (needs_broker(c) && !c.broker.present) {
+  if (const std::string users = broker_patterns(c); !users.empty() && !c.broker.present) {
     ctx.fail(root["patterns"].IsDefined() ? root["patterns"] : root, "patterns",
-             "choreography and saga_choreographed send events through a broker; add a broker "
-             "block, e.g. broker: {latency: exp(2ms)}");
+             fmt::format("{} send{} messages through a broker; add a broker block, e.g. "
+                         "broker: {{latency: exp(2ms)}}",
+                         users, users.find(' ') == std::string::npos ? "s" : ""));
   }
   const bool saga = std::any_of(c.patterns.begin(), c.patterns.end(), is_saga);
   if (saga && !c.workflow.steps.empty()) {
@@ -670,7 +670,11 @@ ScenarioConfig read_config(const Ctx& ctx, const YAML::Node& root, std::vector<s
   if (top.has("network")) read_network(ctx, top.get("network"), c);
   top.require("workflow", "workflow: {entry: order, steps: [{service: payment, action: charge}]}");
   read_workflow(ctx, top.get("workflow"), c);
-  if (top.has("patterns")) read_patterns(ctx, top.get("patterns"), c);
+  if (top.has("patterns")) {
+    read_patterns(ctx, top.get("patterns"), c);
+  } else {
+    c.patterns = {models::default_choice(*models::find_pattern("orchestration"))};
+  }
   if (top.has("retry")) read_retry(ctx, top.get("retry"), c);
   if (top.has("timeouts")) read_timeouts(ctx, top.get("timeouts"), c);
   if (top.has("two_phase_commit")) {
@@ -805,7 +809,7 @@ sim::Result<Scenario> load_scenario_text(const std::string& text, const std::str
                                               "services, workload and workflow",
                                               file));
     }
-    for (const Override& o : overrides) apply_override(root, o, fmt::format("--set {}={}", o.path, o.value));
+    for (const Override& o : overrides) apply_override(root, o, o.where());
     s.config = read_config(ctx, root, s.warnings);
     if (root.IsMap() && root["sweep"].IsDefined()) {
       s.sweep = read_sweep(ctx, root["sweep"]);

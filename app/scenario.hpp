@@ -20,6 +20,9 @@ namespace app {
 struct Override {
   std::string path;   // dotted: services.payment.mttf, workflow.steps.0.fails
   std::string value;  // YAML text: 5min, [a, b], {x: 1}
+  std::string label = {};  // how messages name it; empty: "--set PATH=VALUE"
+  // The name of this override in messages.
+  std::string where() const { return label.empty() ? "--set " + path + "=" + value : label; }
 };
 
 // Parses "path=value". Errors name the argument.

@@ -13,7 +13,6 @@
 #include <optional>
 #include <thread>
 
-#include "app/patterns.hpp"
 #include "app/report.hpp"
 #include "sim/units.hpp"
 
@@ -247,8 +246,8 @@ sim::Result<SweepPlan> plan_sweep(const Scenario& base, const std::vector<Overri
     auto s = load_scenario_text(base.text, base.file, all);
     if (!s.ok()) return s.status();
     SweepPoint point{values, {}};
-    for (models::PatternKind k : s.value().config.patterns) {
-      point.patterns.emplace_back(models::pattern_name(k));
+    for (const models::PatternChoice& k : s.value().config.patterns) {
+      point.patterns.emplace_back(k.label());
     }
     shape.points.push_back(std::move(point));
     plan.scenarios.push_back(std::move(s).value());
@@ -262,9 +261,8 @@ sim::Result<SweepPlan> plan_sweep(const Scenario& base, const std::vector<Overri
 std::string make_run(const SweepPlan& plan, size_t index) {
   const SweepShape::Run& run = plan.runs.at(index);
   const Scenario& sc = plan.scenarios[run.point];
-  const models::PatternKind kind = sc.config.patterns[run.pattern];
-  auto pattern = make_pattern(kind);
-  const models::RunResult result = models::run(sc.config, kind, *pattern, run.replication);
+  const models::RunResult result =
+      models::run(sc.config, sc.config.patterns[run.pattern], run.replication);
   std::string line = std::to_string(index) + ",";
   for (const Override& o : plan.shape.points[run.point].values) line += csv_escape(o.value) + ",";
   return line + csv_row(sc, result);

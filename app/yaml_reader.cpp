@@ -20,7 +20,7 @@ Ctx::Ctx(std::string file, const std::string& text, std::vector<Override> overri
 std::string Ctx::where(const YAML::Mark& mark, const std::string& path, size_t offset) const {
   for (const Override& o : overrides_) {
     if (path == o.path || path.rfind(o.path + ".", 0) == 0) {
-      return fmt::format("--set {}={}", o.path, o.value);
+      return o.where();
     }
   }
   if (mark.is_null() || mark.line < 0) return file_;

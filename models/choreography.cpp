@@ -394,6 +394,15 @@ class Choreographed final : public Pattern {
 std::unique_ptr<Pattern> make_choreographed(bool compensate) {
   return std::make_unique<Choreographed>(compensate);
 }
-std::unique_ptr<Pattern> make_choreography() { return make_choreographed(false); }
+
+const PatternInfo kChoreographyPattern{
+    "choreography",
+    "services react to each other's events through the broker; nothing is undone on failure",
+    [](Transport) { return make_choreographed(false); },
+    1u << static_cast<unsigned>(Transport::kBroker),
+    Transport::kBroker,
+    /*saga=*/false,
+    /*atomic=*/false,
+    /*may_block=*/false};
 
 }  // namespace models

@@ -40,7 +40,7 @@
 
 namespace models {
 
-std::unique_ptr<Pattern> make_choreography();
+extern const PatternInfo kChoreographyPattern;
 // The engine behind both choreographed patterns; compensate = saga_choreographed.
 std::unique_ptr<Pattern> make_choreographed(bool compensate);
 

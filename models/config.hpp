@@ -9,20 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "models/pattern.hpp"
 #include "sim/distribution.hpp"
 #include "sim/network.hpp"
 #include "sim/node.hpp"
 #include "sim/time.hpp"
 
 namespace models {
-
-enum class PatternKind {
-  kOrchestration,
-  kChoreography,
-  kTwoPhaseCommit,
-  kSagaOrchestrated,
-  kSagaChoreographed,
-};
 
 struct KeySpace {
   uint64_t count = 0;  // 0: no contention modelled
@@ -141,15 +134,11 @@ struct ScenarioConfig {
   std::vector<ServiceConfig> services;
   BrokerConfig broker;
   WorkflowConfig workflow;
-  std::vector<PatternKind> patterns{PatternKind::kOrchestration};
+  std::vector<PatternChoice> patterns;  // the loader gives [orchestration] by default
   RetryConfig retry;
   TimeoutConfig timeouts;
   TwoPhaseCommitConfig two_phase_commit;
   std::vector<FaultConfig> faults;
 };
-
-const char* pattern_name(PatternKind p);
-std::optional<PatternKind> pattern_from_name(std::string_view name);
-const std::vector<std::string>& pattern_names();
 
 }  // namespace models

@@ -346,6 +346,15 @@ class Orchestrated final : public Pattern {
 }  // namespace
 
 std::unique_ptr<Pattern> make_orchestrated(bool saga) { return std::make_unique<Orchestrated>(saga); }
-std::unique_ptr<Pattern> make_orchestration() { return make_orchestrated(false); }
+
+const PatternInfo kOrchestrationPattern{
+    "orchestration",
+    "one orchestrator calls each step's service in turn; nothing is undone on failure",
+    [](Transport) { return make_orchestrated(false); },
+    1u << static_cast<unsigned>(Transport::kRpc),
+    Transport::kRpc,
+    /*saga=*/false,
+    /*atomic=*/false,
+    /*may_block=*/false};
 
 }  // namespace models

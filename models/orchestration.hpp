@@ -26,7 +26,7 @@
 
 namespace models {
 
-std::unique_ptr<Pattern> make_orchestration();
+extern const PatternInfo kOrchestrationPattern;
 // The engine behind orchestration and saga_orchestrated (saga = compensate on failure).
 std::unique_ptr<Pattern> make_orchestrated(bool saga);
 

@@ -67,10 +67,10 @@ NodeSummary summarize_node(const sim::Node& n) {
 
 }  // namespace
 
-RunResult run(const ScenarioConfig& cfg, PatternKind kind, Pattern& pattern,
-              uint64_t replication) {
+RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replication) {
   World w(cfg, replication);
-  pattern.install(w);
+  const std::unique_ptr<Pattern> pattern = choice.info->make(choice.transport);
+  pattern->install(w);
   Client client(w);
   client.start();
   if (cfg.duration) w.failures().set_horizon(*cfg.duration);
@@ -98,7 +98,7 @@ RunResult run(const ScenarioConfig& cfg, PatternKind kind, Pattern& pattern,
   const auto t1 = std::chrono::steady_clock::now();
 
   RunResult r;
-  r.pattern = kind;
+  r.pattern = choice;
   r.replication = replication;
   r.seed = cfg.seed;
   r.metrics = w.ledger().summarize();

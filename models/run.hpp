@@ -17,8 +17,6 @@
 
 namespace models {
 
-class Pattern;
-
 struct NodeSummary {
   std::string name;
   double utilisation = 0, availability = 0, mean_queue = 0;
@@ -26,7 +24,7 @@ struct NodeSummary {
 };
 
 struct RunResult {
-  PatternKind pattern = PatternKind::kOrchestration;
+  PatternChoice pattern;
   uint64_t replication = 0;
   uint64_t seed = 0;
   RunMetrics metrics;
@@ -41,7 +39,7 @@ struct RunResult {
   double wall_s = 0;       // wall-clock time of the simulation loop
 };
 
-RunResult run(const ScenarioConfig& cfg, PatternKind kind, Pattern& pattern,
-              uint64_t replication);
+// Runs `choice` (its factory makes the pattern) on replication `replication` of cfg.
+RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replication);
 
 }  // namespace models

@@ -660,6 +660,14 @@ class TwoPhaseCommit final : public Pattern {
 
 }  // namespace
 
-std::unique_ptr<Pattern> make_two_phase_commit() { return std::make_unique<TwoPhaseCommit>(); }
+const PatternInfo kTwoPhaseCommitPattern{
+    "two_phase_commit",
+    "a coordinator prepares every participant, then commits or aborts them all (locks, logs)",
+    [](Transport) -> std::unique_ptr<Pattern> { return std::make_unique<TwoPhaseCommit>(); },
+    1u << static_cast<unsigned>(Transport::kRpc),
+    Transport::kRpc,
+    /*saga=*/false,
+    /*atomic=*/true,
+    /*may_block=*/true};
 
 }  // namespace models

@@ -51,6 +51,6 @@
 
 namespace models {
 
-std::unique_ptr<Pattern> make_two_phase_commit();
+extern const PatternInfo kTwoPhaseCommitPattern;
 
 }  // namespace models

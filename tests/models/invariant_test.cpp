@@ -17,7 +17,6 @@
 #include "sim/rng.hpp"
 
 using models::Outcome;
-using models::PatternKind;
 
 namespace {
 
@@ -81,25 +80,19 @@ TEST_CASE("Invariants: random fault campaigns over every pattern", "[.][campaign
     const std::string text = campaign(seed);
     INFO("the scenario (to reproduce with coordsim run):\n" << text);
     const app::Scenario s = test::scenario(text);
-    for (PatternKind k : test::all_patterns()) {
+    for (const models::PatternChoice& k : test::all_patterns()) {
       const models::RunResult r = test::run(s, k);
       const uint64_t violated = test::outcome(r, Outcome::kViolated);
-      INFO("seed " << seed << ", " << models::pattern_name(k) << ": " << violated
-                   << " violated of " << r.metrics.transactions);
-      switch (k) {
-        case PatternKind::kTwoPhaseCommit:
-        case PatternKind::kSagaOrchestrated:
-        case PatternKind::kSagaChoreographed:
-          REQUIRE(violated == 0);
-          REQUIRE(r.drained);
-          break;
-        case PatternKind::kOrchestration:
-          violated_orchestration += violated;
-          transactions += r.metrics.transactions;
-          break;
-        case PatternKind::kChoreography:
-          violated_choreography += violated;
-          break;
+      INFO("seed " << seed << ", " << k.label() << ": " << violated << " violated of "
+                   << r.metrics.transactions);
+      if (k.info->atomic) {
+        REQUIRE(violated == 0);
+        REQUIRE(r.drained);
+      } else if (k.transport == models::Transport::kRpc) {
+        violated_orchestration += violated;
+        transactions += r.metrics.transactions;
+      } else {
+        violated_choreography += violated;
       }
     }
   }

@@ -6,7 +6,6 @@
 #include "pattern_helpers.hpp"
 
 using models::Outcome;
-using models::PatternKind;
 
 namespace {
 // Three side-effect steps in sequence with business-failure probabilities f1, f2, f3 and
@@ -47,8 +46,8 @@ TEST_CASE("Outcomes: without compensation, violations occur at the hand-computed
           "[models][outcomes]") {
   const app::Scenario s = test::scenario(kChain);
   const double violated = (1 - f1) * f2 + (1 - f1) * (1 - f2) * f3;
-  for (PatternKind k : {PatternKind::kOrchestration, PatternKind::kChoreography}) {
-    INFO(models::pattern_name(k));
+  for (const char* k : {"orchestration", "choreography"}) {
+    INFO(k);
     const models::RunResult r = test::run(s, k);
     const uint64_t n = r.metrics.transactions;
     REQUIRE(n > 19000);
@@ -65,20 +64,20 @@ TEST_CASE("Outcomes: sagas and 2PC turn the same failures into clean aborts",
   // Every pattern sees the same business failures (common random numbers): the committed
   // count is identical, and what is not committed is aborted.
   const uint64_t committed =
-      test::outcome(test::run(s, PatternKind::kOrchestration), Outcome::kCommitted);
-  for (PatternKind k : {PatternKind::kTwoPhaseCommit, PatternKind::kSagaOrchestrated,
-                        PatternKind::kSagaChoreographed, PatternKind::kChoreography}) {
-    INFO(models::pattern_name(k));
+      test::outcome(test::run(s, "orchestration"), Outcome::kCommitted);
+  for (const std::string k :
+       {"two_phase_commit", "saga_orchestrated", "saga_choreographed", "choreography"}) {
+    INFO(k);
     const models::RunResult r = test::run(s, k);
     CHECK(test::outcome(r, Outcome::kCommitted) == committed);
-    if (k != PatternKind::kChoreography) {
+    if (k != "choreography") {
       CHECK(test::outcome(r, Outcome::kViolated) == 0);
       CHECK(test::outcome(r, Outcome::kAborted) + committed == r.metrics.transactions);
     }
   }
   // A saga compensates exactly the steps applied before the failure: s1 when s2 fails,
   // s1 and s2 when s3 fails.
-  const models::RunResult saga = test::run(s, PatternKind::kSagaOrchestrated);
+  const models::RunResult saga = test::run(s, "saga_orchestrated");
   const double comps = (1 - f1) * f2 * 1 + (1 - f1) * (1 - f2) * f3 * 2;
   CHECK(saga.metrics.compensations.mean() == Approx(comps).epsilon(0.05));
 }
@@ -88,7 +87,7 @@ TEST_CASE("TWOPC benchmark: coordsim's 2PC reproduces the benchmark's statistics
   auto r = app::load_scenario_file(std::string(COORDSIM_SOURCE_DIR) + "/bench/twopc.yaml",
                                    {{"transactions", "100000"}});
   REQUIRE(r.ok());
-  const models::RunResult res = test::run(r.value(), PatternKind::kTwoPhaseCommit);
+  const models::RunResult res = test::run(r.value(), "two_phase_commit");
   const auto& m = res.metrics;
   REQUIRE(m.transactions == 100000);
   // BENCHMARKS.md: mean about 13.8 ms, p99 about 35.5 ms, commit fraction about 0.922.
@@ -104,13 +103,11 @@ TEST_CASE("Regression: a request delivered twice started its transaction twice a
   // the same transaction twice; the second start left it waiting forever, never compensated.
   const app::Scenario s = test::scenario(kChain, {{"network.duplicate", "0.5"},
                                                   {"transactions", "3000"}});
-  for (PatternKind k : {PatternKind::kOrchestration, PatternKind::kTwoPhaseCommit,
-                        PatternKind::kSagaOrchestrated, PatternKind::kChoreography,
-                        PatternKind::kSagaChoreographed}) {
-    INFO(models::pattern_name(k));
+  for (const models::PatternChoice& k : test::all_patterns()) {
+    INFO(k.label());
     const models::RunResult r = test::run(s, k);
     CHECK(r.metrics.unfinished == 0);
-    if (k != PatternKind::kOrchestration && k != PatternKind::kChoreography) {
+    if (k.info->atomic) {
       CHECK(test::outcome(r, Outcome::kViolated) == 0);
     }
   }

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "app/patterns.hpp"
 #include "app/scenario.hpp"
+#include "models/registry.hpp"
 #include "models/run.hpp"
 
 namespace test {
@@ -18,21 +18,29 @@ inline app::Scenario scenario(const std::string& yaml, const std::vector<app::Ov
   return std::move(r).value();
 }
 
-inline models::RunResult run(const app::Scenario& s, models::PatternKind k, uint64_t rep = 0) {
-  auto p = app::make_pattern(k);
+// A pattern over its default transport, by name.
+inline models::PatternChoice pattern(const std::string& name) {
+  const models::PatternInfo* p = models::find_pattern(name);
   REQUIRE(p != nullptr);
-  return models::run(s.config, k, *p, rep);
+  return models::default_choice(*p);
+}
+
+inline models::RunResult run(const app::Scenario& s, const models::PatternChoice& p,
+                             uint64_t rep = 0) {
+  return models::run(s.config, p, rep);
+}
+inline models::RunResult run(const app::Scenario& s, const std::string& name, uint64_t rep = 0) {
+  return run(s, pattern(name), rep);
 }
 
 inline uint64_t outcome(const models::RunResult& r, models::Outcome o) {
   return r.metrics.outcomes[static_cast<size_t>(o)];
 }
 
-inline const std::vector<models::PatternKind>& all_patterns() {
-  static const std::vector<models::PatternKind> v{
-      models::PatternKind::kOrchestration, models::PatternKind::kChoreography,
-      models::PatternKind::kTwoPhaseCommit, models::PatternKind::kSagaOrchestrated,
-      models::PatternKind::kSagaChoreographed};
+// Every pattern of the table, over its default transport.
+inline std::vector<models::PatternChoice> all_patterns() {
+  std::vector<models::PatternChoice> v;
+  for (const models::PatternInfo* p : models::patterns()) v.push_back(models::default_choice(*p));
   return v;
 }
 

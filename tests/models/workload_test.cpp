@@ -5,7 +5,6 @@
 
 #include "pattern_helpers.hpp"
 
-using models::PatternKind;
 
 TEST_CASE("Workload: a closed loop obeys Little's law, N = X (R + Z)", "[models][workload]") {
   // 20 users, think time Exp(50 ms), one step served by 2 workers in Exp(10 ms).
@@ -20,7 +19,7 @@ workflow:
   entry: front
   steps: [{service: back, action: work, side_effect: false}]
 )");
-  const models::RunResult r = test::run(s, PatternKind::kOrchestration);
+  const models::RunResult r = test::run(s, "orchestration");
   const double x = r.metrics.throughput();                   // per second
   const double response = r.metrics.acceptance.mean_ns() * 1e-9;  // seconds
   CHECK(x * (response + 0.050) == Approx(20).epsilon(0.02));
@@ -43,7 +42,7 @@ workflow:
   entry: front
   steps: [{service: back, action: work, side_effect: false}]
 )");
-  const models::RunResult r = test::run(s, PatternKind::kOrchestration);
+  const models::RunResult r = test::run(s, "orchestration");
   const double expected = 100 * 100 + 400 * 50 + 100 * 50;  // 35000
   // Poisson count: within 4 standard deviations (sd = sqrt(mean)).
   CHECK(std::abs(static_cast<double>(r.metrics.transactions) - expected) <= 4 * std::sqrt(expected));

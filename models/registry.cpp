@@ -1,0 +1,48 @@
+#include "models/registry.hpp"
+
+#include "models/choreography.hpp"
+#include "models/orchestration.hpp"
+#include "models/saga_choreographed.hpp"
+#include "models/saga_orchestrated.hpp"
+#include "models/two_phase_commit.hpp"
+
+namespace models {
+
+const std::vector<const PatternInfo*>& patterns() {
+  // Every pattern, one line each; its PatternInfo is defined in its own .cpp.
+  static const std::vector<const PatternInfo*> all{
+      &kOrchestrationPattern,
+      &kChoreographyPattern,
+      &kTwoPhaseCommitPattern,
+      &kSagaOrchestratedPattern,
+      &kSagaChoreographedPattern,
+  };
+  return all;
+}
+
+const PatternInfo* find_pattern(std::string_view name) {
+  for (const PatternInfo* p : patterns()) {
+    if (name == p->name) return p;
+  }
+  return nullptr;
+}
+
+const std::vector<std::string>& pattern_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const PatternInfo* p : patterns()) v.emplace_back(p->name);
+    return v;
+  }();
+  return names;
+}
+
+const char* transport_name(Transport t) { return t == Transport::kBroker ? "broker" : "rpc"; }
+
+std::string PatternChoice::label() const {
+  if (info == nullptr) return "";
+  std::string s = info->name;
+  if (transport != info->default_transport) s += std::string("/") + transport_name(transport);
+  return s;
+}
+
+}  // namespace models
