@@ -1,5 +1,6 @@
-// Message types shared by the patterns (sim::Message::type). Each pattern's own types are
-// listed in its header; the numbers only need to be distinct.
+// Message types shared by the patterns (sim::Message::type): the client's, the step calls
+// that a StepServer answers, and the broker's. A pattern's own types are defined in its .cpp
+// from 100 up (only one pattern runs in a World, so they need only avoid these).
 #pragma once
 
 #include <cstdint>
@@ -14,13 +15,6 @@ enum MessageType : uint32_t {
   kCallReply = 11,     // value = 1 ok, 0 business failure
   kCompensate = 12,    // step, attempt
   kCompensated = 13,
-  // Two-phase commit.
-  kPrepare = 20,
-  kVote = 21,        // value = 1 yes, 0 no
-  kCommit = 22,
-  kAbort = 23,
-  kAck = 24,
-  kDecisionQuery = 25,  // a participant in doubt asks the coordinator
   // Broker (choreography, choreographed saga).
   kPublish = 30,      // producer -> broker; value = topic
   kPublishAck = 31,   // broker -> producer

@@ -10,6 +10,7 @@
 #include "models/grow.hpp"
 #include "models/keys.hpp"
 #include "models/messages.hpp"
+#include "models/token.hpp"
 #include "models/world.hpp"
 #include "sim/timeout_queue.hpp"
 
@@ -21,6 +22,16 @@ template <typename F>
 void for_each_bit(uint32_t bits, F&& f) {
   for (; bits != 0; bits &= bits - 1) f(static_cast<uint32_t>(std::countr_zero(bits)));
 }
+
+// 2PC's own messages (models/messages.hpp: a pattern's types are 100 and up).
+enum TwoPcMessage : uint32_t {
+  kPrepare = 100,
+  kVote = 101,           // value = Vote
+  kCommit = 102,
+  kAbort = 103,
+  kAck = 104,
+  kDecisionQuery = 105,  // a participant in doubt asks the coordinator
+};
 
 enum Vote : int64_t { kNo = 0, kYes = 1, kReadOnly = 2 };
 
@@ -39,20 +50,16 @@ struct CoordFlow {
   }
 };
 
-enum CoordTimer : uint64_t { kCommitForced = 3 };
-// Timeout queues' tags: distinct from every (txn << 8 | kind) payload.
-constexpr uint64_t kPrepareQueueTag = (uint64_t{1} << 63) | 1;
-constexpr uint64_t kRetransmitQueueTag = (uint64_t{1} << 63) | 2;
-constexpr uint64_t kQueryQueueTag = (uint64_t{1} << 63) | 3;
-constexpr uint64_t kLockQueueTag = (uint64_t{1} << 63) | 4;
+// What the coordinator's timer payloads are (Token kinds).
+enum CoordKind : uint32_t { kCommitForced = 1, kPrepareQueue = 2, kRetransmitQueue = 3 };
 
 class Coordinator final : public EntryService {
  public:
   explicit Coordinator(World& w)
       : EntryService(w),
         basic_(w.config().two_phase_commit.variant == TwoPhaseCommitConfig::Variant::kBasic),
-        prepare_timeouts_(w.config().timeouts.prepare, kPrepareQueueTag),
-        retransmits_(w.config().timeouts.prepare, kRetransmitQueueTag) {
+        prepare_timeouts_(w.config().timeouts.prepare, Token::tag(kPrepareQueue)),
+        retransmits_(w.config().timeouts.prepare, Token::tag(kRetransmitQueue)) {
     const size_t n = w.workflow().steps().size();
     all_ = n == 32 ? ~0u : (1u << n) - 1;
   }
@@ -77,14 +84,15 @@ class Coordinator final : public EntryService {
   }
 
   void on_timer(sim::Node& self, uint64_t payload) override {
-    if (payload == kPrepareQueueTag) {
+    const Token t = Token::unpack(payload);
+    if (t.kind == kPrepareQueue) {
       prepare_timeouts_.expire(self, [&](uint64_t txn) {
         CoordFlow* f = flows_.find(txn);
         if (f != nullptr && f->phase == CoordFlow::Phase::kVoting) abort(self, *f, Answer::kError);
       });
       return;
     }
-    if (payload == kRetransmitQueueTag) {
+    if (t.kind == kRetransmitQueue) {
       retransmits_.expire(self, [&](uint64_t txn) {
         CoordFlow* f = flows_.find(txn);
         if (f == nullptr || f->phase != CoordFlow::Phase::kCommitting) return;
@@ -94,8 +102,8 @@ class Coordinator final : public EntryService {
       });
       return;
     }
-    CoordFlow* f = flows_.find(payload >> 8);
-    if (f != nullptr && (payload & 0xff) == kCommitForced) commit_logged(self, *f);
+    CoordFlow* f = flows_.find(t.txn);
+    if (f != nullptr && t.kind == kCommitForced) commit_logged(self, *f);
   }
 
   void on_crash(sim::Node& self) override {
@@ -161,7 +169,7 @@ class Coordinator final : public EntryService {
     f->phase = CoordFlow::Phase::kForcing;
     const sim::Time force = w_.config().timeouts.log_force;
     if (force > sim::Time::zero()) {
-      self.set_timer(force, (f->txn << 8) | kCommitForced);
+      self.set_timer(force, pack(f->txn, 0, kCommitForced));
     } else {
       commit_logged(self, *f);
     }
@@ -265,8 +273,17 @@ struct Branch {
   }
 };
 
-enum PartTimer : uint64_t { kPreparedForced = 3, kCommittedForced = 4 };
-enum JobKind : uint64_t { kPrepareWork = 0, kCommitWork = 1, kAbortWork = 2 };
+// What a participant's tokens are (Token kinds; the step field holds the branch's slot).
+enum PartKind : uint32_t {
+  kPreparedForced = 1,
+  kCommittedForced = 2,
+  kLockQueue = 3,
+  kQueryQueue = 4,
+  kPrepareWork = 5,
+  kCommitWork = 6,
+  kAbortWork = 7,
+  kLockOwner = 8,  // a branch as the owner of locks, and as a timeout queue's key
+};
 
 class Participant final : public sim::Behavior {
  public:
@@ -275,8 +292,8 @@ class Participant final : public sim::Behavior {
         basic_(w.config().two_phase_commit.variant == TwoPhaseCommitConfig::Variant::kBasic),
         keys_(w.keys(self)),
         locks_([this](uint64_t owner) { on_locked(owner); }),
-        lock_waits_(w.config().timeouts.lock_wait, kLockQueueTag),
-        queries_(w.config().timeouts.prepare, kQueryQueueTag) {
+        lock_waits_(w.config().timeouts.lock_wait, Token::tag(kLockQueue)),
+        queries_(w.config().timeouts.prepare, Token::tag(kQueryQueue)) {
     for (const Step& s : w.workflow().steps()) {
       if (s.service != self) continue;
       grow_to(slot_of_step_, s.index, kNoSlot);
@@ -315,10 +332,11 @@ class Participant final : public sim::Behavior {
   }
 
   void on_job_done(sim::Node& self, const sim::Job& job, uint32_t) override {
-    const uint64_t txn = job.token >> 8;
-    const auto slot = static_cast<uint32_t>((job.token >> 2) & 0x3f);
+    const Token t = Token::unpack(job.token);
+    const uint64_t txn = t.txn;
+    const uint32_t slot = t.step;
     Branch& b = branch(txn, slot);
-    switch (job.token & 3) {
+    switch (t.kind) {
       case kPrepareWork:
         prepared_work(self, txn, slot, b);
         break;
@@ -335,10 +353,11 @@ class Participant final : public sim::Behavior {
   }
 
   void on_timer(sim::Node& self, uint64_t payload) override {
-    if (payload == kLockQueueTag) {
+    const Token t = Token::unpack(payload);
+    if (t.kind == kLockQueue) {
       lock_waits_.expire(self, [&](uint64_t own) {
-        const uint64_t txn = own >> 5;
-        const auto slot = static_cast<uint32_t>(own & 0x1f);
+        const uint64_t txn = Token::unpack(own).txn;
+        const uint32_t slot = Token::unpack(own).step;
         Branch& b = branch(txn, slot);
         if (b.state != Branch::State::kLocking) return;
         // Waited too long: abort unilaterally (this also breaks deadlocks).
@@ -350,19 +369,19 @@ class Participant final : public sim::Behavior {
       });
       return;
     }
-    if (payload == kQueryQueueTag) {
+    if (t.kind == kQueryQueue) {
       queries_.expire(self, [&](uint64_t own) {
-        const uint64_t txn = own >> 5;
-        const auto slot = static_cast<uint32_t>(own & 0x1f);
+        const uint64_t txn = Token::unpack(own).txn;
+        const uint32_t slot = Token::unpack(own).step;
         Branch& b = branch(txn, slot);
         if (b.state == Branch::State::kPrepared) ask(self, txn, slot, b);
       });
       return;
     }
-    const uint64_t txn = payload >> 8;
-    const auto slot = static_cast<uint32_t>((payload >> 3) & 0x1f);
+    const uint64_t txn = t.txn;
+    const uint32_t slot = t.step;
     Branch& b = branch(txn, slot);
-    switch (payload & 7) {
+    switch (t.kind) {
       case kPreparedForced:
         if (b.state == Branch::State::kWorking) become_prepared(self, txn, slot, b);
         break;
@@ -438,9 +457,8 @@ class Participant final : public sim::Behavior {
       branches_[slot].close(txn);  // (a stray message): as if never opened
     }
   }
-  static uint64_t owner(uint64_t txn, uint32_t slot) { return (txn << 5) | slot; }
-  uint64_t token(uint64_t txn, uint32_t slot, JobKind k) const { return (txn << 8) | (uint64_t{slot} << 2) | k; }
-  uint64_t timer(uint64_t txn, uint32_t slot, PartTimer k) const { return (txn << 8) | (uint64_t{slot} << 3) | k; }
+  static uint64_t owner(uint64_t txn, uint32_t slot) { return pack(txn, slot, kLockOwner); }
+  static uint64_t token(uint64_t txn, uint32_t slot, PartKind k) { return pack(txn, slot, k); }
   std::vector<uint64_t> keys_of(uint64_t txn, uint32_t slot) const {
     std::vector<uint64_t> keys;
     for (uint32_t k = 0; k < keys_.per_step(); ++k) keys.push_back(keys_.key(w_, txn, steps_[slot], k));
@@ -475,8 +493,8 @@ class Participant final : public sim::Behavior {
   }
 
   void on_locked(uint64_t own) {
-    const uint64_t txn = own >> 5;
-    const auto slot = static_cast<uint32_t>(own & 0x1f);
+    const uint64_t txn = Token::unpack(own).txn;
+    const uint32_t slot = Token::unpack(own).step;
     Branch& b = branch(txn, slot);
     if (b.state != Branch::State::kLocking) return;
     lock_waits_.cancel(b.timeout);
@@ -512,7 +530,7 @@ class Participant final : public sim::Behavior {
     }
     const sim::Time force = w_.config().timeouts.log_force;
     if (force > sim::Time::zero()) {
-      self.set_timer(force, timer(txn, slot, kPreparedForced));
+      self.set_timer(force, token(txn, slot, kPreparedForced));
     } else {
       become_prepared(self, txn, slot, b);
     }
@@ -550,7 +568,7 @@ class Participant final : public sim::Behavior {
     b.state = Branch::State::kCommitted;
     const sim::Time force = w_.config().timeouts.log_force;
     if (force > sim::Time::zero()) {
-      self.set_timer(force, timer(txn, slot, kCommittedForced));
+      self.set_timer(force, token(txn, slot, kCommittedForced));
     } else {
       ack(self, txn, slot, b);
     }

@@ -16,11 +16,10 @@
 #include <vector>
 
 #include "models/config.hpp"
+#include "models/limits.hpp"
 #include "sim/message.hpp"
 
 namespace models {
-
-constexpr size_t kMaxSteps = 32;
 
 struct Step {
   uint32_t index = 0;
