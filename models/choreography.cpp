@@ -258,7 +258,7 @@ class Service final : public sim::Behavior {
     if (topics_.is_failed(static_cast<uint32_t>(m.value))) {  // a compensation finished
       if (d.applied & bit) {
         d.applied &= ~bit;
-        w_.ledger().compensate(m.txn, m.step);
+        w_.ledger().compensate(m.txn, m.step, self.now());
       }
       w_.ledger().compensation(m.txn);
       tracker_.compensation_handled(m.txn, m.step);
@@ -271,7 +271,8 @@ class Service final : public sim::Behavior {
       return;
     }
     if (w_.uniform(m.txn, m.step, kBusinessFailure) < step.fails) {
-      w_.ledger().decide_abort(m.txn);
+      w_.ledger().refuse(m.txn);
+      w_.ledger().decide(m.txn, Decision::kAbort);
       tracker_.step_failed(m.txn, m.step);
       pub_.publish(self, m.txn, topics_.failed(m.step), m.ref);
       return;
@@ -280,7 +281,7 @@ class Service final : public sim::Behavior {
       w_.ledger().apply(m.txn, m.step, step.idempotent, self.now());
       const KeyChooser& keys = w_.keys(self.id());
       for (uint32_t k = 0; keys.enabled() && k < keys.per_step(); ++k) {
-        if (exposures_.touch(w_, m.txn, keys.key(w_, m.txn, m.step, k))) w_.ledger().exposure();
+        if (exposures_.touch(w_, m.txn, keys.key(w_, m.txn, m.step, k))) w_.ledger().exposure(m.txn);
       }
     }
     d.applied |= bit;

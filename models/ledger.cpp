@@ -46,11 +46,53 @@ void Ledger::apply(uint64_t txn, uint32_t step, bool idempotent, sim::Time now) 
     return;
   }
   if (r.ever_applied == 0) r.first_effect = now;
+  const uint32_t before = r.applied;
   r.applied |= bit;
   r.ever_applied |= bit;
+  track_partial(r, before, now);
 }
 
-void Ledger::compensate(uint64_t txn, uint32_t step) { txns_[txn].applied &= ~(1u << step); }
+void Ledger::compensate(uint64_t txn, uint32_t step, sim::Time now) {
+  TxnRecord& r = txns_[txn];
+  const uint32_t before = r.applied;
+  r.applied &= ~(1u << step);
+  track_partial(r, before, now);
+}
+
+void Ledger::track_partial(const TxnRecord& r, uint32_t before, sim::Time now) {
+  const bool was = partial(before), is = partial(r.applied);
+  if (was == is) return;
+  partial_now_ = is ? partial_now_ + 1 : partial_now_ - 1;
+  if (gauges_closed_) return;
+  partial_count_.set(now, static_cast<double>(partial_now_));
+  any_partial_.set(now, partial_now_ > 0 ? 1.0 : 0.0);
+}
+
+void Ledger::reset_gauges(sim::Time now) {
+  partial_count_.reset(now);
+  any_partial_.reset(now);
+}
+
+void Ledger::close_gauges(sim::Time now) {
+  partial_mean_ = partial_count_.mean(now);
+  partial_fraction_ = any_partial_.mean(now);
+  gauges_closed_ = true;
+}
+
+void Ledger::decide(uint64_t txn, Decision d) {
+  TxnRecord& r = txns_[txn];
+  if (r.decision == Decision::kNone) {
+    r.decision = d;
+  } else if (r.decision != d) {
+    r.decision_changed = true;
+  }
+}
+
+void Ledger::participant_decided(uint64_t txn, Decision d, bool told, bool promised) {
+  TxnRecord& r = txns_[txn];
+  if (!told && promised && r.measured) ++unilateral_;
+  decide(txn, d);
+}
 
 void Ledger::complete(uint64_t txn, sim::Time now) {
   TxnRecord& r = txns_[txn];
@@ -77,7 +119,7 @@ Outcome Ledger::classify(const TxnRecord& r) const {
   if (side_effects_ != 0 && applied == side_effects_) return Outcome::kCommitted;
   if (side_effects_ == 0 && r.done && r.answer == Answer::kOk) return Outcome::kCommitted;
   if (applied != 0) return Outcome::kViolated;
-  if ((r.ever_applied & side_effects_) != 0 || r.decided_abort) return Outcome::kAborted;
+  if ((r.ever_applied & side_effects_) != 0 || r.refused) return Outcome::kAborted;
   return Outcome::kFailed;
 }
 
@@ -106,6 +148,7 @@ RunMetrics Ledger::summarize() const {
     m.retries.add(r.retries);
     m.compensations.add(r.compensations);
     m.duplicates.add(r.duplicates);
+    if (r.decision_changed) ++m.changed_decisions;
   }
   m.lock_hold_ns = lock_hold_;
   m.lock_wait_ns = lock_wait_;
@@ -114,6 +157,11 @@ RunMetrics Ledger::summarize() const {
   m.broker_messages = broker_messages_;
   m.dead_letters = dead_letters_;
   m.duplicate_deliveries = duplicate_deliveries_;
+  m.technical_errors = technical_errors_;
+  m.suppressed_duplicates = suppressed_;
+  m.unilateral_decisions = unilateral_;
+  m.partial_mean = partial_mean_;
+  m.partial_fraction = partial_fraction_;
   return m;
 }
 

@@ -12,6 +12,19 @@
 //   blocked    a 2PC participant is still prepared (in doubt) when the run ends
 //   violated   some side effects remain applied and others not: an atomicity violation
 //
+// Decisions. The deciding node (a coordinator, an orchestrator) records the transaction's
+// outcome with decide(); a participant that acts on a decision records it with
+// participant_decided(), saying whether it was told or decided on its own and whether it
+// had promised (voted yes, held a reservation). Two counts follow, which an atomic
+// protocol keeps at 0: participants that decided on their own after promising, and
+// transactions whose decision changed (two different decisions recorded).
+//
+// Partial state. A transaction is in partial state while some but not all of its side
+// effects are applied. Besides the per-access count (exposures: a step touched a key
+// written by an unfinished transaction), the ledger keeps the time-weighted number of
+// transactions in partial state and the time-weighted indicator "at least one is", over
+// the measured window (warm-up to the end of arrivals).
+//
 // Per-transaction state is a small fixed record (workflows have at most 32 steps), kept
 // for the whole run so that late effects (a retry that lands after the client gave up) are
 // still classified. Latency distributions are streaming histograms.
@@ -33,6 +46,9 @@ const char* outcome_name(Outcome o);
 // What the client was told.
 enum class Answer : uint8_t { kNone, kOk, kRejected /* a business "no" */, kError };
 
+// A transaction's decided outcome.
+enum class Decision : uint8_t { kNone, kCommit, kAbort };
+
 struct TxnRecord {
   sim::Time arrival, answered, completed, first_effect;
   uint32_t applied = 0;       // steps whose effect is in place now
@@ -43,7 +59,9 @@ struct TxnRecord {
   uint16_t duplicates = 0;    // effects applied a second time
   int16_t in_doubt = 0;       // 2PC participants prepared and not yet told the decision
   Answer answer = Answer::kNone;
-  bool decided_abort = false;
+  Decision decision = Decision::kNone;
+  bool refused = false;       // a business refusal or a NO vote ended it (an abort decided)
+  bool decision_changed = false;  // a second, different decision was recorded
   bool done = false;          // the pattern finished with it (committed or cleaned up)
   bool measured = false;      // arrived after the warm-up, before the end of arrivals
 };
@@ -56,7 +74,13 @@ struct RunMetrics {
   uint64_t answered_in_time = 0;  // availability numerator
   sim::RunningStats messages, retries, compensations, duplicates;
   sim::RunningStats lock_hold_ns, lock_wait_ns, blocking_ns;
-  uint64_t exposures = 0;  // reads of partial saga state
+  uint64_t exposures = 0;  // touches of keys written by unfinished transactions
+  uint64_t technical_errors = 0;       // attempts that failed with a technical error
+  uint64_t suppressed_duplicates = 0;  // deliveries or calls an inbox answered without executing
+  uint64_t unilateral_decisions = 0;   // participants that decided alone after promising
+  uint64_t changed_decisions = 0;      // transactions whose decision changed
+  double partial_mean = 0;      // time-weighted number of transactions in partial state
+  double partial_fraction = 0;  // fraction of time at least one transaction is
   uint64_t broker_messages = 0;
   uint64_t dead_letters = 0;
   uint64_t duplicate_deliveries = 0;  // broker deliveries a subscriber had received before
@@ -89,8 +113,14 @@ class Ledger {
 
   void answer(uint64_t txn, Answer a, sim::Time now);
   void apply(uint64_t txn, uint32_t step, bool idempotent, sim::Time now);
-  void compensate(uint64_t txn, uint32_t step);
-  void decide_abort(uint64_t txn) { txns_[txn].decided_abort = true; }
+  void compensate(uint64_t txn, uint32_t step, sim::Time now);
+  // A business refusal or a NO vote: the system decided to abort (aborted, not failed).
+  void refuse(uint64_t txn) { txns_[txn].refused = true; }
+  // The decider's decision (see the header comment).
+  void decide(uint64_t txn, Decision d);
+  // A participant acted on decision d: `told` by the decider, or on its own; `promised`:
+  // it had voted yes (or held a reservation) before.
+  void participant_decided(uint64_t txn, Decision d, bool told, bool promised);
   void complete(uint64_t txn, sim::Time now);
   void message(uint64_t txn) { ++txns_[txn].messages; }
   void retry(uint64_t txn) { ++txns_[txn].retries; }
@@ -104,7 +134,15 @@ class Ledger {
   void lock_held(uint64_t txn, sim::Time span);
   void lock_waited(uint64_t txn, sim::Time span);
   void blocked_for(uint64_t txn, sim::Time span);
-  void exposure() { ++exposures_; }
+  void exposure(uint64_t txn) {
+    if (txns_[txn].measured) ++exposures_;
+  }
+  void technical_error(uint64_t txn) {
+    if (txns_[txn].measured) ++technical_errors_;
+  }
+  void suppressed_duplicate(uint64_t txn) {
+    if (txns_[txn].measured) ++suppressed_;
+  }
   void broker_message(uint64_t txn) {
     message(txn);
     ++broker_messages_;
@@ -115,6 +153,10 @@ class Ledger {
   // Returns true iff every transaction is done (nothing left to drain).
   bool all_done() const { return open_ == 0; }
   Outcome classify(const TxnRecord& r) const;
+  // The end of the warm-up: the partial-state averages start over.
+  void reset_gauges(sim::Time now);
+  // The end of arrivals: the partial-state averages are taken.
+  void close_gauges(sim::Time now);
   RunMetrics summarize() const;
 
  private:
@@ -123,8 +165,20 @@ class Ledger {
   sim::Time deadline_, warmup_;
   sim::Time measure_end_ = sim::Time::max();
   uint64_t open_ = 0;
+  // Updates the partial-state gauges after r's applied effects changed from `before`.
+  void track_partial(const TxnRecord& r, uint32_t before, sim::Time now);
+  bool partial(uint32_t applied) const {
+    const uint32_t a = applied & side_effects_;
+    return a != 0 && a != side_effects_;
+  }
+
   sim::RunningStats lock_hold_, lock_wait_, blocking_;
   uint64_t exposures_ = 0, broker_messages_ = 0, dead_letters_ = 0, duplicate_deliveries_ = 0;
+  uint64_t technical_errors_ = 0, suppressed_ = 0, unilateral_ = 0;
+  uint64_t partial_now_ = 0;
+  sim::TimeWeighted partial_count_, any_partial_;
+  double partial_mean_ = 0, partial_fraction_ = 0;
+  bool gauges_closed_ = false;
 };
 
 }  // namespace models

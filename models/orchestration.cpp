@@ -196,7 +196,7 @@ class Orchestrator final : public EntryService {
     --f->outstanding;
     if (m.value == 0) {
       if (saga_) record(f->txn).rejected |= 1u << m.step;
-      w_.ledger().decide_abort(f->txn);
+      w_.ledger().refuse(f->txn);
       fail(self, *f, Answer::kRejected);
       return;
     }
@@ -215,6 +215,7 @@ class Orchestrator final : public EntryService {
     if (!f.failed) {
       f.failed = true;
       f.failure = a;
+      w_.ledger().decide(f.txn, Decision::kAbort);
     }
     if (saga_) {
       reply(self, f, f.failure);
@@ -299,6 +300,7 @@ class Orchestrator final : public EntryService {
 
   void finish(sim::Node& self, Flow& f, Answer a) {
     const uint64_t txn = f.txn;
+    if (a == Answer::kOk) w_.ledger().decide(txn, Decision::kCommit);
     reply(self, f, a);
     w_.ledger().complete(txn, self.now());
     if (saga_) {

@@ -54,7 +54,7 @@ void StepServer::on_job_done(sim::Node& self, const sim::Job& job, uint32_t work
     w_.ledger().compensation(m.txn);
     if (applied_[m.txn] & bit) {
       applied_[m.txn] &= ~bit;
-      w_.ledger().compensate(m.txn, m.step);
+      w_.ledger().compensate(m.txn, m.step, self.now());
     }
     tombstone_[m.txn] |= bit;  // any later original of this step is refused
   }

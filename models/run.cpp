@@ -28,6 +28,7 @@ class RunControl final : public sim::Handler {
   void on_event(sim::Simulation& sim, const sim::Event& e) override {
     if (e.kind == kWarmupEnd) {
       for (sim::NodeId id = 0; id < w_.node_count(); ++id) w_.node(id).reset_metrics();
+      w_.ledger().reset_gauges(sim.now());
       return;
     }
     if (c_.arrivals_done() && w_.ledger().all_done()) {
@@ -92,6 +93,7 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   // Node metrics describe the loaded system: they are taken at the end of arrivals.
   std::vector<NodeSummary> nodes;
   for (sim::NodeId id = 1; id < w.node_count(); ++id) nodes.push_back(summarize_node(w.node(id)));
+  w.ledger().close_gauges(s.now());
   // Phase 2: drain, bounded.
   control.drain(sim::Time::from_ms(10), sim::Time::saturating_add(s.now(), cfg.drain));
   s.run();

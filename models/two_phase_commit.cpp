@@ -150,7 +150,7 @@ class Coordinator final : public EntryService {
     if (f == nullptr || f->phase != CoordFlow::Phase::kVoting || (f->voted & bit)) return;
     f->voted |= bit;
     if (m.value == kNo) {
-      w_.ledger().decide_abort(f->txn);
+      w_.ledger().refuse(f->txn);
       if (!basic_) {  // presumed abort: decide at the first no
         abort(self, *f, Answer::kRejected);
         return;
@@ -177,6 +177,7 @@ class Coordinator final : public EntryService {
 
   // The commit record is durable: tell the participants and the client.
   void commit_logged(sim::Node& self, CoordFlow& f) {
+    w_.ledger().decide(f.txn, Decision::kCommit);
     grow_to(commit_mask_, f.txn);
     commit_mask_[f.txn] = f.commit_to;
     reply(self, f, Answer::kOk);
@@ -214,6 +215,7 @@ class Coordinator final : public EntryService {
 
   void abort(sim::Node& self, CoordFlow& f, Answer a) {
     prepare_timeouts_.cancel(f.timeout);
+    w_.ledger().decide(f.txn, Decision::kAbort);
     if (basic_) {
       // Presumed nothing: the abort is recorded, sent to every participant and acknowledged.
       grow_to(abort_logged_, f.txn);
@@ -364,6 +366,7 @@ class Participant final : public sim::Behavior {
         w_.ledger().lock_waited(txn, self.now() - b.lock_asked);
         locks_.release(own);
         b.state = Branch::State::kAborted;
+        w_.ledger().participant_decided(txn, Decision::kAbort, false, false);
         vote(self, txn, slot, b, kNo);
         settle(txn, slot, b);
       });
@@ -508,6 +511,7 @@ class Participant final : public sim::Behavior {
     if (!self.submit(w_.workflow().steps()[steps_[slot]].action_op, token(txn, slot, kPrepareWork))) {
       release_locks(self, txn, slot, b);
       b.state = Branch::State::kAborted;
+      w_.ledger().participant_decided(txn, Decision::kAbort, false, false);
       vote(self, txn, slot, b, kNo);
     }
   }
@@ -518,6 +522,7 @@ class Participant final : public sim::Behavior {
     if (b.abort_requested || w_.uniform(txn, step.index, kBusinessFailure) < step.fails) {
       release_locks(self, txn, slot, b);
       b.state = Branch::State::kAborted;
+      w_.ledger().participant_decided(txn, Decision::kAbort, b.abort_requested, false);
       vote(self, txn, slot, b, kNo);
       if (b.abort_requested && basic_) ack(self, txn, slot, b);
       return;
@@ -563,6 +568,7 @@ class Participant final : public sim::Behavior {
     if (b.state != Branch::State::kDeciding || !b.committing) return;
     const Step& step = w_.workflow().steps()[steps_[slot]];
     w_.ledger().apply(txn, step.index, step.idempotent, self.now());
+    w_.ledger().participant_decided(txn, Decision::kCommit, true, true);
     w_.ledger().in_doubt(txn, -1);
     release_locks(self, txn, slot, b);
     b.state = Branch::State::kCommitted;
@@ -608,6 +614,7 @@ class Participant final : public sim::Behavior {
 
   void aborted(uint64_t txn, uint32_t slot, Branch& b) {
     if (b.state != Branch::State::kDeciding || b.committing) return;
+    w_.ledger().participant_decided(txn, Decision::kAbort, true, true);
     w_.ledger().in_doubt(txn, -1);
     release_locks(*node_, txn, slot, b);
     b.state = Branch::State::kAborted;
