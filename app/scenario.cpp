@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app/files.hpp"
+#include "app/scenario_internal.hpp"
 #include "app/traffic.hpp"
 #include "app/yaml_reader.hpp"
 #include "models/registry.hpp"
@@ -22,7 +23,7 @@ using models::ScenarioConfig;
 const std::vector<std::string> kTopKeys{
     "name",     "seed",    "duration", "transactions", "warmup", "drain",  "workload",
     "network",  "services", "broker",  "workflow",     "patterns", "retry", "timeouts",
-    "two_phase_commit", "faults",   "sweep"};
+    "two_phase_commit", "tcc",  "faults",   "sweep"};
 
 // ---------------------------------------------------------------- sections
 void read_workload(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
@@ -96,7 +97,7 @@ void read_services(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
     }
     models::ServiceConfig s;
     s.name = name;
-    MapReader m(ctx, v, path, {"workers", "queue", "calls", "ops", "mttf", "mttr", "keys"});
+    MapReader m(ctx, v, path, {"workers", "queue", "calls", "ops", "mttf", "mttr", "keys", "inbox"});
     if (m.has("workers")) s.workers = static_cast<uint32_t>(read_count(ctx, m.get("workers"), m.path("workers"), 1, 100000));
     if (m.has("queue")) s.queue = static_cast<uint32_t>(read_count(ctx, m.get("queue"), m.path("queue"), 0, UINT32_MAX - 1));
     if (m.has("calls")) {
@@ -128,6 +129,7 @@ void read_services(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
       s.mttf = read_mean_time(ctx, m.get("mttf"), m.path("mttf"));
       s.mttr = read_mean_time(ctx, m.get("mttr"), m.path("mttr"));
     }
+    if (m.has("inbox")) s.inbox = read_bool(ctx, m.get("inbox"), m.path("inbox"));
     if (m.has("keys")) {
       MapReader km(ctx, m.get("keys"), m.path("keys"), {"count", "zipf", "per_step"});
       km.require("count", "count: 10000");
@@ -139,61 +141,6 @@ void read_services(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
     }
     c.services.push_back(std::move(s));
   }
-}
-
-const models::ServiceConfig* find_service(const ScenarioConfig& c, const std::string& name) {
-  for (const auto& s : c.services) {
-    if (s.name == name) return &s;
-  }
-  return nullptr;
-}
-
-std::vector<std::string> service_names(const ScenarioConfig& c) {
-  std::vector<std::string> v;
-  for (const auto& s : c.services) v.push_back(s.name);
-  return v;
-}
-
-std::vector<std::string> op_names(const models::ServiceConfig& s) {
-  std::vector<std::string> v;
-  for (const auto& o : s.ops) v.push_back(o.name);
-  return v;
-}
-
-// A node name that must exist: a service, or (where allowed) the broker or the client.
-std::string read_node_ref(const Ctx& ctx, const YAML::Node& n, const std::string& path,
-                          const ScenarioConfig& c, bool allow_infra) {
-  const std::string name = read_name(ctx, n, path);
-  if (find_service(c, name)) return name;
-  if (allow_infra && (name == "client" || (name == "broker" && c.broker.present))) return name;
-  std::vector<std::string> valid = service_names(c);
-  if (allow_infra) {
-    valid.push_back("client");
-    if (c.broker.present) valid.push_back("broker");
-  }
-  auto near = sim::closest_match(name, valid);
-  ctx.fail(n, path,
-           fmt::format("unknown {} \"{}\"{}; the {} are {}", allow_infra ? "node" : "service",
-                       name, near ? fmt::format(" (did you mean \"{}\"?)", *near) : "",
-                       allow_infra ? "nodes" : "services", sim::join_all(valid)));
-}
-
-std::string read_op_ref(const Ctx& ctx, const YAML::Node& n, const std::string& path,
-                        const models::ServiceConfig& s) {
-  const std::string op = read_name(ctx, n, path);
-  const auto ops = op_names(s);
-  if (std::find(ops.begin(), ops.end(), op) != ops.end()) return op;
-  auto near = sim::closest_match(op, ops);
-  if (ops.empty()) {
-    ctx.fail(n, path,
-             fmt::format("service \"{}\" has no operation \"{}\"; declare it under "
-                         "services.{}.ops, e.g. {}: exp(5ms)",
-                         s.name, op, s.name, op));
-  }
-  ctx.fail(n, path,
-           fmt::format("service \"{}\" has no operation \"{}\"{}; its operations are {}", s.name,
-                       op, near ? fmt::format(" (did you mean \"{}\"?)", *near) : "",
-                       sim::join_all(ops)));
 }
 
 void read_network(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
@@ -249,86 +196,6 @@ void read_broker(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   if (m.has("mttf")) {
     b.mttf = read_mean_time(ctx, m.get("mttf"), m.path("mttf"));
     b.mttr = read_mean_time(ctx, m.get("mttr"), m.path("mttr"));
-  }
-}
-
-models::StepConfig read_step(const Ctx& ctx, const YAML::Node& n, const std::string& path,
-                             const ScenarioConfig& c, uint32_t group) {
-  MapReader m(ctx, n, path,
-              {"service", "action", "compensate", "side_effect", "fails", "idempotent"});
-  m.require("service", "service: payment");
-  m.require("action", "action: charge");
-  models::StepConfig s;
-  s.group = group;
-  s.service = read_node_ref(ctx, m.get("service"), m.path("service"), c, false);
-  if (s.service == c.workflow.entry) {
-    ctx.fail(m.get("service"), m.path("service"),
-             fmt::format("a step cannot run on the entry service \"{}\"; its own work per "
-                         "request is workflow.entry_op",
-                         s.service));
-  }
-  const models::ServiceConfig& svc = *find_service(c, s.service);
-  s.action = read_op_ref(ctx, m.get("action"), m.path("action"), svc);
-  if (m.has("side_effect")) s.side_effect = read_bool(ctx, m.get("side_effect"), m.path("side_effect"));
-  if (m.has("compensate")) {
-    if (!s.side_effect) {
-      ctx.fail(m.get("compensate"), m.path("compensate"),
-               "a step without side effects has nothing to compensate; remove compensate or "
-               "set side_effect: true");
-    }
-    s.compensate = read_op_ref(ctx, m.get("compensate"), m.path("compensate"), svc);
-    if (*s.compensate == s.action) {
-      ctx.fail(m.get("compensate"), m.path("compensate"),
-               "the compensation must be a different operation from the action");
-    }
-  }
-  if (m.has("fails")) s.fails = read_probability(ctx, m.get("fails"), m.path("fails"));
-  if (m.has("idempotent")) s.idempotent = read_bool(ctx, m.get("idempotent"), m.path("idempotent"));
-  return s;
-}
-
-void read_workflow(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
-  MapReader m(ctx, n, "workflow", {"entry", "entry_op", "steps"});
-  m.require("entry", "entry: order");
-  auto& wf = c.workflow;
-  wf.entry = read_node_ref(ctx, m.get("entry"), m.path("entry"), c, false);
-  if (m.has("entry_op")) {
-    wf.entry_op = read_op_ref(ctx, m.get("entry_op"), m.path("entry_op"), *find_service(c, wf.entry));
-  }
-  if (!m.has("steps")) {
-    if (wf.entry_op) return;  // the entry's own operation is the whole function
-    ctx.fail(n, "workflow",
-             "the workflow does nothing: give steps, e.g. steps: [{service: payment, action: "
-             "charge}], or an entry_op for the entry service's own work");
-  }
-  const YAML::Node steps = expect_sequence(ctx, m.get("steps"), m.path("steps"),
-                                            "[{service: payment, action: charge}]");
-  if (steps.size() == 0 && !wf.entry_op) {
-    ctx.fail(steps, m.path("steps"),
-             "the workflow does nothing: give at least one step, or an entry_op for the entry "
-             "service's own work");
-  }
-  uint32_t group = 0;
-  for (size_t i = 0; i < steps.size(); ++i) {
-    const std::string p = join(m.path("steps"), std::to_string(i));
-    const YAML::Node s = steps[i];
-    if (s.IsMap() && s["parallel"].IsDefined()) {
-      MapReader pm(ctx, s, p, {"parallel"});
-      const YAML::Node par = expect_sequence(ctx, pm.get("parallel"), pm.path("parallel"),
-                                              "[{service: a, action: x}, {service: b, action: y}]");
-      if (par.size() < 2) {
-        ctx.fail(par, pm.path("parallel"), "a parallel group needs at least two steps");
-      }
-      for (size_t j = 0; j < par.size(); ++j) {
-        wf.steps.push_back(read_step(ctx, par[j], join(pm.path("parallel"), std::to_string(j)), c, group));
-      }
-    } else {
-      wf.steps.push_back(read_step(ctx, s, p, c, group));
-    }
-    ++group;
-    if (wf.steps.size() > models::kMaxSteps) {
-      ctx.fail(s, p, fmt::format("a workflow has at most {} steps", models::kMaxSteps));
-    }
   }
 }
 
@@ -508,19 +375,7 @@ void check_cross(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c
                          "broker: {{latency: exp(2ms)}}",
                          users, users.find(' ') == std::string::npos ? "s" : ""));
   }
-  const bool saga = std::any_of(c.patterns.begin(), c.patterns.end(), is_saga);
-  if (saga && !c.workflow.steps.empty()) {
-    const uint32_t last_group = c.workflow.steps.back().group;
-    for (size_t i = 0; i < c.workflow.steps.size(); ++i) {
-      const auto& s = c.workflow.steps[i];
-      if (s.side_effect && !s.compensate && s.group != last_group) {
-        const YAML::Node steps = root["workflow"]["steps"];
-        ctx.fail(steps, fmt::format("workflow.steps ({}.{})", s.service, s.action),
-                 "a saga must be able to undo every side effect followed by a later step; "
-                 "give this step a compensate operation or side_effect: false");
-      }
-    }
-  }
+  if (std::any_of(c.patterns.begin(), c.patterns.end(), is_saga)) check_saga_order(ctx, root, c);
   if (c.transactions.has_value() == c.duration.has_value()) {
     ctx.fail(root, "",
              "give exactly one of duration (simulated time of arrivals, e.g. duration: 600s) "
@@ -685,6 +540,10 @@ ScenarioConfig read_config(const Ctx& ctx, const YAML::Node& root, std::vector<s
               ? models::TwoPhaseCommitConfig::Variant::kBasic
               : models::TwoPhaseCommitConfig::Variant::kPresumedAbort;
     }
+  }
+  if (top.has("tcc")) {
+    MapReader m(ctx, top.get("tcc"), "tcc", {"expiry"});
+    if (m.has("expiry")) c.tcc.expiry = read_duration(ctx, m.get("expiry"), m.path("expiry"), true);
   }
   if (top.has("faults")) read_faults(ctx, top.get("faults"), c);
   check_cross(ctx, root, c);

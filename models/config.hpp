@@ -31,6 +31,9 @@ struct ServiceConfig {
   std::vector<sim::OpConfig> ops;
   std::optional<sim::Distribution> mttf, mttr;  // both or neither
   KeySpace keys;
+  // An idempotent receiver: the service remembers, durably, the steps it has executed per
+  // transaction (an inbox), and answers a duplicate delivery or a retried call from there.
+  bool inbox = false;
 };
 
 struct RatePhase {
@@ -53,9 +56,13 @@ struct StepConfig {
   std::string action;
   bool side_effect = true;
   std::optional<std::string> compensate;
-  double fails = 0;        // business-failure probability
+  double fails = 0;        // business refusal, decided once per (transaction, step)
+  double errors = 0;       // technical failure, drawn per attempt
   bool idempotent = false;  // applying it twice has no extra effect
+  bool pivot = false;      // saga: marked as the point of no return
+  std::optional<std::string> confirm, cancel;  // TCC: the confirm and cancel operations
   uint32_t group = 0;      // steps with the same group index run in parallel (index = stage)
+  std::string path;        // where it is written (workflow.steps.2.parallel.0), for messages
 };
 
 struct WorkflowConfig {
@@ -88,6 +95,10 @@ struct TimeoutConfig {
   sim::Time prepare = sim::Time::from_s(1);
   sim::Time lock_wait = sim::Time::from_ms(200);
   sim::Time log_force = sim::Time::zero();  // time to force a durable log record
+};
+
+struct TccConfig {
+  sim::Time expiry = sim::Time::from_s(30);  // a reservation not confirmed by then cancels itself
 };
 
 struct TwoPhaseCommitConfig {
@@ -138,6 +149,7 @@ struct ScenarioConfig {
   RetryConfig retry;
   TimeoutConfig timeouts;
   TwoPhaseCommitConfig two_phase_commit;
+  TccConfig tcc;
   std::vector<FaultConfig> faults;
 };
 

@@ -4,6 +4,13 @@
 // Steps run in stages: consecutive steps with the same `group` form one stage and run in
 // parallel; stages run in order. Step i's effect is bit i of a transaction's effect mask.
 //
+// Saga roles (Garcia-Molina and Salem 1987; the compensatable / pivot / retriable steps of
+// microservice sagas): the pivot is the point of no return, the step marked `pivot`, or
+// else the last step with a side effect and no compensation (a saga whose side-effect steps
+// all have compensations has none). Steps in stages before the pivot's are compensated on
+// failure; steps after it are retried forward until they succeed. The loader checks that a
+// saga's workflow follows that order (app/scenario_workflow.cpp).
+//
 // Per-transaction random decisions (does step i fail for business reasons? which keys
 // does it touch?) are hashed from (seed, replication, transaction, step), not drawn from a
 // stream: they are then the same under every pattern whatever order things happen in,
@@ -21,16 +28,30 @@
 
 namespace models {
 
+enum class SagaRole : uint8_t { kBeforePivot, kPivot, kAfterPivot };
+
 struct Step {
   uint32_t index = 0;
   sim::NodeId service = sim::kNoNode;
   uint32_t action_op = 0;
   std::optional<uint32_t> compensate_op;
+  std::optional<uint32_t> confirm_op, cancel_op;  // TCC
   bool side_effect = true;
   bool idempotent = false;
-  double fails = 0;
+  bool inbox = false;  // its service deduplicates by transaction (an inbox)
+  double fails = 0;    // business refusal per (transaction, step)
+  double errors = 0;   // technical failure per attempt
+  SagaRole role = SagaRole::kBeforePivot;
   std::string service_name, action;
+  // Compensated on a saga's failure: a side effect with a compensation, before the pivot.
+  bool compensable() const {
+    return side_effect && compensate_op.has_value() && role == SagaRole::kBeforePivot;
+  }
 };
+
+// The saga pivot of a workflow as written: the step marked `pivot`, else the last step with
+// a side effect and no compensation; nullopt if there is none.
+std::optional<size_t> saga_pivot(const WorkflowConfig& wf);
 
 class World;
 
@@ -44,6 +65,10 @@ class Workflow {
   uint32_t entry_op() const { return entry_op_; }
   // Bit i set iff step i has a side effect.
   uint32_t side_effect_mask() const { return side_effect_mask_; }
+  // The saga pivot's step index, if the workflow has one.
+  std::optional<uint32_t> pivot() const { return pivot_; }
+  // The stage of a step.
+  uint32_t stage_of(uint32_t step) const { return stage_of_[step]; }
 
  private:
   std::vector<Step> steps_;
@@ -51,6 +76,8 @@ class Workflow {
   sim::NodeId entry_ = sim::kNoNode;
   uint32_t entry_op_ = 0;
   uint32_t side_effect_mask_ = 0;
+  std::optional<uint32_t> pivot_;
+  std::vector<uint32_t> stage_of_;
 };
 
 // A uniform draw in [0, 1) that depends only on its arguments.
@@ -58,6 +85,7 @@ double hashed_uniform(uint64_t seed, uint64_t replication, uint64_t txn, uint32_
                       uint32_t purpose);
 
 // Purposes of hashed draws (keep them distinct).
-enum DrawPurpose : uint32_t { kBusinessFailure = 1, kKeyChoice = 2 };
+// A technical error's purpose also carries the attempt: kTechnicalError + (attempt << 8).
+enum DrawPurpose : uint32_t { kBusinessFailure = 1, kKeyChoice = 2, kTechnicalError = 3 };
 
 }  // namespace models

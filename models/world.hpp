@@ -88,6 +88,21 @@ class World {
   double uniform(uint64_t txn, uint32_t step, uint32_t purpose) const {
     return hashed_uniform(cfg_.seed, replication_, txn, step, purpose);
   }
+  // Returns true iff step refuses transaction txn for a business reason (the same answer at
+  // every attempt and under every pattern).
+  bool refuses(uint64_t txn, const Step& step) const {
+    return step.fails > 0 && uniform(txn, step.index, kBusinessFailure) < step.fails;
+  }
+  // Returns true iff attempt number `attempt` (from 1) of step fails with a technical error
+  // (the same draw under every pattern for the same attempt). Counted in the ledger.
+  bool technical_error(uint64_t txn, const Step& step, uint32_t attempt) {
+    if (step.errors <= 0 ||
+        uniform(txn, step.index, kTechnicalError + (attempt << 8)) >= step.errors) {
+      return false;
+    }
+    ledger_->technical_error(txn);
+    return true;
+  }
 
  private:
   const ScenarioConfig& cfg_;

@@ -1,0 +1,67 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "app/scenario_internal.hpp"
+#include "sim/suggest.hpp"
+
+namespace app {
+
+using models::ScenarioConfig;
+
+const models::ServiceConfig* find_service(const ScenarioConfig& c, const std::string& name) {
+  for (const auto& s : c.services) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> service_names(const ScenarioConfig& c) {
+  std::vector<std::string> v;
+  for (const auto& s : c.services) v.push_back(s.name);
+  return v;
+}
+
+std::vector<std::string> op_names(const models::ServiceConfig& s) {
+  std::vector<std::string> v;
+  for (const auto& o : s.ops) v.push_back(o.name);
+  return v;
+}
+
+// A node name that must exist: a service, or (where allowed) the broker or the client.
+std::string read_node_ref(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+                          const ScenarioConfig& c, bool allow_infra) {
+  const std::string name = read_name(ctx, n, path);
+  if (find_service(c, name)) return name;
+  if (allow_infra && (name == "client" || (name == "broker" && c.broker.present))) return name;
+  std::vector<std::string> valid = service_names(c);
+  if (allow_infra) {
+    valid.push_back("client");
+    if (c.broker.present) valid.push_back("broker");
+  }
+  auto near = sim::closest_match(name, valid);
+  ctx.fail(n, path,
+           fmt::format("unknown {} \"{}\"{}; the {} are {}", allow_infra ? "node" : "service",
+                       name, near ? fmt::format(" (did you mean \"{}\"?)", *near) : "",
+                       allow_infra ? "nodes" : "services", sim::join_all(valid)));
+}
+
+std::string read_op_ref(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+                        const models::ServiceConfig& s) {
+  const std::string op = read_name(ctx, n, path);
+  const auto ops = op_names(s);
+  if (std::find(ops.begin(), ops.end(), op) != ops.end()) return op;
+  auto near = sim::closest_match(op, ops);
+  if (ops.empty()) {
+    ctx.fail(n, path,
+             fmt::format("service \"{}\" has no operation \"{}\"; declare it under "
+                         "services.{}.ops, e.g. {}: exp(5ms)",
+                         s.name, op, s.name, op));
+  }
+  ctx.fail(n, path,
+           fmt::format("service \"{}\" has no operation \"{}\"{}; its operations are {}", s.name,
+                       op, near ? fmt::format(" (did you mean \"{}\"?)", *near) : "",
+                       sim::join_all(ops)));
+}
+
+}  // namespace app
