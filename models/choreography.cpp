@@ -281,7 +281,7 @@ class Service final : public sim::Behavior {
       w_.ledger().apply(m.txn, m.step, step.idempotent, self.now());
       const KeyChooser& keys = w_.keys(self.id());
       for (uint32_t k = 0; keys.enabled() && k < keys.per_step(); ++k) {
-        if (exposures_.touch(w_, m.txn, keys.key(w_, m.txn, m.step, k))) w_.ledger().exposure(m.txn);
+        if (exposures_.touch(w_, m.txn, keys.key(w_, m.txn, m.step, k), true)) w_.ledger().exposure(m.txn);
       }
     }
     d.applied |= bit;

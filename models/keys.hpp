@@ -77,8 +77,9 @@ class LockTable {
 // exposure, which only locking prevents).
 class ExposureTracker {
  public:
-  // Records that txn touches key; returns true iff that is an exposure.
-  bool touch(const World& w, uint64_t txn, uint64_t key);
+  // Records that txn touches key (and, if `write`, is now its last writer); returns true
+  // iff that is an exposure.
+  bool touch(const World& w, uint64_t txn, uint64_t key, bool write);
 
  private:
   std::unordered_map<uint64_t, uint64_t> last_writer_;

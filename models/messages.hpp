@@ -12,9 +12,11 @@ enum MessageType : uint32_t {
   kReply = 2,    // entry -> client: value = Answer
   // Synchronous step calls (orchestration, orchestrated saga).
   kCall = 10,          // step, attempt
-  kCallReply = 11,     // value = 1 ok, 0 business failure
+  kCallReply = 11,     // value = StepResult: 1 done, 0 refused, 2 technical error
   kCompensate = 12,    // step, attempt
   kCompensated = 13,
+  kResolve = 14,       // step: "did you apply it?"; if not, it is refused from then on
+  kResolved = 15,      // value = 1 applied, 0 not (and now refused)
   // Broker (choreography, choreographed saga).
   kPublish = 30,      // producer -> broker; value = topic
   kPublishAck = 31,   // broker -> producer

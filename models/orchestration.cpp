@@ -1,137 +1,66 @@
-// The orchestrator engine behind orchestration and saga_orchestrated (see the headers for
-// the protocols). One Orchestrator behavior runs on the entry service; every other service
-// runs a StepServer.
+// Orchestration (see orchestration.hpp for the protocol): an Orchestrator on the entry
+// service, a StepServer on every other service.
 #include "models/orchestration.hpp"
 
-#include <algorithm>
 #include <memory>
-#include <unordered_set>
 #include <vector>
 
+#include "models/calls.hpp"
 #include "models/entry.hpp"
 #include "models/flow_table.hpp"
-#include "models/grow.hpp"
 #include "models/messages.hpp"
-#include "models/participant.hpp"
-#include "models/retry.hpp"
+#include "models/step_server.hpp"
+#include "models/token.hpp"
 #include "models/world.hpp"
 
 namespace models {
 namespace {
 
-enum TimerKind : uint64_t { kCallTimeout = 1, kRetryCall = 2, kCompTimeout = 3, kRetryComp = 4 };
-uint64_t timer_payload(uint64_t txn, uint32_t step, TimerKind k) {
-  return (txn << 16) | (uint64_t{step} << 8) | k;
-}
+enum Kind : uint32_t { kCallTimeout = 1, kRetryCall = 2 };
 
-struct Call {
-  enum class State : uint8_t { kIdle, kWaiting, kBackoff, kDone } state = State::kIdle;
-  uint32_t attempt = 0;
-  sim::TimerId timer;
-};
-
-// Volatile per-transaction state of the orchestrator.
+// The orchestrator's volatile state of one transaction.
 struct Flow {
+  enum class State : uint8_t { kRunning, kStopping };  // stopping: a step failed
+  State state = State::kRunning;
   uint64_t txn = 0;
   uint32_t stage = 0;
-  uint32_t outstanding = 0;
-  bool failed = false;
+  uint32_t outstanding = 0;  // calls of the current stage not yet answered
   Answer failure = Answer::kError;
   int32_t worker = -1;  // held worker (blocking call model), or -1
-  std::vector<Call> calls;
-  // Saga compensation: steps still to compensate, in order; the current one's state.
-  bool compensating = false;
-  bool answered = false;  // the client has its answer (or its connection died with a crash)
-  std::vector<uint32_t> to_compensate;
-  Call comp;
+  std::vector<Call> calls;  // by step
   void reset(uint64_t t) {
+    state = State::kRunning;
     txn = t;
     stage = 0;
     outstanding = 0;
-    failed = false;
     failure = Answer::kError;
     worker = -1;
     calls.clear();
-    compensating = false;
-    answered = false;
-    to_compensate.clear();
-    comp = Call{};
   }
-};
-
-// The saga log, kept as its materialized per-transaction state: durable, survives crashes.
-struct SagaRecord {
-  uint32_t started = 0;      // steps whose call was sent
-  uint32_t rejected = 0;     // steps that answered with a business failure (nothing applied)
-  uint32_t compensated = 0;  // steps whose compensation is confirmed
-  bool open = false;         // begun and not ended
 };
 
 class Orchestrator final : public EntryService {
  public:
-  Orchestrator(World& w, sim::NodeId self, bool saga)
-      : EntryService(w),
-        saga_(saga),
-        rng_(w.config().seed, "retry/" + w.node(self).name(), w.replication()) {}
+  Orchestrator(World& w, sim::NodeId self) : EntryService(w), caller_(w, self) {}
 
   void on_message(sim::Node& self, const sim::Message& m) override {
-    switch (m.type) {
-      case kRequest:
-        accept(self, m);
-        break;
-      case kCallReply:
-        on_reply(self, m);
-        break;
-      case kCompensated:
-        on_compensated(self, m);
-        break;
-      default:
-        break;
+    if (m.type == kRequest) {
+      accept(self, m);
+    } else if (m.type == kCallReply) {
+      on_reply(self, m);
     }
-  }
-
-  // The request is served (on `worker`, held, or -1): begin the workflow.
-  void begin(sim::Node& self, uint64_t txn, int32_t worker) override {
-    Flow& f = flows_.open(txn);
-    f.calls.resize(w_.workflow().steps().size());
-    f.worker = worker;
-    if (saga_) {
-      record(f.txn).open = true;
-      open_.insert(f.txn);
-    }
-    start_stage(self, f);
   }
 
   void on_timer(sim::Node& self, uint64_t payload) override {
-    const uint64_t txn = payload >> 16;
-    const auto step = static_cast<uint32_t>((payload >> 8) & 0xff);
-    Flow* f = flows_.find(txn);
+    const Token t = Token::unpack(payload);
+    Flow* f = flows_.find(t.txn);
     if (f == nullptr) return;
-    switch (payload & 0xff) {
-      case kRetryCall:
-        send_call(self, *f, step);
-        return;
-      case kRetryComp:
-        send_compensation(self, *f);
-        return;
-      case kCompTimeout:
-        comp_timed_out(self, *f);
-        return;
-      default:
-        break;
+    Call& c = f->calls[t.step];
+    if (t.kind == kRetryCall && c.state == Call::State::kBackoff) {
+      caller_.send(self, c, kCall, f->txn, t.step, kCallTimeout);
+    } else if (t.kind == kCallTimeout && c.state == Call::State::kWaiting) {
+      attempt_failed(self, *f, t.step);
     }
-    Call& c = f->calls[step];
-    if (c.state != Call::State::kWaiting) return;
-    if (c.attempt < w_.config().retry.attempts) {
-      w_.ledger().retry(txn);
-      c.state = Call::State::kBackoff;
-      c.timer = self.set_timer(backoff(w_.config().retry, c.attempt, rng_),
-                               timer_payload(txn, step, kRetryCall));
-      return;
-    }
-    c.state = Call::State::kDone;
-    --f->outstanding;
-    fail(self, *f, Answer::kError);
   }
 
   void on_crash(sim::Node& self) override {
@@ -139,24 +68,13 @@ class Orchestrator final : public EntryService {
     flows_.clear();  // volatile: every transaction in flight is lost
   }
 
-  void on_recover(sim::Node& self) override {
-    if (!saga_) return;
-    // Backward recovery from the saga log: every saga that had not ended is compensated.
-    std::vector<uint64_t> open(open_.begin(), open_.end());
-    std::sort(open.begin(), open.end());  // deterministic order
-    for (uint64_t txn : open) {
-      Flow& f = flows_.open(txn);
-      f.calls.resize(w_.workflow().steps().size());
-      f.failed = true;
-      f.answered = true;  // the client's connection died with the crash
-      begin_compensation(self, f);
-    }
-  }
-
  private:
-  SagaRecord& record(uint64_t txn) {
-    grow_to(log_, txn);
-    return log_[txn];
+  // The request is served (on `worker`, held, or -1): begin the workflow.
+  void begin(sim::Node& self, uint64_t txn, int32_t worker) override {
+    Flow& f = flows_.open(txn);
+    f.calls.resize(w_.workflow().steps().size());
+    f.worker = worker;
+    start_stage(self, f);
   }
 
   void start_stage(sim::Node& self, Flow& f) {
@@ -167,172 +85,81 @@ class Orchestrator final : public EntryService {
     }
     for (uint32_t step : stages[f.stage]) {
       ++f.outstanding;
-      send_call(self, f, step);
+      caller_.send(self, f.calls[step], kCall, f.txn, step, kCallTimeout);
     }
-  }
-
-  void send_call(sim::Node& self, Flow& f, uint32_t step) {
-    Call& c = f.calls[step];
-    ++c.attempt;
-    c.state = Call::State::kWaiting;
-    if (saga_) record(f.txn).started |= 1u << step;
-    sim::Message m;
-    m.type = kCall;
-    m.dst = w_.workflow().steps()[step].service;
-    m.txn = f.txn;
-    m.step = step;
-    m.attempt = c.attempt;
-    w_.send(self, m);
-    c.timer = self.set_timer(w_.config().timeouts.call, timer_payload(f.txn, step, kCallTimeout));
   }
 
   void on_reply(sim::Node& self, const sim::Message& m) {
     Flow* f = flows_.find(m.txn);
-    if (f == nullptr || f->compensating) return;
-    Call& c = f->calls[m.step];
-    if (c.state != Call::State::kWaiting && c.state != Call::State::kBackoff) return;
-    self.cancel_timer(c.timer);
-    c.state = Call::State::kDone;
+    if (f == nullptr) return;
+    switch (caller_.reply(self, f->calls[m.step], m)) {
+      case Caller::Reply::kStale:
+        return;
+      case Caller::Reply::kFailedAttempt:
+        attempt_failed(self, *f, m.step);
+        return;
+      case Caller::Reply::kAnswered:
+        break;
+    }
     --f->outstanding;
-    if (m.value == 0) {
-      if (saga_) record(f->txn).rejected |= 1u << m.step;
+    if (m.value == static_cast<int64_t>(StepResult::kRefused)) {
       w_.ledger().refuse(f->txn);
-      fail(self, *f, Answer::kRejected);
+      stop(*f, Answer::kRejected);
+    }
+    stage_answered(self, *f);
+  }
+
+  // A call timed out or was answered with a technical error: retry, or give up on the step.
+  void attempt_failed(sim::Node& self, Flow& f, uint32_t step) {
+    if (caller_.retry_later(self, f.calls[step], f.txn, step, w_.config().retry.attempts,
+                            kRetryCall)) {
       return;
     }
-    if (f->outstanding == 0 && !f->failed) {
-      ++f->stage;
-      start_stage(self, *f);
-    } else if (f->outstanding == 0) {
-      fail(self, *f, f->failure);
-    }
+    --f.outstanding;
+    stop(f, Answer::kError);
+    stage_answered(self, f);
   }
 
-  // A step failed (business or technical). Orchestration waits for the stage's other calls
-  // and stops; a saga answers the client and compensates at once (a late original of an
-  // in-flight call is refused by the participant's tombstone).
-  void fail(sim::Node& self, Flow& f, Answer a) {
-    if (!f.failed) {
-      f.failed = true;
-      f.failure = a;
-      w_.ledger().decide(f.txn, Decision::kAbort);
-    }
-    if (saga_) {
-      reply(self, f, f.failure);
-      for (Call& c : f.calls) {
-        if (c.state == Call::State::kWaiting || c.state == Call::State::kBackoff) {
-          self.cancel_timer(c.timer);
-          c.state = Call::State::kDone;
-        }
-      }
-      f.outstanding = 0;
-      begin_compensation(self, f);
-      return;
-    }
-    if (f.outstanding == 0) finish(self, f, f.failure);
+  // A step failed: no later stage starts (the stage's other calls are still awaited, and
+  // nothing is undone: the effects applied stay).
+  void stop(Flow& f, Answer a) {
+    if (f.state == Flow::State::kStopping) return;
+    f.state = Flow::State::kStopping;
+    f.failure = a;
+    w_.ledger().decide(f.txn, Decision::kAbort);
   }
 
-  void begin_compensation(sim::Node& self, Flow& f) {
-    f.compensating = true;
-    const SagaRecord& r = record(f.txn);
-    f.to_compensate.clear();
-    const auto& steps = w_.workflow().steps();
-    for (size_t i = steps.size(); i-- > 0;) {  // reverse order
-      const uint32_t bit = 1u << i;
-      if ((r.started & bit) && !(r.rejected & bit) && !(r.compensated & bit) &&
-          steps[i].side_effect && steps[i].compensate_op) {
-        f.to_compensate.push_back(static_cast<uint32_t>(i));
-      }
-    }
-    std::reverse(f.to_compensate.begin(), f.to_compensate.end());  // pop from the back
-    next_compensation(self, f);
-  }
-
-  void next_compensation(sim::Node& self, Flow& f) {
-    if (f.to_compensate.empty()) {
+  void stage_answered(sim::Node& self, Flow& f) {
+    if (f.outstanding > 0) return;
+    if (f.state == Flow::State::kStopping) {
       finish(self, f, f.failure);
       return;
     }
-    f.comp = Call{};
-    send_compensation(self, f);
-  }
-
-  void send_compensation(sim::Node& self, Flow& f) {
-    const uint32_t step = f.to_compensate.back();
-    ++f.comp.attempt;
-    f.comp.state = Call::State::kWaiting;
-    sim::Message m;
-    m.type = kCompensate;
-    m.dst = w_.workflow().steps()[step].service;
-    m.txn = f.txn;
-    m.step = step;
-    m.attempt = f.comp.attempt;
-    w_.send(self, m);
-    f.comp.timer = self.set_timer(w_.config().timeouts.call, timer_payload(f.txn, step, kCompTimeout));
-  }
-
-  void on_compensated(sim::Node& self, const sim::Message& m) {
-    Flow* f = flows_.find(m.txn);
-    if (f == nullptr || !f->compensating || f->to_compensate.empty()) return;
-    if (f->to_compensate.back() != m.step || f->comp.state == Call::State::kDone) return;
-    self.cancel_timer(f->comp.timer);
-    f->comp.state = Call::State::kDone;
-    record(f->txn).compensated |= 1u << m.step;
-    f->to_compensate.pop_back();
-    next_compensation(self, *f);
-  }
-
-  void comp_timed_out(sim::Node& self, Flow& f) {
-    if (f.comp.state != Call::State::kWaiting) return;
-    const uint32_t limit = w_.config().retry.compensation_attempts;
-    if (limit != 0 && f.comp.attempt >= limit) {
-      // Given up: this step's effect stays (the transaction ends violated).
-      f.comp.state = Call::State::kDone;
-      f.to_compensate.pop_back();
-      next_compensation(self, f);
-      return;
-    }
-    w_.ledger().retry(f.txn);
-    f.comp.state = Call::State::kBackoff;
-    f.comp.timer = self.set_timer(backoff(w_.config().retry, f.comp.attempt, rng_),
-                                  timer_payload(f.txn, f.to_compensate.back(), kRetryComp));
+    ++f.stage;
+    start_stage(self, f);
   }
 
   void finish(sim::Node& self, Flow& f, Answer a) {
     const uint64_t txn = f.txn;
     if (a == Answer::kOk) w_.ledger().decide(txn, Decision::kCommit);
-    reply(self, f, a);
+    answer(self, txn, a);
     w_.ledger().complete(txn, self.now());
-    if (saga_) {
-      record(txn).open = false;
-      open_.erase(txn);
-    }
     if (f.worker >= 0) self.release(static_cast<uint32_t>(f.worker));
     flows_.close(txn);
   }
 
-  void reply(sim::Node& self, Flow& f, Answer a) {
-    if (f.answered) return;
-    f.answered = true;
-    answer(self, f.txn, a);
-  }
-
-  bool saga_;
-  sim::Rng rng_;
-  FlowTable<Flow> flows_;             // volatile
-  std::vector<SagaRecord> log_;       // durable (saga mode)
-  std::unordered_set<uint64_t> open_;  // durable: sagas begun and not ended
+  Caller caller_;
+  FlowTable<Flow> flows_;  // volatile
 };
 
-class Orchestrated final : public Pattern {
+class Orchestration final : public Pattern {
  public:
-  explicit Orchestrated(bool saga) : saga_(saga) {}
   void install(World& w) override {
     const sim::NodeId entry = w.workflow().entry();
     for (sim::NodeId id = 1; id < w.node_count(); ++id) {
       if (!w.is_service(id)) continue;
       if (id == entry) {
-        behaviors_.push_back(std::make_unique<Orchestrator>(w, id, saga_));
+        behaviors_.push_back(std::make_unique<Orchestrator>(w, id));
       } else {
         behaviors_.push_back(std::make_unique<StepServer>(w, id));
       }
@@ -341,18 +168,15 @@ class Orchestrated final : public Pattern {
   }
 
  private:
-  bool saga_;
   std::vector<std::unique_ptr<sim::Behavior>> behaviors_;
 };
 
 }  // namespace
 
-std::unique_ptr<Pattern> make_orchestrated(bool saga) { return std::make_unique<Orchestrated>(saga); }
-
 const PatternInfo kOrchestrationPattern{
     "orchestration",
     "one orchestrator calls each step's service in turn; nothing is undone on failure",
-    [](Transport) { return make_orchestrated(false); },
+    [](Transport) -> std::unique_ptr<Pattern> { return std::make_unique<Orchestration>(); },
     1u << static_cast<unsigned>(Transport::kRpc),
     Transport::kRpc,
     /*saga=*/false,

@@ -7,10 +7,12 @@
 //   orchestrator --kReply(answer)--> client           when the last stage is done, or a
 //                                                     step failed and no call is in flight
 // Failures handled:
-//   - per-call timeout (timeouts.call); the call is retried after a backoff (retry block)
-//     until `attempts` tries have been made, then the transaction fails (kError);
-//   - a business failure (kCallReply value 0) stops the workflow: no later stage starts, the
-//     client is told kRejected;
+//   - an attempt fails when no reply comes within timeouts.call, or when the reply is a
+//     technical error (the step's `errors`, drawn per attempt); it is retried after a
+//     backoff (retry block) until `attempts` tries have been made, then the step fails and
+//     the client is told kError;
+//   - a business refusal (`fails`; the same at every attempt) stops the workflow: no later
+//     stage starts, the client is told kRejected;
 //   - no compensation: effects applied before a failure stay applied (a violation);
 //   - the orchestrator's crash loses every transaction in flight (the client never hears);
 //     a participant's crash loses its queued calls (the orchestrator times out).
@@ -20,14 +22,10 @@
 // Messages per transaction without failures: 2 (client request and reply) + 2 per step.
 #pragma once
 
-#include <memory>
-
 #include "models/pattern.hpp"
 
 namespace models {
 
 extern const PatternInfo kOrchestrationPattern;
-// The engine behind orchestration and saga_orchestrated (saga = compensate on failure).
-std::unique_ptr<Pattern> make_orchestrated(bool saga);
 
 }  // namespace models

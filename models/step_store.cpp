@@ -1,0 +1,85 @@
+#include "models/step_store.hpp"
+
+#include "models/grow.hpp"
+#include "models/token.hpp"
+
+namespace models {
+namespace {
+constexpr uint32_t kExecuting = 1;  // the Token kind of an inbox's executing entries
+}  // namespace
+
+StepStore::StepStore(World& w, sim::NodeId self)
+    : w_(w), self_(self), inbox_(w.is_service(self) && w.service_config(self).inbox) {}
+
+StepStore::Bits& StepStore::bits(uint64_t txn) {
+  grow_to(bits_, txn);
+  return bits_[txn];
+}
+
+const StepStore::Bits& StepStore::bits(uint64_t txn) const {
+  static const Bits kNone;
+  return txn < bits_.size() ? bits_[txn] : kNone;
+}
+
+std::optional<StepResult> StepStore::recorded(uint64_t txn, uint32_t step) {
+  if (!inbox_) return std::nullopt;
+  const Bits& b = bits(txn);
+  const uint32_t bit = 1u << step;
+  if (!(b.executed & bit)) return std::nullopt;
+  w_.ledger().suppressed_duplicate(txn);
+  return (b.refused & bit) ? StepResult::kRefused : StepResult::kDone;
+}
+
+bool StepStore::start(uint64_t txn, uint32_t step) {
+  if (!inbox_) return true;
+  if (executing_.insert(pack(txn, step, kExecuting)).second) return true;
+  w_.ledger().suppressed_duplicate(txn);
+  return false;
+}
+
+StepResult StepStore::execute(uint64_t txn, const Step& step, uint32_t attempt, sim::Time now) {
+  if (inbox_) executing_.erase(pack(txn, step.index, kExecuting));
+  Bits& b = bits(txn);
+  const uint32_t bit = 1u << step.index;
+  if (b.tombstone & bit) return StepResult::kRefused;  // compensated or cancelled before
+  if (w_.technical_error(txn, step, attempt)) return StepResult::kError;
+  touch_keys(txn, step);
+  b.executed |= bit;
+  if (w_.refuses(txn, step)) {
+    b.refused |= bit;
+    return StepResult::kRefused;
+  }
+  if (step.side_effect) w_.ledger().apply(txn, step.index, step.idempotent, now);
+  b.applied |= bit;
+  return StepResult::kDone;
+}
+
+void StepStore::compensate(uint64_t txn, const Step& step, sim::Time now) {
+  Bits& b = bits(txn);
+  const uint32_t bit = 1u << step.index;
+  if (b.applied & bit) {
+    b.applied &= ~bit;
+    if (step.side_effect) w_.ledger().compensate(txn, step.index, now);
+  }
+  b.tombstone |= bit;
+}
+
+bool StepStore::resolve(uint64_t txn, uint32_t step) {
+  Bits& b = bits(txn);
+  const uint32_t bit = 1u << step;
+  if (b.applied & bit) return true;
+  b.tombstone |= bit;
+  return false;
+}
+
+void StepStore::touch_keys(uint64_t txn, const Step& step) {
+  const KeyChooser& keys = w_.keys(self_);
+  if (!keys.enabled()) return;
+  for (uint32_t k = 0; k < keys.per_step(); ++k) {
+    if (exposures_.touch(w_, txn, keys.key(w_, txn, step.index, k), step.side_effect)) {
+      w_.ledger().exposure(txn);
+    }
+  }
+}
+
+}  // namespace models

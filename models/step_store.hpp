@@ -1,0 +1,82 @@
+// models::StepStore: what a service keeps, durably, about the workflow steps it hosts, and
+// the outcome of executing one, decided the same way under every pattern that commits
+// locally (orchestration, the sagas, choreography, TCC's confirm).
+//
+// Per transaction the store keeps four bit sets over the steps (bit i = step i):
+//   applied    the step's effect is in place here now
+//   tombstone  the step was compensated or cancelled: a late or duplicated original is
+//              refused instead of applying an effect nobody will undo
+//   executed   inbox: the step ran to a definite result (done or refused)
+//   refused    inbox: that result was a refusal
+// and, volatile (lost in a crash), which steps are executing now (inbox only).
+//
+// An execution's outcome, in this order: refused if tombstoned; a technical error if the
+// attempt's draw says so (nothing is applied, nothing recorded: a retry may succeed); a
+// business refusal if the (transaction, step) draw says so; otherwise done: the effect is
+// applied (a second application counts as a duplicate effect unless the step is
+// idempotent). Every execution touches the service's keys for the transaction: touching a
+// key whose last writer has not finished is an exposure (partial state seen).
+//
+// An inbox (services.X.inbox) deduplicates: a call or delivery for a step already executed
+// is answered from the record, with no second effect and no service time, and counted as a
+// suppressed duplicate; one for a step executing now is dropped (its result will come).
+//
+// Memory: 16 bytes per transaction that touched the service, kept for the run.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <unordered_set>
+#include <vector>
+
+#include "models/keys.hpp"
+#include "models/world.hpp"
+
+namespace models {
+
+enum class StepResult : int64_t { kRefused = 0, kDone = 1, kError = 2 };
+
+class StepStore {
+ public:
+  StepStore(World& w, sim::NodeId self);
+
+  bool inbox() const { return inbox_; }
+  bool applied(uint64_t txn, uint32_t step) const { return bits(txn).applied & (1u << step); }
+  bool tombstoned(uint64_t txn, uint32_t step) const {
+    return bits(txn).tombstone & (1u << step);
+  }
+
+  // Inbox: the recorded result of a step that already ran, if it did (nullopt without an
+  // inbox). Counts a suppressed duplicate when it returns a result.
+  std::optional<StepResult> recorded(uint64_t txn, uint32_t step);
+  // Inbox: marks the step as executing; returns false (and counts a suppressed duplicate) if
+  // it already is. Always true without an inbox.
+  bool start(uint64_t txn, uint32_t step);
+
+  // The step's service time has passed: decides and records the outcome (see above).
+  StepResult execute(uint64_t txn, const Step& step, uint32_t attempt, sim::Time now);
+  // Undoes the step's effect if it is applied, and tombstones it either way.
+  void compensate(uint64_t txn, const Step& step, sim::Time now);
+  // Tombstones the step unless it is applied; returns true iff it is applied.
+  bool resolve(uint64_t txn, uint32_t step);
+
+  // A crash: the volatile part (steps executing) is lost.
+  void crash() { executing_.clear(); }
+
+ private:
+  struct Bits {
+    uint32_t applied = 0, tombstone = 0, executed = 0, refused = 0;
+  };
+  Bits& bits(uint64_t txn);
+  const Bits& bits(uint64_t txn) const;
+  void touch_keys(uint64_t txn, const Step& step);
+
+  World& w_;
+  sim::NodeId self_;
+  bool inbox_;
+  std::vector<Bits> bits_;                 // durable, by transaction
+  std::unordered_set<uint64_t> executing_;  // volatile (inbox): Token(txn, step)
+  ExposureTracker exposures_;
+};
+
+}  // namespace models
