@@ -4,10 +4,12 @@
 
 namespace models {
 
-Broker::Broker(World& w, std::vector<Subscription> subscriptions) : w_(w) {
-  for (const Subscription& s : subscriptions) {
-    if (s.topic >= by_topic_.size()) by_topic_.resize(s.topic + 1);
-    by_topic_[s.topic].push_back(s);
+Broker::Broker(World& w, std::vector<Subscription> subscriptions, DeadLetter on_dead_letter)
+    : w_(w), subs_(std::move(subscriptions)), on_dead_letter_(std::move(on_dead_letter)) {
+  for (uint32_t i = 0; i < subs_.size(); ++i) {
+    const uint32_t topic = subs_[i].topic;
+    if (topic >= by_topic_.size()) by_topic_.resize(topic + 1);
+    by_topic_[topic].push_back(i);
   }
 }
 
@@ -40,7 +42,7 @@ void Broker::on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) 
   free_publishes_.push_back(static_cast<uint32_t>(job.token));
   const auto topic = static_cast<uint32_t>(pub.value);
   if (topic < by_topic_.size()) {
-    for (const Subscription& s : by_topic_[topic]) {
+    for (const uint32_t sub : by_topic_[topic]) {
       uint32_t slot = 0;
       if (free_stored_.empty()) {
         stored_.emplace_back();
@@ -51,11 +53,10 @@ void Broker::on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) 
       }
       Stored& st = stored_[slot];
       st.live = true;
+      st.notice = false;
       ++st.gen;
       st.txn = pub.txn;
-      st.topic = topic;
-      st.node = s.node;
-      st.step = s.step;
+      st.sub = sub;
       st.attempt = 0;
       deliver(self, slot);
     }
@@ -72,19 +73,24 @@ void Broker::on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) 
 
 void Broker::deliver(sim::Node& self, uint32_t slot) {
   Stored& st = stored_[slot];
-  const uint32_t max = w_.config().broker.max_attempts;  // 0: without limit
-  if (max != 0 && st.attempt >= max) {
+  const Subscription& sub = subs_[st.sub];
+  if (!st.notice && sub.max_attempts != 0 && st.attempt >= sub.max_attempts) {
     w_.ledger().dead_letter();
-    drop(slot);
-    return;
+    if (!sub.notify) {
+      drop(slot);
+      if (on_dead_letter_) on_dead_letter_(st.txn, sub);
+      return;
+    }
+    st.notice = true;  // from now on the notice is delivered, until acknowledged
+    st.attempt = 0;
   }
   ++st.attempt;
   sim::Message m;
-  m.type = kDeliver;
-  m.dst = st.node;
+  m.type = st.notice ? kDeadLettered : kDeliver;
+  m.dst = sub.node;
   m.txn = st.txn;
-  m.step = st.step;
-  m.value = st.topic;
+  m.step = sub.step;
+  m.value = sub.topic;
   m.attempt = st.attempt;
   m.ref = (uint64_t{st.gen} << 32) | slot;
   w_.send_broker(self, m);

@@ -11,8 +11,12 @@
 // stored once per subscription of its topic (a queue per subscription) and acknowledged to
 // the producer. Each stored message is delivered at once and again every `redelivery`
 // until the subscriber acknowledges it: at-least-once delivery, so a subscriber may see a
-// message twice. After `max_attempts` deliveries without an acknowledgement the message
-// goes to the dead-letter queue (counted) and is not delivered again.
+// message twice. After the subscription's `max_attempts` deliveries without an
+// acknowledgement (0: without limit) the message goes to the dead-letter queue (counted)
+// and is not delivered again. A subscription may ask to be told: then the broker delivers
+// a notice instead (kDeadLettered, with the message's topic and step), again every
+// `redelivery` until acknowledged, so the subscriber can act on what it will never get.
+// Otherwise the owner's dead-letter callback hears of it.
 //
 // Crash: publishes waiting for a worker are lost (their producers publish again). Stored
 // messages survive if the broker is durable, and are delivered again on recovery; a
@@ -20,6 +24,7 @@
 // publishes again after a lost acknowledgement creates a second copy.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "models/world.hpp"
@@ -29,12 +34,16 @@ namespace models {
 struct Subscription {
   uint32_t topic = 0;
   sim::NodeId node = sim::kNoNode;
-  uint32_t step = 0;  // the subscriber's step that the topic triggers or compensates
+  uint32_t step = 0;          // the subscriber's step that the topic triggers or compensates
+  uint32_t max_attempts = 0;  // deliveries before the dead-letter queue; 0 = without limit
+  bool notify = false;        // a dead letter is announced to the subscriber (kDeadLettered)
 };
 
 class Broker final : public sim::Behavior {
  public:
-  Broker(World& w, std::vector<Subscription> subscriptions);
+  // Called when a message of a subscription without notice is dead-lettered.
+  using DeadLetter = std::function<void(uint64_t txn, const Subscription& s)>;
+  Broker(World& w, std::vector<Subscription> subscriptions, DeadLetter on_dead_letter = {});
 
   void on_message(sim::Node& self, const sim::Message& m) override;
   void on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) override;
@@ -45,11 +54,10 @@ class Broker final : public sim::Behavior {
  private:
   struct Stored {
     bool live = false;
+    bool notice = false;  // delivering the dead-letter notice, not the message
     uint32_t gen = 0;
     uint64_t txn = 0;
-    uint32_t topic = 0;
-    sim::NodeId node = sim::kNoNode;
-    uint32_t step = 0;
+    uint32_t sub = 0;  // index into subs_
     uint32_t attempt = 0;
     sim::TimerId timer;
   };
@@ -57,7 +65,9 @@ class Broker final : public sim::Behavior {
   void drop(uint32_t slot);
 
   World& w_;
-  std::vector<std::vector<Subscription>> by_topic_;
+  std::vector<Subscription> subs_;
+  std::vector<std::vector<uint32_t>> by_topic_;  // indexes into subs_
+  DeadLetter on_dead_letter_;
   std::vector<sim::Message> publishes_;  // volatile: waiting for or in handling
   std::vector<uint32_t> free_publishes_;
   std::vector<Stored> stored_;  // durable when the broker is

@@ -1,3 +1,6 @@
+// The choreographed engine (see choreography.hpp for the protocol): an Entry on the entry
+// service, a Service on every other service, a Broker on the broker node, and a Tracker
+// on the simulator's side that observes when each transaction is over.
 #include "models/choreography.hpp"
 
 #include <unordered_map>
@@ -8,6 +11,8 @@
 #include "models/entry.hpp"
 #include "models/grow.hpp"
 #include "models/messages.hpp"
+#include "models/step_store.hpp"
+#include "models/token.hpp"
 #include "models/world.hpp"
 
 namespace models {
@@ -35,21 +40,17 @@ class Tracker {
       for (uint32_t s : stage) mask |= 1u << s;
       stage_masks_.push_back(mask);
     }
-    stage_of_.assign(wf.steps().size(), 0);
-    for (size_t k = 0; k < wf.stages().size(); ++k) {
-      for (uint32_t s : wf.stages()[k]) stage_of_[s] = static_cast<uint32_t>(k);
-    }
     all_ = wf.steps().size() == 32 ? ~0u : (1u << wf.steps().size()) - 1;
   }
-  uint32_t stage_of(uint32_t step) const { return stage_of_[step]; }
   uint32_t stage_mask(uint32_t k) const { return stage_masks_[k]; }
-  size_t stages() const { return stage_masks_.size(); }
-  // Steps that compensate when `failed` fails: compensable steps of its stage and earlier.
+  // Steps that compensate when `failed` fails: the compensable steps of its stage and
+  // earlier ones (none after the pivot: nothing is undone past it).
   uint32_t compensators(uint32_t failed) const {
+    const Workflow& wf = w_.workflow();
+    if (!saga_ || wf.steps()[failed].role == SagaRole::kAfterPivot) return 0;
     uint32_t m = 0;
-    for (const Step& s : w_.workflow().steps()) {
-      if (s.index != failed && s.side_effect && s.compensate_op &&
-          stage_of_[s.index] <= stage_of_[failed]) {
+    for (const Step& s : wf.steps()) {
+      if (s.index != failed && s.compensable() && wf.stage_of(s.index) <= wf.stage_of(failed)) {
         m |= 1u << s.index;
       }
     }
@@ -67,7 +68,7 @@ class Tracker {
     T& t = at(txn);
     t.finished |= 1u << step;
     t.ok |= 1u << step;
-    const uint32_t k = stage_of_[step];
+    const uint32_t k = w_.workflow().stage_of(step);
     if ((t.ok & stage_masks_[k]) == stage_masks_[k] && k + 1 < stage_masks_.size()) {
       t.expected |= stage_masks_[k + 1];
     }
@@ -77,7 +78,7 @@ class Tracker {
     T& t = at(txn);
     t.finished |= 1u << step;
     t.failed |= 1u << step;
-    if (saga_) t.comp_expected |= compensators(step);
+    t.comp_expected |= compensators(step);
     check(txn);
   }
   void step_refused(uint64_t txn, uint32_t step) {
@@ -107,7 +108,7 @@ class Tracker {
 
   World& w_;
   bool saga_;
-  std::vector<uint32_t> stage_masks_, stage_of_;
+  std::vector<uint32_t> stage_masks_;
   uint32_t all_ = 0;
   std::vector<T> t_;
 };
@@ -120,7 +121,7 @@ class Publisher {
     uint32_t gen = 0;
     uint64_t txn = 0;
     uint32_t topic = 0;
-    uint64_t then = 0;  // what to do once acknowledged (the owner's meaning)
+    uint64_t then = 0;  // the delivery to acknowledge once published (0: none)
     sim::TimerId timer;
   };
   explicit Publisher(World& w) : w_(w) {}
@@ -217,76 +218,60 @@ class Entry final : public EntryService {
   Publisher pub_;
 };
 
+// Token kinds of a service's durable keys.
+enum ServiceKind : uint32_t { kSeen = 1, kJoin = 2 };
+
 // A service with one or more steps.
 class Service final : public sim::Behavior {
  public:
-  Service(World& w, Tracker& t, Topics topics) : w_(w), tracker_(t), topics_(topics), pub_(w) {}
+  Service(World& w, sim::NodeId self, Tracker& t, Topics topics, bool saga)
+      : w_(w), tracker_(t), topics_(topics), saga_(saga), pub_(w), store_(w, self) {}
 
   void on_message(sim::Node& self, const sim::Message& m) override {
     if (m.type == kPublishAck) {
-      if (Publisher::Pending* p = pub_.acked(self, m)) ack(self, p->txn, p->then);
+      if (Publisher::Pending* p = pub_.acked(self, m)) published(self, *p);
+      return;
+    }
+    if (m.type == kDeadLettered) {
+      dead_lettered(self, m);
       return;
     }
     if (m.type != kDeliver) return;
     const auto topic = static_cast<uint32_t>(m.value);
-    const uint64_t key = (m.txn << 13) | (uint64_t{topic} << 6) | m.step;
-    if (!seen_.insert(key).second) w_.ledger().duplicate_delivery();
+    if (!seen_.insert(pack(m.txn, m.step, kSeen, topic)).second) w_.ledger().duplicate_delivery();
     if (topics_.is_failed(topic)) {
       compensate(self, m);
-      return;
+    } else {
+      forward(self, m, topic);
     }
-    // A join: a step after a parallel stage needs every "done" event of that stage.
-    const uint32_t k = tracker_.stage_of(m.step);
-    if (k > 0 && topic != kStartTopic) {
-      const uint32_t need = tracker_.stage_mask(k - 1);
-      uint32_t& have = joins_[(m.txn << 5) | m.step];
-      have |= 1u << topics_.step_of(topic);
-      if ((have & need) != need) {
-        ack(self, m.txn, m.ref);
-        return;
-      }
-    }
-    self.submit(w_.workflow().steps()[m.step].action_op, stash(m));
   }
 
   void on_job_done(sim::Node& self, const sim::Job& job, uint32_t) override {
     const sim::Message m = work_[job.token];
     free_.push_back(static_cast<uint32_t>(job.token));
     const Step& step = w_.workflow().steps()[m.step];
-    Durable& d = durable(m.txn);
-    const uint32_t bit = 1u << m.step;
     if (topics_.is_failed(static_cast<uint32_t>(m.value))) {  // a compensation finished
-      if (d.applied & bit) {
-        d.applied &= ~bit;
-        w_.ledger().compensate(m.txn, m.step, self.now());
-      }
       w_.ledger().compensation(m.txn);
+      store_.compensate(m.txn, step, self.now());
       tracker_.compensation_handled(m.txn, m.step);
       ack(self, m.txn, m.ref);
       return;
     }
-    if (d.tombstone & bit) {  // compensated before it ran: refuse the late original
-      tracker_.step_refused(m.txn, m.step);
-      ack(self, m.txn, m.ref);
-      return;
+    switch (store_.execute(m.txn, step, m.attempt, self.now())) {
+      case StepResult::kTombstoned:  // compensated or given up while it waited: refused
+        tracker_.step_refused(m.txn, m.step);
+        ack(self, m.txn, m.ref);
+        return;
+      case StepResult::kError:
+        return;  // not acknowledged: the broker delivers it again
+      case StepResult::kRefused:
+        refused(self, m.txn, step, m.ref);
+        return;
+      case StepResult::kDone:
+        tracker_.step_done(m.txn, m.step);
+        pub_.publish(self, m.txn, topics_.done(m.step), m.ref);
+        return;
     }
-    if (w_.uniform(m.txn, m.step, kBusinessFailure) < step.fails) {
-      w_.ledger().refuse(m.txn);
-      w_.ledger().decide(m.txn, Decision::kAbort);
-      tracker_.step_failed(m.txn, m.step);
-      pub_.publish(self, m.txn, topics_.failed(m.step), m.ref);
-      return;
-    }
-    if (step.side_effect) {
-      w_.ledger().apply(m.txn, m.step, step.idempotent, self.now());
-      const KeyChooser& keys = w_.keys(self.id());
-      for (uint32_t k = 0; keys.enabled() && k < keys.per_step(); ++k) {
-        if (exposures_.touch(w_, m.txn, keys.key(w_, m.txn, m.step, k), true)) w_.ledger().exposure(m.txn);
-      }
-    }
-    d.applied |= bit;
-    tracker_.step_done(m.txn, m.step);
-    pub_.publish(self, m.txn, topics_.done(m.step), m.ref);
   }
 
   void on_timer(sim::Node& self, uint64_t ref) override { pub_.timed_out(self, ref); }
@@ -294,15 +279,99 @@ class Service final : public sim::Behavior {
     pub_.clear();
     work_.clear();
     free_.clear();
+    store_.crash();
   }
 
  private:
-  struct Durable {
-    uint32_t applied = 0, tombstone = 0;
-  };
-  Durable& durable(uint64_t txn) {
-    grow_to(durable_, txn);
-    return durable_[txn];
+  // A delivery of one of the step's inputs ("start" or a "done" of the stage before).
+  void forward(sim::Node& self, const sim::Message& m, uint32_t topic) {
+    const uint32_t k = w_.workflow().stage_of(m.step);
+    if (k > 0 && topic != kStartTopic) {  // a join: every "done" of the stage before
+      const uint32_t need = tracker_.stage_mask(k - 1);
+      uint32_t& have = joins_[pack(m.txn, m.step, kJoin)];
+      have |= 1u << topics_.step_of(topic);
+      if ((have & need) != need) {
+        ack(self, m.txn, m.ref);
+        return;
+      }
+    }
+    if (store_.tombstoned(m.txn, m.step)) {  // compensated before it ran: refuse it
+      tracker_.step_refused(m.txn, m.step);
+      ack(self, m.txn, m.ref);
+      return;
+    }
+    if (const auto r = store_.recorded(m.txn, m.step)) {  // the inbox: it ran already
+      republish(self, m.txn, m.step, *r, m.ref);
+      return;
+    }
+    if (!store_.start(m.txn, m.step)) {  // the inbox: running now; its result will follow
+      ack(self, m.txn, m.ref);
+      return;
+    }
+    self.submit(w_.workflow().steps()[m.step].action_op, stash(m));
+  }
+
+  // The step refused (a business failure). After a saga's pivot only a step without side
+  // effect can refuse, and past the point of no return that changes nothing: it counts
+  // as done.
+  void refused(sim::Node& self, uint64_t txn, const Step& step, uint64_t ref) {
+    if (saga_ && step.role == SagaRole::kAfterPivot) {
+      tracker_.step_done(txn, step.index);
+      pub_.publish(self, txn, topics_.done(step.index), ref);
+      return;
+    }
+    w_.ledger().refuse(txn);
+    w_.ledger().decide(txn, Decision::kAbort);
+    tracker_.step_failed(txn, step.index);
+    pub_.publish(self, txn, topics_.failed(step.index), ref);
+  }
+
+  // Publishes the recorded outcome of a step that ran, unless it was published already
+  // (the outbox mark), then acknowledges `ref`.
+  void republish(sim::Node& self, uint64_t txn, uint32_t s, StepResult r, uint64_t ref) {
+    if (published_of(txn) & (1u << s)) {
+      ack(self, txn, ref);
+      return;
+    }
+    const Step& step = w_.workflow().steps()[s];
+    const bool done = r == StepResult::kDone || (saga_ && step.role == SagaRole::kAfterPivot);
+    pub_.publish(self, txn, done ? topics_.done(s) : topics_.failed(s), ref);
+  }
+
+  // An event this service produced is published: mark it (the outbox) and acknowledge the
+  // delivery that caused it.
+  void published(sim::Node& self, const Publisher::Pending& p) {
+    grow_to(published_, p.txn);
+    published_[p.txn] |= 1u << topics_.step_of(p.topic);
+    if (p.then != 0) ack(self, p.txn, p.then);
+  }
+
+  // The broker gave up delivering an input of this service's step (saga mode, before the
+  // pivot): decide from the durable record what the rest of the saga must hear.
+  void dead_lettered(sim::Node& self, const sim::Message& m) {
+    if (const auto r = store_.outcome(m.txn, m.step)) {
+      republish(self, m.txn, m.step, *r, m.ref);
+      return;
+    }
+    store_.tombstone(m.txn, m.step);  // it will never run: refuse it if it still comes
+    w_.ledger().decide(m.txn, Decision::kAbort);
+    tracker_.step_failed(m.txn, m.step);
+    pub_.publish(self, m.txn, topics_.failed(m.step), m.ref);
+  }
+
+  // A "failed" event for a step this one must compensate.
+  void compensate(sim::Node& self, const sim::Message& m) {
+    store_.tombstone(m.txn, m.step);  // from now on a late original of this step is refused
+    if (store_.applied(m.txn, m.step)) {
+      self.submit(*w_.workflow().steps()[m.step].compensate_op, stash(m));
+      return;
+    }
+    tracker_.compensation_handled(m.txn, m.step);
+    ack(self, m.txn, m.ref);
+  }
+
+  uint32_t published_of(uint64_t txn) const {
+    return txn < published_.size() ? published_[txn] : 0;
   }
   uint32_t stash(const sim::Message& m) {
     if (free_.empty()) {
@@ -313,17 +382,6 @@ class Service final : public sim::Behavior {
     free_.pop_back();
     work_[s] = m;
     return s;
-  }
-  void compensate(sim::Node& self, const sim::Message& m) {
-    Durable& d = durable(m.txn);
-    const uint32_t bit = 1u << m.step;
-    d.tombstone |= bit;  // from now on, a late original of this step is refused
-    if (d.applied & bit) {
-      self.submit(*w_.workflow().steps()[m.step].compensate_op, stash(m));
-      return;
-    }
-    tracker_.compensation_handled(m.txn, m.step);
-    ack(self, m.txn, m.ref);
   }
   void ack(sim::Node& self, uint64_t txn, uint64_t ref) {
     sim::Message a;
@@ -337,13 +395,14 @@ class Service final : public sim::Behavior {
   World& w_;
   Tracker& tracker_;
   Topics topics_;
+  bool saga_;
   Publisher pub_;
+  StepStore store_;                 // durable (but for what is executing)
   std::vector<sim::Message> work_;  // volatile
   std::vector<uint32_t> free_;
-  std::vector<Durable> durable_;                  // durable, per transaction
+  std::vector<uint32_t> published_;               // durable (the outbox): per txn, by step
   std::unordered_map<uint64_t, uint32_t> joins_;  // durable: inputs received
   std::unordered_set<uint64_t> seen_;             // durable: deliveries received
-  ExposureTracker exposures_;
 };
 
 class Choreographed final : public Pattern {
@@ -354,31 +413,45 @@ class Choreographed final : public Pattern {
     tracker_ = std::make_unique<Tracker>(w, saga_);
     const auto& wf = w.workflow();
     const Topics topics{static_cast<uint32_t>(wf.steps().size())};
+    const uint32_t limit = w.config().broker.max_attempts;
     std::vector<Subscription> subs;
     for (const Step& s : wf.steps()) {
-      const uint32_t k = tracker_->stage_of(s.index);
+      // A saga's retriable step is delivered until it succeeds; a delivery given up before
+      // the pivot is announced to its subscriber.
+      const bool retriable = saga_ && s.role == SagaRole::kAfterPivot;
+      Subscription sub{kStartTopic, s.service, s.index, retriable ? 0 : limit, saga_ && !retriable};
+      const uint32_t k = wf.stage_of(s.index);
       if (k == 0) {
-        subs.push_back({kStartTopic, s.service, s.index});
-      } else {
-        for (uint32_t prev : wf.stages()[k - 1]) subs.push_back({topics.done(prev), s.service, s.index});
+        subs.push_back(sub);
+        continue;
+      }
+      for (uint32_t prev : wf.stages()[k - 1]) {
+        sub.topic = topics.done(prev);
+        subs.push_back(sub);
       }
     }
-    if (saga_) {
-      for (const Step& failed : wf.steps()) {
-        const uint32_t comps = tracker_->compensators(failed.index);
-        for (const Step& s : wf.steps()) {
-          if (comps & (1u << s.index)) subs.push_back({topics.failed(failed.index), s.service, s.index});
+    for (const Step& failed : wf.steps()) {
+      const uint32_t comps = tracker_->compensators(failed.index);
+      for (const Step& s : wf.steps()) {
+        if (comps & (1u << s.index)) {
+          subs.push_back({topics.failed(failed.index), s.service, s.index,
+                          w.config().retry.compensation_attempts, false});
         }
       }
     }
-    behaviors_.push_back(std::make_unique<Broker>(w, std::move(subs)));
+    // A compensation given up leaves its effect: the transaction can still end.
+    Tracker* tracker = tracker_.get();
+    auto given_up = [tracker, topics](uint64_t txn, const Subscription& sub) {
+      if (topics.is_failed(sub.topic)) tracker->compensation_handled(txn, sub.step);
+    };
+    behaviors_.push_back(std::make_unique<Broker>(w, std::move(subs), given_up));
     w.node(w.broker()).set_behavior(behaviors_.back().get());
     for (sim::NodeId id = 1; id < w.node_count(); ++id) {
       if (!w.is_service(id)) continue;
       if (id == wf.entry()) {
         behaviors_.push_back(std::make_unique<Entry>(w, *tracker_));
       } else {
-        behaviors_.push_back(std::make_unique<Service>(w, *tracker_, topics));
+        behaviors_.push_back(std::make_unique<Service>(w, id, *tracker_, topics, saga_));
       }
       w.node(id).set_behavior(behaviors_.back().get());
     }
@@ -392,8 +465,8 @@ class Choreographed final : public Pattern {
 
 }  // namespace
 
-std::unique_ptr<Pattern> make_choreographed(bool compensate) {
-  return std::make_unique<Choreographed>(compensate);
+std::unique_ptr<Pattern> make_choreographed(bool saga) {
+  return std::make_unique<Choreographed>(saga);
 }
 
 const PatternInfo kChoreographyPattern{

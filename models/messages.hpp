@@ -22,6 +22,7 @@ enum MessageType : uint32_t {
   kPublishAck = 31,   // broker -> producer
   kDeliver = 32,      // broker -> subscriber; value = topic, attempt = delivery attempt
   kDeliverAck = 33,   // subscriber -> broker
+  kDeadLettered = 34,  // broker -> subscriber: the delivery (value = topic) was given up
 };
 
 }  // namespace models

@@ -55,7 +55,8 @@ void StepServer::on_job_done(sim::Node& self, const sim::Job& job, uint32_t work
   free_.push_back(static_cast<uint32_t>(job.token));
   const Step& step = w_.workflow().steps()[m.step];
   if (m.type == kCall) {
-    const StepResult r = store_.execute(m.txn, step, m.attempt, self.now());
+    StepResult r = store_.execute(m.txn, step, m.attempt, self.now());
+    if (r == StepResult::kTombstoned) r = StepResult::kRefused;  // a late original
     reply(self, m, kCallReply, static_cast<int64_t>(r));
     return;
   }

@@ -21,13 +21,18 @@ const StepStore::Bits& StepStore::bits(uint64_t txn) const {
   return txn < bits_.size() ? bits_[txn] : kNone;
 }
 
-std::optional<StepResult> StepStore::recorded(uint64_t txn, uint32_t step) {
-  if (!inbox_) return std::nullopt;
+std::optional<StepResult> StepStore::outcome(uint64_t txn, uint32_t step) const {
   const Bits& b = bits(txn);
   const uint32_t bit = 1u << step;
   if (!(b.executed & bit)) return std::nullopt;
-  w_.ledger().suppressed_duplicate(txn);
   return (b.refused & bit) ? StepResult::kRefused : StepResult::kDone;
+}
+
+std::optional<StepResult> StepStore::recorded(uint64_t txn, uint32_t step) {
+  if (!inbox_) return std::nullopt;
+  const auto r = outcome(txn, step);
+  if (r) w_.ledger().suppressed_duplicate(txn);
+  return r;
 }
 
 bool StepStore::start(uint64_t txn, uint32_t step) {
@@ -41,7 +46,7 @@ StepResult StepStore::execute(uint64_t txn, const Step& step, uint32_t attempt, 
   if (inbox_) executing_.erase(pack(txn, step.index, kExecuting));
   Bits& b = bits(txn);
   const uint32_t bit = 1u << step.index;
-  if (b.tombstone & bit) return StepResult::kRefused;  // compensated or cancelled before
+  if (b.tombstone & bit) return StepResult::kTombstoned;  // compensated or cancelled before
   if (w_.technical_error(txn, step, attempt)) return StepResult::kError;
   touch_keys(txn, step);
   b.executed |= bit;

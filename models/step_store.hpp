@@ -34,7 +34,9 @@
 
 namespace models {
 
-enum class StepResult : int64_t { kRefused = 0, kDone = 1, kError = 2 };
+// The outcome of one execution of a step. The first three are also the values of a
+// kCallReply; a tombstoned execution is answered as a refusal.
+enum class StepResult : int64_t { kRefused = 0, kDone = 1, kError = 2, kTombstoned = 3 };
 
 class StepStore {
  public:
@@ -49,12 +51,18 @@ class StepStore {
   // Inbox: the recorded result of a step that already ran, if it did (nullopt without an
   // inbox). Counts a suppressed duplicate when it returns a result.
   std::optional<StepResult> recorded(uint64_t txn, uint32_t step);
+  // The durable outcome of a step that ran to a definite result (done or refused), with or
+  // without an inbox; nullopt if it never did.
+  std::optional<StepResult> outcome(uint64_t txn, uint32_t step) const;
   // Inbox: marks the step as executing; returns false (and counts a suppressed duplicate) if
   // it already is. Always true without an inbox.
   bool start(uint64_t txn, uint32_t step);
 
-  // The step's service time has passed: decides and records the outcome (see above).
+  // The step's service time has passed: decides and records the outcome (see above);
+  // kTombstoned if it was compensated or cancelled before.
   StepResult execute(uint64_t txn, const Step& step, uint32_t attempt, sim::Time now);
+  // Refuses the step from now on (it will never run here), without undoing anything.
+  void tombstone(uint64_t txn, uint32_t step) { bits(txn).tombstone |= 1u << step; }
   // Undoes the step's effect if it is applied, and tombstones it either way.
   void compensate(uint64_t txn, const Step& step, sim::Time now);
   // Tombstones the step unless it is applied; returns true iff it is applied.
