@@ -4,6 +4,7 @@
 #include "models/orchestration.hpp"
 #include "models/saga_choreographed.hpp"
 #include "models/saga_orchestrated.hpp"
+#include "models/tcc.hpp"
 #include "models/two_phase_commit.hpp"
 
 namespace models {
@@ -16,6 +17,7 @@ const std::vector<const PatternInfo*>& patterns() {
       &kTwoPhaseCommitPattern,
       &kSagaOrchestratedPattern,
       &kSagaChoreographedPattern,
+      &kTccPattern,
   };
   return all;
 }

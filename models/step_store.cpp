@@ -48,15 +48,20 @@ StepResult StepStore::execute(uint64_t txn, const Step& step, uint32_t attempt, 
   const uint32_t bit = 1u << step.index;
   if (b.tombstone & bit) return StepResult::kTombstoned;  // compensated or cancelled before
   if (w_.technical_error(txn, step, attempt)) return StepResult::kError;
-  touch_keys(txn, step);
   b.executed |= bit;
   if (w_.refuses(txn, step)) {
+    touch_keys(txn, step);
     b.refused |= bit;
     return StepResult::kRefused;
   }
-  if (step.side_effect) w_.ledger().apply(txn, step.index, step.idempotent, now);
-  b.applied |= bit;
+  apply(txn, step, now);
   return StepResult::kDone;
+}
+
+void StepStore::apply(uint64_t txn, const Step& step, sim::Time now) {
+  touch_keys(txn, step);
+  if (step.side_effect) w_.ledger().apply(txn, step.index, step.idempotent, now);
+  bits(txn).applied |= 1u << step.index;
 }
 
 void StepStore::compensate(uint64_t txn, const Step& step, sim::Time now) {

@@ -63,6 +63,9 @@ class StepStore {
   StepResult execute(uint64_t txn, const Step& step, uint32_t attempt, sim::Time now);
   // Refuses the step from now on (it will never run here), without undoing anything.
   void tombstone(uint64_t txn, uint32_t step) { bits(txn).tombstone |= 1u << step; }
+  // Applies the step's effect now, without the checks of execute() (TCC's confirm, whose
+  // try already decided); touches the keys like an execution.
+  void apply(uint64_t txn, const Step& step, sim::Time now);
   // Undoes the step's effect if it is applied, and tombstones it either way.
   void compensate(uint64_t txn, const Step& step, sim::Time now);
   // Tombstones the step unless it is applied; returns true iff it is applied.

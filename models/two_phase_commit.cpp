@@ -33,12 +33,15 @@ enum TwoPcMessage : uint32_t {
   kDecisionQuery = 105,  // a participant in doubt asks the coordinator
 };
 
-enum Vote : int64_t { kNo = 0, kYes = 1, kReadOnly = 2 };
+// kNoError: the participant could not prepare for a technical reason (the step's `errors`):
+// a NO vote, but the client hears "error", not "refused".
+enum Vote : int64_t { kNo = 0, kYes = 1, kReadOnly = 2, kNoError = 3 };
 
 // ---------------------------------------------------------------- coordinator
 struct CoordFlow {
   enum class Phase : uint8_t { kVoting, kForcing, kCommitting } phase = Phase::kVoting;
   bool aborting = false;  // basic variant: the decision being sent and acknowledged is abort
+  bool error = false;     // a participant could not prepare (a technical error)
   bool answered = false;  // the client has its answer (or its connection died with a crash)
   uint64_t txn = 0;
   uint32_t voted = 0, yes = 0, read_only = 0, acked = 0, commit_to = 0;
@@ -149,10 +152,14 @@ class Coordinator final : public EntryService {
     const uint32_t bit = 1u << m.step;
     if (f == nullptr || f->phase != CoordFlow::Phase::kVoting || (f->voted & bit)) return;
     f->voted |= bit;
-    if (m.value == kNo) {
-      w_.ledger().refuse(f->txn);
+    if (m.value == kNo || m.value == kNoError) {
+      if (m.value == kNo) {
+        w_.ledger().refuse(f->txn);
+      } else {
+        f->error = true;
+      }
       if (!basic_) {  // presumed abort: decide at the first no
-        abort(self, *f, Answer::kRejected);
+        abort(self, *f, f->error ? Answer::kError : Answer::kRejected);
         return;
       }
     } else {
@@ -160,7 +167,7 @@ class Coordinator final : public EntryService {
     }
     if (f->voted != all_) return;
     if (f->yes != all_ && basic_ && (f->yes | f->read_only) != all_) {
-      abort(self, *f, Answer::kRejected);
+      abort(self, *f, f->error ? Answer::kError : Answer::kRejected);
       return;
     }
     // Every vote is yes or read-only: commit. The decision is forced to the log first.
@@ -519,11 +526,13 @@ class Participant final : public sim::Behavior {
   void prepared_work(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
     if (b.state != Branch::State::kWorking) return;
     const Step& step = w_.workflow().steps()[steps_[slot]];
-    if (b.abort_requested || w_.uniform(txn, step.index, kBusinessFailure) < step.fails) {
+    // A technical error (one prepare attempt per branch) or a business refusal: vote no.
+    const bool error = !b.abort_requested && w_.technical_error(txn, step, 1);
+    if (b.abort_requested || error || w_.refuses(txn, step)) {
       release_locks(self, txn, slot, b);
       b.state = Branch::State::kAborted;
       w_.ledger().participant_decided(txn, Decision::kAbort, b.abort_requested, false);
-      vote(self, txn, slot, b, kNo);
+      vote(self, txn, slot, b, error ? kNoError : kNo);
       if (b.abort_requested && basic_) ack(self, txn, slot, b);
       return;
     }

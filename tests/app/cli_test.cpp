@@ -66,8 +66,8 @@ TEST_CASE("CLI: usage errors exit 2, help exits 0", "[app][cli]") {
   CHECK(p.code == 2);
   CHECK(p.err ==
         "coordsim: --pattern sagas: unknown pattern; valid values are \"orchestration\", "
-        "\"choreography\", \"two_phase_commit\", \"saga_orchestrated\" or "
-        "\"saga_choreographed\"\n");
+        "\"choreography\", \"two_phase_commit\", \"saga_orchestrated\", "
+        "\"saga_choreographed\" or \"tcc\"\n");
   auto s = coordsim("run scenarios/single-service.yaml --set workload.rate");
   CHECK(s.code == 2);
   CHECK(s.err ==

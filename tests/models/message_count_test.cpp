@@ -28,7 +28,7 @@ workflow:
         - {service: b, action: x, compensate: undo}
         - {service: c, action: x, compensate: undo}
     - {service: d, action: x, side_effect: false}
-patterns: [orchestration, choreography, two_phase_commit, saga_orchestrated, saga_choreographed]
+patterns: [orchestration, choreography, two_phase_commit, saga_orchestrated, saga_choreographed, tcc]
 )";
 
 double per_txn(const models::RunResult& r) { return r.metrics.messages.mean(); }
@@ -46,6 +46,9 @@ TEST_CASE("Message counts: every pattern matches its formula without failures",
   // 2PC, presumed abort: client 2, prepare and vote per participant, commit and ack per
   // participant that is not read-only.
   const double two_pc = 2 + 2 * n + 2 * (n - r);
+  // TCC: client 2, a try and its reply per step, a confirm and its reply per step that
+  // reserved (not the read-only one).
+  const double tcc = 2 + 2 * n + 2 * (n - r);
   for (const models::PatternChoice& k : test::all_patterns()) {
     INFO(k.label());
     const models::RunResult res = test::run(s, k);
@@ -59,6 +62,8 @@ TEST_CASE("Message counts: every pattern matches its formula without failures",
       CHECK(res.metrics.broker_messages == static_cast<uint64_t>(choreography - 2) * 2000);
     } else if (name == "two_phase_commit") {
       CHECK(per_txn(res) == two_pc);
+    } else if (name == "tcc") {
+      CHECK(per_txn(res) == tcc);
     } else {
       FAIL("no formula for " << name);
     }

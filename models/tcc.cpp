@@ -1,0 +1,541 @@
+// Try-confirm-cancel (see tcc.hpp for the protocol): a Coordinator on the entry service, a
+// Reserver on every other service.
+#include "models/tcc.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <set>
+#include <unordered_set>
+#include <vector>
+
+#include "models/calls.hpp"
+#include "models/entry.hpp"
+#include "models/flow_table.hpp"
+#include "models/grow.hpp"
+#include "models/messages.hpp"
+#include "models/step_store.hpp"
+#include "models/token.hpp"
+#include "models/world.hpp"
+#include "sim/timeout_queue.hpp"
+
+namespace models {
+namespace {
+
+// TCC's own messages (a pattern's types are 100 and up).
+enum TccMessage : uint32_t {
+  kTry = 100,           // step, attempt
+  kTryReply = 101,      // value = StepResult; flags = 1 if reserved; ref = its expiry (ns)
+  kConfirm = 102,       // step
+  kConfirmReply = 103,  // value = 1 confirmed, 0 expired
+  kCancel = 104,        // step
+};
+constexpr uint32_t kReservedFlag = 1;  // kTryReply: the step holds a reservation
+
+// ---------------------------------------------------------------- coordinator
+enum CoordKind : uint32_t { kTryTimeout = 1, kRetryTry = 2, kDecisionForced = 3, kResend = 4 };
+
+struct Flow {
+  enum class Phase : uint8_t { kTrying, kForcing, kConfirming };
+  Phase phase = Phase::kTrying;
+  uint64_t txn = 0;
+  uint32_t stage = 0;
+  uint32_t outstanding = 0;
+  uint32_t tried = 0;       // steps whose try was sent
+  uint32_t reserved = 0;    // steps that hold a reservation
+  uint32_t confirmed = 0;   // steps that answered confirmed
+  uint32_t expired = 0;     // steps that answered expired (the heuristic outcome)
+  sim::Time expiry = sim::Time::max();  // the earliest reservation's
+  int32_t worker = -1;
+  bool answered = false;
+  sim::TimerId resend;
+  std::vector<Call> calls;  // the tries, by step
+  void reset(uint64_t t) {
+    phase = Phase::kTrying;
+    txn = t;
+    stage = 0;
+    outstanding = tried = reserved = confirmed = expired = 0;
+    expiry = sim::Time::max();
+    worker = -1;
+    answered = false;
+    resend = {};
+    calls.clear();
+  }
+};
+
+class Coordinator final : public EntryService {
+ public:
+  Coordinator(World& w, sim::NodeId self) : EntryService(w), caller_(w, self) {}
+
+  void on_message(sim::Node& self, const sim::Message& m) override {
+    switch (m.type) {
+      case kRequest:
+        accept(self, m);
+        break;
+      case kTryReply:
+        on_try_reply(self, m);
+        break;
+      case kConfirmReply:
+        on_confirm_reply(self, m);
+        break;
+      default:
+        break;
+    }
+  }
+
+  void on_timer(sim::Node& self, uint64_t payload) override {
+    const Token t = Token::unpack(payload);
+    Flow* f = flows_.find(t.txn);
+    if (f == nullptr) return;
+    switch (t.kind) {
+      case kRetryTry:
+        if (f->calls[t.step].state == Call::State::kBackoff) send_try(self, *f, t.step);
+        break;
+      case kTryTimeout:
+        if (f->calls[t.step].state == Call::State::kWaiting) try_failed(self, *f, t.step);
+        break;
+      case kDecisionForced:
+        if (f->phase == Flow::Phase::kForcing) confirm_logged(self, *f);
+        break;
+      case kResend:
+        if (f->phase == Flow::Phase::kConfirming) send_confirms(self, *f);
+        break;
+      default:
+        break;
+    }
+  }
+
+  void on_crash(sim::Node& self) override {
+    (void)self;
+    flows_.clear();  // undecided transactions are lost; their reservations expire
+  }
+
+  void on_recover(sim::Node& self) override {
+    // Confirm again every transaction decided and not finished (the durable record).
+    std::vector<uint64_t> open(open_.begin(), open_.end());
+    std::sort(open.begin(), open.end());
+    for (uint64_t txn : open) {
+      Flow& f = open_flow(txn);
+      f.answered = true;  // the client's connection died with the crash
+      f.reserved = decided_[txn];
+      f.phase = Flow::Phase::kConfirming;
+      send_confirms(self, f);
+    }
+  }
+
+ private:
+  Flow& open_flow(uint64_t txn) {
+    Flow& f = flows_.open(txn);
+    f.calls.resize(w_.workflow().steps().size());
+    return f;
+  }
+
+  // The request is served (on `worker`, held, or -1): try the steps, stage by stage.
+  void begin(sim::Node& self, uint64_t txn, int32_t worker) override {
+    Flow& f = open_flow(txn);
+    f.worker = worker;
+    start_stage(self, f);
+  }
+
+  void start_stage(sim::Node& self, Flow& f) {
+    const auto& stages = w_.workflow().stages();
+    if (f.stage >= stages.size()) {
+      decide(self, f);
+      return;
+    }
+    for (uint32_t s : stages[f.stage]) {
+      ++f.outstanding;
+      send_try(self, f, s);
+    }
+  }
+
+  void send_try(sim::Node& self, Flow& f, uint32_t s) {
+    f.tried |= 1u << s;
+    caller_.send(self, f.calls[s], kTry, f.txn, s, kTryTimeout);
+  }
+
+  void on_try_reply(sim::Node& self, const sim::Message& m) {
+    Flow* f = flows_.find(m.txn);
+    if (f == nullptr || f->phase != Flow::Phase::kTrying) return;
+    switch (caller_.reply(self, f->calls[m.step], m)) {
+      case Caller::Reply::kStale:
+        return;
+      case Caller::Reply::kFailedAttempt:
+        try_failed(self, *f, m.step);
+        return;
+      case Caller::Reply::kAnswered:
+        break;
+    }
+    if (m.value == static_cast<int64_t>(StepResult::kRefused)) {
+      w_.ledger().refuse(f->txn);
+      cancel(self, *f, Answer::kRejected);
+      return;
+    }
+    if (m.flags & kReservedFlag) {
+      f->reserved |= 1u << m.step;
+      f->expiry = std::min(f->expiry, sim::Time::from_ns(static_cast<int64_t>(m.ref)));
+    }
+    if (--f->outstanding == 0) {
+      ++f->stage;
+      start_stage(self, *f);
+    }
+  }
+
+  void try_failed(sim::Node& self, Flow& f, uint32_t s) {
+    if (caller_.retry_later(self, f.calls[s], f.txn, s, w_.config().retry.attempts, kRetryTry)) {
+      return;
+    }
+    cancel(self, f, Answer::kError);
+  }
+
+  // Every try reserved: confirm, if every reservation lives long enough for it.
+  void decide(sim::Node& self, Flow& f) {
+    const sim::Time margin = w_.config().timeouts.call;
+    if (f.reserved != 0 && sim::Time::saturating_add(self.now(), margin) >= f.expiry) {
+      cancel(self, f, Answer::kError);
+      return;
+    }
+    f.phase = Flow::Phase::kForcing;
+    const sim::Time force = w_.config().timeouts.log_force;
+    if (force > sim::Time::zero()) {
+      self.set_timer(force, pack(f.txn, 0, kDecisionForced));
+    } else {
+      confirm_logged(self, f);
+    }
+  }
+
+  // The confirm decision is durable: tell the client and the participants.
+  void confirm_logged(sim::Node& self, Flow& f) {
+    w_.ledger().decide(f.txn, Decision::kCommit);
+    reply(self, f, Answer::kOk);
+    if (f.reserved == 0) {  // nothing was reserved (no side effects): nothing to confirm
+      finish(self, f);
+      return;
+    }
+    grow_to(decided_, f.txn);
+    decided_[f.txn] = f.reserved;
+    open_.insert(f.txn);
+    f.phase = Flow::Phase::kConfirming;
+    send_confirms(self, f);
+  }
+
+  // Sends kConfirm to every reserved step that has not answered; again after timeouts.call.
+  void send_confirms(sim::Node& self, Flow& f) {
+    const uint32_t waiting = f.reserved & ~(f.confirmed | f.expired);
+    for (uint32_t s = 0; s < 32; ++s) {
+      if (waiting & (1u << s)) send(self, kConfirm, f.txn, s);
+    }
+    f.resend = self.set_timer(w_.config().timeouts.call, pack(f.txn, 0, kResend));
+  }
+
+  void on_confirm_reply(sim::Node& self, const sim::Message& m) {
+    Flow* f = flows_.find(m.txn);
+    if (f == nullptr || f->phase != Flow::Phase::kConfirming) return;
+    (m.value == 1 ? f->confirmed : f->expired) |= 1u << m.step;
+    if (((f->confirmed | f->expired) & f->reserved) != f->reserved) return;
+    self.cancel_timer(f->resend);
+    open_.erase(f->txn);
+    finish(self, *f);
+  }
+
+  // The transaction is abandoned: cancel whatever was tried (once; expiry backs it up).
+  void cancel(sim::Node& self, Flow& f, Answer a) {
+    w_.ledger().decide(f.txn, Decision::kAbort);
+    for (Call& c : f.calls) caller_.abandon(self, c);
+    for (uint32_t s = 0; s < 32; ++s) {
+      if (f.tried & (1u << s)) send(self, kCancel, f.txn, s);
+    }
+    reply(self, f, a);
+    finish(self, f);
+  }
+
+  // Every path has answered the client by now (or its connection died with a crash).
+  void finish(sim::Node& self, Flow& f) {
+    const uint64_t txn = f.txn;
+    w_.ledger().complete(txn, self.now());
+    if (f.worker >= 0) self.release(static_cast<uint32_t>(f.worker));
+    flows_.close(txn);
+  }
+
+  void reply(sim::Node& self, Flow& f, Answer a) {
+    if (f.answered) return;
+    f.answered = true;
+    answer(self, f.txn, a);
+  }
+
+  void send(sim::Node& self, uint32_t type, uint64_t txn, uint32_t step) {
+    sim::Message m;
+    m.type = type;
+    m.dst = w_.workflow().steps()[step].service;
+    m.txn = txn;
+    m.step = step;
+    w_.send(self, m);
+  }
+
+  Caller caller_;
+  FlowTable<Flow> flows_;              // volatile
+  std::vector<uint32_t> decided_;      // durable: confirm decisions (the steps to confirm)
+  std::unordered_set<uint64_t> open_;  // durable: decided and not finished
+};
+
+// ---------------------------------------------------------------- participant
+// A try's job token is Token(slot of its stashed request, 0, kTryWork).
+enum ReserverKind : uint32_t {
+  kTryWork = 1, kConfirmWork = 2, kCancelWork = 3, kExpire = 4, kExpiryQueue = 5, kKey = 6
+};
+
+// A service's reservations: durable, per (transaction, step).
+class Reserver final : public sim::Behavior {
+ public:
+  Reserver(World& w, sim::NodeId self)
+      : w_(w), store_(w, self), expiries_(w.config().tcc.expiry, Token::tag(kExpiryQueue)) {}
+
+  void on_message(sim::Node& self, const sim::Message& m) override {
+    switch (m.type) {
+      case kTry:
+        on_try(self, m);
+        break;
+      case kConfirm:
+        on_confirm(self, m);
+        break;
+      case kCancel:
+        on_cancel(self, m);
+        break;
+      default:
+        break;
+    }
+  }
+
+  void on_job_done(sim::Node& self, const sim::Job& job, uint32_t) override {
+    const Token t = Token::unpack(job.token);
+    if (t.kind == kTryWork) {
+      tried(self, static_cast<uint32_t>(t.txn));
+    } else if (t.kind == kConfirmWork) {
+      confirmed(self, t.txn, w_.workflow().steps()[t.step]);
+    }
+  }
+
+  void on_timer(sim::Node& self, uint64_t payload) override {
+    const Token t = Token::unpack(payload);
+    if (t.kind == kExpiryQueue) {
+      expiries_.expire(self, [&](uint64_t k) { expire(Token::unpack(k).txn, Token::unpack(k).step); });
+    } else if (t.kind == kExpire) {  // a reservation's remaining time after a recovery
+      expire(t.txn, t.step);
+    }
+  }
+
+  void on_crash(sim::Node& self) override {
+    (void)self;
+    executing_.clear();
+    confirming_.clear();
+    replies_.clear();
+    free_.clear();
+    expiries_.clear();
+  }
+
+  void on_recover(sim::Node& self) override {
+    // Expiry timers died with the crash: expire what is past, re-arm the rest.
+    const std::vector<uint64_t> open(reservations_.begin(), reservations_.end());
+    for (uint64_t key : open) {
+      const Token t = Token::unpack(key);
+      const sim::Time at = entry(t.txn, t.step).expiry;
+      if (at <= self.now()) {
+        expire(t.txn, t.step);
+      } else {
+        self.set_timer(at - self.now(), pack(t.txn, t.step, kExpire));
+      }
+    }
+  }
+
+ private:
+  enum class State : uint8_t { kNone, kReserved, kConfirmed, kCancelled, kExpired };
+  struct Entry {
+    State state = State::kNone;
+    sim::Time expiry;
+    uint64_t timeout = 0;  // its id in the expiry queue
+  };
+  Entry& entry(uint64_t txn, uint32_t step) {
+    auto& row = entries_[step];
+    grow_to(row, txn);
+    return row[txn];
+  }
+  static uint64_t key(uint64_t txn, uint32_t step) { return pack(txn, step, kKey); }
+
+  void on_try(sim::Node& self, const sim::Message& m) {
+    const Entry& e = entry(m.txn, m.step);
+    switch (e.state) {
+      case State::kReserved:
+      case State::kConfirmed:
+        reply_try(self, m, StepResult::kDone, e.expiry);  // a retry: the same reservation
+        return;
+      case State::kCancelled:
+      case State::kExpired:
+        reply_try(self, m, StepResult::kRefused, {});  // cancelled before: a late try
+        return;
+      case State::kNone:
+        break;
+    }
+    if (!executing_.insert(key(m.txn, m.step)).second) return;  // running: its reply follows
+    self.submit(w_.workflow().steps()[m.step].action_op, pack(stash(m), 0, kTryWork));
+  }
+
+  void tried(sim::Node& self, uint32_t slot) {
+    const sim::Message m = replies_[slot];
+    free_.push_back(slot);
+    const uint64_t txn = m.txn;
+    const Step& step = w_.workflow().steps()[m.step];
+    executing_.erase(key(txn, step.index));
+    Entry& e = entry(txn, step.index);
+    if (e.state == State::kCancelled) {
+      reply_try(self, m, StepResult::kRefused, {});
+      return;
+    }
+    if (w_.technical_error(txn, step, m.attempt)) {
+      reply_try(self, m, StepResult::kError, {});
+      return;
+    }
+    if (w_.refuses(txn, step)) {
+      reply_try(self, m, StepResult::kRefused, {});
+      return;
+    }
+    if (!step.side_effect) {  // nothing to reserve
+      reply_try(self, m, StepResult::kDone, {}, false);
+      return;
+    }
+    e.state = State::kReserved;
+    e.expiry = sim::Time::saturating_add(self.now(), w_.config().tcc.expiry);
+    reservations_.insert(key(txn, step.index));
+    e.timeout = expiries_.arm(self, key(txn, step.index));
+    reply_try(self, m, StepResult::kDone, e.expiry);
+  }
+
+  void on_confirm(sim::Node& self, const sim::Message& m) {
+    const Entry& e = entry(m.txn, m.step);
+    if (e.state == State::kConfirmed) {
+      reply(self, m.src, kConfirmReply, m.txn, m.step, 1);  // a repeated confirm
+      return;
+    }
+    if (e.state != State::kReserved) {  // expired (or never reserved): the heuristic outcome
+      reply(self, m.src, kConfirmReply, m.txn, m.step, 0);
+      return;
+    }
+    if (!confirming_.insert(key(m.txn, m.step)).second) return;  // being confirmed
+    coordinator_ = m.src;
+    const Step& step = w_.workflow().steps()[m.step];
+    if (step.confirm_op && self.submit(*step.confirm_op, pack(m.txn, m.step, kConfirmWork))) return;
+    confirmed(self, m.txn, step);
+  }
+
+  void confirmed(sim::Node& self, uint64_t txn, const Step& step) {
+    if (confirming_.erase(key(txn, step.index)) == 0) return;  // lost in a crash meanwhile
+    Entry& e = entry(txn, step.index);
+    if (e.state == State::kReserved) {
+      e.state = State::kConfirmed;
+      expiries_.cancel(e.timeout);
+      reservations_.erase(key(txn, step.index));
+      store_.apply(txn, step, self.now());
+      w_.ledger().participant_decided(txn, Decision::kCommit, true, true);
+    }
+    reply(self, coordinator_, kConfirmReply, txn, step.index, e.state == State::kConfirmed ? 1 : 0);
+  }
+
+  void on_cancel(sim::Node& self, const sim::Message& m) {
+    Entry& e = entry(m.txn, m.step);
+    if (e.state == State::kConfirmed || e.state == State::kCancelled) return;
+    const bool held = e.state == State::kReserved;
+    e.state = State::kCancelled;  // a late try is refused from now on
+    if (!held) return;
+    expiries_.cancel(e.timeout);
+    reservations_.erase(key(m.txn, m.step));
+    w_.ledger().participant_decided(m.txn, Decision::kAbort, true, true);
+    const Step& step = w_.workflow().steps()[m.step];
+    if (step.cancel_op) self.submit(*step.cancel_op, pack(m.txn, m.step, kCancelWork));
+  }
+
+  // The reservation's time is up: it releases itself (a decision of its own).
+  void expire(uint64_t txn, uint32_t s) {
+    Entry& e = entry(txn, s);
+    if (e.state != State::kReserved || confirming_.count(key(txn, s))) return;
+    e.state = State::kExpired;
+    reservations_.erase(key(txn, s));
+    w_.ledger().participant_decided(txn, Decision::kAbort, false, true);
+  }
+
+  void reply_try(sim::Node& self, const sim::Message& m, StepResult r, sim::Time expiry,
+                 bool reserved = true) {
+    sim::Message out;
+    out.type = kTryReply;
+    out.dst = m.src;
+    out.txn = m.txn;
+    out.step = m.step;
+    out.attempt = m.attempt;
+    out.value = static_cast<int64_t>(r);
+    out.flags = r == StepResult::kDone && reserved ? kReservedFlag : 0;
+    out.ref = static_cast<uint64_t>(expiry.ns());
+    w_.send(self, out);
+  }
+
+  void reply(sim::Node& self, sim::NodeId dst, uint32_t type, uint64_t txn, uint32_t step,
+             int64_t value) {
+    sim::Message out;
+    out.type = type;
+    out.dst = dst;
+    out.txn = txn;
+    out.step = step;
+    out.value = value;
+    w_.send(self, out);
+  }
+
+  uint32_t stash(const sim::Message& m) {
+    if (free_.empty()) {
+      replies_.push_back(m);
+      return static_cast<uint32_t>(replies_.size() - 1);
+    }
+    const uint32_t s = free_.back();
+    free_.pop_back();
+    replies_[s] = m;
+    return s;
+  }
+
+  World& w_;
+  StepStore store_;  // the effects, once confirmed (and the keys they touch)
+  std::vector<std::vector<Entry>> entries_ = std::vector<std::vector<Entry>>(kMaxSteps);  // durable
+  std::set<uint64_t> reservations_;             // durable: reserved, not yet decided
+  sim::TimeoutQueue expiries_;                  // volatile: the reservations' expiry timers
+  std::unordered_set<uint64_t> executing_, confirming_;  // volatile
+  std::vector<sim::Message> replies_;           // volatile: the tries being served
+  std::vector<uint32_t> free_;
+  sim::NodeId coordinator_ = sim::kNoNode;  // the (one) coordinator: TCC's entry service
+};
+
+class Tcc final : public Pattern {
+ public:
+  void install(World& w) override {
+    const sim::NodeId entry = w.workflow().entry();
+    for (sim::NodeId id = 1; id < w.node_count(); ++id) {
+      if (!w.is_service(id)) continue;
+      if (id == entry) {
+        behaviors_.push_back(std::make_unique<Coordinator>(w, id));
+      } else {
+        behaviors_.push_back(std::make_unique<Reserver>(w, id));
+      }
+      w.node(id).set_behavior(behaviors_.back().get());
+    }
+  }
+
+ private:
+  std::vector<std::unique_ptr<sim::Behavior>> behaviors_;
+};
+
+}  // namespace
+
+const PatternInfo kTccPattern{
+    "tcc",
+    "try reserves each step with an expiry, then the coordinator confirms or cancels them all",
+    [](Transport) -> std::unique_ptr<Pattern> { return std::make_unique<Tcc>(); },
+    1u << static_cast<unsigned>(Transport::kRpc),
+    Transport::kRpc,
+    /*saga=*/false,
+    /*atomic=*/true,
+    /*may_block=*/false};
+
+}  // namespace models
