@@ -180,12 +180,22 @@ void read_network(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
 
 void read_broker(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   MapReader m(ctx, n, "broker",
-              {"workers", "latency", "redelivery", "max_attempts", "durable", "mttf", "mttr"});
+              {"workers", "latency", "redelivery", "redelivery_max", "max_attempts", "durable",
+               "mttf", "mttr"});
   auto& b = c.broker;
   b.present = true;
   if (m.has("workers")) b.workers = static_cast<uint32_t>(read_count(ctx, m.get("workers"), m.path("workers"), 1, 100000));
   if (m.has("latency")) b.latency = read_distribution(ctx, m.get("latency"), m.path("latency"));
   if (m.has("redelivery")) b.redelivery = read_duration(ctx, m.get("redelivery"), m.path("redelivery"), true);
+  b.redelivery_max = std::max(b.redelivery_max, b.redelivery);
+  if (m.has("redelivery_max")) {
+    b.redelivery_max = read_duration(ctx, m.get("redelivery_max"), m.path("redelivery_max"), true);
+    if (b.redelivery_max < b.redelivery) {
+      ctx.fail(m.get("redelivery_max"), m.path("redelivery_max"),
+               fmt::format("the longest wait ({}) is below the first (redelivery: {})",
+                           b.redelivery_max, b.redelivery));
+    }
+  }
   if (m.has("max_attempts")) b.max_attempts = static_cast<uint32_t>(read_count(ctx, m.get("max_attempts"), m.path("max_attempts"), 0, 1000000));
   if (m.has("durable")) b.durable = read_bool(ctx, m.get("durable"), m.path("durable"));
   if (m.has("mttf") != m.has("mttr")) {

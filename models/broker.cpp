@@ -1,5 +1,7 @@
 #include "models/broker.hpp"
 
+#include <algorithm>
+
 #include "models/messages.hpp"
 
 namespace models {
@@ -94,7 +96,14 @@ void Broker::deliver(sim::Node& self, uint32_t slot) {
   m.attempt = st.attempt;
   m.ref = (uint64_t{st.gen} << 32) | slot;
   w_.send_broker(self, m);
-  st.timer = self.set_timer(w_.config().broker.redelivery, m.ref);
+  st.timer = self.set_timer(redelivery_wait(st.attempt), m.ref);
+}
+
+sim::Time Broker::redelivery_wait(uint32_t attempt) const {
+  const BrokerConfig& b = w_.config().broker;
+  sim::Time wait = b.redelivery;
+  for (uint32_t i = 1; i < attempt && wait < b.redelivery_max; ++i) wait = wait * 2;
+  return std::min(wait, b.redelivery_max);
 }
 
 void Broker::on_timer(sim::Node& self, uint64_t ref) {

@@ -9,13 +9,14 @@
 //
 // A publish is handled by a broker worker (the broker's `latency` service time), then
 // stored once per subscription of its topic (a queue per subscription) and acknowledged to
-// the producer. Each stored message is delivered at once and again every `redelivery`
-// until the subscriber acknowledges it: at-least-once delivery, so a subscriber may see a
-// message twice. After the subscription's `max_attempts` deliveries without an
+// the producer. Each stored message is delivered at once and again until the subscriber
+// acknowledges it, after `redelivery`, then twice as long each time up to
+// `redelivery_max` (a slow subscriber is not flooded with copies of what it is still
+// working on): at-least-once delivery, so a subscriber may see a message twice. After the subscription's `max_attempts` deliveries without an
 // acknowledgement (0: without limit) the message goes to the dead-letter queue (counted)
 // and is not delivered again. A subscription may ask to be told: then the broker delivers
 // a notice instead (kDeadLettered, with the message's topic and step), again every
-// `redelivery` until acknowledged, so the subscriber can act on what it will never get.
+// redelivery wait until acknowledged, so the subscriber can act on what it will never get.
 // Otherwise the owner's dead-letter callback hears of it.
 //
 // Crash: publishes waiting for a worker are lost (their producers publish again). Stored
@@ -62,6 +63,8 @@ class Broker final : public sim::Behavior {
     sim::TimerId timer;
   };
   void deliver(sim::Node& self, uint32_t slot);
+  // The wait after delivery number `attempt` (from 1) before the next.
+  sim::Time redelivery_wait(uint32_t attempt) const;
   void drop(uint32_t slot);
 
   World& w_;

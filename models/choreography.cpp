@@ -219,7 +219,7 @@ class Entry final : public EntryService {
 };
 
 // Token kinds of a service's durable keys.
-enum ServiceKind : uint32_t { kSeen = 1, kJoin = 2 };
+enum ServiceKind : uint32_t { kSeen = 1, kJoin = 2, kCompensating = 3 };
 
 // A service with one or more steps.
 class Service final : public sim::Behavior {
@@ -251,6 +251,7 @@ class Service final : public sim::Behavior {
     free_.push_back(static_cast<uint32_t>(job.token));
     const Step& step = w_.workflow().steps()[m.step];
     if (topics_.is_failed(static_cast<uint32_t>(m.value))) {  // a compensation finished
+      compensating_.erase(pack(m.txn, m.step, kCompensating));
       w_.ledger().compensation(m.txn);
       store_.compensate(m.txn, step, self.now());
       tracker_.compensation_handled(m.txn, m.step);
@@ -279,6 +280,7 @@ class Service final : public sim::Behavior {
     pub_.clear();
     work_.clear();
     free_.clear();
+    compensating_.clear();
     store_.crash();
   }
 
@@ -304,10 +306,9 @@ class Service final : public sim::Behavior {
       republish(self, m.txn, m.step, *r, m.ref);
       return;
     }
-    if (!store_.start(m.txn, m.step)) {  // the inbox: running now; its result will follow
-      ack(self, m.txn, m.ref);
-      return;
-    }
+    // The inbox: running now. Not acknowledged: an acknowledgement is of the message, not of
+    // this copy, and the run under way may still fail and need the broker to deliver again.
+    if (!store_.start(m.txn, m.step)) return;
     self.submit(w_.workflow().steps()[m.step].action_op, stash(m));
   }
 
@@ -363,6 +364,10 @@ class Service final : public sim::Behavior {
   void compensate(sim::Node& self, const sim::Message& m) {
     store_.tombstone(m.txn, m.step);  // from now on a late original of this step is refused
     if (store_.applied(m.txn, m.step)) {
+      // A copy that comes while the compensation runs is dropped, unacknowledged: the run
+      // acknowledges the message when it is done (or, lost in a crash, the broker delivers
+      // it again).
+      if (!compensating_.insert(pack(m.txn, m.step, kCompensating)).second) return;
       self.submit(*w_.workflow().steps()[m.step].compensate_op, stash(m));
       return;
     }
@@ -403,6 +408,7 @@ class Service final : public sim::Behavior {
   std::vector<uint32_t> published_;               // durable (the outbox): per txn, by step
   std::unordered_map<uint64_t, uint32_t> joins_;  // durable: inputs received
   std::unordered_set<uint64_t> seen_;             // durable: deliveries received
+  std::unordered_set<uint64_t> compensating_;     // volatile: compensations running
 };
 
 class Choreographed final : public Pattern {

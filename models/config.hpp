@@ -75,7 +75,8 @@ struct BrokerConfig {
   bool present = false;
   uint32_t workers = 4;
   sim::Distribution latency = sim::Distribution::constant(sim::Time::zero());  // handling time
-  sim::Time redelivery = sim::Time::from_s(1);
+  sim::Time redelivery = sim::Time::from_s(1);       // the first wait for an acknowledgement
+  sim::Time redelivery_max = sim::Time::from_s(30);  // waits double up to this
   uint32_t max_attempts = 5;  // deliveries before the dead-letter queue; 0 = without limit
   bool durable = true;
   std::optional<sim::Distribution> mttf, mttr;

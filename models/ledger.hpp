@@ -127,6 +127,7 @@ class Ledger {
   void compensation(uint64_t txn) { ++txns_[txn].compensations; }
   void in_doubt(uint64_t txn, int delta) {
     txns_[txn].in_doubt = static_cast<int16_t>(txns_[txn].in_doubt + delta);
+    in_doubt_total_ = static_cast<uint64_t>(static_cast<int64_t>(in_doubt_total_) + delta);
   }
   bool measured(uint64_t txn) const { return txns_[txn].measured; }
 
@@ -150,8 +151,10 @@ class Ledger {
   void dead_letter() { ++dead_letters_; }
   void duplicate_delivery() { ++duplicate_deliveries_; }
 
-  // Returns true iff every transaction is done (nothing left to drain).
-  bool all_done() const { return open_ == 0; }
+  // Returns true iff every transaction is done and no participant is in doubt about one
+  // (nothing left to drain: a coordinator may be done while a prepared participant has not
+  // yet learnt its decision).
+  bool all_done() const { return open_ == 0 && in_doubt_total_ == 0; }
   Outcome classify(const TxnRecord& r) const;
   // The end of the warm-up: the partial-state averages start over.
   void reset_gauges(sim::Time now);
@@ -165,6 +168,7 @@ class Ledger {
   sim::Time deadline_, warmup_;
   sim::Time measure_end_ = sim::Time::max();
   uint64_t open_ = 0;
+  uint64_t in_doubt_total_ = 0;  // participants in doubt, over all transactions
   // Updates the partial-state gauges after r's applied effects changed from `before`.
   void track_partial(const TxnRecord& r, uint32_t before, sim::Time now);
   bool partial(uint32_t applied) const {
