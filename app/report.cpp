@@ -219,6 +219,7 @@ std::string to_json(const Scenario& s, const std::vector<models::RunResult>& res
       node["availability"] = n.availability;
       node["mean_queue"] = n.mean_queue;
       node["served"] = n.served;
+      node["served_to_end"] = n.served_to_end;
       node["rejected"] = n.rejected;
       node["crashes"] = n.crashes;
       node["lost_in_crash"] = n.lost_in_crash;

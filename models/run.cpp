@@ -106,6 +106,9 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   r.metrics = w.ledger().summarize();
   r.metrics.window_s = (arrivals_end - cfg.warmup).seconds();
   r.nodes = std::move(nodes);
+  for (sim::NodeId id = 1; id < w.node_count(); ++id) {
+    r.nodes[id - 1].served_to_end = w.node(id).counters().served;
+  }
   r.network = w.net().counters();
   r.events = s.events_handled();
   r.transactions_simulated = w.ledger().size();

@@ -21,6 +21,7 @@ struct NodeSummary {
   std::string name;
   double utilisation = 0, availability = 0, mean_queue = 0;
   uint64_t served = 0, rejected = 0, crashes = 0, lost_in_crash = 0;
+  uint64_t served_to_end = 0;  // jobs served from the end of the warm-up to the end of the run
 };
 
 struct RunResult {
