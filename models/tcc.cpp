@@ -41,6 +41,7 @@ struct Flow {
   uint32_t stage = 0;
   uint32_t outstanding = 0;
   uint32_t tried = 0;       // steps whose try was sent
+  uint32_t unreserved = 0;  // steps whose try was answered without a reservation
   uint32_t reserved = 0;    // steps that hold a reservation
   uint32_t confirmed = 0;   // steps that answered confirmed
   uint32_t expired = 0;     // steps that answered expired (the heuristic outcome)
@@ -53,7 +54,7 @@ struct Flow {
     phase = Phase::kTrying;
     txn = t;
     stage = 0;
-    outstanding = tried = reserved = confirmed = expired = 0;
+    outstanding = tried = unreserved = reserved = confirmed = expired = 0;
     expiry = sim::Time::max();
     worker = -1;
     answered = false;
@@ -165,6 +166,7 @@ class Coordinator final : public EntryService {
       case Caller::Reply::kAnswered:
         break;
     }
+    if (!(m.flags & kReservedFlag)) f->unreserved |= 1u << m.step;
     if (m.value == static_cast<int64_t>(StepResult::kRefused)) {
       w_.ledger().refuse(f->txn);
       cancel(self, *f, Answer::kRejected);
@@ -237,12 +239,14 @@ class Coordinator final : public EntryService {
     finish(self, *f);
   }
 
-  // The transaction is abandoned: cancel whatever was tried (once; expiry backs it up).
+  // The transaction is abandoned: cancel every step that may hold a reservation (tried,
+  // and not answered without one), once; the expiry backs a lost cancel up.
   void cancel(sim::Node& self, Flow& f, Answer a) {
     w_.ledger().decide(f.txn, Decision::kAbort);
     for (Call& c : f.calls) caller_.abandon(self, c);
+    const uint32_t to_cancel = f.tried & ~f.unreserved;
     for (uint32_t s = 0; s < 32; ++s) {
-      if (f.tried & (1u << s)) send(self, kCancel, f.txn, s);
+      if (to_cancel & (1u << s)) send(self, kCancel, f.txn, s);
     }
     reply(self, f, a);
     finish(self, f);

@@ -18,8 +18,9 @@
 //            reservation that already expired answers expired. The transaction ends when
 //            every confirm is answered.
 //   cancel   a failure, or reservations too close to expiry: the decision is abort, the
-//            client is told (kRejected or kError) and every step tried gets kCancel, sent
-//            once (a lost cancel is made good by the expiry); a step releases its
+//            client is told (kRejected or kError) and every step tried that may hold a
+//            reservation (not answered without one: refused, or without side effect) gets
+//            kCancel, sent once (a lost cancel is made good by the expiry); a step releases its
 //            reservation (its `cancel` operation, if any, takes time) and remembers the
 //            cancel, so a late try is refused.
 // A confirm that finds its reservation expired is TCC's heuristic outcome: the other steps

@@ -90,7 +90,7 @@ TEST_CASE("Message counts: the presumed-abort abort path sends n - 1 unacknowled
   CHECK(res.metrics.messages.max() == 2 + 2 * 4 + (4 - 1));
 }
 
-TEST_CASE("Message counts: a refused saga step costs its calls plus a compensation per step before",
+TEST_CASE("Message counts: a refused step costs its calls plus a compensation (saga) or a cancel (TCC) per step before",
           "[models][messages]") {
   // Sequential a -> b -> c with b always refusing (k = 2): 2 + 2k + 2(k - 1) = 8.
   const app::Scenario s = test::scenario(R"(name: refusal
@@ -107,11 +107,17 @@ workflow:
     - {service: a, action: x, compensate: undo}
     - {service: b, action: x, compensate: undo, fails: 1}
     - {service: c, action: x, compensate: undo}
-patterns: [saga_orchestrated]
+patterns: [saga_orchestrated, tcc]
 )");
   const models::RunResult r = test::run(s, "saga_orchestrated");
   REQUIRE(test::outcome(r, models::Outcome::kAborted) == r.metrics.transactions);
   CHECK(r.metrics.messages.min() == 8);
   CHECK(r.metrics.messages.max() == 8);
   CHECK(r.metrics.compensations.mean() == 1);
+  // TCC on the same workflow: the tries up to k and their replies, then one cancel, not
+  // acknowledged, per step that reserved before k: 2 + 2k + (k - 1) = 7.
+  const models::RunResult t = test::run(s, "tcc");
+  REQUIRE(test::outcome(t, models::Outcome::kAborted) == t.metrics.transactions);
+  CHECK(t.metrics.messages.min() == 7);
+  CHECK(t.metrics.messages.max() == 7);
 }
