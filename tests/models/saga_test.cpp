@@ -203,3 +203,47 @@ patterns: [saga_orchestrated, two_phase_commit]
   CHECK(test::run(s, "saga_orchestrated").metrics.exposures > 100);
   CHECK(test::run(s, "two_phase_commit").metrics.exposures == 0);
 }
+
+TEST_CASE("Sagas: the FTGO CreateOrder saga's outcomes and compensations match the hand "
+          "computation",
+          "[models][saga][validation]") {
+  // scenarios/ftgo-create-order.yaml without its faults, for about 110,000 orders. The steps:
+  // create order (never refused), verify consumer (no side effect, refused with c = 0.05),
+  // create ticket (refused with t = 0.02), authorize card (the pivot: each of its k = 3
+  // attempts meets a technical error with e = 0.2, independently; an attempt that gets
+  // through is declined with a = 0.10), approve ticket, approve order (retriable, never
+  // refused). A pivot whose k attempts all failed is resolved (kResolve, or the dead-letter
+  // notice in the choreographed saga, whose broker gives up after the same 3 deliveries):
+  // nothing was applied, so the saga turns back. Hence, per order:
+  //   committed:  (1 - c)(1 - t)(1 - e^k)(1 - a)
+  //   aborted:    everything else (the order was created, so something was compensated)
+  //   compensations: 1 if the consumer or the ticket is refused (undo the order),
+  //                  2 if the card is declined or unreachable (undo ticket and order):
+  //     E[C] = c + (1 - c) t + 2 (1 - c)(1 - t)(e^k + (1 - e^k) a)
+  // The outcome shares are checked within 4 binomial s.e., E[C] within 4 s.e. of a mean
+  // whose per-order variance is E[C^2] - E[C]^2 with E[C^2] = (c + (1 - c) t)
+  //   + 4 (1 - c)(1 - t)(e^k + (1 - e^k) a).
+  auto loaded = app::load_scenario_file(std::string(COORDSIM_SOURCE_DIR) +
+                                            "/scenarios/ftgo-create-order.yaml",
+                                        {{"faults", "[]"}, {"duration", "1105s"}});
+  REQUIRE(loaded.ok());
+  const double c = 0.05, t = 0.02, a = 0.10, e = 0.2, ek = e * e * e;
+  const double committed = (1 - c) * (1 - t) * (1 - ek) * (1 - a);
+  const double one = c + (1 - c) * t, two = (1 - c) * (1 - t) * (ek + (1 - ek) * a);
+  const double mean_comps = one + 2 * two;
+  const double sd_comps = std::sqrt(one + 4 * two - mean_comps * mean_comps);
+  for (const char* p : {"saga_orchestrated", "saga_choreographed"}) {
+    INFO(p);
+    const models::RunResult r = test::run(loaded.value(), p);
+    const uint64_t n = r.metrics.transactions;
+    REQUIRE(n >= 100000);
+    check_rate(test::outcome(r, Outcome::kCommitted), n, committed);
+    check_rate(test::outcome(r, Outcome::kAborted), n, 1 - committed);
+    CHECK(test::outcome(r, Outcome::kViolated) == 0);
+    CHECK(test::outcome(r, Outcome::kFailed) == 0);
+    const double se = sd_comps / std::sqrt(static_cast<double>(n));
+    INFO("compensations per order " << r.metrics.compensations.mean() << ", expected "
+                                    << mean_comps << " (4 s.e. = " << 4 * se << ")");
+    CHECK(std::abs(r.metrics.compensations.mean() - mean_comps) <= 4 * se);
+  }
+}
