@@ -13,6 +13,7 @@
 #include <unistd.h>  // getpid
 
 #include "app/report.hpp"
+#include "models/registry.hpp"
 
 namespace {
 struct Output {
@@ -86,4 +87,24 @@ TEST_CASE("CLI: run prints a table and writes the documented CSV columns", "[app
   CHECK(text.rfind(app::csv_header(), 0) == 0);
   // One header line and one row.
   CHECK(std::count(text.begin(), text.end(), '\n') == 2);
+}
+
+TEST_CASE("Docs: every pattern of the table has its section, its place in the reference and "
+          "its line in --help",
+          "[app][docs]") {
+  const std::filesystem::path root = COORDSIM_SOURCE_DIR;
+  const std::string patterns = slurp(root / "docs/patterns.md");
+  const std::string scenarios = slurp(root / "docs/scenarios.md");
+  const Output help = coordsim("--help");
+  REQUIRE(help.code == 0);
+  REQUIRE(models::patterns().size() >= 6);
+  for (const models::PatternInfo* p : models::patterns()) {
+    INFO(p->name);
+    // docs/patterns.md: a section named after the pattern that opens with its summary.
+    CHECK(patterns.find(std::string("\n## ") + p->name + "\n\n" + p->summary + "\n") !=
+          std::string::npos);
+    CHECK(scenarios.find(std::string("`") + p->name + "`") != std::string::npos);
+    CHECK(help.out.find(p->name) != std::string::npos);
+    CHECK(help.out.find(p->summary) != std::string::npos);
+  }
 }

@@ -48,7 +48,7 @@ Output coordsim(const fs::path& dir, const std::string& args) {
 }
 
 const std::string kScenario = std::string(COORDSIM_SOURCE_DIR) + "/scenarios/ecommerce-order.yaml";
-// 3 crash rates x 5 patterns x 2 replications = 30 runs of 10 s each.
+// 3 crash rates x 6 patterns x 2 replications = 36 runs of 10 s each.
 const std::string kSweep = "sweep '" + kScenario +
                            "' --set duration=10s --set warmup=1s --replications 2 "
                            "--sweep services.payment.mttf=1h,5min,1min";
@@ -75,11 +75,11 @@ TEST_CASE("Sweep CLI: writes runs, summary and manifest, with progress lines off
   const fs::path d = scratch("files");
   auto r = coordsim(d, kSweep + " --csv runs.csv --summary summary.csv");
   REQUIRE(r.code == 0);
-  CHECK(lines(test::slurp(d / "runs.csv")) == 1 + 30);
+  CHECK(lines(test::slurp(d / "runs.csv")) == 1 + 36);
   CHECK(!fs::exists(d / "runs.csv.partial"));  // the journal is gone once the files are written
   // stderr is not a terminal here: plain lines, the first and the last of them these.
-  CHECK(r.err.rfind("sweep: 0/30 runs (0%), 0.0 s elapsed\n", 0) == 0);
-  CHECK(r.err.find("sweep: 30/30 runs (100%), ") != std::string::npos);
+  CHECK(r.err.rfind("sweep: 0/36 runs (0%), 0.0 s elapsed\n", 0) == 0);
+  CHECK(r.err.find("sweep: 36/36 runs (100%), ") != std::string::npos);
   CHECK(r.err.find('\r') == std::string::npos);
 
   const auto m = nlohmann::json::parse(test::slurp(d / "runs.manifest.json"));
@@ -91,8 +91,8 @@ TEST_CASE("Sweep CLI: writes runs, summary and manifest, with progress lines off
   CHECK(m["replications"] == 2);
   CHECK(m["points"].size() == 3);
   CHECK(m["points"][2]["values"]["services.payment.mttf"] == "1min");
-  CHECK(m["points"][0]["patterns"].size() == 5);
-  CHECK(m["runs"] == 30);
+  CHECK(m["points"][0]["patterns"].size() == 6);
+  CHECK(m["runs"] == 36);
   CHECK(m["files"]["runs"] == "runs.csv");
   CHECK(m["files"]["summary"] == "summary.csv");
   CHECK(!m.contains("shard"));
@@ -121,10 +121,10 @@ TEST_CASE("Sweep CLI: on a terminal, progress is a bar redrawn in place", "[app]
                           "\" /dev/null >'" + (d / "tty").string() + "'";
   REQUIRE(std::system(cmd.c_str()) == 0);
   const std::string tty = test::slurp(d / "tty");
-  CHECK(tty.rfind("\r\033[Ksweep: [..............................] 0/30 runs (0%), 0.0 s elapsed", 0) == 0);
-  CHECK(tty.find("\r\033[Ksweep: [##############################] 30/30 runs (100%), ") !=
+  CHECK(tty.rfind("\r\033[Ksweep: [..............................] 0/36 runs (0%), 0.0 s elapsed", 0) == 0);
+  CHECK(tty.find("\r\033[Ksweep: [##############################] 36/36 runs (100%), ") !=
         std::string::npos);
-  CHECK(tty.find("sweep: 0/30 runs (0%), 0.0 s elapsed\r\n") == std::string::npos);  // no lines
+  CHECK(tty.find("sweep: 0/36 runs (0%), 0.0 s elapsed\r\n") == std::string::npos);  // no lines
   fs::remove_all(d);
 }
 
@@ -151,7 +151,7 @@ TEST_CASE("Sweep CLI: a resumed sweep ends byte-identical to an uninterrupted on
     j << "# coordsim sweep journal: sweep "
       << nlohmann::json::parse(test::slurp(d / "whole" / "runs.manifest.json"))["sweep_id"]
              .get<std::string>()
-      << ", 30 runs; finish it with --resume\n"
+      << ", 36 runs; finish it with --resume\n"
       << runs.substr(0, runs.find('\n') + 1) << rows[7] << rows[2] << rows[3] << rows[11]
       << rows[5].substr(0, rows[5].size() / 2);
     j.close();
@@ -204,7 +204,7 @@ TEST_CASE("Sweep CLI: a resumed sweep ends byte-identical to an uninterrupted on
     REQUIRE(coordsim(d / "cut", kSweep + out).code == 0);
     auto again = coordsim(d / "cut", kSweep + " --csv runs.csv --summary summary.csv --resume");
     CHECK(again.code == 0);
-    CHECK(again.err.rfind("sweep: resuming, 30 of 30 runs already done\n", 0) == 0);
+    CHECK(again.err.rfind("sweep: resuming, 36 of 36 runs already done\n", 0) == 0);
     check_same(d / "whole", d / "cut", files);
   }
   fs::remove_all(d);
@@ -221,7 +221,7 @@ TEST_CASE("Sweep CLI: --resume refuses the files of another sweep", "[app][sweep
                         "runs.manifest.json names sweep " + id + ", this command is sweep ",
                         0) == 0);
   // A journal of another sweep.
-  std::ofstream(d / "runs.csv.partial") << "# coordsim sweep journal: sweep 0123456789abcdef, 30 runs\n";
+  std::ofstream(d / "runs.csv.partial") << "# coordsim sweep journal: sweep 0123456789abcdef, 36 runs\n";
   auto journal = coordsim(d, kSweep + " --csv runs.csv -q --resume");
   CHECK(journal.code == 2);
   CHECK(journal.err.rfind("coordsim: runs.csv.partial:1:1: this journal was left by a different "
@@ -248,12 +248,13 @@ TEST_CASE("Sweep CLI: shards merged are byte-identical to one machine's output",
     auto r = coordsim(d, kSweep + " -q --shard " + std::to_string(i) + "/4 --csv shard" +
                              std::to_string(i) + ".csv");
     REQUIRE(r.code == 0);
-    CHECK(r.out == "shard " + std::to_string(i) + "/4: " + (i <= 2 ? "8" : "7") +
-                       " of the sweep's 30 runs written to shard" + std::to_string(i) +
+    // 36 runs round robin over 4 shards: 9 each.
+    CHECK(r.out == "shard " + std::to_string(i) + "/4: 9 of the sweep's 36 runs written to shard" +
+                       std::to_string(i) +
                        ".csv; combine the shards with coordsim merge\n");
   }
   const auto m = nlohmann::json::parse(test::slurp(d / "shard2.manifest.json"));
-  CHECK(m["shard"] == nlohmann::json({{"index", 2}, {"count", 4}, {"runs", 8}}));
+  CHECK(m["shard"] == nlohmann::json({{"index", 2}, {"count", 4}, {"runs", 9}}));
 
   // In any order.
   auto merged = coordsim(d, "merge shard3.csv shard1.csv shard4.csv shard2.csv --csv "
@@ -292,7 +293,7 @@ TEST_CASE("Sweep CLI: shards merged are byte-identical to one machine's output",
     auto wrong = coordsim(d, "merge shard1.csv shard2.csv shard3.csv shard4.csv --csv x.csv");
     CHECK(wrong.code == 2);
     CHECK(wrong.err ==
-          "coordsim: shard3.csv:4:1: run 10: pattern is orchestrashun, expected orchestration: "
+          "coordsim: shard3.csv:3:1: run 6: pattern is orchestrashun, expected orchestration: "
           "this line was edited or comes from a different sweep\n");
     std::ofstream(d / "shard3.csv", std::ios::binary) << s3;
     // A shard cut short.
@@ -301,7 +302,7 @@ TEST_CASE("Sweep CLI: shards merged are byte-identical to one machine's output",
     auto cut = coordsim(d, "merge shard1.csv shard2.csv shard3.csv shard4.csv --csv x.csv");
     CHECK(cut.code == 2);
     CHECK(cut.err ==
-          "coordsim: shard2.csv: expected the shard's 8 runs, found 7 (finish the shard with "
+          "coordsim: shard2.csv: expected the shard's 9 runs, found 8 (finish the shard with "
           "--resume)\n");
     CHECK(!fs::exists(d / "x.csv"));
     auto summary = coordsim(d, kSweep + " --shard 1/4 --csv s.csv --summary s.sum");

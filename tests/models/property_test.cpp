@@ -21,8 +21,8 @@
 // (models/tcc.hpp); the reservations here live 60 s, far beyond any outage of the campaign
 // (repairs take 0.1-2 s on average), and tcc_test.cpp shows the hazard when they do not.
 //
-// COORDSIM_SEEDS sets the number of seeds (default 1000, the long campaign under the
-// ctest label "long"); scripts/test runs 200 unless COORDSIM_LONG=1.
+// COORDSIM_SEEDS sets the number of seeds (1000 when unset); under scripts/test (ctest
+// label "long") it is 200, or 10,000 with COORDSIM_LONG=1.
 #include <catch2/catch.hpp>
 
 #include <algorithm>

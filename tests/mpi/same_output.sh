@@ -31,6 +31,6 @@ for d in np1 np2 merged; do
     fi
   done
 done
-[ "$(wc -l <"$work/one/runs.csv")" -eq 31 ] || { echo "FAIL: expected 30 runs" >&2; status=1; }
+[ "$(wc -l <"$work/one/runs.csv")" -eq 37 ] || { echo "FAIL: expected 36 runs" >&2; status=1; }
 [ $status -eq 0 ] && echo "ok: mpirun -np 1, -np 2 and merged MPI shards match one process byte for byte"
 exit $status
