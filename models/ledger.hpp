@@ -60,11 +60,12 @@ struct TxnRecord {
   int16_t in_doubt = 0;       // 2PC participants prepared and not yet told the decision
   Answer answer = Answer::kNone;
   Decision decision = Decision::kNone;
-  bool refused = false;       // a business refusal or a NO vote ended it (an abort decided)
-  bool decision_changed = false;  // a second, different decision was recorded
-  bool done = false;          // the pattern finished with it (committed or cleaned up)
-  bool measured = false;      // arrived after the warm-up, before the end of arrivals
+  bool refused : 1 = false;   // a business refusal or a NO vote ended it (an abort decided)
+  bool decision_changed : 1 = false;  // a second, different decision was recorded
+  bool done : 1 = false;      // the pattern finished with it (committed or cleaned up)
+  bool measured : 1 = false;  // arrived after the warm-up, before the end of arrivals
 };
+static_assert(sizeof(TxnRecord) <= 56, "a transaction's record stays within 56 bytes");
 
 struct RunMetrics {
   uint64_t transactions = 0;  // measured ones
