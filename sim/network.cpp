@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <unordered_map>
 
 namespace sim {
 
@@ -15,13 +16,6 @@ struct Network::Link {
   Rng rng;
   // Neither loses nor duplicates: a message over it costs one latency draw.
   bool clean() const { return loss <= 0 && duplicate <= 0; }
-};
-
-// A route is a slice of route_links_ (flat, so that sending touches no extra allocation).
-struct Network::Route {
-  uint32_t first = 0;  // index of the first link id in route_links_
-  uint32_t hops = 0;
-  bool ok = false;
 };
 
 namespace {
@@ -45,74 +39,110 @@ bool Partition::cuts(NodeId a, NodeId b, Time t) const {
   return contains(from, a) && contains(to, b);
 }
 
+// The explicit links as a graph, for shortest paths when the mesh is off; the
+// predecessors of every source asked for so far.
+struct Network::Graph {
+  using G = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property,
+                                  boost::property<boost::edge_weight_t, double>>;
+  explicit Graph(size_t n) : g(n) {}
+  G g;
+  std::unordered_map<NodeId, std::vector<G::vertex_descriptor>> pred;
+  std::unordered_map<NodeId, std::vector<double>> dist;
+};
+
 Network::Network(Simulation& sim, std::vector<std::string> node_names,
                  const NetworkConfig& config, uint64_t seed, uint64_t replication)
-    : sim_(sim), self_(sim.add_handler(this)), names_(std::move(node_names)) {
+    : sim_(sim),
+      self_(sim.add_handler(this)),
+      names_(std::move(node_names)),
+      seed_(seed),
+      replication_(replication),
+      full_mesh_(config.full_mesh),
+      default_latency_(config.latency),
+      default_loss_(config.loss),
+      default_duplicate_(config.duplicate) {
   const size_t n = n_ = names_.size();
   sinks_.assign(n, nullptr);
-  std::vector<int64_t> link_of(n * n, -1);
+  flat_ = n <= 1024;
+  if (flat_) route_of_.assign(n * n, kUnknown);
   auto add = [&](NodeId a, NodeId b, const Distribution& lat, double loss, double dup) {
     SIM_ASSERT(a < n && b < n, "link between unknown nodes");
     const std::string stream = "link/" + names_[a] + "->" + names_[b];
     Link l{a, b, lat, loss, dup, Rng(seed, stream, replication)};
-    if (link_of[a * n + b] >= 0) {
-      links_[static_cast<size_t>(link_of[a * n + b])] = std::move(l);
-    } else {
-      link_of[a * n + b] = static_cast<int64_t>(links_.size());
+    const auto [it, fresh] = link_of_.emplace(uint64_t{a} * n + b, static_cast<uint32_t>(links_.size()));
+    if (fresh) {
       links_.push_back(std::move(l));
+    } else {
+      links_[it->second] = std::move(l);
     }
   };
-  if (config.full_mesh) {
-    for (NodeId a = 0; a < n; ++a) {
-      for (NodeId b = 0; b < n; ++b) {
-        if (a != b) add(a, b, config.latency, config.loss, config.duplicate);
-      }
-    }
-  }
   for (const LinkConfig& l : config.links) {
     add(l.from, l.to, l.latency, l.loss, l.duplicate);
     if (l.both_ways) add(l.to, l.from, l.latency, l.loss, l.duplicate);
   }
-
-  // Shortest paths by mean latency over the directed links.
-  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS,
-                                      boost::no_property,
-                                      boost::property<boost::edge_weight_t, double>>;
-  Graph g(n);
-  for (const Link& l : links_) boost::add_edge(l.from, l.to, l.latency.mean_ns() + 1.0, g);
-  routes_.assign(n * n, Route{});
-  std::vector<Graph::vertex_descriptor> pred(n);
-  std::vector<double> dist(n);
-  for (NodeId a = 0; a < n; ++a) {
-    boost::dijkstra_shortest_paths(
-        g, a, boost::predecessor_map(pred.data()).distance_map(dist.data()));
-    for (NodeId b = 0; b < n; ++b) {
-      Route& r = routes_[a * n + b];
-      r.first = static_cast<uint32_t>(route_links_.size());
-      if (a == b) {
-        r.ok = true;
-        continue;
-      }
-      if (link_of[a * n + b] >= 0) {  // adjacent: always the direct link
-        route_links_.push_back(static_cast<uint32_t>(link_of[a * n + b]));
-        r.hops = 1;
-        r.ok = true;
-        continue;
-      }
-      if (dist[b] == std::numeric_limits<double>::max() || pred[b] == b) continue;
-      std::vector<NodeId> hops{b};
-      for (auto v = b; v != a; v = static_cast<NodeId>(pred[v])) hops.push_back(static_cast<NodeId>(pred[v]));
-      std::reverse(hops.begin(), hops.end());
-      for (size_t i = 0; i + 1 < hops.size(); ++i) {
-        route_links_.push_back(static_cast<uint32_t>(link_of[hops[i] * n + hops[i + 1]]));
-      }
-      r.hops = static_cast<uint32_t>(hops.size() - 1);
-      r.ok = true;
-    }
+  if (!full_mesh_) {
+    graph_ = std::make_unique<Graph>(n);
+    for (const Link& l : links_) boost::add_edge(l.from, l.to, l.latency.mean_ns() + 1.0, graph_->g);
   }
 }
 
 Network::~Network() = default;
+
+uint32_t Network::link_id(NodeId a, NodeId b) const {
+  const auto it = link_of_.find(uint64_t{a} * n_ + b);
+  if (it != link_of_.end()) return it->second;
+  if (!full_mesh_) return kUnknown;
+  // A default link of the full mesh, made now: its stream is named after the pair, so it
+  // draws the same delays whenever it is first needed.
+  const std::string stream = "link/" + names_[a] + "->" + names_[b];
+  links_.push_back(Link{a, b, default_latency_, default_loss_, default_duplicate_,
+                        Rng(seed_, stream, replication_)});
+  const auto id = static_cast<uint32_t>(links_.size() - 1);
+  link_of_.emplace(uint64_t{a} * n_ + b, id);
+  return id;
+}
+
+const Network::Route& Network::make_route(NodeId a, NodeId b) const {
+  const uint64_t key = uint64_t{a} * n_ + b;
+  if (!flat_) {
+    const auto it = route_map_.find(key);
+    if (it != route_map_.end()) return routes_[it->second];
+  }
+  Route r;
+  r.first = static_cast<uint32_t>(route_links_.size());
+  if (a == b) {
+    r.ok = true;
+  } else if (const uint32_t direct = link_id(a, b); direct != kUnknown) {
+    route_links_.push_back(direct);  // adjacent (always, in a full mesh): the direct link
+    r.hops = 1;
+    r.ok = true;
+  } else {
+    auto& pred = graph_->pred[a];
+    auto& dist = graph_->dist[a];
+    if (pred.empty()) {
+      pred.resize(n_);
+      dist.resize(n_);
+      boost::dijkstra_shortest_paths(graph_->g, a,
+                                     boost::predecessor_map(pred.data()).distance_map(dist.data()));
+    }
+    if (dist[b] != std::numeric_limits<double>::max() && pred[b] != b) {
+      std::vector<NodeId> hops{b};
+      for (auto v = b; v != a; v = static_cast<NodeId>(pred[v])) hops.push_back(static_cast<NodeId>(pred[v]));
+      std::reverse(hops.begin(), hops.end());
+      for (size_t i = 0; i + 1 < hops.size(); ++i) route_links_.push_back(link_id(hops[i], hops[i + 1]));
+      r.hops = static_cast<uint32_t>(hops.size() - 1);
+      r.ok = true;
+    }
+  }
+  routes_.push_back(r);
+  const auto id = static_cast<uint32_t>(routes_.size() - 1);
+  if (flat_) {
+    route_of_[key] = id;
+  } else {
+    route_map_.emplace(key, id);
+  }
+  return routes_[id];
+}
 
 void Network::attach(NodeId node, MessageSink* sink) {
   SIM_ASSERT(node < sinks_.size(), "attach() of an unknown node");
@@ -121,10 +151,10 @@ void Network::attach(NodeId node, MessageSink* sink) {
 
 void Network::add_partition(Partition p) { partitions_.push_back(std::move(p)); }
 
-bool Network::reachable(NodeId a, NodeId b) const { return routes_[a * n_ + b].ok; }
+bool Network::reachable(NodeId a, NodeId b) const { return route(a, b).ok; }
 
 std::vector<NodeId> Network::path(NodeId a, NodeId b) const {
-  const Route& r = routes_[a * n_ + b];
+  const Route& r = route(a, b);
   if (!r.ok) return {};
   std::vector<NodeId> nodes{a};
   for (uint32_t h = 0; h < r.hops; ++h) nodes.push_back(links_[route_links_[r.first + h]].to);
@@ -133,7 +163,7 @@ std::vector<NodeId> Network::path(NodeId a, NodeId b) const {
 
 Time Network::mean_delay(NodeId a, NodeId b) const {
   double ns = 0;
-  const Route& r = routes_[a * n_ + b];
+  const Route& r = route(a, b);
   for (uint32_t h = 0; h < r.hops; ++h) ns += links_[route_links_[r.first + h]].latency.mean_ns();
   return Time::from_seconds(ns * 1e-9);
 }
@@ -168,7 +198,7 @@ uint32_t Network::store(const Message& m) {
 void Network::send(NodeId src, const Message& msg) {
   SIM_ASSERT(src < n_ && msg.dst < n_, "message between unknown nodes");
   ++counters_.sent;
-  const Route& route = routes_[src * n_ + msg.dst];
+  const Route& route = this->route(src, msg.dst);
   if (!route.ok) {
     ++counters_.unroutable;
     return;
@@ -215,7 +245,7 @@ void Network::on_event(Simulation& sim, const Event& e) {
   const auto slot = static_cast<uint32_t>(e.payload);
   const Message m = pool_[slot];
   free_.push_back(slot);
-  if (path_cut(routes_[m.src * n_ + m.dst], sim_.now())) {
+  if (path_cut(route(m.src, m.dst), sim_.now())) {
     ++counters_.partitioned;
     return;
   }

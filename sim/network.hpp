@@ -4,8 +4,13 @@
 // Topology: nodes 0..n-1 and directed links. By default every pair is linked (full mesh)
 // with the default latency, loss and duplication; explicit links override a pair. With
 // full_mesh = false only the explicit links exist and a message between nodes that are not
-// adjacent follows the shortest path by mean latency (Dijkstra, computed once at set-up;
-// Boost.Graph stays inside network.cpp).
+// adjacent follows the shortest path by mean latency (Dijkstra over the explicit links,
+// run once per source that needs it; Boost.Graph stays inside network.cpp).
+//
+// Cost: set-up is O(nodes + explicit links). A default link of the mesh (its latency
+// stream included) and a route are made the first time a message needs them, so memory
+// grows with the pairs that talk, not with n^2; the route of a pair is then found in O(1)
+// (a flat table below 1024 nodes, a hash table above).
 //
 // A message crossing a path of hops: on each hop it is lost with the hop's loss
 // probability, delayed by a draw from the hop's latency, and duplicated with the hop's
@@ -23,6 +28,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "sim/distribution.hpp"
@@ -108,7 +114,25 @@ class Network final : public Handler {
 
  private:
   struct Link;
-  struct Route;
+  // A route is a slice of route_links_ (flat, so that sending touches no extra allocation).
+  struct Route {
+    uint32_t first = 0;  // index of the first link id in route_links_
+    uint32_t hops = 0;
+    bool ok = false;
+  };
+  struct Graph;
+  static constexpr uint32_t kUnknown = 0xffff'ffffu;
+  // The route from a to b (made on first use).
+  const Route& route(NodeId a, NodeId b) const {
+    if (flat_) {
+      const uint32_t r = route_of_[a * n_ + b];
+      if (r != kUnknown) [[likely]] return routes_[r];
+    }
+    return make_route(a, b);
+  }
+  const Route& make_route(NodeId a, NodeId b) const;
+  // The id of the link a -> b (a default link of the mesh is made here), or kUnknown.
+  uint32_t link_id(NodeId a, NodeId b) const;
   // Carries the pooled message in `slot` along the route from hop `hop` on.
   void launch(uint32_t slot, const Route& route, size_t hop, Time delay);
   uint32_t store(const Message& m);
@@ -122,11 +146,21 @@ class Network final : public Handler {
   Simulation& sim_;
   HandlerId self_;
   std::vector<std::string> names_;
-  size_t n_ = 0;  // names_.size(), kept at hand: the route of (a, b) is routes_[a * n_ + b]
+  size_t n_ = 0;  // names_.size(), kept at hand
   std::vector<MessageSink*> sinks_;
-  std::vector<Link> links_;
-  std::vector<Route> routes_;  // n * n, routes_[a * n + b]
-  std::vector<uint32_t> route_links_;  // every route's directed link ids, back to back
+  // Links and routes are made on first use (hence mutable: the queries stay const).
+  mutable std::vector<Link> links_;
+  mutable std::unordered_map<uint64_t, uint32_t> link_of_;   // (a * n + b) -> links_ index
+  mutable std::vector<Route> routes_;
+  mutable std::vector<uint32_t> route_links_;  // every route's directed link ids, back to back
+  bool flat_ = false;                          // route_of_ is a flat n * n table
+  mutable std::vector<uint32_t> route_of_;     // flat: (a * n + b) -> routes_ index
+  mutable std::unordered_map<uint64_t, uint32_t> route_map_;  // otherwise
+  std::unique_ptr<Graph> graph_;               // the explicit links, when full_mesh is off
+  uint64_t seed_, replication_;
+  bool full_mesh_;
+  Distribution default_latency_;
+  double default_loss_, default_duplicate_;
   std::vector<Partition> partitions_;
   std::vector<Message> pool_;
   std::vector<uint32_t> free_;
