@@ -77,9 +77,17 @@ int cmd_validate(const ScenarioArgs& a) {
   const auto& c = s->config;
   std::vector<std::string> patterns;
   for (const auto& p : c.patterns) patterns.emplace_back(p.label());
-  fmt::print("{}: ok: scenario \"{}\", {} services, {} workflow steps, patterns {}\n", a.file,
-             c.name, c.services.size(), c.workflow.steps.size(),
-             sim::join_all(patterns, false));
+  size_t steps = 0, replicas = 0;
+  for (const auto& wf : c.workflows) steps += wf.steps.size();
+  for (const auto& sv : c.services) replicas += sv.replicas;
+  const std::string workflows =
+      c.workflows.size() == 1
+          ? fmt::format("{} workflow steps", steps)
+          : fmt::format("{} request types with {} steps in all", c.workflows.size(), steps);
+  const std::string nodes =
+      replicas == c.services.size() ? "" : fmt::format(" on {} replicas", replicas);
+  fmt::print("{}: ok: scenario \"{}\", {} services{}, {}, patterns {}\n", a.file, c.name,
+             c.services.size(), nodes, workflows, sim::join_all(patterns, false));
   return kExitOk;
 }
 

@@ -22,7 +22,7 @@ using models::ScenarioConfig;
 
 const std::vector<std::string> kTopKeys{
     "name",     "seed",    "duration", "transactions", "warmup", "drain",  "workload",
-    "network",  "services", "broker",  "workflow",     "patterns", "retry", "timeouts",
+    "network",  "services", "broker",  "workflow",     "workflows", "patterns", "retry", "timeouts",
     "two_phase_commit", "tcc",  "faults",   "sweep"};
 
 // ---------------------------------------------------------------- sections
@@ -97,7 +97,20 @@ void read_services(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
     }
     models::ServiceConfig s;
     s.name = name;
-    MapReader m(ctx, v, path, {"workers", "queue", "calls", "ops", "mttf", "mttr", "keys", "inbox"});
+    MapReader m(ctx, v, path, {"replicas", "balance", "failover", "workers", "queue", "calls", "ops",
+                               "mttf", "mttr", "keys", "inbox"});
+    if (m.has("replicas")) {
+      s.replicas = static_cast<uint32_t>(
+          read_count(ctx, m.get("replicas"), m.path("replicas"), 1, models::kMaxReplicas));
+    }
+    if (m.has("balance")) {
+      const std::string b = read_choice(ctx, m.get("balance"), m.path("balance"),
+                                        {"round_robin", "random", "least_outstanding"});
+      s.balance = b == "random"              ? models::Balance::kRandom
+                  : b == "least_outstanding" ? models::Balance::kLeastOutstanding
+                                             : models::Balance::kRoundRobin;
+    }
+    if (m.has("failover")) s.failover = read_bool(ctx, m.get("failover"), m.path("failover"));
     if (m.has("workers")) s.workers = static_cast<uint32_t>(read_count(ctx, m.get("workers"), m.path("workers"), 1, 100000));
     if (m.has("queue")) s.queue = static_cast<uint32_t>(read_count(ctx, m.get("queue"), m.path("queue"), 0, UINT32_MAX - 1));
     if (m.has("calls")) {
@@ -533,8 +546,7 @@ ScenarioConfig read_config(const Ctx& ctx, const YAML::Node& root, std::vector<s
   if (top.has("broker")) read_broker(ctx, top.get("broker"), c);
   read_services(ctx, top.get("services"), c);
   if (top.has("network")) read_network(ctx, top.get("network"), c);
-  top.require("workflow", "workflow: {entry: order, steps: [{service: payment, action: charge}]}");
-  read_workflow(ctx, top.get("workflow"), c);
+  read_workflows(ctx, root, c);
   if (top.has("patterns")) {
     read_patterns(ctx, top.get("patterns"), c);
   } else {
@@ -561,10 +573,10 @@ ScenarioConfig read_config(const Ctx& ctx, const YAML::Node& root, std::vector<s
     if (l.utilisation >= 1.0) {
       warnings.push_back(fmt::format(
           "warning: service \"{}\" is loaded at {:.0f}% ({:.4g} requests/s x {} mean service "
-          "time / {} workers): its queue grows without bound and the run never reaches a "
+          "time / {} workers{}): its queue grows without bound and the run never reaches a "
           "steady state",
           l.service, 100 * l.utilisation, l.arrival_rate, sim::Time::from_seconds(l.mean_service_s),
-          l.workers));
+          l.workers, l.replicas > 1 ? fmt::format(" x {} replicas", l.replicas) : ""));
     }
   }
   return c;

@@ -23,10 +23,13 @@ std::string read_node_ref(const Ctx& ctx, const YAML::Node& n, const std::string
 std::string read_op_ref(const Ctx& ctx, const YAML::Node& n, const std::string& path,
                         const models::ServiceConfig& s);
 
-// The workflow (scenario_workflow.cpp). REQUIRES: services are read.
-void read_workflow(const Ctx& ctx, const YAML::Node& n, models::ScenarioConfig& c);
+// The workflows (scenario_workflow.cpp): root's `workflow` (one request type) or
+// `workflows` (a mix). REQUIRES: services are read.
+void read_workflows(const Ctx& ctx, const YAML::Node& root, models::ScenarioConfig& c);
 // The saga order (compensatable steps, at most one pivot, retriable steps) and what a saga
-// needs of each kind; called when a saga pattern is listed. REQUIRES: the workflow is read.
+// needs of each kind, for every workflow; called when a saga pattern is listed.
 void check_saga_order(const Ctx& ctx, const YAML::Node& root, const models::ScenarioConfig& c);
+void check_saga_order(const Ctx& ctx, const YAML::Node& root, const models::ScenarioConfig& c,
+                      const models::WorkflowConfig& wf);
 
 }  // namespace app

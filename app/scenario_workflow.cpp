@@ -15,18 +15,69 @@ namespace {
 using models::ScenarioConfig;
 using models::StepConfig;
 
+// `calls:` of a step or of a call: a list of calls and parallel groups, in order.
+models::CallGroups read_calls(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+                              const ScenarioConfig& c, uint32_t& count, int depth);
+
+models::CallConfig read_call(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+                             const ScenarioConfig& c, uint32_t& count, int depth) {
+  MapReader m(ctx, n, path, {"service", "action", "errors", "timeout", "attempts", "calls"});
+  m.require("service", "service: mongo");
+  m.require("action", "action: find");
+  if (++count > models::kMaxCalls) {
+    ctx.fail(n, path, fmt::format("a workflow's call trees have at most {} calls", models::kMaxCalls));
+  }
+  models::CallConfig call;
+  call.path = path;
+  call.service = read_node_ref(ctx, m.get("service"), m.path("service"), c, false);
+  call.action = read_op_ref(ctx, m.get("action"), m.path("action"), *find_service(c, call.service));
+  if (m.has("errors")) call.errors = read_probability(ctx, m.get("errors"), m.path("errors"));
+  if (m.has("timeout")) call.timeout = read_duration(ctx, m.get("timeout"), m.path("timeout"), true);
+  if (m.has("attempts")) {
+    call.attempts = static_cast<uint32_t>(read_count(ctx, m.get("attempts"), m.path("attempts"), 1, 1000));
+  }
+  if (m.has("calls")) call.calls = read_calls(ctx, m.get("calls"), m.path("calls"), c, count, depth + 1);
+  return call;
+}
+
+models::CallGroups read_calls(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+                              const ScenarioConfig& c, uint32_t& count, int depth) {
+  const YAML::Node seq = expect_sequence(ctx, n, path, "[{service: mongo, action: find}]");
+  if (seq.size() == 0) ctx.fail(n, path, "the list of calls is empty; remove calls or give one");
+  models::CallGroups groups;
+  for (size_t i = 0; i < seq.size(); ++i) {
+    const std::string p = join(path, std::to_string(i));
+    const YAML::Node item = seq[i];
+    groups.emplace_back();
+    if (item.IsMap() && item["parallel"].IsDefined()) {
+      MapReader pm(ctx, item, p, {"parallel"});
+      const YAML::Node par = expect_sequence(ctx, pm.get("parallel"), pm.path("parallel"),
+                                             "[{service: a, action: x}, {service: b, action: y}]");
+      if (par.size() < 2) ctx.fail(par, pm.path("parallel"), "a parallel group needs at least two calls");
+      for (size_t j = 0; j < par.size(); ++j) {
+        groups.back().push_back(
+            read_call(ctx, par[j], join(pm.path("parallel"), std::to_string(j)), c, count, depth));
+      }
+    } else {
+      groups.back().push_back(read_call(ctx, item, p, c, count, depth));
+    }
+  }
+  return groups;
+}
+
 StepConfig read_step(const Ctx& ctx, const YAML::Node& n, const std::string& path,
-                     const ScenarioConfig& c, uint32_t group) {
+                     const ScenarioConfig& c, const models::WorkflowConfig& wf, uint32_t group,
+                     uint32_t& calls) {
   MapReader m(ctx, n, path,
               {"service", "action", "compensate", "side_effect", "fails", "errors", "idempotent",
-               "pivot", "confirm", "cancel"});
+               "pivot", "confirm", "cancel", "calls"});
   m.require("service", "service: payment");
   m.require("action", "action: charge");
   StepConfig s;
   s.group = group;
   s.path = path;
   s.service = read_node_ref(ctx, m.get("service"), m.path("service"), c, false);
-  if (s.service == c.workflow.entry) {
+  if (s.service == wf.entry) {
     ctx.fail(m.get("service"), m.path("service"),
              fmt::format("a step cannot run on the entry service \"{}\"; its own work per "
                          "request is workflow.entry_op",
@@ -56,6 +107,7 @@ StepConfig read_step(const Ctx& ctx, const YAML::Node& n, const std::string& pat
   if (m.has("fails")) s.fails = read_probability(ctx, m.get("fails"), m.path("fails"));
   if (m.has("errors")) s.errors = read_probability(ctx, m.get("errors"), m.path("errors"));
   if (m.has("idempotent")) s.idempotent = read_bool(ctx, m.get("idempotent"), m.path("idempotent"));
+  if (m.has("calls")) s.calls = read_calls(ctx, m.get("calls"), m.path("calls"), c, calls, 0);
   if (m.has("pivot")) {
     s.pivot = read_bool(ctx, m.get("pivot"), m.path("pivot"));
     if (s.pivot && !s.side_effect) {
@@ -72,11 +124,11 @@ StepConfig read_step(const Ctx& ctx, const YAML::Node& n, const std::string& pat
   return s;
 }
 
-// The node a step was read from (its path is workflow.steps.I or workflow.steps.I.parallel.J).
-YAML::Node step_node(const YAML::Node& root, const StepConfig& s) {
-  YAML::Node n = root["workflow"];
+// The node at a dotted path from the root (workflow.steps.I, workflows.NAME.steps.I.calls.0,
+// ...): the place a step or a call was read from.
+YAML::Node node_at(const YAML::Node& root, const std::string& p) {
+  YAML::Node n = root;
   size_t start = 0;
-  const std::string p = s.path.substr(std::string("workflow.").size());
   while (start <= p.size()) {
     const size_t dot = p.find('.', start);
     const std::string seg = p.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
@@ -93,19 +145,30 @@ YAML::Node step_node(const YAML::Node& root, const StepConfig& s) {
 
 std::string name_of(const StepConfig& s) { return s.service + "." + s.action; }
 
-}  // namespace
 
-void read_workflow(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
-  MapReader m(ctx, n, "workflow", {"entry", "entry_op", "steps"});
+// One workflow (a request type) at `path`: `workflow`, or `workflows.NAME` with a weight.
+models::WorkflowConfig read_one(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+                                const ScenarioConfig& c, bool weighted) {
+  std::vector<std::string> keys{"entry", "entry_op", "steps"};
+  if (weighted) keys.push_back("weight");
+  MapReader m(ctx, n, path, keys);
   m.require("entry", "entry: order");
-  auto& wf = c.workflow;
+  models::WorkflowConfig wf;
+  if (weighted) {
+    m.require("weight", "weight: 0.6");
+    wf.weight = read_number(ctx, m.get("weight"), m.path("weight"), 0, 1e12);
+    if (wf.weight <= 0) {
+      ctx.fail(m.get("weight"), m.path("weight"),
+               fmt::format("expected a positive share of the arrivals, found {}", wf.weight));
+    }
+  }
   wf.entry = read_node_ref(ctx, m.get("entry"), m.path("entry"), c, false);
   if (m.has("entry_op")) {
     wf.entry_op = read_op_ref(ctx, m.get("entry_op"), m.path("entry_op"), *find_service(c, wf.entry));
   }
   if (!m.has("steps")) {
-    if (wf.entry_op) return;  // the entry's own operation is the whole function
-    ctx.fail(n, "workflow",
+    if (wf.entry_op) return wf;  // the entry's own operation is the whole function
+    ctx.fail(n, path,
              "the workflow does nothing: give steps, e.g. steps: [{service: payment, action: "
              "charge}], or an entry_op for the entry service's own work");
   }
@@ -117,18 +180,19 @@ void read_workflow(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
              "service's own work");
   }
   uint32_t group = 0;
+  uint32_t calls = 0;           // the calls of the workflow's call trees so far
   std::optional<size_t> pivot;  // the step marked pivot: true, if any
   for (size_t i = 0; i < steps.size(); ++i) {
     const std::string p = join(m.path("steps"), std::to_string(i));
     const YAML::Node s = steps[i];
-    auto add = [&](const YAML::Node& node, const std::string& path) {
+    auto add = [&](const YAML::Node& node, const std::string& at) {
       if (wf.steps.size() == models::kMaxSteps) {
-        ctx.fail(node, path, fmt::format("a workflow has at most {} steps", models::kMaxSteps));
+        ctx.fail(node, at, fmt::format("a workflow has at most {} steps", models::kMaxSteps));
       }
-      wf.steps.push_back(read_step(ctx, node, path, c, group));
+      wf.steps.push_back(read_step(ctx, node, at, c, wf, group, calls));
       if (!wf.steps.back().pivot) return;
       if (pivot) {
-        ctx.fail(node["pivot"], join(path, "pivot"),
+        ctx.fail(node["pivot"], join(at, "pivot"),
                  fmt::format("a workflow has at most one pivot, and {} ({}) is already it",
                              name_of(wf.steps[*pivot]), wf.steps[*pivot].path));
       }
@@ -147,11 +211,90 @@ void read_workflow(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
     }
     ++group;
   }
+  return wf;
+}
+
+}  // namespace
+
+// The calls of a tree may not go to an entry service.
+void check_callees(const Ctx& ctx, const YAML::Node& root, const models::CallGroups& groups,
+                   const models::WorkflowConfig& entry_of) {
+  for (const auto& group : groups) {
+    for (const models::CallConfig& call : group) {
+      if (call.service == entry_of.entry) {
+        ctx.fail(node_at(root, call.path)["service"], join(call.path, "service"),
+                 fmt::format("service \"{}\" is the entry of {}, so it cannot also be called; "
+                             "give the call another service",
+                             call.service,
+                             entry_of.name == "default" ? std::string("the workflow")
+                                                        : "request type \"" + entry_of.name + "\""));
+      }
+      check_callees(ctx, root, call.calls, entry_of);
+    }
+  }
+}
+
+void read_workflows(const Ctx& ctx, const YAML::Node& root, ScenarioConfig& c) {
+  const bool one = root["workflow"].IsDefined(), many = root["workflows"].IsDefined();
+  if (one && many) {
+    ctx.fail(root["workflows"], "workflows",
+             "give either workflow (one request type) or workflows (a mix of named request "
+             "types), not both");
+  }
+  if (!one && !many) {
+    ctx.fail(root, "",
+             "missing key \"workflow\" (for example workflow: {entry: order, steps: "
+             "[{service: payment, action: charge}]}), or \"workflows\" for a mix of request "
+             "types");
+  }
+  if (one) {
+    c.workflows.push_back(read_one(ctx, root["workflow"], "workflow", c, false));
+  } else {
+    const YAML::Node n = root["workflows"];
+    if (!n.IsMap() || n.size() == 0) {
+      ctx.fail(n, "workflows",
+               fmt::format("expected a mapping of request types to their workflows, e.g. "
+                           "workflows: {{checkout: {{weight: 0.1, entry: web, steps: [...]}}}}, "
+                           "found {}",
+                           describe(n)));
+    }
+    for (const auto& [k, v] : unique_entries(ctx, n, "workflows")) {
+      const std::string name = read_name(ctx, k, "workflows");
+      if (c.workflows.size() == models::kMaxRequestTypes) {
+        ctx.fail(k, "workflows",
+                 fmt::format("a scenario has at most {} request types", models::kMaxRequestTypes));
+      }
+      c.workflows.push_back(read_one(ctx, v, join("workflows", name), c, true));
+      c.workflows.back().name = name;
+    }
+  }
+  // A service plays one part: the entry of request types, or the steps' (and calls') service.
+  for (const auto& a : c.workflows) {
+    for (const auto& b : c.workflows) {
+      for (const StepConfig& s : b.steps) check_callees(ctx, root, s.calls, a);
+    }
+    for (const auto& b : c.workflows) {
+      for (const StepConfig& s : b.steps) {
+        if (s.service != a.entry) continue;
+        const YAML::Node at = node_at(root, s.path);
+        ctx.fail(at["service"], join(s.path, "service"),
+                 fmt::format("service \"{}\" is the entry of {}, so it cannot also run a "
+                             "step{}; give the step another service",
+                             s.service, one ? "the workflow" : "request type \"" + a.name + "\"",
+                             one ? "" : " of \"" + b.name + "\""));
+      }
+    }
+  }
 }
 
 void check_saga_order(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c) {
-  const auto& steps = c.workflow.steps;
-  const auto p = models::saga_pivot(c.workflow);
+  for (const models::WorkflowConfig& wf : c.workflows) check_saga_order(ctx, root, c, wf);
+}
+
+void check_saga_order(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c,
+                      const models::WorkflowConfig& wf) {
+  const auto& steps = wf.steps;
+  const auto p = models::saga_pivot(wf);
   if (!p) return;  // every side effect can be compensated: no pivot, no retriable steps
   const StepConfig& pivot = steps[*p];
   // "the saga's pivot payment.refund (workflow.steps.1; ...)"
@@ -160,7 +303,7 @@ void check_saga_order(const Ctx& ctx, const YAML::Node& root, const ScenarioConf
       pivot.pivot ? "" : "; by default the last step without compensation");
   for (const StepConfig& s : steps) {
     if (&s == &pivot) continue;
-    const YAML::Node at = step_node(root, s);
+    const YAML::Node at = node_at(root, s.path);
     if (s.group == pivot.group) {
       ctx.fail(at, s.path,
                fmt::format("saga step {} runs beside {} in one parallel group; the pivot must "

@@ -1,66 +1,141 @@
 #include "app/traffic.hpp"
 
-#include <Eigen/Dense>
+#include <Eigen/Sparse>
 
 #include <algorithm>
+#include <cmath>
+#include <unordered_map>
 
 namespace app {
+namespace {
+
+// Expected tries of something that fails a try with probability f and is tried up to k
+// times: 1 + f + ... + f^(k-1).
+double expected_tries(double f, uint32_t k) {
+  return f >= 1 ? k : (1 - std::pow(f, k)) / (1 - f);
+}
+
+class Network {
+ public:
+  explicit Network(const models::ScenarioConfig& c) : c_(c) {
+    for (size_t i = 0; i < c.services.size(); ++i) service_index_.emplace(c.services[i].name, i);
+  }
+
+  // A station of `service` (or none: a gate) serving `op` (or nothing); returns its index.
+  int station(const std::string& service, const std::string& op) {
+    Station s;
+    if (!service.empty()) {
+      s.service = static_cast<int>(service_index_.at(service));
+      for (const auto& o : c_.services[static_cast<size_t>(s.service)].ops) {
+        if (o.name == op) s.mean_s = o.service.mean_ns() * 1e-9;
+      }
+    }
+    stations_.push_back(s);
+    return static_cast<int>(stations_.size() - 1);
+  }
+  void edge(int from, int to, double visits) { edges_.emplace_back(to, from, -visits); }
+  void arrivals(int at, double rate) { stations_[static_cast<size_t>(at)].gamma += rate; }
+
+  // Adds the calls of a step or call executed at `parent`, made by a fraction `made` of its
+  // executions; returns the probability that all of them succeed when they are made.
+  double add_calls(int parent, const models::CallGroups& groups, uint32_t default_attempts,
+                   double made) {
+    double reach = 1;  // the groups before this one all succeeded
+    for (const auto& group : groups) {
+      double group_ok = 1;
+      for (const models::CallConfig& call : group) {
+        const int s = station(call.service, call.action);
+        const uint32_t k = call.attempts.value_or(default_attempts);
+        // An attempt draws its own technical error first; only the others make its calls.
+        const double ok_children = add_calls(s, call.calls, default_attempts, 1 - call.errors);
+        const double attempt_ok = (1 - call.errors) * ok_children;
+        edge(parent, s, made * reach * expected_tries(1 - attempt_ok, k));
+        group_ok *= 1 - std::pow(1 - attempt_ok, k);
+      }
+      reach *= group_ok;
+    }
+    return reach;
+  }
+
+  std::vector<Load> solve() const {
+    const auto n = static_cast<Eigen::Index>(stations_.size());
+    std::vector<Eigen::Triplet<double>> t;
+    for (Eigen::Index i = 0; i < n; ++i) t.emplace_back(i, i, 1.0);
+    for (const auto& e : edges_) t.push_back(e);
+    Eigen::SparseMatrix<double> a(n, n);
+    a.setFromTriplets(t.begin(), t.end());
+    Eigen::VectorXd gamma(n);
+    for (Eigen::Index i = 0; i < n; ++i) gamma(i) = stations_[static_cast<size_t>(i)].gamma;
+    Eigen::SparseLU<Eigen::SparseMatrix<double>> lu;
+    lu.compute(a);
+    const Eigen::VectorXd lambda = lu.solve(gamma);
+
+    std::vector<Load> out(c_.services.size());
+    std::vector<double> work(c_.services.size(), 0.0);
+    for (size_t i = 0; i < c_.services.size(); ++i) {
+      out[i].service = c_.services[i].name;
+      out[i].workers = c_.services[i].workers;
+      out[i].replicas = c_.services[i].replicas;
+    }
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const Station& s = stations_[static_cast<size_t>(i)];
+      if (s.service < 0) continue;
+      out[static_cast<size_t>(s.service)].arrival_rate += lambda(i);
+      work[static_cast<size_t>(s.service)] += lambda(i) * s.mean_s;
+    }
+    for (size_t i = 0; i < out.size(); ++i) {
+      Load& l = out[i];
+      l.mean_service_s = l.arrival_rate > 0 ? work[i] / l.arrival_rate : 0;
+      l.utilisation = work[i] / (static_cast<double>(l.workers) * l.replicas);
+    }
+    return out;
+  }
+
+ private:
+  struct Station {
+    int service = -1;  // -1: a gate
+    double mean_s = 0;
+    double gamma = 0;
+  };
+  const models::ScenarioConfig& c_;
+  std::unordered_map<std::string, size_t> service_index_;
+  std::vector<Station> stations_;
+  std::vector<Eigen::Triplet<double>> edges_;  // (to, from, -visits): a row of I - W^T
+};
+
+}  // namespace
 
 std::vector<Load> estimate_load(const models::ScenarioConfig& c) {
   if (c.workload.arrival != models::WorkloadConfig::Arrival::kPoisson) return {};
   double rate = c.workload.rate;
   for (const auto& p : c.workload.phases) rate = std::max(rate, p.rate);
+  double weights = 0;
+  for (const auto& wf : c.workflows) weights += wf.weight;
 
-  // Stages: consecutive steps with the same group.
-  std::vector<std::vector<size_t>> stages;
-  const auto& steps = c.workflow.steps;
-  for (size_t i = 0; i < steps.size(); ++i) {
-    if (i == 0 || steps[i].group != steps[i - 1].group) stages.emplace_back();
-    stages.back().push_back(i);
-  }
-  // Station 0: the entry operation; station k + 1: stage k.
-  const auto n = static_cast<Eigen::Index>(stages.size() + 1);
-  Eigen::MatrixXd P = Eigen::MatrixXd::Zero(n, n);
-  Eigen::VectorXd gamma = Eigen::VectorXd::Zero(n);
-  gamma(0) = rate;
-  if (!stages.empty()) P(0, 1) = 1.0;  // an entry-only workflow has no stage to reach
-  for (size_t k = 0; k + 1 < stages.size(); ++k) {
-    double pass = 1.0;
-    for (size_t i : stages[k]) pass *= 1.0 - steps[i].fails;
-    P(static_cast<Eigen::Index>(k + 1), static_cast<Eigen::Index>(k + 2)) = pass;
-  }
-  const Eigen::MatrixXd A = Eigen::MatrixXd::Identity(n, n) - P.transpose();
-  const Eigen::VectorXd lambda = A.partialPivLu().solve(gamma);
-
-  std::vector<Load> out;
-  for (const auto& s : c.services) {
-    Load l;
-    l.service = s.name;
-    l.workers = s.workers;
-    auto op_mean = [&](const std::string& op) {
-      for (const auto& o : s.ops) {
-        if (o.name == op) return o.service.mean_ns() * 1e-9;
+  Network net(c);
+  const uint32_t k = c.retry.attempts;
+  for (const auto& wf : c.workflows) {
+    const int entry = net.station(wf.entry, wf.entry_op.value_or(""));
+    net.arrivals(entry, rate * wf.weight / weights);
+    int gate = net.station("", "");
+    net.edge(entry, gate, 1.0);
+    for (size_t i = 0; i < wf.steps.size();) {
+      const uint32_t group = wf.steps[i].group;
+      double pass = 1;
+      for (; i < wf.steps.size() && wf.steps[i].group == group; ++i) {
+        const models::StepConfig& s = wf.steps[i];
+        const int st = net.station(s.service, s.action);
+        const double calls_ok = net.add_calls(st, s.calls, k, 1.0);
+        const double attempt_ok = (1 - s.errors) * calls_ok;
+        net.edge(gate, st, expected_tries(1 - attempt_ok, k));
+        pass *= (1 - s.fails) * (1 - std::pow(1 - attempt_ok, k));
       }
-      return 0.0;
-    };
-    double work = 0;  // sum of lambda x mean service time
-    if (s.name == c.workflow.entry) {
-      l.arrival_rate += lambda(0);
-      if (c.workflow.entry_op) work += lambda(0) * op_mean(*c.workflow.entry_op);
+      const int next = net.station("", "");
+      net.edge(gate, next, pass);
+      gate = next;
     }
-    for (size_t k = 0; k < stages.size(); ++k) {
-      for (size_t i : stages[k]) {
-        if (steps[i].service != s.name) continue;
-        const double lk = lambda(static_cast<Eigen::Index>(k + 1));
-        l.arrival_rate += lk;
-        work += lk * op_mean(steps[i].action);
-      }
-    }
-    l.mean_service_s = l.arrival_rate > 0 ? work / l.arrival_rate : 0;
-    l.utilisation = work / s.workers;
-    out.push_back(l);
   }
-  return out;
+  return net.solve();
 }
 
 }  // namespace app

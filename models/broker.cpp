@@ -7,7 +7,10 @@
 namespace models {
 
 Broker::Broker(World& w, std::vector<Subscription> subscriptions, DeadLetter on_dead_letter)
-    : w_(w), subs_(std::move(subscriptions)), on_dead_letter_(std::move(on_dead_letter)) {
+    : w_(w),
+      balancer_(w, w.broker()),
+      subs_(std::move(subscriptions)),
+      on_dead_letter_(std::move(on_dead_letter)) {
   for (uint32_t i = 0; i < subs_.size(); ++i) {
     const uint32_t topic = subs_[i].topic;
     if (topic >= by_topic_.size()) by_topic_.resize(topic + 1);
@@ -60,6 +63,7 @@ void Broker::on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) 
       st.txn = pub.txn;
       st.sub = sub;
       st.attempt = 0;
+      st.node = sim::kNoNode;
       deliver(self, slot);
     }
   }
@@ -77,7 +81,7 @@ void Broker::deliver(sim::Node& self, uint32_t slot) {
   Stored& st = stored_[slot];
   const Subscription& sub = subs_[st.sub];
   if (!st.notice && sub.max_attempts != 0 && st.attempt >= sub.max_attempts) {
-    w_.ledger().dead_letter();
+    w_.ledger().dead_letter(st.txn);
     if (!sub.notify) {
       drop(slot);
       if (on_dead_letter_) on_dead_letter_(st.txn, sub);
@@ -87,9 +91,10 @@ void Broker::deliver(sim::Node& self, uint32_t slot) {
     st.attempt = 0;
   }
   ++st.attempt;
+  st.node = balancer_.pick(sub.service, st.node);
   sim::Message m;
   m.type = st.notice ? kDeadLettered : kDeliver;
-  m.dst = sub.node;
+  m.dst = st.node;
   m.txn = st.txn;
   m.step = sub.step;
   m.value = sub.topic;

@@ -19,6 +19,10 @@
 // redelivery wait until acknowledged, so the subscriber can act on what it will never get.
 // Otherwise the owner's dead-letter callback hears of it.
 //
+// A subscription is a service's: each delivery goes to one of its replicas (competing
+// consumers), picked by the broker's Balancer; a redelivery goes to another replica when
+// the service allows failover.
+//
 // Crash: publishes waiting for a worker are lost (their producers publish again). Stored
 // messages survive if the broker is durable, and are delivered again on recovery; a
 // volatile broker loses them. The broker does not deduplicate publishes: a producer that
@@ -28,13 +32,14 @@
 #include <functional>
 #include <vector>
 
+#include "models/balancer.hpp"
 #include "models/world.hpp"
 
 namespace models {
 
 struct Subscription {
   uint32_t topic = 0;
-  sim::NodeId node = sim::kNoNode;
+  ServiceId service = kNoService;
   uint32_t step = 0;          // the subscriber's step that the topic triggers or compensates
   uint32_t max_attempts = 0;  // deliveries before the dead-letter queue; 0 = without limit
   bool notify = false;        // a dead letter is announced to the subscriber (kDeadLettered)
@@ -60,6 +65,7 @@ class Broker final : public sim::Behavior {
     uint64_t txn = 0;
     uint32_t sub = 0;  // index into subs_
     uint32_t attempt = 0;
+    sim::NodeId node = sim::kNoNode;  // the replica of the last delivery
     sim::TimerId timer;
   };
   void deliver(sim::Node& self, uint32_t slot);
@@ -68,6 +74,7 @@ class Broker final : public sim::Behavior {
   void drop(uint32_t slot);
 
   World& w_;
+  Balancer balancer_;
   std::vector<Subscription> subs_;
   std::vector<std::vector<uint32_t>> by_topic_;  // indexes into subs_
   DeadLetter on_dead_letter_;

@@ -6,20 +6,30 @@
 namespace models {
 
 Caller::Caller(World& w, sim::NodeId self)
-    : w_(w), rng_(w.config().seed, "retry/" + w.node(self).name(), w.replication()) {}
+    : w_(w),
+      balancer_(w, self),
+      rng_(w.config().seed, "retry/" + w.node(self).name(), w.replication()) {}
+
+void Caller::send(sim::Node& self, Call& c, sim::Message m, ServiceId service, sim::Time timeout,
+                  uint64_t payload) {
+  ++c.attempt;
+  c.state = Call::State::kWaiting;
+  c.node = balancer_.pick(service, c.attempt > 1 ? c.node : sim::kNoNode);
+  balancer_.started(c.node);
+  m.dst = c.node;
+  m.attempt = c.attempt;
+  w_.send(self, m);
+  c.timer = self.set_timer(timeout, payload);
+}
 
 void Caller::send(sim::Node& self, Call& c, uint32_t type, uint64_t txn, uint32_t step,
                   uint32_t timeout_kind) {
-  ++c.attempt;
-  c.state = Call::State::kWaiting;
   sim::Message m;
   m.type = type;
-  m.dst = w_.workflow().steps()[step].service;
   m.txn = txn;
   m.step = step;
-  m.attempt = c.attempt;
-  w_.send(self, m);
-  c.timer = self.set_timer(w_.config().timeouts.call, pack(txn, step, timeout_kind));
+  send(self, c, m, w_.workflow(txn).steps()[step].service, w_.config().timeouts.call,
+       pack(txn, step, timeout_kind));
 }
 
 Caller::Reply Caller::reply(sim::Node& self, Call& c, const sim::Message& m, bool results) {
@@ -27,26 +37,34 @@ Caller::Reply Caller::reply(sim::Node& self, Call& c, const sim::Message& m, boo
   if (results && m.value == static_cast<int64_t>(StepResult::kError)) {
     if (c.state != Call::State::kWaiting || m.attempt != c.attempt) return Reply::kStale;
     self.cancel_timer(c.timer);
+    balancer_.ended(c.node);
     return Reply::kFailedAttempt;
   }
   self.cancel_timer(c.timer);
+  if (c.state == Call::State::kWaiting) balancer_.ended(c.node);
   c.state = Call::State::kDone;
   return Reply::kAnswered;
 }
 
 bool Caller::retry_later(sim::Node& self, Call& c, uint64_t txn, uint32_t step, uint32_t limit,
                          uint32_t retry_kind) {
+  return retry_later(self, c, txn, limit, pack(txn, step, retry_kind));
+}
+
+bool Caller::retry_later(sim::Node& self, Call& c, uint64_t txn, uint32_t limit,
+                         uint64_t payload) {
   if (limit != 0 && c.attempt >= limit) {
     c.state = Call::State::kDone;
     return false;
   }
   w_.ledger().retry(txn);
   c.state = Call::State::kBackoff;
-  c.timer = self.set_timer(backoff(w_.config().retry, c.attempt, rng_), pack(txn, step, retry_kind));
+  c.timer = self.set_timer(backoff(w_.config().retry, c.attempt, rng_), payload);
   return true;
 }
 
 void Caller::abandon(sim::Node& self, Call& c) {
+  if (c.state == Call::State::kWaiting) balancer_.ended(c.node);
   if (c.open()) self.cancel_timer(c.timer);
   c.state = Call::State::kDone;
 }

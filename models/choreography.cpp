@@ -1,6 +1,6 @@
 // The choreographed engine (see choreography.hpp for the protocol): an Entry on the entry
-// service, a Service on every other service, a Broker on the broker node, and a Tracker
-// on the simulator's side that observes when each transaction is over.
+// service's replicas, a Service on every other service's replicas, a Broker on the broker
+// node, and a Tracker on the simulator's side that observes when each transaction is over.
 #include "models/choreography.hpp"
 
 #include <unordered_map>
@@ -11,6 +11,8 @@
 #include "models/entry.hpp"
 #include "models/grow.hpp"
 #include "models/messages.hpp"
+#include "models/publisher.hpp"
+#include "models/service_node.hpp"
 #include "models/step_store.hpp"
 #include "models/token.hpp"
 #include "models/world.hpp"
@@ -18,15 +20,33 @@
 namespace models {
 namespace {
 
-constexpr uint32_t kStartTopic = 0;
+// The topics of every request type, side by side: type t's are base(t) + local topic, its
+// local topics "start" (0), "step i done" (1 + i) and "step i failed" (1 + n + i).
+class Topics {
+ public:
+  explicit Topics(const World& w) {
+    uint32_t next = 0;
+    for (const auto& wf : w.workflows()) {
+      base_.push_back(next);
+      steps_.push_back(static_cast<uint32_t>(wf->steps().size()));
+      next += 1 + 2 * steps_.back();
+    }
+  }
+  uint32_t start(uint32_t type) const { return base_[type]; }
+  uint32_t done(uint32_t type, uint32_t step) const { return base_[type] + 1 + step; }
+  uint32_t failed(uint32_t type, uint32_t step) const { return base_[type] + 1 + steps_[type] + step; }
+  bool is_start(uint32_t type, uint32_t topic) const { return topic == base_[type]; }
+  // A topic's number among its type's (below 1 + 2 kMaxSteps).
+  uint32_t local(uint32_t type, uint32_t topic) const { return topic - base_[type]; }
+  bool is_failed(uint32_t type, uint32_t topic) const { return topic > base_[type] + steps_[type]; }
+  // The step a done or failed topic is about.
+  uint32_t step_of(uint32_t type, uint32_t topic) const {
+    const uint32_t local = topic - base_[type];
+    return local > steps_[type] ? local - 1 - steps_[type] : local - 1;
+  }
 
-// The topic map of a workflow.
-struct Topics {
-  uint32_t n;
-  uint32_t done(uint32_t step) const { return 1 + step; }
-  uint32_t failed(uint32_t step) const { return 1 + n + step; }
-  bool is_failed(uint32_t topic) const { return topic > n; }
-  uint32_t step_of(uint32_t topic) const { return is_failed(topic) ? topic - 1 - n : topic - 1; }
+ private:
+  std::vector<uint32_t> base_, steps_;
 };
 
 // Simulator-side bookkeeping of where each transaction stands, to know when it is complete
@@ -34,19 +54,22 @@ struct Topics {
 class Tracker {
  public:
   Tracker(World& w, bool saga) : w_(w), saga_(saga) {
-    const auto& wf = w.workflow();
-    for (const auto& stage : wf.stages()) {
-      uint32_t mask = 0;
-      for (uint32_t s : stage) mask |= 1u << s;
-      stage_masks_.push_back(mask);
+    for (const auto& wf : w.workflows()) {
+      stage_masks_.emplace_back();
+      for (const auto& stage : wf->stages()) {
+        uint32_t mask = 0;
+        for (uint32_t s : stage) mask |= 1u << s;
+        stage_masks_.back().push_back(mask);
+      }
+      const size_t n = wf->steps().size();
+      all_.push_back(n == 32 ? ~0u : (1u << n) - 1);
     }
-    all_ = wf.steps().size() == 32 ? ~0u : (1u << wf.steps().size()) - 1;
   }
-  uint32_t stage_mask(uint32_t k) const { return stage_masks_[k]; }
+  // The steps of stage k of a type.
+  uint32_t stage_mask(uint32_t type, uint32_t k) const { return stage_masks_[type][k]; }
   // Steps that compensate when `failed` fails: the compensable steps of its stage and
   // earlier ones (none after the pivot: nothing is undone past it).
-  uint32_t compensators(uint32_t failed) const {
-    const Workflow& wf = w_.workflow();
+  uint32_t compensators(const Workflow& wf, uint32_t failed) const {
     if (!saga_ || wf.steps()[failed].role == SagaRole::kAfterPivot) return 0;
     uint32_t m = 0;
     for (const Step& s : wf.steps()) {
@@ -61,24 +84,25 @@ class Tracker {
     T& t = at(txn);
     if (t.started) return;
     t.started = true;
-    t.expected |= stage_masks_.empty() ? 0 : stage_masks_[0];
+    const auto& masks = stage_masks_[w_.type_of(txn)];
+    t.expected |= masks.empty() ? 0 : masks[0];
     check(txn);
   }
   void step_done(uint64_t txn, uint32_t step) {
     T& t = at(txn);
     t.finished |= 1u << step;
     t.ok |= 1u << step;
-    const uint32_t k = w_.workflow().stage_of(step);
-    if ((t.ok & stage_masks_[k]) == stage_masks_[k] && k + 1 < stage_masks_.size()) {
-      t.expected |= stage_masks_[k + 1];
-    }
+    const Workflow& wf = w_.workflow(txn);
+    const auto& masks = stage_masks_[wf.type()];
+    const uint32_t k = wf.stage_of(step);
+    if ((t.ok & masks[k]) == masks[k] && k + 1 < masks.size()) t.expected |= masks[k + 1];
     check(txn);
   }
   void step_failed(uint64_t txn, uint32_t step) {
     T& t = at(txn);
     t.finished |= 1u << step;
     t.failed |= 1u << step;
-    t.comp_expected |= compensators(step);
+    t.comp_expected |= compensators(w_.workflow(txn), step);
     check(txn);
   }
   void step_refused(uint64_t txn, uint32_t step) {
@@ -103,94 +127,23 @@ class Tracker {
     const T& t = t_[txn];
     if (!t.started || (t.expected & ~t.finished) != 0) return;
     if ((t.comp_expected & ~t.comp_handled) != 0) return;
-    if (t.ok == all_ || t.failed != 0) w_.ledger().complete(txn, w_.sim().now());
+    if (t.ok == all_[w_.type_of(txn)] || t.failed != 0) {
+      w_.ledger().complete(txn, w_.sim().now());
+    }
   }
 
   World& w_;
   bool saga_;
-  std::vector<uint32_t> stage_masks_;
-  uint32_t all_ = 0;
+  std::vector<std::vector<uint32_t>> stage_masks_;  // [type][stage]
+  std::vector<uint32_t> all_;                       // [type]
   std::vector<T> t_;
-};
-
-// Publishes events with retries until the broker acknowledges them. Volatile.
-class Publisher {
- public:
-  struct Pending {
-    bool live = false;
-    uint32_t gen = 0;
-    uint64_t txn = 0;
-    uint32_t topic = 0;
-    uint64_t then = 0;  // the delivery to acknowledge once published (0: none)
-    sim::TimerId timer;
-  };
-  explicit Publisher(World& w) : w_(w) {}
-
-  void publish(sim::Node& self, uint64_t txn, uint32_t topic, uint64_t then) {
-    uint32_t slot = 0;
-    if (free_.empty()) {
-      pending_.emplace_back();
-      slot = static_cast<uint32_t>(pending_.size() - 1);
-    } else {
-      slot = free_.back();
-      free_.pop_back();
-    }
-    Pending& p = pending_[slot];
-    p.live = true;
-    ++p.gen;
-    p.txn = txn;
-    p.topic = topic;
-    p.then = then;
-    send(self, slot);
-  }
-  // The publish this acknowledgement is for, or nullptr (stale or duplicate ack).
-  Pending* acked(sim::Node& self, const sim::Message& ack) {
-    const auto slot = static_cast<uint32_t>(ack.ref & 0xffff'ffffu);
-    if (slot >= pending_.size()) return nullptr;
-    Pending& p = pending_[slot];
-    if (!p.live || p.gen != static_cast<uint32_t>(ack.ref >> 32)) return nullptr;
-    self.cancel_timer(p.timer);
-    p.live = false;
-    free_.push_back(slot);
-    return &p;
-  }
-  // A publish timer fired: publish again.
-  void timed_out(sim::Node& self, uint64_t ref) {
-    const auto slot = static_cast<uint32_t>(ref & 0xffff'ffffu);
-    if (slot >= pending_.size() || !pending_[slot].live ||
-        pending_[slot].gen != static_cast<uint32_t>(ref >> 32)) {
-      return;
-    }
-    w_.ledger().retry(pending_[slot].txn);
-    send(self, slot);
-  }
-  void clear() {
-    pending_.clear();
-    free_.clear();
-  }
-
- private:
-  void send(sim::Node& self, uint32_t slot) {
-    Pending& p = pending_[slot];
-    sim::Message m;
-    m.type = kPublish;
-    m.dst = w_.broker();
-    m.txn = p.txn;
-    m.value = p.topic;
-    m.ref = (uint64_t{p.gen} << 32) | slot;
-    w_.send_broker(self, m);
-    p.timer = self.set_timer(w_.config().timeouts.call, m.ref);
-  }
-
-  World& w_;
-  std::vector<Pending> pending_;
-  std::vector<uint32_t> free_;
 };
 
 // The entry service: serves the request, publishes "start", answers the client.
 class Entry final : public EntryService {
  public:
-  Entry(World& w, Tracker& t) : EntryService(w), tracker_(t), pub_(w) {}
+  Entry(World& w, sim::NodeId self, Tracker& t, const Topics& topics)
+      : EntryService(w, self), tracker_(t), topics_(topics), pub_(w) {}
   void on_message(sim::Node& self, const sim::Message& m) override {
     if (m.type == kRequest) {
       accept(self, m);
@@ -202,7 +155,7 @@ class Entry final : public EntryService {
       }
     }
   }
-  void on_timer(sim::Node& self, uint64_t ref) override { pub_.timed_out(self, ref); }
+  void on_timer(sim::Node& self, uint64_t payload) override { pub_.timer(self, payload); }
   void on_crash(sim::Node&) override { pub_.clear(); }
 
  protected:
@@ -210,24 +163,36 @@ class Entry final : public EntryService {
   // the entry does not wait for the workflow).
   void begin(sim::Node& self, uint64_t txn, int32_t worker) override {
     if (worker >= 0) self.release(static_cast<uint32_t>(worker));
-    pub_.publish(self, txn, kStartTopic, 0);
+    pub_.publish(self, txn, topics_.start(w_.type_of(txn)), 0);
   }
 
  private:
   Tracker& tracker_;
+  const Topics& topics_;
   Publisher pub_;
 };
 
-// Token kinds of a service's durable keys.
-enum ServiceKind : uint32_t { kSeen = 1, kJoin = 2, kCompensating = 3 };
+// What a service keeps, durably, about its steps: shared by its replicas.
+struct ServiceRecord {
+  ServiceRecord(World& w, ServiceId s) : store(w, s) {}
+  StepStore store;
+  std::vector<uint32_t> published;                // the outbox marks: per txn, by step
+  std::unordered_map<uint64_t, uint32_t> joins;   // inputs received, by Token(txn, step)
+  std::unordered_set<uint64_t> seen;              // deliveries received
+};
 
-// A service with one or more steps.
-class Service final : public sim::Behavior {
+// Token kinds of a service's own jobs and keys (below ServiceNode's).
+enum ServiceKind : uint32_t { kSeen = 1, kJoin = 2, kCompensating = 3, kCompensation = 4 };
+
+// A replica of a service with one or more steps.
+class Service final : public ServiceNode {
  public:
-  Service(World& w, sim::NodeId self, Tracker& t, Topics topics, bool saga)
-      : w_(w), tracker_(t), topics_(topics), saga_(saga), pub_(w), store_(w, self) {}
+  Service(World& w, sim::NodeId self, Tracker& t, const Topics& topics, bool saga,
+          ServiceRecord& record)
+      : ServiceNode(w, self), tracker_(t), topics_(topics), saga_(saga), pub_(w), rec_(record) {}
 
-  void on_message(sim::Node& self, const sim::Message& m) override {
+ protected:
+  void handle(sim::Node& self, const sim::Message& m) override {
     if (m.type == kPublishAck) {
       if (Publisher::Pending* p = pub_.acked(self, m)) published(self, *p);
       return;
@@ -238,27 +203,27 @@ class Service final : public sim::Behavior {
     }
     if (m.type != kDeliver) return;
     const auto topic = static_cast<uint32_t>(m.value);
-    if (!seen_.insert(pack(m.txn, m.step, kSeen, topic)).second) w_.ledger().duplicate_delivery();
-    if (topics_.is_failed(topic)) {
+    if (!rec_.seen.insert(pack(m.txn, m.step, kSeen, topics_.local(type_of(m.txn), topic))).second) {
+      w_.ledger().duplicate_delivery(m.txn);
+    }
+    if (topics_.is_failed(type_of(m.txn), topic)) {
       compensate(self, m);
     } else {
       forward(self, m, topic);
     }
   }
 
-  void on_job_done(sim::Node& self, const sim::Job& job, uint32_t) override {
-    const sim::Message m = work_[job.token];
-    free_.push_back(static_cast<uint32_t>(job.token));
-    const Step& step = w_.workflow().steps()[m.step];
-    if (topics_.is_failed(static_cast<uint32_t>(m.value))) {  // a compensation finished
-      compensating_.erase(pack(m.txn, m.step, kCompensating));
-      w_.ledger().compensation(m.txn);
-      store_.compensate(m.txn, step, self.now());
-      tracker_.compensation_handled(m.txn, m.step);
-      ack(self, m.txn, m.ref);
+  // A step's action and its calls are done.
+  void run_done(sim::Node& self, uint64_t c, StepResult ran) override {
+    const auto slot = static_cast<uint32_t>(cookie_value(c));
+    const sim::Message m = work_[slot];
+    free_.push_back(slot);
+    if (ran == StepResult::kError) {  // a call of the tree failed: not acknowledged, redelivered
+      rec_.store.abandon(m.txn, m.step);
       return;
     }
-    switch (store_.execute(m.txn, step, m.attempt, self.now())) {
+    const Step& step = w_.workflow(m.txn).steps()[m.step];
+    switch (rec_.store.execute(m.txn, step, m.attempt, self.now())) {
       case StepResult::kTombstoned:  // compensated or given up while it waited: refused
         tracker_.step_refused(m.txn, m.step);
         ack(self, m.txn, m.ref);
@@ -270,61 +235,81 @@ class Service final : public sim::Behavior {
         return;
       case StepResult::kDone:
         tracker_.step_done(m.txn, m.step);
-        pub_.publish(self, m.txn, topics_.done(m.step), m.ref);
+        pub_.publish(self, m.txn, topics_.done(type_of(m.txn), m.step), m.ref);
         return;
     }
   }
 
-  void on_timer(sim::Node& self, uint64_t ref) override { pub_.timed_out(self, ref); }
-  void on_crash(sim::Node&) override {
+  // A compensation finished.
+  void job_done(sim::Node& self, const sim::Job& job, uint32_t) override {
+    const auto slot = static_cast<uint32_t>(Token::unpack(job.token).txn);
+    const sim::Message m = work_[slot];
+    free_.push_back(slot);
+    compensating_.erase(pack(m.txn, m.step, kCompensating));
+    w_.ledger().compensation(m.txn);
+    rec_.store.compensate(m.txn, w_.workflow(m.txn).steps()[m.step], self.now());
+    tracker_.compensation_handled(m.txn, m.step);
+    ack(self, m.txn, m.ref);
+  }
+
+  void timer(sim::Node& self, uint64_t payload) override { pub_.timer(self, payload); }
+  void crashed(sim::Node& self) override {
     pub_.clear();
     work_.clear();
     free_.clear();
     compensating_.clear();
-    store_.crash();
+    rec_.store.crash(self.id());
   }
 
  private:
+  uint32_t type_of(uint64_t txn) const { return w_.type_of(txn); }
+
   // A delivery of one of the step's inputs ("start" or a "done" of the stage before).
   void forward(sim::Node& self, const sim::Message& m, uint32_t topic) {
-    const uint32_t k = w_.workflow().stage_of(m.step);
-    if (k > 0 && topic != kStartTopic) {  // a join: every "done" of the stage before
-      const uint32_t need = tracker_.stage_mask(k - 1);
-      uint32_t& have = joins_[pack(m.txn, m.step, kJoin)];
-      have |= 1u << topics_.step_of(topic);
+    const uint32_t type = type_of(m.txn);
+    const uint32_t k = w_.workflow(m.txn).stage_of(m.step);
+    if (k > 0 && !topics_.is_start(type, topic)) {  // a join: every "done" of the stage before
+      const uint32_t need = tracker_.stage_mask(type, k - 1);
+      uint32_t& have = rec_.joins[pack(m.txn, m.step, kJoin)];
+      have |= 1u << topics_.step_of(type, topic);
       if ((have & need) != need) {
         ack(self, m.txn, m.ref);
         return;
       }
     }
-    if (store_.tombstoned(m.txn, m.step)) {  // compensated before it ran: refuse it
+    if (rec_.store.tombstoned(m.txn, m.step)) {  // compensated before it ran: refuse it
       tracker_.step_refused(m.txn, m.step);
       ack(self, m.txn, m.ref);
       return;
     }
-    if (const auto r = store_.recorded(m.txn, m.step)) {  // the inbox: it ran already
+    if (const auto r = rec_.store.recorded(m.txn, m.step)) {  // the inbox: it ran already
       republish(self, m.txn, m.step, *r, m.ref);
       return;
     }
     // The inbox: running now. Not acknowledged: an acknowledgement is of the message, not of
     // this copy, and the run under way may still fail and need the broker to deliver again.
-    if (!store_.start(m.txn, m.step)) return;
-    self.submit(w_.workflow().steps()[m.step].action_op, stash(m));
+    if (!rec_.store.start(m.txn, m.step, self.id())) return;
+    const uint32_t slot = stash(m);
+    if (!run(self, m.txn, m.step, m.attempt, cookie(slot))) {  // a full queue: redelivered later
+      rec_.store.abandon(m.txn, m.step);
+      free_.push_back(slot);
+    }
   }
 
   // The step refused (a business failure). After a saga's pivot only a step without side
   // effect can refuse, and past the point of no return that changes nothing: it counts
   // as done.
   void refused(sim::Node& self, uint64_t txn, const Step& step, uint64_t ref) {
+    const uint32_t type = type_of(txn);
     if (saga_ && step.role == SagaRole::kAfterPivot) {
       tracker_.step_done(txn, step.index);
-      pub_.publish(self, txn, topics_.done(step.index), ref);
+      pub_.publish(self, txn, topics_.done(type, step.index), ref);
       return;
     }
     w_.ledger().refuse(txn);
     w_.ledger().decide(txn, Decision::kAbort);
     tracker_.step_failed(txn, step.index);
-    pub_.publish(self, txn, topics_.failed(step.index), ref);
+    pub_.publish(self, txn, topics_.failed(type, step.index), ref);
   }
 
   // Publishes the recorded outcome of a step that ran, unless it was published already
@@ -334,41 +319,42 @@ class Service final : public sim::Behavior {
       ack(self, txn, ref);
       return;
     }
-    const Step& step = w_.workflow().steps()[s];
+    const Step& step = w_.workflow(txn).steps()[s];
     const bool done = r == StepResult::kDone || (saga_ && step.role == SagaRole::kAfterPivot);
-    pub_.publish(self, txn, done ? topics_.done(s) : topics_.failed(s), ref);
+    const uint32_t type = type_of(txn);
+    pub_.publish(self, txn, done ? topics_.done(type, s) : topics_.failed(type, s), ref);
   }
 
   // An event this service produced is published: mark it (the outbox) and acknowledge the
   // delivery that caused it.
   void published(sim::Node& self, const Publisher::Pending& p) {
-    grow_to(published_, p.txn);
-    published_[p.txn] |= 1u << topics_.step_of(p.topic);
+    grow_to(rec_.published, p.txn);
+    rec_.published[p.txn] |= 1u << topics_.step_of(type_of(p.txn), p.topic);
     if (p.then != 0) ack(self, p.txn, p.then);
   }
 
   // The broker gave up delivering an input of this service's step (saga mode, before the
   // pivot): decide from the durable record what the rest of the saga must hear.
   void dead_lettered(sim::Node& self, const sim::Message& m) {
-    if (const auto r = store_.outcome(m.txn, m.step)) {
+    if (const auto r = rec_.store.outcome(m.txn, m.step)) {
       republish(self, m.txn, m.step, *r, m.ref);
       return;
     }
-    store_.tombstone(m.txn, m.step);  // it will never run: refuse it if it still comes
+    rec_.store.tombstone(m.txn, m.step);  // it will never run: refuse it if it still comes
     w_.ledger().decide(m.txn, Decision::kAbort);
     tracker_.step_failed(m.txn, m.step);
-    pub_.publish(self, m.txn, topics_.failed(m.step), m.ref);
+    pub_.publish(self, m.txn, topics_.failed(type_of(m.txn), m.step), m.ref);
   }
 
   // A "failed" event for a step this one must compensate.
   void compensate(sim::Node& self, const sim::Message& m) {
-    store_.tombstone(m.txn, m.step);  // from now on a late original of this step is refused
-    if (store_.applied(m.txn, m.step)) {
+    rec_.store.tombstone(m.txn, m.step);  // from now on a late original of this step is refused
+    if (rec_.store.applied(m.txn, m.step)) {
       // A copy that comes while the compensation runs is dropped, unacknowledged: the run
       // acknowledges the message when it is done (or, lost in a crash, the broker delivers
       // it again).
       if (!compensating_.insert(pack(m.txn, m.step, kCompensating)).second) return;
-      self.submit(*w_.workflow().steps()[m.step].compensate_op, stash(m));
+      self.submit(*w_.workflow(m.txn).steps()[m.step].compensate_op, pack(stash(m), 0, kCompensation));
       return;
     }
     tracker_.compensation_handled(m.txn, m.step);
@@ -376,7 +362,7 @@ class Service final : public sim::Behavior {
   }
 
   uint32_t published_of(uint64_t txn) const {
-    return txn < published_.size() ? published_[txn] : 0;
+    return txn < rec_.published.size() ? rec_.published[txn] : 0;
   }
   uint32_t stash(const sim::Message& m) {
     if (free_.empty()) {
@@ -397,18 +383,14 @@ class Service final : public sim::Behavior {
     w_.send_broker(self, a);
   }
 
-  World& w_;
   Tracker& tracker_;
-  Topics topics_;
+  const Topics& topics_;
   bool saga_;
   Publisher pub_;
-  StepStore store_;                 // durable (but for what is executing)
+  ServiceRecord& rec_;              // the service's, durable
   std::vector<sim::Message> work_;  // volatile
   std::vector<uint32_t> free_;
-  std::vector<uint32_t> published_;               // durable (the outbox): per txn, by step
-  std::unordered_map<uint64_t, uint32_t> joins_;  // durable: inputs received
-  std::unordered_set<uint64_t> seen_;             // durable: deliveries received
-  std::unordered_set<uint64_t> compensating_;     // volatile: compensations running
+  std::unordered_set<uint64_t> compensating_;  // volatile: compensations running here
 };
 
 class Choreographed final : public Pattern {
@@ -417,47 +399,56 @@ class Choreographed final : public Pattern {
   void install(World& w) override {
     SIM_ASSERT(w.has_broker(), "a choreographed pattern needs a broker");
     tracker_ = std::make_unique<Tracker>(w, saga_);
-    const auto& wf = w.workflow();
-    const Topics topics{static_cast<uint32_t>(wf.steps().size())};
+    topics_ = std::make_unique<Topics>(w);
+    const Topics& topics = *topics_;
     const uint32_t limit = w.config().broker.max_attempts;
     std::vector<Subscription> subs;
-    for (const Step& s : wf.steps()) {
-      // A saga's retriable step is delivered until it succeeds; a delivery given up before
-      // the pivot is announced to its subscriber.
-      const bool retriable = saga_ && s.role == SagaRole::kAfterPivot;
-      Subscription sub{kStartTopic, s.service, s.index, retriable ? 0 : limit, saga_ && !retriable};
-      const uint32_t k = wf.stage_of(s.index);
-      if (k == 0) {
-        subs.push_back(sub);
-        continue;
+    for (const auto& wf : w.workflows()) {
+      const uint32_t type = wf->type();
+      for (const Step& s : wf->steps()) {
+        // A saga's retriable step is delivered until it succeeds; a delivery given up before
+        // the pivot is announced to its subscriber.
+        const bool retriable = saga_ && s.role == SagaRole::kAfterPivot;
+        Subscription sub{topics.start(type), s.service, s.index, retriable ? 0 : limit,
+                         saga_ && !retriable};
+        const uint32_t k = wf->stage_of(s.index);
+        if (k == 0) {
+          subs.push_back(sub);
+          continue;
+        }
+        for (uint32_t prev : wf->stages()[k - 1]) {
+          sub.topic = topics.done(type, prev);
+          subs.push_back(sub);
+        }
       }
-      for (uint32_t prev : wf.stages()[k - 1]) {
-        sub.topic = topics.done(prev);
-        subs.push_back(sub);
-      }
-    }
-    for (const Step& failed : wf.steps()) {
-      const uint32_t comps = tracker_->compensators(failed.index);
-      for (const Step& s : wf.steps()) {
-        if (comps & (1u << s.index)) {
-          subs.push_back({topics.failed(failed.index), s.service, s.index,
-                          w.config().retry.compensation_attempts, false});
+      for (const Step& failed : wf->steps()) {
+        const uint32_t comps = tracker_->compensators(*wf, failed.index);
+        for (const Step& s : wf->steps()) {
+          if (comps & (1u << s.index)) {
+            subs.push_back({topics.failed(type, failed.index), s.service, s.index,
+                            w.config().retry.compensation_attempts, false});
+          }
         }
       }
     }
     // A compensation given up leaves its effect: the transaction can still end.
     Tracker* tracker = tracker_.get();
-    auto given_up = [tracker, topics](uint64_t txn, const Subscription& sub) {
-      if (topics.is_failed(sub.topic)) tracker->compensation_handled(txn, sub.step);
+    World* world = &w;
+    auto given_up = [tracker, world, &topics](uint64_t txn, const Subscription& sub) {
+      if (topics.is_failed(world->type_of(txn), sub.topic)) {
+        tracker->compensation_handled(txn, sub.step);
+      }
     };
     behaviors_.push_back(std::make_unique<Broker>(w, std::move(subs), given_up));
     w.node(w.broker()).set_behavior(behaviors_.back().get());
+    for (ServiceId s = 0; s < w.service_count(); ++s) records_.push_back(std::make_unique<ServiceRecord>(w, s));
     for (sim::NodeId id = 1; id < w.node_count(); ++id) {
       if (!w.is_service(id)) continue;
-      if (id == wf.entry()) {
-        behaviors_.push_back(std::make_unique<Entry>(w, *tracker_));
+      const ServiceId s = w.service_of(id);
+      if (w.is_entry(s)) {
+        behaviors_.push_back(std::make_unique<Entry>(w, id, *tracker_, topics));
       } else {
-        behaviors_.push_back(std::make_unique<Service>(w, id, *tracker_, topics, saga_));
+        behaviors_.push_back(std::make_unique<Service>(w, id, *tracker_, topics, saga_, *records_[s]));
       }
       w.node(id).set_behavior(behaviors_.back().get());
     }
@@ -466,6 +457,8 @@ class Choreographed final : public Pattern {
  private:
   bool saga_;
   std::unique_ptr<Tracker> tracker_;
+  std::unique_ptr<Topics> topics_;
+  std::vector<std::unique_ptr<ServiceRecord>> records_;  // by service
   std::vector<std::unique_ptr<sim::Behavior>> behaviors_;
 };
 

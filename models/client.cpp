@@ -10,6 +10,7 @@ enum ClientEvent : uint32_t { kOpenArrival = 1, kUserArrival = 2 };
 Client::Client(World& w)
     : w_(w),
       self_(w.sim().add_handler(this)),
+      balancer_(w, w.client()),
       arrivals_(w.config().seed, "arrivals", w.replication()),
       think_(w.config().seed, "think", w.replication()) {
   w.node(w.client()).set_behavior(this);
@@ -81,7 +82,7 @@ void Client::arrive(uint32_t user) {
   }
   ++count_;
   last_arrival_ = w_.sim().now();
-  const uint64_t txn = w_.ledger().begin(w_.sim().now());
+  const uint64_t txn = w_.ledger().begin(w_.sim().now(), w_.draw_type(w_.ledger().size()));
   if (!user_txn_.empty()) {
     user_txn_[user] = static_cast<int64_t>(txn);
     const sim::Time deadline = w_.config().workload.deadline;
@@ -89,7 +90,7 @@ void Client::arrive(uint32_t user) {
   }
   sim::Message m;
   m.type = kRequest;
-  m.dst = w_.workflow().entry();
+  m.dst = balancer_.pick(w_.workflow(txn).entry());
   m.txn = txn;
   m.value = user;
   w_.send(w_.node(w_.client()), m);

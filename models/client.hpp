@@ -1,5 +1,6 @@
-// models::Client: the users. Sends a kRequest for every new transaction to the workflow's
-// entry service and records the answer (kReply) in the ledger.
+// models::Client: the users. Every new transaction gets its request type (a hashed draw
+// with the workflows' weights: World::draw_type), and its kRequest goes to a replica of
+// that type's entry service; the answer (kReply) is recorded in the ledger.
 //
 //  - Open loop (arrival: poisson): arrivals form a Poisson process whose rate may change at
 //    given times (bursts); the arrival times come from the stream "arrivals" and are the
@@ -11,6 +12,7 @@
 
 #include <vector>
 
+#include "models/balancer.hpp"
 #include "models/world.hpp"
 #include "sim/rng.hpp"
 
@@ -37,6 +39,7 @@ class Client final : public sim::Handler, public sim::Behavior {
 
   World& w_;
   sim::HandlerId self_;
+  Balancer balancer_;  // which replica of the entry service
   sim::Rng arrivals_;
   sim::Rng think_;
   sim::Time last_arrival_;

@@ -23,8 +23,14 @@ struct KeySpace {
   uint32_t per_step = 1;  // keys one step touches
 };
 
+// How a caller picks one of a service's replicas for a call (its own client-side balancer).
+enum class Balance { kRoundRobin, kRandom, kLeastOutstanding };
+
 struct ServiceConfig {
   std::string name;
+  uint32_t replicas = 1;  // nodes of this service, each with its own queue and failures
+  Balance balance = Balance::kRoundRobin;
+  bool failover = true;   // a retried call goes to another replica
   uint32_t workers = 1;
   std::optional<uint32_t> queue;  // waiting jobs allowed; nullopt = unbounded
   sim::CallModel calls = sim::CallModel::kAsync;
@@ -51,6 +57,21 @@ struct WorkloadConfig {
   sim::Time deadline = sim::Time::max();  // the client's patience
 };
 
+// A call that a step's handler (or a nested call's) makes before it answers: to another
+// service's operation, with its own technical errors, timeout and attempts, and calls of
+// its own.
+struct CallConfig;
+using CallGroups = std::vector<std::vector<CallConfig>>;  // in order; each group in parallel
+struct CallConfig {
+  std::string service;
+  std::string action;
+  double errors = 0;                 // technical failure per attempt
+  std::optional<sim::Time> timeout;  // per attempt; default timeouts.call
+  std::optional<uint32_t> attempts;  // default retry.attempts
+  CallGroups calls;
+  std::string path;  // where it is written, for messages
+};
+
 struct StepConfig {
   std::string service;
   std::string action;
@@ -61,11 +82,14 @@ struct StepConfig {
   bool idempotent = false;  // applying it twice has no extra effect
   bool pivot = false;      // saga: marked as the point of no return
   std::optional<std::string> confirm, cancel;  // TCC: the confirm and cancel operations
+  CallGroups calls;        // what its handler calls before it answers (a call tree)
   uint32_t group = 0;      // steps with the same group index run in parallel (index = stage)
   std::string path;        // where it is written (workflow.steps.2.parallel.0), for messages
 };
 
 struct WorkflowConfig {
+  std::string name = "default";       // the request type's name
+  double weight = 1;                  // its share of the arrivals (weights are normalised)
   std::string entry;                  // the service that receives client requests
   std::optional<std::string> entry_op;  // its own work per request, if any
   std::vector<StepConfig> steps;      // in order; equal `group` = one parallel stage
@@ -145,7 +169,7 @@ struct ScenarioConfig {
   NetworkSpec network;
   std::vector<ServiceConfig> services;
   BrokerConfig broker;
-  WorkflowConfig workflow;
+  std::vector<WorkflowConfig> workflows;  // one per request type (`workflow:` gives one)
   std::vector<PatternChoice> patterns;  // the loader gives [orchestration] by default
   RetryConfig retry;
   TimeoutConfig timeouts;

@@ -1,8 +1,10 @@
 // models::EntryService: what every pattern's entry service does with a client request,
 // written once: accept it once per transaction (a duplicate delivered by the network is
-// ignored), serve the entry operation (at once when it takes no time on an async service;
-// otherwise on a worker, which a blocking service keeps for the whole transaction), refuse
-// it when the queue is full, and answer the client once.
+// ignored: the request log is the service's, shared by its replicas), serve the entry
+// operation of the transaction's request type (at once when it takes no time on an async
+// service; otherwise on a worker, which a blocking service keeps for the whole
+// transaction), refuse it when the queue is full, and answer the client once. Each replica
+// keeps the transactions it accepted.
 //
 // A pattern's entry behavior derives from it, passes requests to accept(), and implements
 // begin(): the request has been served; `worker` is the worker it keeps (blocking call
@@ -16,7 +18,7 @@ namespace models {
 
 class EntryService : public sim::Behavior {
  public:
-  explicit EntryService(World& w) : w_(w) {}
+  EntryService(World& w, sim::NodeId self) : w_(w), requests_(w.requests(w.service_of(self))) {}
 
   void on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) override {
     const bool blocking = self.config().call_model == sim::CallModel::kBlocking;
@@ -30,7 +32,7 @@ class EntryService : public sim::Behavior {
   // Handles a kRequest message.
   void accept(sim::Node& self, const sim::Message& m) {
     if (!requests_.first(m.txn)) return;  // a duplicate of a request already begun
-    const uint32_t op = w_.workflow().entry_op();
+    const uint32_t op = w_.workflow(m.txn).entry_op();
     if (self.instant(op)) {
       begin(self, m.txn, -1);
     } else if (!self.submit(op, m.txn)) {  // the queue is full: refused
@@ -53,7 +55,7 @@ class EntryService : public sim::Behavior {
   World& w_;
 
  private:
-  RequestLog requests_;  // durable
+  RequestLog& requests_;  // durable, the service's
 };
 
 }  // namespace models

@@ -22,9 +22,17 @@ const char* outcome_name(Outcome o) {
   return "?";
 }
 
-uint64_t Ledger::begin(sim::Time now) {
+Ledger::Ledger(std::vector<uint32_t> side_effect_masks, sim::Time deadline, sim::Time warmup)
+    : side_effects_(std::move(side_effect_masks)),
+      deadline_(deadline),
+      warmup_(warmup),
+      acc_(side_effects_.size()) {}
+
+uint64_t Ledger::begin(sim::Time now, uint32_t type) {
+  SIM_ASSERT(type < side_effects_.size(), "a transaction of an unknown request type");
   TxnRecord r;
   r.arrival = now;
+  r.type = static_cast<uint8_t>(type);
   r.measured = now >= warmup_ && now < measure_end_;
   txns_.push_back(r);
   ++open_;
@@ -59,23 +67,35 @@ void Ledger::compensate(uint64_t txn, uint32_t step, sim::Time now) {
   track_partial(r, before, now);
 }
 
+void Ledger::Gauge::update(sim::Time t, bool up) {
+  now = up ? now + 1 : now - 1;
+  count.set(t, static_cast<double>(now));
+  any.set(t, now > 0 ? 1.0 : 0.0);
+}
+void Ledger::Gauge::reset(sim::Time t) {
+  count.reset(t);
+  any.reset(t);
+}
+void Ledger::Gauge::close(sim::Time t) {
+  mean = count.mean(t);
+  fraction = any.mean(t);
+}
+
 void Ledger::track_partial(const TxnRecord& r, uint32_t before, sim::Time now) {
-  const bool was = partial(before), is = partial(r.applied);
-  if (was == is) return;
-  partial_now_ = is ? partial_now_ + 1 : partial_now_ - 1;
-  if (gauges_closed_) return;
-  partial_count_.set(now, static_cast<double>(partial_now_));
-  any_partial_.set(now, partial_now_ > 0 ? 1.0 : 0.0);
+  const bool was = partial(r, before), is = partial(r, r.applied);
+  if (was == is || gauges_closed_) return;
+  acc_[r.type].partial.update(now, is);
+  total_partial_.update(now, is);
 }
 
 void Ledger::reset_gauges(sim::Time now) {
-  partial_count_.reset(now);
-  any_partial_.reset(now);
+  for (Acc& a : acc_) a.partial.reset(now);
+  total_partial_.reset(now);
 }
 
 void Ledger::close_gauges(sim::Time now) {
-  partial_mean_ = partial_count_.mean(now);
-  partial_fraction_ = any_partial_.mean(now);
+  for (Acc& a : acc_) a.partial.close(now);
+  total_partial_.close(now);
   gauges_closed_ = true;
 }
 
@@ -89,8 +109,7 @@ void Ledger::decide(uint64_t txn, Decision d) {
 }
 
 void Ledger::participant_decided(uint64_t txn, Decision d, bool told, bool promised) {
-  TxnRecord& r = txns_[txn];
-  if (!told && promised && r.measured) ++unilateral_;
+  if (!told && promised) count(txn, &Acc::unilateral);
   decide(txn, d);
 }
 
@@ -104,65 +123,81 @@ void Ledger::complete(uint64_t txn, sim::Time now) {
 }
 
 void Ledger::lock_held(uint64_t txn, sim::Time span) {
-  if (txns_[txn].measured) lock_hold_.add(static_cast<double>(span.ns()));
+  if (txns_[txn].measured) acc(txn).lock_hold.add(static_cast<double>(span.ns()));
 }
 void Ledger::lock_waited(uint64_t txn, sim::Time span) {
-  if (txns_[txn].measured) lock_wait_.add(static_cast<double>(span.ns()));
+  if (txns_[txn].measured) acc(txn).lock_wait.add(static_cast<double>(span.ns()));
 }
 void Ledger::blocked_for(uint64_t txn, sim::Time span) {
-  if (txns_[txn].measured) blocking_.add(static_cast<double>(span.ns()));
+  if (txns_[txn].measured) acc(txn).blocking.add(static_cast<double>(span.ns()));
 }
 
 Outcome Ledger::classify(const TxnRecord& r) const {
   if (r.in_doubt > 0) return Outcome::kBlocked;
-  const uint32_t applied = r.applied & side_effects_;
-  if (side_effects_ != 0 && applied == side_effects_) return Outcome::kCommitted;
-  if (side_effects_ == 0 && r.done && r.answer == Answer::kOk) return Outcome::kCommitted;
+  const uint32_t mask = side_effects_[r.type];
+  const uint32_t applied = r.applied & mask;
+  if (mask != 0 && applied == mask) return Outcome::kCommitted;
+  if (mask == 0 && r.done && r.answer == Answer::kOk) return Outcome::kCommitted;
   if (applied != 0) return Outcome::kViolated;
-  if ((r.ever_applied & side_effects_) != 0 || r.refused) return Outcome::kAborted;
+  if ((r.ever_applied & mask) != 0 || r.refused) return Outcome::kAborted;
   return Outcome::kFailed;
 }
 
-RunMetrics Ledger::summarize() const {
-  RunMetrics m;
+void Ledger::add(RunMetrics& m, const TxnRecord& r) const {
+  ++m.transactions;
+  const Outcome o = classify(r);
+  ++m.outcomes[static_cast<size_t>(o)];
+  if (r.answer != Answer::kNone) {
+    const sim::Time latency = r.answered - r.arrival;
+    m.acceptance.add(latency);
+    if ((r.answer == Answer::kOk || r.answer == Answer::kRejected) && latency <= deadline_) {
+      ++m.answered_in_time;
+    }
+  }
+  if (!r.done) ++m.unfinished;
+  if (r.done) {
+    m.completion.add(r.completed - r.arrival);
+    if (r.ever_applied != 0 && (o == Outcome::kCommitted || o == Outcome::kAborted)) {
+      m.inconsistency.add(r.completed - r.first_effect);
+    }
+  }
+  m.messages.add(r.messages);
+  m.retries.add(r.retries);
+  m.compensations.add(r.compensations);
+  m.duplicates.add(r.duplicates);
+  if (r.decision_changed) ++m.changed_decisions;
+}
+
+void Ledger::add(RunMetrics& m, const Acc& a, const Gauge& g) {
+  m.lock_hold_ns.merge(a.lock_hold);
+  m.lock_wait_ns.merge(a.lock_wait);
+  m.blocking_ns.merge(a.blocking);
+  m.exposures += a.exposures;
+  m.broker_messages += a.broker_messages;
+  m.dead_letters += a.dead_letters;
+  m.duplicate_deliveries += a.duplicate_deliveries;
+  m.technical_errors += a.technical_errors;
+  m.suppressed_duplicates += a.suppressed;
+  m.unilateral_decisions += a.unilateral;
+  m.partial_mean = g.mean;
+  m.partial_fraction = g.fraction;
+}
+
+Summary Ledger::summarize() const {
+  Summary s;
+  const bool typed = acc_.size() > 1;
+  if (typed) s.by_type.resize(acc_.size());
   for (const TxnRecord& r : txns_) {
     if (!r.measured) continue;
-    ++m.transactions;
-    const Outcome o = classify(r);
-    ++m.outcomes[static_cast<size_t>(o)];
-    if (r.answer != Answer::kNone) {
-      const sim::Time latency = r.answered - r.arrival;
-      m.acceptance.add(latency);
-      if ((r.answer == Answer::kOk || r.answer == Answer::kRejected) && latency <= deadline_) {
-        ++m.answered_in_time;
-      }
-    }
-    if (!r.done) ++m.unfinished;
-    if (r.done) {
-      m.completion.add(r.completed - r.arrival);
-      if (r.ever_applied != 0 && (o == Outcome::kCommitted || o == Outcome::kAborted)) {
-        m.inconsistency.add(r.completed - r.first_effect);
-      }
-    }
-    m.messages.add(r.messages);
-    m.retries.add(r.retries);
-    m.compensations.add(r.compensations);
-    m.duplicates.add(r.duplicates);
-    if (r.decision_changed) ++m.changed_decisions;
+    add(s.total, r);
+    if (typed) add(s.by_type[r.type], r);
   }
-  m.lock_hold_ns = lock_hold_;
-  m.lock_wait_ns = lock_wait_;
-  m.blocking_ns = blocking_;
-  m.exposures = exposures_;
-  m.broker_messages = broker_messages_;
-  m.dead_letters = dead_letters_;
-  m.duplicate_deliveries = duplicate_deliveries_;
-  m.technical_errors = technical_errors_;
-  m.suppressed_duplicates = suppressed_;
-  m.unilateral_decisions = unilateral_;
-  m.partial_mean = partial_mean_;
-  m.partial_fraction = partial_fraction_;
-  return m;
+  // The total's partial-state gauge is its own: "at least one in partial state" is no sum.
+  for (size_t t = 0; t < acc_.size(); ++t) {
+    add(s.total, acc_[t], total_partial_);
+    if (typed) add(s.by_type[t], acc_[t], acc_[t].partial);
+  }
+  return s;
 }
 
 }  // namespace models

@@ -60,6 +60,7 @@ struct TxnRecord {
   int16_t in_doubt = 0;       // 2PC participants prepared and not yet told the decision
   Answer answer = Answer::kNone;
   Decision decision = Decision::kNone;
+  uint8_t type = 0;           // its request type (the index of its workflow)
   bool refused : 1 = false;   // a business refusal or a NO vote ended it (an abort decided)
   bool decision_changed : 1 = false;  // a second, different decision was recorded
   bool done : 1 = false;      // the pattern finished with it (committed or cleaned up)
@@ -95,16 +96,24 @@ struct RunMetrics {
   }
 };
 
+// A run's metrics: for all transactions, and per request type (when there are several).
+struct Summary {
+  RunMetrics total;
+  std::vector<RunMetrics> by_type;
+};
+
 class Ledger {
  public:
-  Ledger(uint32_t side_effect_mask, sim::Time deadline, sim::Time warmup)
-      : side_effects_(side_effect_mask), deadline_(deadline), warmup_(warmup) {}
+  // side_effect_masks: per request type, the steps with a side effect.
+  Ledger(std::vector<uint32_t> side_effect_masks, sim::Time deadline, sim::Time warmup);
 
   // Room for n transactions up front (when the scenario says how many): the records are
   // then written in place, not copied at every doubling.
   void reserve(uint64_t n) { txns_.reserve(n); }
-  // A new transaction arrives now. Returns its id (ids are dense, from 0).
-  uint64_t begin(sim::Time now);
+  // A new transaction of request type `type` arrives now. Returns its id (ids are dense,
+  // from 0).
+  uint64_t begin(sim::Time now, uint32_t type);
+  uint32_t type(uint64_t txn) const { return txns_[txn].type; }
   // Arrivals after this time are not measured.
   void set_measure_end(sim::Time t) { measure_end_ = t; }
 
@@ -136,21 +145,15 @@ class Ledger {
   void lock_held(uint64_t txn, sim::Time span);
   void lock_waited(uint64_t txn, sim::Time span);
   void blocked_for(uint64_t txn, sim::Time span);
-  void exposure(uint64_t txn) {
-    if (txns_[txn].measured) ++exposures_;
-  }
-  void technical_error(uint64_t txn) {
-    if (txns_[txn].measured) ++technical_errors_;
-  }
-  void suppressed_duplicate(uint64_t txn) {
-    if (txns_[txn].measured) ++suppressed_;
-  }
+  void exposure(uint64_t txn) { count(txn, &Acc::exposures); }
+  void technical_error(uint64_t txn) { count(txn, &Acc::technical_errors); }
+  void suppressed_duplicate(uint64_t txn) { count(txn, &Acc::suppressed); }
   void broker_message(uint64_t txn) {
     message(txn);
-    ++broker_messages_;
+    ++acc(txn).broker_messages;  // all transactions, measured or not
   }
-  void dead_letter() { ++dead_letters_; }
-  void duplicate_delivery() { ++duplicate_deliveries_; }
+  void dead_letter(uint64_t txn) { ++acc(txn).dead_letters; }
+  void duplicate_delivery(uint64_t txn) { ++acc(txn).duplicate_deliveries; }
 
   // Returns true iff every transaction is done and no participant is in doubt about one
   // (nothing left to drain: a coordinator may be done while a prepared participant has not
@@ -161,28 +164,48 @@ class Ledger {
   void reset_gauges(sim::Time now);
   // The end of arrivals: the partial-state averages are taken.
   void close_gauges(sim::Time now);
-  RunMetrics summarize() const;
+  Summary summarize() const;
 
  private:
+  // The time-weighted number of transactions in partial state, and the indicator "one is".
+  struct Gauge {
+    uint64_t now = 0;
+    sim::TimeWeighted count, any;
+    double mean = 0, fraction = 0;  // taken at the end of arrivals
+    void update(sim::Time t, bool up);
+    void reset(sim::Time t);
+    void close(sim::Time t);
+  };
+  // What is counted per request type, beside the per-transaction records.
+  struct Acc {
+    sim::RunningStats lock_hold, lock_wait, blocking;
+    uint64_t exposures = 0, broker_messages = 0, dead_letters = 0, duplicate_deliveries = 0;
+    uint64_t technical_errors = 0, suppressed = 0, unilateral = 0;
+    Gauge partial;
+  };
+  Acc& acc(uint64_t txn) { return acc_[txns_[txn].type]; }
+  void count(uint64_t txn, uint64_t Acc::*field) {
+    if (txns_[txn].measured) ++(acc(txn).*field);
+  }
+  // Updates the partial-state gauges after r's applied effects changed from `before`.
+  void track_partial(const TxnRecord& r, uint32_t before, sim::Time now);
+  bool partial(const TxnRecord& r, uint32_t applied) const {
+    const uint32_t mask = side_effects_[r.type];
+    const uint32_t a = applied & mask;
+    return a != 0 && a != mask;
+  }
+  // Adds a measured record to m; adds a type's counters and gauge to m.
+  void add(RunMetrics& m, const TxnRecord& r) const;
+  static void add(RunMetrics& m, const Acc& a, const Gauge& g);
+
   std::vector<TxnRecord> txns_;
-  uint32_t side_effects_;
+  std::vector<uint32_t> side_effects_;  // by request type
   sim::Time deadline_, warmup_;
   sim::Time measure_end_ = sim::Time::max();
   uint64_t open_ = 0;
   uint64_t in_doubt_total_ = 0;  // participants in doubt, over all transactions
-  // Updates the partial-state gauges after r's applied effects changed from `before`.
-  void track_partial(const TxnRecord& r, uint32_t before, sim::Time now);
-  bool partial(uint32_t applied) const {
-    const uint32_t a = applied & side_effects_;
-    return a != 0 && a != side_effects_;
-  }
-
-  sim::RunningStats lock_hold_, lock_wait_, blocking_;
-  uint64_t exposures_ = 0, broker_messages_ = 0, dead_letters_ = 0, duplicate_deliveries_ = 0;
-  uint64_t technical_errors_ = 0, suppressed_ = 0, unilateral_ = 0;
-  uint64_t partial_now_ = 0;
-  sim::TimeWeighted partial_count_, any_partial_;
-  double partial_mean_ = 0, partial_fraction_ = 0;
+  std::vector<Acc> acc_;  // by request type
+  Gauge total_partial_;   // over every type
   bool gauges_closed_ = false;
 };
 

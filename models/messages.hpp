@@ -17,6 +17,9 @@ enum MessageType : uint32_t {
   kCompensated = 13,
   kResolve = 14,       // step: "did you apply it?"; if not, it is refused from then on
   kResolved = 15,      // value = 1 applied, 0 not (and now refused)
+  // Calls of a call tree (ServiceNode).
+  kNestedCall = 16,    // step, attempt, value = call number, flags = place in group, ref
+  kNestedReply = 17,   // value = StepResult, ref and flags echoed
   // Broker (choreography, choreographed saga).
   kPublish = 30,      // producer -> broker; value = topic
   kPublishAck = 31,   // broker -> producer

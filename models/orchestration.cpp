@@ -41,7 +41,7 @@ struct Flow {
 
 class Orchestrator final : public EntryService {
  public:
-  Orchestrator(World& w, sim::NodeId self) : EntryService(w), caller_(w, self) {}
+  Orchestrator(World& w, sim::NodeId self) : EntryService(w, self), caller_(w, self) {}
 
   void on_message(sim::Node& self, const sim::Message& m) override {
     if (m.type == kRequest) {
@@ -59,6 +59,7 @@ class Orchestrator final : public EntryService {
     if (t.kind == kRetryCall && c.state == Call::State::kBackoff) {
       caller_.send(self, c, kCall, f->txn, t.step, kCallTimeout);
     } else if (t.kind == kCallTimeout && c.state == Call::State::kWaiting) {
+      caller_.expired(c);
       attempt_failed(self, *f, t.step);
     }
   }
@@ -72,13 +73,13 @@ class Orchestrator final : public EntryService {
   // The request is served (on `worker`, held, or -1): begin the workflow.
   void begin(sim::Node& self, uint64_t txn, int32_t worker) override {
     Flow& f = flows_.open(txn);
-    f.calls.resize(w_.workflow().steps().size());
+    f.calls.resize(w_.workflow(txn).steps().size());
     f.worker = worker;
     start_stage(self, f);
   }
 
   void start_stage(sim::Node& self, Flow& f) {
-    const auto& stages = w_.workflow().stages();
+    const auto& stages = w_.workflow(f.txn).stages();
     if (f.stage >= stages.size()) {
       finish(self, f, Answer::kOk);
       return;
@@ -155,13 +156,14 @@ class Orchestrator final : public EntryService {
 class Orchestration final : public Pattern {
  public:
   void install(World& w) override {
-    const sim::NodeId entry = w.workflow().entry();
+    const auto stores = step_stores(w);
     for (sim::NodeId id = 1; id < w.node_count(); ++id) {
       if (!w.is_service(id)) continue;
-      if (id == entry) {
+      const ServiceId s = w.service_of(id);
+      if (w.is_entry(s)) {
         behaviors_.push_back(std::make_unique<Orchestrator>(w, id));
       } else {
-        behaviors_.push_back(std::make_unique<StepServer>(w, id));
+        behaviors_.push_back(std::make_unique<StepServer>(w, id, stores[s]));
       }
       w.node(id).set_behavior(behaviors_.back().get());
     }

@@ -53,9 +53,10 @@ class RunControl final : public sim::Handler {
   bool limit_hit_ = false;
 };
 
-NodeSummary summarize_node(const sim::Node& n) {
+NodeSummary summarize_node(const World& w, const sim::Node& n) {
   NodeSummary s;
   s.name = n.name();
+  s.service = w.is_service(n.id()) ? w.service_config(w.service_of(n.id())).name : n.name();
   s.utilisation = n.utilisation();
   s.availability = n.availability();
   s.mean_queue = n.mean_queue_length();
@@ -92,7 +93,7 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   const sim::Time arrivals_end = cfg.duration ? *cfg.duration : client.last_arrival();
   // Node metrics describe the loaded system: they are taken at the end of arrivals.
   std::vector<NodeSummary> nodes;
-  for (sim::NodeId id = 1; id < w.node_count(); ++id) nodes.push_back(summarize_node(w.node(id)));
+  for (sim::NodeId id = 1; id < w.node_count(); ++id) nodes.push_back(summarize_node(w, w.node(id)));
   w.ledger().close_gauges(s.now());
   // Phase 2: drain, bounded.
   control.drain(sim::Time::from_ms(10), sim::Time::saturating_add(s.now(), cfg.drain));
@@ -103,8 +104,13 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   r.pattern = choice;
   r.replication = replication;
   r.seed = cfg.seed;
-  r.metrics = w.ledger().summarize();
+  Summary summary = w.ledger().summarize();
+  r.metrics = std::move(summary.total);
+  for (size_t t = 0; t < summary.by_type.size(); ++t) {
+    r.types.push_back({w.workflows()[t]->name(), std::move(summary.by_type[t])});
+  }
   r.metrics.window_s = (arrivals_end - cfg.warmup).seconds();
+  for (TypeMetrics& t : r.types) t.metrics.window_s = r.metrics.window_s;
   r.nodes = std::move(nodes);
   for (sim::NodeId id = 1; id < w.node_count(); ++id) {
     r.nodes[id - 1].served_to_end = w.node(id).counters().served;

@@ -18,18 +18,26 @@
 namespace models {
 
 struct NodeSummary {
-  std::string name;
+  std::string name;     // the node's: the service's, or "service#k" for a replica
+  std::string service;  // the service it is a replica of (the broker: "broker")
   double utilisation = 0, availability = 0, mean_queue = 0;
   uint64_t served = 0, rejected = 0, crashes = 0, lost_in_crash = 0;
   uint64_t served_to_end = 0;  // jobs served from the end of the warm-up to the end of the run
+};
+
+// The metrics of one request type.
+struct TypeMetrics {
+  std::string name;
+  RunMetrics metrics;
 };
 
 struct RunResult {
   PatternChoice pattern;
   uint64_t replication = 0;
   uint64_t seed = 0;
-  RunMetrics metrics;
-  std::vector<NodeSummary> nodes;  // the services, then the broker
+  RunMetrics metrics;              // all transactions
+  std::vector<TypeMetrics> types;  // per request type, when the scenario has several
+  std::vector<NodeSummary> nodes;  // every replica of every service, then the broker
   sim::NetworkCounters network;
   uint64_t events = 0;
   uint64_t transactions_simulated = 0;  // all of them, warm-up included

@@ -69,7 +69,7 @@ struct Flow {
 
 class SagaOrchestrator final : public EntryService {
  public:
-  SagaOrchestrator(World& w, sim::NodeId self) : EntryService(w), caller_(w, self) {}
+  SagaOrchestrator(World& w, sim::NodeId self) : EntryService(w, self), caller_(w, self) {}
 
   void on_message(sim::Node& self, const sim::Message& m) override {
     switch (m.type) {
@@ -99,7 +99,10 @@ class SagaOrchestrator final : public EntryService {
         if (f->calls[t.step].state == Call::State::kBackoff) send_call(self, *f, t.step);
         break;
       case kCallTimeout:
-        if (f->calls[t.step].state == Call::State::kWaiting) attempt_failed(self, *f, t.step);
+        if (f->calls[t.step].state == Call::State::kWaiting) {
+          caller_.expired(f->calls[t.step]);
+          attempt_failed(self, *f, t.step);
+        }
         break;
       case kRetryResolve:
         if (f->resolve.state == Call::State::kBackoff) {
@@ -108,6 +111,7 @@ class SagaOrchestrator final : public EntryService {
         break;
       case kResolveTimeout:
         if (f->resolve.state == Call::State::kWaiting) {
+          caller_.expired(f->resolve);
           caller_.retry_later(self, f->resolve, f->txn, t.step, 0, kRetryResolve);
         }
         break;
@@ -115,7 +119,10 @@ class SagaOrchestrator final : public EntryService {
         if (f->comp.state == Call::State::kBackoff) send_compensation(self, *f);
         break;
       case kCompTimeout:
-        if (f->comp.state == Call::State::kWaiting) compensation_failed(self, *f);
+        if (f->comp.state == Call::State::kWaiting) {
+          caller_.expired(f->comp);
+          compensation_failed(self, *f);
+        }
         break;
       default:
         break;
@@ -138,7 +145,7 @@ class SagaOrchestrator final : public EntryService {
     grow_to(log_, txn);
     return log_[txn];
   }
-  const Step& step(uint32_t s) const { return w_.workflow().steps()[s]; }
+  const Step& step(uint64_t txn, uint32_t s) const { return w_.workflow(txn).steps()[s]; }
 
   // The request is served (on `worker`, held, or -1): begin the saga.
   void begin(sim::Node& self, uint64_t txn, int32_t worker) override {
@@ -151,14 +158,14 @@ class SagaOrchestrator final : public EntryService {
 
   Flow& open_flow(uint64_t txn) {
     Flow& f = flows_.open(txn);
-    f.calls.resize(w_.workflow().steps().size());
+    f.calls.resize(w_.workflow(txn).steps().size());
     return f;
   }
 
   // ---------------------------------------------------------------- forward
   // Calls every step of the current stage that is not done yet (after a recovery some are).
   void start_stage(sim::Node& self, Flow& f) {
-    const auto& stages = w_.workflow().stages();
+    const auto& stages = w_.workflow(f.txn).stages();
     for (; f.stage < stages.size(); ++f.stage) {
       for (uint32_t s : stages[f.stage]) {
         if (record(f.txn).done & (1u << s)) continue;
@@ -191,7 +198,7 @@ class SagaOrchestrator final : public EntryService {
     SagaRecord& r = record(f->txn);
     const uint32_t bit = 1u << m.step;
     if (m.value == static_cast<int64_t>(StepResult::kRefused) &&
-        step(m.step).role != SagaRole::kAfterPivot) {
+        step(m.txn, m.step).role != SagaRole::kAfterPivot) {
       r.refused |= bit;
       w_.ledger().refuse(f->txn);
       go_backward(self, *f, Answer::kRejected);
@@ -199,16 +206,16 @@ class SagaOrchestrator final : public EntryService {
     }
     // Done; or, after the pivot, a step without side effect that refused: nothing to do.
     r.done |= bit;
-    if (step(m.step).role == SagaRole::kPivot) decide_forward(*f);
+    if (step(m.txn, m.step).role == SagaRole::kPivot) decide_forward(*f);
     step_answered(self, *f);
   }
 
   // An attempt of a forward call timed out or met a technical error.
   void attempt_failed(sim::Node& self, Flow& f, uint32_t s) {
-    const bool retriable = step(s).role == SagaRole::kAfterPivot;
+    const bool retriable = step(f.txn, s).role == SagaRole::kAfterPivot;
     const uint32_t limit = retriable ? 0 : w_.config().retry.attempts;
     if (caller_.retry_later(self, f.calls[s], f.txn, s, limit, kRetryCall)) return;
-    if (step(s).role == SagaRole::kPivot) {
+    if (step(f.txn, s).role == SagaRole::kPivot) {
       start_resolve(self, f, s);  // did it apply? only its service knows
       return;
     }
@@ -264,7 +271,7 @@ class SagaOrchestrator final : public EntryService {
     f.outstanding = 0;
     f.phase = Flow::Phase::kCompensating;
     f.to_compensate.clear();
-    const auto& steps = w_.workflow().steps();
+    const auto& steps = w_.workflow(f.txn).steps();
     for (const Step& s : steps) {  // in step order: the last step is at the back, undone first
       const uint32_t bit = 1u << s.index;
       if ((r.started & bit) && !(r.refused & bit) && !(r.compensated & bit) && s.compensable()) {
@@ -332,7 +339,7 @@ class SagaOrchestrator final : public EntryService {
     Flow& f = open_flow(txn);
     f.answered = true;  // the client's connection died with the crash
     const SagaRecord& r = record(txn);
-    const auto pivot = w_.workflow().pivot();
+    const auto pivot = w_.workflow(txn).pivot();
     switch (r.direction) {
       case SagaRecord::Direction::kForward:
         start_stage(self, f);
@@ -345,7 +352,7 @@ class SagaOrchestrator final : public EntryService {
     }
     const uint32_t bit = pivot ? 1u << *pivot : 0;
     if (pivot && (r.started & bit) && !(r.done & bit) && !(r.refused & bit)) {
-      f.stage = w_.workflow().stage_of(*pivot);
+      f.stage = w_.workflow(txn).stage_of(*pivot);
       f.outstanding = 1;
       start_resolve(self, f, *pivot);
       return;
@@ -362,13 +369,14 @@ class SagaOrchestrator final : public EntryService {
 class SagaOrchestrated final : public Pattern {
  public:
   void install(World& w) override {
-    const sim::NodeId entry = w.workflow().entry();
+    const auto stores = step_stores(w);
     for (sim::NodeId id = 1; id < w.node_count(); ++id) {
       if (!w.is_service(id)) continue;
-      if (id == entry) {
+      const ServiceId s = w.service_of(id);
+      if (w.is_entry(s)) {
         behaviors_.push_back(std::make_unique<SagaOrchestrator>(w, id));
       } else {
-        behaviors_.push_back(std::make_unique<StepServer>(w, id));
+        behaviors_.push_back(std::make_unique<StepServer>(w, id, stores[s]));
       }
       w.node(id).set_behavior(behaviors_.back().get());
     }

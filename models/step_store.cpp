@@ -4,12 +4,13 @@
 #include "models/token.hpp"
 
 namespace models {
-namespace {
-constexpr uint32_t kExecuting = 1;  // the Token kind of an inbox's executing entries
-}  // namespace
 
-StepStore::StepStore(World& w, sim::NodeId self)
-    : w_(w), self_(self), inbox_(w.is_service(self) && w.service_config(self).inbox) {}
+StepStore::StepStore(World& w, ServiceId service)
+    : w_(w), service_(service), inbox_(w.service_config(service).inbox) {}
+
+void StepStore::crash(sim::NodeId node) {
+  std::erase_if(executing_, [node](const auto& e) { return e.second == node; });
+}
 
 StepStore::Bits& StepStore::bits(uint64_t txn) {
   grow_to(bits_, txn);
@@ -35,9 +36,9 @@ std::optional<StepResult> StepStore::recorded(uint64_t txn, uint32_t step) {
   return r;
 }
 
-bool StepStore::start(uint64_t txn, uint32_t step) {
+bool StepStore::start(uint64_t txn, uint32_t step, sim::NodeId node) {
   if (!inbox_) return true;
-  if (executing_.insert(pack(txn, step, kExecuting)).second) return true;
+  if (executing_.emplace(pack(txn, step, kExecuting), node).second) return true;
   w_.ledger().suppressed_duplicate(txn);
   return false;
 }
@@ -83,7 +84,7 @@ bool StepStore::resolve(uint64_t txn, uint32_t step) {
 }
 
 void StepStore::touch_keys(uint64_t txn, const Step& step) {
-  const KeyChooser& keys = w_.keys(self_);
+  const KeyChooser& keys = w_.keys(service_);
   if (!keys.enabled()) return;
   for (uint32_t k = 0; k < keys.per_step(); ++k) {
     if (exposures_.touch(w_, txn, keys.key(w_, txn, step.index, k), step.side_effect)) {

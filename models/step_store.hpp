@@ -2,7 +2,9 @@
 // the outcome of executing one, decided the same way under every pattern that commits
 // locally (orchestration, the sagas, choreography, TCC's confirm).
 //
-// Per transaction the store keeps four bit sets over the steps (bit i = step i):
+// The store belongs to a service and is shared by its replicas (their common datastore);
+// what is executing now is each replica's own. Per transaction the store keeps four bit
+// sets over the steps (bit i = step i):
 //   applied    the step's effect is in place here now
 //   tombstone  the step was compensated or cancelled: a late or duplicated original is
 //              refused instead of applying an effect nobody will undo
@@ -26,10 +28,11 @@
 
 #include <cstdint>
 #include <optional>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "models/keys.hpp"
+#include "models/token.hpp"
 #include "models/world.hpp"
 
 namespace models {
@@ -40,7 +43,7 @@ enum class StepResult : int64_t { kRefused = 0, kDone = 1, kError = 2, kTombston
 
 class StepStore {
  public:
-  StepStore(World& w, sim::NodeId self);
+  StepStore(World& w, ServiceId service);
 
   bool inbox() const { return inbox_; }
   bool applied(uint64_t txn, uint32_t step) const { return bits(txn).applied & (1u << step); }
@@ -54,9 +57,11 @@ class StepStore {
   // The durable outcome of a step that ran to a definite result (done or refused), with or
   // without an inbox; nullopt if it never did.
   std::optional<StepResult> outcome(uint64_t txn, uint32_t step) const;
-  // Inbox: marks the step as executing; returns false (and counts a suppressed duplicate) if
-  // it already is. Always true without an inbox.
-  bool start(uint64_t txn, uint32_t step);
+  // Inbox: marks the step as executing on replica `node`; returns false (and counts a
+  // suppressed duplicate) if it already is, anywhere. Always true without an inbox.
+  bool start(uint64_t txn, uint32_t step, sim::NodeId node);
+  // The execution started on `node` ended without a result (a call of its tree failed).
+  void abandon(uint64_t txn, uint32_t step) { executing_.erase(pack(txn, step, kExecuting)); }
 
   // The step's service time has passed: decides and records the outcome (see above);
   // kTombstoned if it was compensated or cancelled before.
@@ -71,8 +76,8 @@ class StepStore {
   // Tombstones the step unless it is applied; returns true iff it is applied.
   bool resolve(uint64_t txn, uint32_t step);
 
-  // A crash: the volatile part (steps executing) is lost.
-  void crash() { executing_.clear(); }
+  // Replica `node` crashed: what it was executing is lost.
+  void crash(sim::NodeId node);
 
  private:
   struct Bits {
@@ -82,11 +87,14 @@ class StepStore {
   const Bits& bits(uint64_t txn) const;
   void touch_keys(uint64_t txn, const Step& step);
 
+  static constexpr uint32_t kExecuting = 1;  // the Token kind of executing_'s keys
+
   World& w_;
-  sim::NodeId self_;
+  ServiceId service_;
   bool inbox_;
-  std::vector<Bits> bits_;                 // durable, by transaction
-  std::unordered_set<uint64_t> executing_;  // volatile (inbox): Token(txn, step)
+  std::vector<Bits> bits_;  // durable, by transaction
+  // Volatile (inbox): Token(txn, step) -> the replica executing it.
+  std::unordered_map<uint64_t, sim::NodeId> executing_;
   ExposureTracker exposures_;
 };
 

@@ -3,7 +3,9 @@
 #include "models/tcc.hpp"
 
 #include <algorithm>
+#include <array>
 #include <memory>
+#include <unordered_map>
 #include <set>
 #include <unordered_set>
 #include <vector>
@@ -13,6 +15,8 @@
 #include "models/flow_table.hpp"
 #include "models/grow.hpp"
 #include "models/messages.hpp"
+#include "models/service_node.hpp"
+#include "models/step_server.hpp"
 #include "models/step_store.hpp"
 #include "models/token.hpp"
 #include "models/world.hpp"
@@ -65,7 +69,7 @@ struct Flow {
 
 class Coordinator final : public EntryService {
  public:
-  Coordinator(World& w, sim::NodeId self) : EntryService(w), caller_(w, self) {}
+  Coordinator(World& w, sim::NodeId self) : EntryService(w, self), caller_(w, self) {}
 
   void on_message(sim::Node& self, const sim::Message& m) override {
     switch (m.type) {
@@ -92,7 +96,10 @@ class Coordinator final : public EntryService {
         if (f->calls[t.step].state == Call::State::kBackoff) send_try(self, *f, t.step);
         break;
       case kTryTimeout:
-        if (f->calls[t.step].state == Call::State::kWaiting) try_failed(self, *f, t.step);
+        if (f->calls[t.step].state == Call::State::kWaiting) {
+          caller_.expired(f->calls[t.step]);
+          try_failed(self, *f, t.step);
+        }
         break;
       case kDecisionForced:
         if (f->phase == Flow::Phase::kForcing) confirm_logged(self, *f);
@@ -112,12 +119,15 @@ class Coordinator final : public EntryService {
 
   void on_recover(sim::Node& self) override {
     // Confirm again every transaction decided and not finished (the durable record).
-    std::vector<uint64_t> open(open_.begin(), open_.end());
+    std::vector<uint64_t> open;
+    for (const auto& [txn, d] : decided_) open.push_back(txn);
     std::sort(open.begin(), open.end());
     for (uint64_t txn : open) {
       Flow& f = open_flow(txn);
       f.answered = true;  // the client's connection died with the crash
-      f.reserved = decided_[txn];
+      const Decided& d = decided_.at(txn);
+      f.reserved = d.mask;
+      for (size_t s = 0; s < f.calls.size(); ++s) f.calls[s].node = d.nodes[s];
       f.phase = Flow::Phase::kConfirming;
       send_confirms(self, f);
     }
@@ -126,7 +136,7 @@ class Coordinator final : public EntryService {
  private:
   Flow& open_flow(uint64_t txn) {
     Flow& f = flows_.open(txn);
-    f.calls.resize(w_.workflow().steps().size());
+    f.calls.resize(w_.workflow(txn).steps().size());
     return f;
   }
 
@@ -138,7 +148,7 @@ class Coordinator final : public EntryService {
   }
 
   void start_stage(sim::Node& self, Flow& f) {
-    const auto& stages = w_.workflow().stages();
+    const auto& stages = w_.workflow(f.txn).stages();
     if (f.stage >= stages.size()) {
       decide(self, f);
       return;
@@ -213,9 +223,9 @@ class Coordinator final : public EntryService {
       finish(self, f);
       return;
     }
-    grow_to(decided_, f.txn);
-    decided_[f.txn] = f.reserved;
-    open_.insert(f.txn);
+    Decided& d = decided_[f.txn];
+    d.mask = f.reserved;
+    for (size_t s = 0; s < f.calls.size(); ++s) d.nodes[s] = f.calls[s].node;
     f.phase = Flow::Phase::kConfirming;
     send_confirms(self, f);
   }
@@ -224,7 +234,7 @@ class Coordinator final : public EntryService {
   void send_confirms(sim::Node& self, Flow& f) {
     const uint32_t waiting = f.reserved & ~(f.confirmed | f.expired);
     for (uint32_t s = 0; s < 32; ++s) {
-      if (waiting & (1u << s)) send(self, kConfirm, f.txn, s);
+      if (waiting & (1u << s)) send(self, kConfirm, f, s);
     }
     f.resend = self.set_timer(w_.config().timeouts.call, pack(f.txn, 0, kResend));
   }
@@ -235,7 +245,7 @@ class Coordinator final : public EntryService {
     (m.value == 1 ? f->confirmed : f->expired) |= 1u << m.step;
     if (((f->confirmed | f->expired) & f->reserved) != f->reserved) return;
     self.cancel_timer(f->resend);
-    open_.erase(f->txn);
+    decided_.erase(f->txn);
     finish(self, *f);
   }
 
@@ -246,7 +256,7 @@ class Coordinator final : public EntryService {
     for (Call& c : f.calls) caller_.abandon(self, c);
     const uint32_t to_cancel = f.tried & ~f.unreserved;
     for (uint32_t s = 0; s < 32; ++s) {
-      if (to_cancel & (1u << s)) send(self, kCancel, f.txn, s);
+      if (to_cancel & (1u << s)) send(self, kCancel, f, s);
     }
     reply(self, f, a);
     finish(self, f);
@@ -266,10 +276,12 @@ class Coordinator final : public EntryService {
     answer(self, f.txn, a);
   }
 
-  void send(sim::Node& self, uint32_t type, uint64_t txn, uint32_t step) {
+  // Confirms and cancels go to the replica that holds the reservation (the try's).
+  void send(sim::Node& self, uint32_t type, const Flow& f, uint32_t step) {
     sim::Message m;
     m.type = type;
-    m.dst = w_.workflow().steps()[step].service;
+    m.dst = f.calls[step].node;
+    const uint64_t txn = f.txn;
     m.txn = txn;
     m.step = step;
     w_.send(self, m);
@@ -277,23 +289,30 @@ class Coordinator final : public EntryService {
 
   Caller caller_;
   FlowTable<Flow> flows_;              // volatile
-  std::vector<uint32_t> decided_;      // durable: confirm decisions (the steps to confirm)
-  std::unordered_set<uint64_t> open_;  // durable: decided and not finished
+  // Durable: the confirm decisions not yet finished (the steps to confirm, their replicas).
+  struct Decided {
+    uint32_t mask = 0;
+    std::array<sim::NodeId, kMaxSteps> nodes{};
+  };
+  std::unordered_map<uint64_t, Decided> decided_;
 };
 
 // ---------------------------------------------------------------- participant
-// A try's job token is Token(slot of its stashed request, 0, kTryWork).
 enum ReserverKind : uint32_t {
-  kTryWork = 1, kConfirmWork = 2, kCancelWork = 3, kExpire = 4, kExpiryQueue = 5, kKey = 6
+  kConfirmWork = 2, kCancelWork = 3, kExpire = 4, kExpiryQueue = 5, kKey = 6
 };
 
-// A service's reservations: durable, per (transaction, step).
-class Reserver final : public sim::Behavior {
+// A replica's reservations: durable, per (transaction, step). (The effects, once
+// confirmed, are the service's: its StepStore, shared by the replicas.)
+class Reserver final : public ServiceNode {
  public:
-  Reserver(World& w, sim::NodeId self)
-      : w_(w), store_(w, self), expiries_(w.config().tcc.expiry, Token::tag(kExpiryQueue)) {}
+  Reserver(World& w, sim::NodeId self, std::shared_ptr<StepStore> store)
+      : ServiceNode(w, self),
+        store_(std::move(store)),
+        expiries_(w.config().tcc.expiry, Token::tag(kExpiryQueue)) {}
 
-  void on_message(sim::Node& self, const sim::Message& m) override {
+ protected:
+  void handle(sim::Node& self, const sim::Message& m) override {
     switch (m.type) {
       case kTry:
         on_try(self, m);
@@ -309,16 +328,17 @@ class Reserver final : public sim::Behavior {
     }
   }
 
-  void on_job_done(sim::Node& self, const sim::Job& job, uint32_t) override {
+  void job_done(sim::Node& self, const sim::Job& job, uint32_t) override {
     const Token t = Token::unpack(job.token);
-    if (t.kind == kTryWork) {
-      tried(self, static_cast<uint32_t>(t.txn));
-    } else if (t.kind == kConfirmWork) {
-      confirmed(self, t.txn, w_.workflow().steps()[t.step]);
-    }
+    if (t.kind == kConfirmWork) confirmed(self, t.txn, w_.workflow(t.txn).steps()[t.step]);
   }
 
-  void on_timer(sim::Node& self, uint64_t payload) override {
+  // A try's action and its calls are done.
+  void run_done(sim::Node& self, uint64_t c, StepResult r) override {
+    tried(self, static_cast<uint32_t>(cookie_value(c)), r);
+  }
+
+  void timer(sim::Node& self, uint64_t payload) override {
     const Token t = Token::unpack(payload);
     if (t.kind == kExpiryQueue) {
       expiries_.expire(self, [&](uint64_t k) { expire(Token::unpack(k).txn, Token::unpack(k).step); });
@@ -327,7 +347,7 @@ class Reserver final : public sim::Behavior {
     }
   }
 
-  void on_crash(sim::Node& self) override {
+  void crashed(sim::Node& self) override {
     (void)self;
     executing_.clear();
     confirming_.clear();
@@ -336,7 +356,7 @@ class Reserver final : public sim::Behavior {
     expiries_.clear();
   }
 
-  void on_recover(sim::Node& self) override {
+  void recovered(sim::Node& self) override {
     // Expiry timers died with the crash: expire what is past, re-arm the rest.
     const std::vector<uint64_t> open(reservations_.begin(), reservations_.end());
     for (uint64_t key : open) {
@@ -379,21 +399,25 @@ class Reserver final : public sim::Behavior {
         break;
     }
     if (!executing_.insert(key(m.txn, m.step)).second) return;  // running: its reply follows
-    self.submit(w_.workflow().steps()[m.step].action_op, pack(stash(m), 0, kTryWork));
+    const uint32_t slot = stash(m);
+    if (!run(self, m.txn, m.step, m.attempt, cookie(slot))) {  // a full queue: lost, like a drop
+      executing_.erase(key(m.txn, m.step));
+      free_.push_back(slot);
+    }
   }
 
-  void tried(sim::Node& self, uint32_t slot) {
+  void tried(sim::Node& self, uint32_t slot, StepResult ran) {
     const sim::Message m = replies_[slot];
     free_.push_back(slot);
     const uint64_t txn = m.txn;
-    const Step& step = w_.workflow().steps()[m.step];
+    const Step& step = w_.workflow(txn).steps()[m.step];
     executing_.erase(key(txn, step.index));
     Entry& e = entry(txn, step.index);
     if (e.state == State::kCancelled) {
       reply_try(self, m, StepResult::kRefused, {});
       return;
     }
-    if (w_.technical_error(txn, step, m.attempt)) {
+    if (ran == StepResult::kError || w_.technical_error(txn, step, m.attempt)) {
       reply_try(self, m, StepResult::kError, {});
       return;
     }
@@ -422,24 +446,26 @@ class Reserver final : public sim::Behavior {
       reply(self, m.src, kConfirmReply, m.txn, m.step, 0);
       return;
     }
-    if (!confirming_.insert(key(m.txn, m.step)).second) return;  // being confirmed
-    coordinator_ = m.src;
-    const Step& step = w_.workflow().steps()[m.step];
+    if (!confirming_.emplace(key(m.txn, m.step), m.src).second) return;  // being confirmed
+    const Step& step = w_.workflow(m.txn).steps()[m.step];
     if (step.confirm_op && self.submit(*step.confirm_op, pack(m.txn, m.step, kConfirmWork))) return;
     confirmed(self, m.txn, step);
   }
 
   void confirmed(sim::Node& self, uint64_t txn, const Step& step) {
-    if (confirming_.erase(key(txn, step.index)) == 0) return;  // lost in a crash meanwhile
+    const auto it = confirming_.find(key(txn, step.index));
+    if (it == confirming_.end()) return;  // lost in a crash meanwhile
+    const sim::NodeId coordinator = it->second;
+    confirming_.erase(it);
     Entry& e = entry(txn, step.index);
     if (e.state == State::kReserved) {
       e.state = State::kConfirmed;
       expiries_.cancel(e.timeout);
       reservations_.erase(key(txn, step.index));
-      store_.apply(txn, step, self.now());
+      store_->apply(txn, step, self.now());
       w_.ledger().participant_decided(txn, Decision::kCommit, true, true);
     }
-    reply(self, coordinator_, kConfirmReply, txn, step.index, e.state == State::kConfirmed ? 1 : 0);
+    reply(self, coordinator, kConfirmReply, txn, step.index, e.state == State::kConfirmed ? 1 : 0);
   }
 
   void on_cancel(sim::Node& self, const sim::Message& m) {
@@ -451,7 +477,7 @@ class Reserver final : public sim::Behavior {
     expiries_.cancel(e.timeout);
     reservations_.erase(key(m.txn, m.step));
     w_.ledger().participant_decided(m.txn, Decision::kAbort, true, true);
-    const Step& step = w_.workflow().steps()[m.step];
+    const Step& step = w_.workflow(m.txn).steps()[m.step];
     if (step.cancel_op) self.submit(*step.cancel_op, pack(m.txn, m.step, kCancelWork));
   }
 
@@ -500,27 +526,27 @@ class Reserver final : public sim::Behavior {
     return s;
   }
 
-  World& w_;
-  StepStore store_;  // the effects, once confirmed (and the keys they touch)
+  std::shared_ptr<StepStore> store_;  // the service's effects, once confirmed (and their keys)
   std::vector<std::vector<Entry>> entries_ = std::vector<std::vector<Entry>>(kMaxSteps);  // durable
   std::set<uint64_t> reservations_;             // durable: reserved, not yet decided
   sim::TimeoutQueue expiries_;                  // volatile: the reservations' expiry timers
-  std::unordered_set<uint64_t> executing_, confirming_;  // volatile
+  std::unordered_set<uint64_t> executing_;  // volatile
+  std::unordered_map<uint64_t, sim::NodeId> confirming_;  // volatile: -> the coordinator
   std::vector<sim::Message> replies_;           // volatile: the tries being served
   std::vector<uint32_t> free_;
-  sim::NodeId coordinator_ = sim::kNoNode;  // the (one) coordinator: TCC's entry service
 };
 
 class Tcc final : public Pattern {
  public:
   void install(World& w) override {
-    const sim::NodeId entry = w.workflow().entry();
+    const auto stores = step_stores(w);
     for (sim::NodeId id = 1; id < w.node_count(); ++id) {
       if (!w.is_service(id)) continue;
-      if (id == entry) {
+      const ServiceId s = w.service_of(id);
+      if (w.is_entry(s)) {
         behaviors_.push_back(std::make_unique<Coordinator>(w, id));
       } else {
-        behaviors_.push_back(std::make_unique<Reserver>(w, id));
+        behaviors_.push_back(std::make_unique<Reserver>(w, id, stores[s]));
       }
       w.node(id).set_behavior(behaviors_.back().get());
     }

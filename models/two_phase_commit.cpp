@@ -1,11 +1,15 @@
 #include "models/two_phase_commit.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
+#include <unordered_map>
 #include <memory>
 #include <vector>
 
+#include "models/balancer.hpp"
 #include "models/entry.hpp"
+#include "models/service_node.hpp"
 #include "models/flow_table.hpp"
 #include "models/grow.hpp"
 #include "models/keys.hpp"
@@ -40,16 +44,23 @@ enum Vote : int64_t { kNo = 0, kYes = 1, kReadOnly = 2, kNoError = 3 };
 // ---------------------------------------------------------------- coordinator
 struct CoordFlow {
   enum class Phase : uint8_t { kVoting, kForcing, kCommitting } phase = Phase::kVoting;
+  std::array<sim::NodeId, kMaxSteps> at{};  // the replica of each branch (chosen at prepare)
   bool aborting = false;  // basic variant: the decision being sent and acknowledged is abort
   bool error = false;     // a participant could not prepare (a technical error)
   bool answered = false;  // the client has its answer (or its connection died with a crash)
   uint64_t txn = 0;
+  uint32_t all = 0;  // every step of the transaction's workflow
   uint32_t voted = 0, yes = 0, read_only = 0, acked = 0, commit_to = 0;
   int32_t worker = -1;
   uint64_t timeout = 0;  // id in the prepare or the retransmit queue
+  // Every field but `at`, which begin() writes for every branch before it is read.
   void reset(uint64_t t) {
-    *this = CoordFlow{};
+    phase = Phase::kVoting;
+    aborting = answered = error = false;
     txn = t;
+    all = voted = yes = read_only = acked = commit_to = 0;
+    worker = -1;
+    timeout = 0;
   }
 };
 
@@ -58,14 +69,12 @@ enum CoordKind : uint32_t { kCommitForced = 1, kPrepareQueue = 2, kRetransmitQue
 
 class Coordinator final : public EntryService {
  public:
-  explicit Coordinator(World& w)
-      : EntryService(w),
+  Coordinator(World& w, sim::NodeId self)
+      : EntryService(w, self),
         basic_(w.config().two_phase_commit.variant == TwoPhaseCommitConfig::Variant::kBasic),
+        balancer_(w, self),
         prepare_timeouts_(w.config().timeouts.prepare, Token::tag(kPrepareQueue)),
-        retransmits_(w.config().timeouts.prepare, Token::tag(kRetransmitQueue)) {
-    const size_t n = w.workflow().steps().size();
-    all_ = n == 32 ? ~0u : (1u << n) - 1;
-  }
+        retransmits_(w.config().timeouts.prepare, Token::tag(kRetransmitQueue)) {}
 
   void on_message(sim::Node& self, const sim::Message& m) override {
     switch (m.type) {
@@ -100,7 +109,7 @@ class Coordinator final : public EntryService {
         CoordFlow* f = flows_.find(txn);
         if (f == nullptr || f->phase != CoordFlow::Phase::kCommitting) return;
         for_each_bit(f->commit_to & ~f->acked,
-                     [&](uint32_t s) { send(self, f->aborting ? kAbort : kCommit, f->txn, s); });
+                     [&](uint32_t s) { send(self, f->aborting ? kAbort : kCommit, *f, s); });
         f->timeout = retransmits_.arm(self, f->txn);
       });
       return;
@@ -118,15 +127,24 @@ class Coordinator final : public EntryService {
 
   void on_recover(sim::Node& self) override {
     // Finish every commit whose end record is missing: tell the participants again.
-    // (commit_logged() marks the record open again, in place: the index stays valid.)
-    for (uint64_t txn = 0; txn < commit_open_.size(); ++txn) {
-      if (!commit_open_[txn]) continue;
+    std::vector<uint64_t> open;
+    for (const auto& [txn, nodes] : commit_open_) open.push_back(txn);
+    std::sort(open.begin(), open.end());  // deterministic order
+    for (uint64_t txn : open) {
       CoordFlow& f = flows_.open(txn);
       f.phase = CoordFlow::Phase::kForcing;
       f.answered = true;  // the client's connection died with the crash
       f.commit_to = commit_mask_[txn];
+      f.at = commit_open_.at(txn);
+      f.all = all_of(txn);
       commit_logged(self, f);
     }
+  }
+
+  // Every step of txn's workflow, as a bit set.
+  uint32_t all_of(uint64_t txn) const {
+    const size_t n = w_.workflow(txn).steps().size();
+    return n == 32 ? ~0u : (1u << n) - 1;
   }
 
  private:
@@ -134,14 +152,22 @@ class Coordinator final : public EntryService {
   void begin(sim::Node& self, uint64_t txn, int32_t worker) override {
     CoordFlow& f = flows_.open(txn);
     f.worker = worker;
-    for (const Step& s : w_.workflow().steps()) send(self, kPrepare, f.txn, s.index);
+    f.all = all_of(txn);
+    for (const Step& s : w_.workflow(txn).steps()) {
+      f.at[s.index] = balancer_.pick(s.service);
+      send(self, kPrepare, f, s.index);
+    }
     f.timeout = prepare_timeouts_.arm(self, f.txn);
   }
 
-  void send(sim::Node& self, uint32_t type, uint64_t txn, uint32_t step) {
+  // A message to a branch: to the replica that prepared it.
+  void send(sim::Node& self, uint32_t type, const CoordFlow& f, uint32_t step) {
+    send_to(self, type, f.at[step], f.txn, step);
+  }
+  void send_to(sim::Node& self, uint32_t type, sim::NodeId dst, uint64_t txn, uint32_t step) {
     sim::Message m;
     m.type = type;
-    m.dst = w_.workflow().steps()[step].service;
+    m.dst = dst;
     m.txn = txn;
     m.step = step;
     w_.send(self, m);
@@ -165,8 +191,9 @@ class Coordinator final : public EntryService {
     } else {
       (m.value == kYes ? f->yes : f->read_only) |= bit;
     }
-    if (f->voted != all_) return;
-    if (f->yes != all_ && basic_ && (f->yes | f->read_only) != all_) {
+    const uint32_t all = f->all;
+    if (f->voted != all) return;
+    if (f->yes != all && basic_ && (f->yes | f->read_only) != all) {
       abort(self, *f, f->error ? Answer::kError : Answer::kRejected);
       return;
     }
@@ -192,10 +219,9 @@ class Coordinator final : public EntryService {
       end(self, f);
       return;
     }
-    grow_to(commit_open_, f.txn);
-    commit_open_[f.txn] = 1;
+    commit_open_[f.txn] = f.at;  // the commit record names the branches' replicas
     f.phase = CoordFlow::Phase::kCommitting;
-    for_each_bit(f.commit_to & ~f.acked, [&](uint32_t s) { send(self, kCommit, f.txn, s); });
+    for_each_bit(f.commit_to & ~f.acked, [&](uint32_t s) { send(self, kCommit, f, s); });
     f.timeout = retransmits_.arm(self, f.txn);
   }
 
@@ -205,19 +231,19 @@ class Coordinator final : public EntryService {
     f->acked |= 1u << m.step;
     if ((f->acked & f->commit_to) != f->commit_to) return;
     retransmits_.cancel(f->timeout);
-    if (!f->aborting) commit_open_[f->txn] = 0;  // the end record
+    if (!f->aborting) commit_open_.erase(f->txn);  // the end record
     end(self, *f);
   }
 
   void on_query(sim::Node& self, const sim::Message& m) {
     const bool committed = m.txn < commit_mask_.size() && (commit_mask_[m.txn] & (1u << m.step));
     if (committed) {
-      send(self, kCommit, m.txn, m.step);
+      send_to(self, kCommit, m.src, m.txn, m.step);
       return;
     }
     const CoordFlow* f = flows_.find(m.txn);
     if (f != nullptr && f->phase != CoordFlow::Phase::kCommitting) return;  // still deciding
-    send(self, kAbort, m.txn, m.step);  // no commit record: presumed abort
+    send_to(self, kAbort, m.src, m.txn, m.step);  // no commit record: presumed abort
   }
 
   void abort(sim::Node& self, CoordFlow& f, Answer a) {
@@ -229,15 +255,15 @@ class Coordinator final : public EntryService {
       abort_logged_[f.txn] = true;
       reply(self, f, a);
       f.aborting = true;
-      f.commit_to = all_;
+      f.commit_to = f.all;
       f.phase = CoordFlow::Phase::kCommitting;
-      for_each_bit(all_, [&](uint32_t s) { send(self, kAbort, f.txn, s); });
+      for_each_bit(f.commit_to, [&](uint32_t s) { send(self, kAbort, f, s); });
       f.timeout = retransmits_.arm(self, f.txn);
       return;
     }
     const uint32_t voted_no = f.voted & ~f.yes & ~f.read_only;
-    const uint32_t tell = all_ & ~voted_no & ~f.read_only;
-    for_each_bit(tell, [&](uint32_t s) { send(self, kAbort, f.txn, s); });
+    const uint32_t tell = f.all & ~voted_no & ~f.read_only;
+    for_each_bit(tell, [&](uint32_t s) { send(self, kAbort, f, s); });
     reply(self, f, a);
     end(self, f);
   }
@@ -256,12 +282,13 @@ class Coordinator final : public EntryService {
   }
 
   bool basic_;
-  uint32_t all_ = 0;
+  Balancer balancer_;
   FlowTable<CoordFlow> flows_;                 // volatile
   std::vector<bool> abort_logged_;             // durable (basic variant): abort records
   sim::TimeoutQueue prepare_timeouts_, retransmits_;  // volatile
   std::vector<uint32_t> commit_mask_;          // durable: commit records (participants)
-  std::vector<uint8_t> commit_open_;           // durable: commit records without an end record
+  // Durable: the commit records without an end record, with their branches' replicas.
+  std::unordered_map<uint64_t, std::array<sim::NodeId, kMaxSteps>> commit_open_;
 };
 
 // ---------------------------------------------------------------- participant
@@ -294,29 +321,58 @@ enum PartKind : uint32_t {
   kLockOwner = 8,  // a branch as the owner of locks, and as a timeout queue's key
 };
 
-class Participant final : public sim::Behavior {
+class Participant;
+
+// A service's lock manager, shared by its replicas' participants (the service's datastore
+// holds the locks). A branch, (transaction, slot), lives on one replica, which is told when
+// its waiting request is granted.
+struct ServiceLocks {
+  ServiceLocks();
+  LockTable table;
+  std::unordered_map<uint64_t, Participant*> waiting;  // lock owner -> its replica
+};
+
+class Participant final : public ServiceNode {
  public:
-  Participant(World& w, sim::NodeId self)
-      : w_(w),
+  Participant(World& w, sim::NodeId self, ServiceLocks& locks)
+      : ServiceNode(w, self),
         basic_(w.config().two_phase_commit.variant == TwoPhaseCommitConfig::Variant::kBasic),
-        keys_(w.keys(self)),
-        locks_([this](uint64_t owner) { on_locked(owner); }),
+        keys_(w.keys(w.service_of(self))),
+        locks_(locks),
         lock_waits_(w.config().timeouts.lock_wait, Token::tag(kLockQueue)),
         queries_(w.config().timeouts.prepare, Token::tag(kQueryQueue)) {
-    for (const Step& s : w.workflow().steps()) {
-      if (s.service != self) continue;
-      grow_to(slot_of_step_, s.index, kNoSlot);
-      slot_of_step_[s.index] = static_cast<uint32_t>(steps_.size());
-      steps_.push_back(s.index);
+    // A slot per (request type, step) this service hosts.
+    const ServiceId service = w.service_of(self);
+    for (const auto& wf : w.workflows()) {
+      slot_of_.emplace_back(wf->steps().size(), kNoSlot);
+      for (const Step& s : wf->steps()) {
+        if (s.service != service) continue;
+        slot_of_.back()[s.index] = static_cast<uint32_t>(steps_.size());
+        steps_.push_back(s.index);
+      }
     }
+    SIM_ASSERT(steps_.size() <= Token::kMaxPart, "too many 2PC branches on one service");
     branches_.resize(steps_.size());
     node_ = &w.node(self);
     commit_op_ = node_->op_id("commit");
     abort_op_ = node_->op_id("abort");
   }
 
-  void on_message(sim::Node& self, const sim::Message& m) override {
-    const uint32_t slot = slot_of(m.step);
+  // A lock request of branch `own` is granted (ServiceLocks).
+  void on_locked(uint64_t own) {
+    const uint64_t txn = Token::unpack(own).txn;
+    const uint32_t slot = Token::unpack(own).part;
+    Branch& b = branch(txn, slot);
+    if (b.state != Branch::State::kLocking) return;
+    lock_waits_.cancel(b.timeout);
+    w_.ledger().lock_waited(txn, node_->now() - b.lock_asked);
+    start_work(*node_, txn, slot, b);
+    settle(txn, slot, b);
+  }
+
+ protected:
+  void handle(sim::Node& self, const sim::Message& m) override {
+    const uint32_t slot = slot_of(m.txn, m.step);
     Branch& b = branch(m.txn, slot);
     b.coordinator = m.src;  // every 2PC message to a participant comes from its coordinator
     coordinator_ = m.src;
@@ -340,15 +396,21 @@ class Participant final : public sim::Behavior {
     }
   }
 
-  void on_job_done(sim::Node& self, const sim::Job& job, uint32_t) override {
+  // The prepare's work (the step's action and its calls) is done.
+  void run_done(sim::Node& self, uint64_t c, StepResult r) override {
+    const uint64_t txn = cookie_value(c);
+    const uint32_t slot = cookie_part(c);
+    Branch& b = branch(txn, slot);
+    prepared_work(self, txn, slot, b, r);
+    settle(txn, slot, b);
+  }
+
+  void job_done(sim::Node& self, const sim::Job& job, uint32_t) override {
     const Token t = Token::unpack(job.token);
     const uint64_t txn = t.txn;
-    const uint32_t slot = t.step;
+    const uint32_t slot = t.part;
     Branch& b = branch(txn, slot);
     switch (t.kind) {
-      case kPrepareWork:
-        prepared_work(self, txn, slot, b);
-        break;
       case kCommitWork:
         committed(self, txn, slot, b);
         break;
@@ -361,17 +423,17 @@ class Participant final : public sim::Behavior {
     settle(txn, slot, b);
   }
 
-  void on_timer(sim::Node& self, uint64_t payload) override {
+  void timer(sim::Node& self, uint64_t payload) override {
     const Token t = Token::unpack(payload);
     if (t.kind == kLockQueue) {
       lock_waits_.expire(self, [&](uint64_t own) {
         const uint64_t txn = Token::unpack(own).txn;
-        const uint32_t slot = Token::unpack(own).step;
+        const uint32_t slot = Token::unpack(own).part;
         Branch& b = branch(txn, slot);
         if (b.state != Branch::State::kLocking) return;
         // Waited too long: abort unilaterally (this also breaks deadlocks).
         w_.ledger().lock_waited(txn, self.now() - b.lock_asked);
-        locks_.release(own);
+        unlock(own);
         b.state = Branch::State::kAborted;
         w_.ledger().participant_decided(txn, Decision::kAbort, false, false);
         vote(self, txn, slot, b, kNo);
@@ -382,14 +444,14 @@ class Participant final : public sim::Behavior {
     if (t.kind == kQueryQueue) {
       queries_.expire(self, [&](uint64_t own) {
         const uint64_t txn = Token::unpack(own).txn;
-        const uint32_t slot = Token::unpack(own).step;
+        const uint32_t slot = Token::unpack(own).part;
         Branch& b = branch(txn, slot);
         if (b.state == Branch::State::kPrepared) ask(self, txn, slot, b);
       });
       return;
     }
     const uint64_t txn = t.txn;
-    const uint32_t slot = t.step;
+    const uint32_t slot = t.part;
     Branch& b = branch(txn, slot);
     switch (t.kind) {
       case kPreparedForced:
@@ -404,18 +466,19 @@ class Participant final : public sim::Behavior {
     settle(txn, slot, b);
   }
 
-  void on_crash(sim::Node& self) override {
+  void crashed(sim::Node& self) override {
     (void)self;
-    locks_.clear();
     lock_waits_.clear();
     queries_.clear();
-    // What was not prepared is lost; a decision being applied must be learnt again. (Decided
-    // branches are retired to their tags, which are durable.)
-    for (auto& per_slot : branches_) {
-      per_slot.for_each([](uint64_t, Branch& b) {
+    // What was not prepared is lost, with its locks; a decision being applied must be learnt
+    // again. Prepared branches keep their locks (the datastore's, durable). Decided branches
+    // are retired to their tags, which are durable.
+    for (uint32_t slot = 0; slot < branches_.size(); ++slot) {
+      branches_[slot].for_each([&](uint64_t txn, Branch& b) {
         switch (b.state) {
           case Branch::State::kLocking:
           case Branch::State::kWorking:
+            if (keys_.enabled()) unlock(owner(txn, slot));
             b.state = Branch::State::kNone;
             b.abort_requested = false;
             break;
@@ -429,22 +492,31 @@ class Participant final : public sim::Behavior {
     }
   }
 
-  void on_recover(sim::Node& self) override {
-    // Every prepared branch takes its locks back and asks for the decision.
+  void recovered(sim::Node& self) override {
+    // Every prepared branch (its locks still held) asks for the decision.
     for (uint32_t slot = 0; slot < branches_.size(); ++slot) {
       branches_[slot].for_each([&](uint64_t txn, Branch& b) {
-        if (b.state != Branch::State::kPrepared) return;
-        if (keys_.enabled()) locks_.acquire(owner(txn, slot), keys_of(txn, slot));
-        ask(self, txn, slot, b);
+        if (b.state == Branch::State::kPrepared) ask(self, txn, slot, b);
       });
     }
   }
 
  private:
-  uint32_t slot_of(uint32_t step) const {
-    SIM_ASSERT(step < slot_of_step_.size() && slot_of_step_[step] != kNoSlot,
+  uint32_t slot_of(uint64_t txn, uint32_t step) const {
+    const auto& slots = slot_of_[w_.type_of(txn)];
+    SIM_ASSERT(step < slots.size() && slots[step] != kNoSlot,
                "a 2PC message for a step this service does not host");
-    return slot_of_step_[step];
+    return slots[step];
+  }
+  // Asks the service's lock manager for the branch's keys; false: it waits.
+  bool lock(uint64_t own, uint64_t txn, uint32_t slot) {
+    if (locks_.table.acquire(own, keys_of(txn, slot))) return true;
+    locks_.waiting[own] = this;
+    return false;
+  }
+  void unlock(uint64_t own) {
+    locks_.waiting.erase(own);
+    locks_.table.release(own);
   }
   // The branch of txn at this slot: open, or reopened from the state it was retired with.
   Branch& branch(uint64_t txn, uint32_t slot) {
@@ -467,8 +539,8 @@ class Participant final : public sim::Behavior {
       branches_[slot].close(txn);  // (a stray message): as if never opened
     }
   }
-  static uint64_t owner(uint64_t txn, uint32_t slot) { return pack(txn, slot, kLockOwner); }
-  static uint64_t token(uint64_t txn, uint32_t slot, PartKind k) { return pack(txn, slot, k); }
+  static uint64_t owner(uint64_t txn, uint32_t slot) { return pack(txn, 0, kLockOwner, slot); }
+  static uint64_t token(uint64_t txn, uint32_t slot, PartKind k) { return pack(txn, 0, k, slot); }
   std::vector<uint64_t> keys_of(uint64_t txn, uint32_t slot) const {
     std::vector<uint64_t> keys;
     for (uint32_t k = 0; k < keys_.per_step(); ++k) keys.push_back(keys_.key(w_, txn, steps_[slot], k));
@@ -494,7 +566,7 @@ class Participant final : public sim::Behavior {
         return;  // still preparing: the vote will come
     }
     b.lock_asked = self.now();
-    if (keys_.enabled() && !locks_.acquire(owner(m.txn, slot), keys_of(m.txn, slot))) {
+    if (keys_.enabled() && !lock(owner(m.txn, slot), m.txn, slot)) {
       b.state = Branch::State::kLocking;
       b.timeout = lock_waits_.arm(self, owner(m.txn, slot));
       return;
@@ -502,20 +574,10 @@ class Participant final : public sim::Behavior {
     start_work(self, m.txn, slot, b);
   }
 
-  void on_locked(uint64_t own) {
-    const uint64_t txn = Token::unpack(own).txn;
-    const uint32_t slot = Token::unpack(own).step;
-    Branch& b = branch(txn, slot);
-    if (b.state != Branch::State::kLocking) return;
-    lock_waits_.cancel(b.timeout);
-    w_.ledger().lock_waited(txn, node_->now() - b.lock_asked);
-    start_work(*node_, txn, slot, b);
-  }
-
   void start_work(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
     b.locked_at = self.now();
     b.state = Branch::State::kWorking;
-    if (!self.submit(w_.workflow().steps()[steps_[slot]].action_op, token(txn, slot, kPrepareWork))) {
+    if (!run(self, txn, steps_[slot], 1, cookie(txn, slot))) {
       release_locks(self, txn, slot, b);
       b.state = Branch::State::kAborted;
       w_.ledger().participant_decided(txn, Decision::kAbort, false, false);
@@ -523,11 +585,13 @@ class Participant final : public sim::Behavior {
     }
   }
 
-  void prepared_work(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
+  void prepared_work(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b, StepResult ran) {
     if (b.state != Branch::State::kWorking) return;
-    const Step& step = w_.workflow().steps()[steps_[slot]];
-    // A technical error (one prepare attempt per branch) or a business refusal: vote no.
-    const bool error = !b.abort_requested && w_.technical_error(txn, step, 1);
+    const Step& step = w_.workflow(txn).steps()[steps_[slot]];
+    // A technical error (a call of the step's tree, or the step's own: one prepare attempt
+    // per branch) or a business refusal: vote no.
+    const bool error =
+        !b.abort_requested && (ran == StepResult::kError || w_.technical_error(txn, step, 1));
     if (b.abort_requested || error || w_.refuses(txn, step)) {
       release_locks(self, txn, slot, b);
       b.state = Branch::State::kAborted;
@@ -575,7 +639,7 @@ class Participant final : public sim::Behavior {
 
   void committed(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
     if (b.state != Branch::State::kDeciding || !b.committing) return;
-    const Step& step = w_.workflow().steps()[steps_[slot]];
+    const Step& step = w_.workflow(txn).steps()[steps_[slot]];
     w_.ledger().apply(txn, step.index, step.idempotent, self.now());
     w_.ledger().participant_decided(txn, Decision::kCommit, true, true);
     w_.ledger().in_doubt(txn, -1);
@@ -600,7 +664,7 @@ class Participant final : public sim::Behavior {
         return;
       case Branch::State::kLocking:
         lock_waits_.cancel(b.timeout);
-        locks_.release(owner(txn, slot));
+        unlock(owner(txn, slot));
         b.state = Branch::State::kAborted;
         vote(self, txn, slot, b, kNo);
         if (basic_) ack(self, txn, slot, b);
@@ -633,7 +697,7 @@ class Participant final : public sim::Behavior {
   void release_locks(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
     if (!keys_.enabled()) return;
     w_.ledger().lock_held(txn, self.now() - b.locked_at);
-    locks_.release(owner(txn, slot));
+    unlock(owner(txn, slot));
   }
 
   // Sends the coordinator a message about this branch.
@@ -657,18 +721,17 @@ class Participant final : public sim::Behavior {
     b.timeout = queries_.arm(self, owner(txn, slot));
   }
 
-  World& w_;
   bool basic_;
   const KeyChooser& keys_;
-  LockTable locks_;                                         // volatile
-  sim::TimeoutQueue lock_waits_, queries_;                  // volatile
-  std::vector<uint32_t> steps_;                             // the steps hosted here
+  ServiceLocks& locks_;                     // the service's
+  sim::TimeoutQueue lock_waits_, queries_;  // volatile
+  std::vector<uint32_t> steps_;             // the steps hosted here, by slot
   static constexpr uint32_t kNoSlot = ~0u;
-  std::vector<uint32_t> slot_of_step_;  // by step index: this service's slot, or kNoSlot
+  std::vector<std::vector<uint32_t>> slot_of_;  // [type][step]: this service's slot, or kNoSlot
   // Per slot: the branches in flight; a decided branch is retired to its state (the tag),
   // which is durable, as is a prepared branch's record.
   std::vector<FlowTable<Branch>> branches_;
-  sim::NodeId coordinator_ = sim::kNoNode;  // the (one) coordinator: 2PC's entry service
+  sim::NodeId coordinator_ = sim::kNoNode;  // the coordinator last heard from
   sim::Node* node_ = nullptr;
   std::optional<uint32_t> commit_op_, abort_op_;
 };
@@ -676,21 +739,33 @@ class Participant final : public sim::Behavior {
 class TwoPhaseCommit final : public Pattern {
  public:
   void install(World& w) override {
-    const sim::NodeId entry = w.workflow().entry();
+    locks_.resize(w.service_count());
+    for (auto& l : locks_) l = std::make_unique<ServiceLocks>();
     for (sim::NodeId id = 1; id < w.node_count(); ++id) {
       if (!w.is_service(id)) continue;
-      if (id == entry) {
-        behaviors_.push_back(std::make_unique<Coordinator>(w));
+      const ServiceId s = w.service_of(id);
+      if (w.is_entry(s)) {
+        behaviors_.push_back(std::make_unique<Coordinator>(w, id));
       } else {
-        behaviors_.push_back(std::make_unique<Participant>(w, id));
+        behaviors_.push_back(std::make_unique<Participant>(w, id, *locks_[s]));
       }
       w.node(id).set_behavior(behaviors_.back().get());
     }
   }
 
  private:
+  std::vector<std::unique_ptr<ServiceLocks>> locks_;  // by service
   std::vector<std::unique_ptr<sim::Behavior>> behaviors_;
 };
+
+ServiceLocks::ServiceLocks()
+    : table([this](uint64_t owner) {
+        const auto it = waiting.find(owner);
+        if (it == waiting.end()) return;
+        Participant* p = it->second;
+        waiting.erase(it);
+        p->on_locked(owner);
+      }) {}
 
 }  // namespace
 

@@ -16,11 +16,12 @@ std::optional<size_t> saga_pivot(const WorkflowConfig& wf) {
   return last_uncompensated;
 }
 
-Workflow::Workflow(const WorkflowConfig& cfg, const World& world) {
+Workflow::Workflow(const WorkflowConfig& cfg, uint32_t type, const World& world)
+    : name_(cfg.name), type_(type) {
   SIM_ASSERT(cfg.steps.size() <= kMaxSteps, "too many workflow steps");
+  calls_.emplace_back();  // part 0: the step itself
   entry_ = world.service(cfg.entry);
-  const sim::Node& entry_node = world.node(entry_);
-  auto entry_op = entry_node.op_id(cfg.entry_op ? *cfg.entry_op : kImplicitRequestOp);
+  auto entry_op = world.op_id(entry_, cfg.entry_op ? *cfg.entry_op : kImplicitRequestOp);
   SIM_ASSERT(entry_op.has_value(), "the entry operation is missing");
   entry_op_ = *entry_op;
   for (size_t i = 0; i < cfg.steps.size(); ++i) {
@@ -28,16 +29,13 @@ Workflow::Workflow(const WorkflowConfig& cfg, const World& world) {
     Step s;
     s.index = static_cast<uint32_t>(i);
     s.service = world.service(sc.service);
-    const sim::Node& n = world.node(s.service);
-    auto op = n.op_id(sc.action);
-    SIM_ASSERT(op.has_value(), "a step names an operation its service lacks");
-    s.action_op = *op;
     auto op_of = [&](const std::optional<std::string>& name) -> std::optional<uint32_t> {
       if (!name) return std::nullopt;
-      auto id = n.op_id(*name);
+      auto id = world.op_id(s.service, *name);
       SIM_ASSERT(id.has_value(), "a step names an operation its service lacks");
       return id;
     };
+    s.action_op = *op_of(sc.action);
     s.compensate_op = op_of(sc.compensate);
     s.confirm_op = op_of(sc.confirm);
     s.cancel_op = op_of(sc.cancel);
@@ -46,6 +44,7 @@ Workflow::Workflow(const WorkflowConfig& cfg, const World& world) {
     s.inbox = world.service_config(s.service).inbox;
     s.fails = sc.fails;
     s.errors = sc.errors;
+    s.calls = compile(sc.calls, world);
     s.service_name = sc.service;
     s.action = sc.action;
     if (s.side_effect) side_effect_mask_ |= 1u << i;
@@ -63,6 +62,30 @@ Workflow::Workflow(const WorkflowConfig& cfg, const World& world) {
                                                   : SagaRole::kBeforePivot;
     }
   }
+}
+
+std::vector<std::vector<uint32_t>> Workflow::compile(const CallGroups& groups, const World& world) {
+  std::vector<std::vector<uint32_t>> out;
+  for (const auto& group : groups) {
+    out.emplace_back();
+    for (const CallConfig& c : group) {
+      CallNode node;
+      node.service = world.service(c.service);
+      const auto op = world.op_id(node.service, c.action);
+      SIM_ASSERT(op.has_value(), "a call names an operation its service lacks");
+      node.op = *op;
+      node.errors = c.errors;
+      node.timeout = c.timeout.value_or(world.config().timeouts.call);
+      node.attempts = c.attempts.value_or(world.config().retry.attempts);
+      const auto part = static_cast<uint32_t>(calls_.size());
+      SIM_ASSERT(part <= kMaxCalls, "too many calls in a workflow");
+      calls_.push_back(node);
+      auto children = compile(c.calls, world);  // may grow calls_: index, not reference
+      calls_[part].groups = std::move(children);
+      out.back().push_back(part);
+    }
+  }
+  return out;
 }
 
 double hashed_uniform(uint64_t seed, uint64_t replication, uint64_t txn, uint32_t step,

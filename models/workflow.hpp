@@ -25,14 +25,32 @@
 #include "models/config.hpp"
 #include "models/limits.hpp"
 #include "sim/message.hpp"
+#include "sim/time.hpp"
 
 namespace models {
 
 enum class SagaRole : uint8_t { kBeforePivot, kPivot, kAfterPivot };
 
+// A service of the scenario, by its index in ScenarioConfig::services (its replicas are
+// nodes: World::replicas()).
+using ServiceId = uint32_t;
+constexpr ServiceId kNoService = 0xffff'ffffu;
+
+// One call of a call tree, compiled: what the handler of a step (or of another call) calls
+// before it answers. Calls are numbered from 1 within their workflow (0 is the step itself);
+// `groups` are its own calls, in order, the calls of a group in parallel.
+struct CallNode {
+  ServiceId service = kNoService;
+  uint32_t op = 0;
+  double errors = 0;
+  sim::Time timeout;
+  uint32_t attempts = 1;
+  std::vector<std::vector<uint32_t>> groups;
+};
+
 struct Step {
   uint32_t index = 0;
-  sim::NodeId service = sim::kNoNode;
+  ServiceId service = kNoService;
   uint32_t action_op = 0;
   std::optional<uint32_t> compensate_op;
   std::optional<uint32_t> confirm_op, cancel_op;  // TCC
@@ -42,6 +60,7 @@ struct Step {
   double fails = 0;    // business refusal per (transaction, step)
   double errors = 0;   // technical failure per attempt
   SagaRole role = SagaRole::kBeforePivot;
+  std::vector<std::vector<uint32_t>> calls;  // the handler's calls (CallNode numbers)
   std::string service_name, action;
   // Compensated on a saga's failure: a side effect with a compensation, before the pivot.
   bool compensable() const {
@@ -55,13 +74,17 @@ std::optional<size_t> saga_pivot(const WorkflowConfig& wf);
 
 class World;
 
+// The workflow of one request type, compiled against a World (names resolved to service
+// and operation ids).
 class Workflow {
  public:
-  Workflow(const WorkflowConfig& cfg, const World& world);
+  Workflow(const WorkflowConfig& cfg, uint32_t type, const World& world);
 
+  const std::string& name() const { return name_; }
+  uint32_t type() const { return type_; }  // its index among the scenario's workflows
   const std::vector<Step>& steps() const { return steps_; }
   const std::vector<std::vector<uint32_t>>& stages() const { return stages_; }
-  sim::NodeId entry() const { return entry_; }
+  ServiceId entry() const { return entry_; }
   uint32_t entry_op() const { return entry_op_; }
   // Bit i set iff step i has a side effect.
   uint32_t side_effect_mask() const { return side_effect_mask_; }
@@ -69,15 +92,23 @@ class Workflow {
   std::optional<uint32_t> pivot() const { return pivot_; }
   // The stage of a step.
   uint32_t stage_of(uint32_t step) const { return stage_of_[step]; }
+  // Call number `part` (from 1) of the workflow's call trees.
+  const CallNode& call(uint32_t part) const { return calls_[part]; }
 
  private:
+  // Compiles `groups` (and their calls, recursively) into calls_.
+  std::vector<std::vector<uint32_t>> compile(const CallGroups& groups, const World& world);
+
+  std::string name_;
+  uint32_t type_ = 0;
   std::vector<Step> steps_;
   std::vector<std::vector<uint32_t>> stages_;
-  sim::NodeId entry_ = sim::kNoNode;
+  ServiceId entry_ = kNoService;
   uint32_t entry_op_ = 0;
   uint32_t side_effect_mask_ = 0;
   std::optional<uint32_t> pivot_;
   std::vector<uint32_t> stage_of_;
+  std::vector<CallNode> calls_;  // calls_[0] unused: part 0 is the step itself
 };
 
 // A uniform draw in [0, 1) that depends only on its arguments.
@@ -86,6 +117,9 @@ double hashed_uniform(uint64_t seed, uint64_t replication, uint64_t txn, uint32_
 
 // Purposes of hashed draws (keep them distinct).
 // A technical error's purpose also carries the attempt: kTechnicalError + (attempt << 8).
-enum DrawPurpose : uint32_t { kBusinessFailure = 1, kKeyChoice = 2, kTechnicalError = 3 };
+// A call's technical error uses the step kTechnicalErrorCall + part.
+enum DrawPurpose : uint32_t {
+  kBusinessFailure = 1, kKeyChoice = 2, kTechnicalError = 3, kRequestType = 4, kCallError = 5
+};
 
 }  // namespace models

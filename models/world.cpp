@@ -7,31 +7,55 @@
 namespace models {
 namespace {
 
-sim::NodeConfig node_config(const ServiceConfig& s, bool is_entry,
-                            const std::optional<std::string>& entry_op) {
+sim::NodeConfig node_config(const ServiceConfig& s, const std::string& name, bool implicit_op) {
   sim::NodeConfig n;
-  n.name = s.name;
+  n.name = name;
   n.workers = s.workers;
   n.queue_capacity = s.queue;
   n.call_model = s.calls;
   n.ops = s.ops;
-  if (is_entry && !entry_op) n.ops.push_back({kImplicitRequestOp, sim::Distribution::constant({})});
+  if (implicit_op) n.ops.push_back({kImplicitRequestOp, sim::Distribution::constant({})});
   return n;
+}
+
+// A replica's node name: the service's, or "name#k" for replica k (from 1) of several.
+std::string replica_name(const ServiceConfig& s, uint32_t r) {
+  return s.replicas == 1 ? s.name : s.name + "#" + std::to_string(r + 1);
 }
 
 }  // namespace
 
 World::World(const ScenarioConfig& cfg, uint64_t replication)
     : cfg_(cfg), replication_(replication) {
+  const size_t services = cfg.services.size();
   std::vector<std::string> names{"client"};
-  for (const ServiceConfig& s : cfg.services) names.push_back(s.name);
-  if (cfg.broker.present) names.push_back("broker");
-  auto id_of = [&](const std::string& n) {
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == n) return static_cast<sim::NodeId>(i);
+  node_service_.push_back(kNoService);
+  for (ServiceId s = 0; s < services; ++s) {
+    service_by_name_.emplace(cfg.services[s].name, s);
+    first_node_.push_back(static_cast<sim::NodeId>(names.size()));
+    for (uint32_t r = 0; r < cfg.services[s].replicas; ++r) {
+      names.push_back(replica_name(cfg.services[s], r));
+      node_service_.push_back(s);
     }
-    SIM_ASSERT(false, "a name the loader should have checked is unknown");
-    return sim::kNoNode;
+  }
+  if (cfg.broker.present) {
+    names.push_back("broker");
+    node_service_.push_back(kNoService);
+  }
+  // The nodes a name in links and faults stands for: a service's replicas, one replica
+  // ("payment#2"), the client or the broker.
+  std::unordered_map<std::string, sim::NodeId> replica_by_name;
+  for (size_t i = 0; i < names.size(); ++i) replica_by_name.emplace(names[i], static_cast<sim::NodeId>(i));
+  auto nodes_of = [&](const std::string& n) {
+    std::vector<sim::NodeId> out;
+    if (auto s = find_service(n)) {
+      for (uint32_t r = 0; r < replicas(*s); ++r) out.push_back(first_node_[*s] + r);
+      return out;
+    }
+    const auto it = replica_by_name.find(n);
+    SIM_ASSERT(it != replica_by_name.end(), "a name the loader should have checked is unknown");
+    out.push_back(it->second);
+    return out;
   };
 
   sim::NetworkConfig nc;
@@ -40,19 +64,31 @@ World::World(const ScenarioConfig& cfg, uint64_t replication)
   nc.duplicate = cfg.network.duplicate;
   nc.full_mesh = cfg.network.full_mesh;
   for (const LinkSpec& l : cfg.network.links) {
-    nc.links.push_back({id_of(l.from), id_of(l.to), l.latency, l.loss, l.duplicate, l.both_ways});
+    for (sim::NodeId a : nodes_of(l.from)) {
+      for (sim::NodeId b : nodes_of(l.to)) {
+        nc.links.push_back({a, b, l.latency, l.loss, l.duplicate, l.both_ways});
+      }
+    }
   }
   net_ = std::make_unique<sim::Network>(sim_, names, nc, cfg.seed, replication);
 
+  is_entry_.assign(services, false);
+  std::vector<bool> implicit_op(services, false);
+  for (const WorkflowConfig& wf : cfg.workflows) {
+    const ServiceId e = service(wf.entry);
+    is_entry_[e] = true;
+    if (!wf.entry_op) implicit_op[e] = true;
+  }
   sim::NodeConfig client;
   client.name = "client";
   nodes_.push_back(std::make_unique<sim::Node>(sim_, *net_, 0, client, cfg.seed, replication));
-  for (size_t i = 0; i < cfg.services.size(); ++i) {
-    const ServiceConfig& s = cfg.services[i];
-    nodes_.push_back(std::make_unique<sim::Node>(
-        sim_, *net_, static_cast<sim::NodeId>(i + 1),
-        node_config(s, s.name == cfg.workflow.entry, cfg.workflow.entry_op), cfg.seed,
-        replication));
+  for (ServiceId s = 0; s < services; ++s) {
+    for (uint32_t r = 0; r < cfg.services[s].replicas; ++r) {
+      const auto id = static_cast<sim::NodeId>(nodes_.size());
+      nodes_.push_back(std::make_unique<sim::Node>(
+          sim_, *net_, id, node_config(cfg.services[s], names[id], implicit_op[s]), cfg.seed,
+          replication));
+    }
   }
   if (cfg.broker.present) {
     broker_ = static_cast<sim::NodeId>(nodes_.size());
@@ -66,9 +102,10 @@ World::World(const ScenarioConfig& cfg, uint64_t replication)
   std::vector<sim::Node*> raw;
   for (auto& n : nodes_) raw.push_back(n.get());
   failures_ = std::make_unique<sim::FailureInjector>(sim_, raw, cfg.seed, replication);
-  for (size_t i = 0; i < cfg.services.size(); ++i) {
-    const ServiceConfig& s = cfg.services[i];
-    if (s.mttf && s.mttr) failures_->add_random(static_cast<sim::NodeId>(i + 1), *s.mttf, *s.mttr);
+  for (ServiceId s = 0; s < services; ++s) {
+    const ServiceConfig& sc = cfg.services[s];
+    if (!sc.mttf || !sc.mttr) continue;
+    for (uint32_t r = 0; r < sc.replicas; ++r) failures_->add_random(first_node_[s] + r, *sc.mttf, *sc.mttr);
   }
   if (cfg.broker.present && cfg.broker.mttf && cfg.broker.mttr) {
     failures_->add_random(broker_, *cfg.broker.mttf, *cfg.broker.mttr);
@@ -76,13 +113,15 @@ World::World(const ScenarioConfig& cfg, uint64_t replication)
   for (const FaultConfig& f : cfg.faults) {
     switch (f.kind) {
       case FaultConfig::Kind::kCrash:
-        failures_->add_crash(id_of(f.node), f.at, f.duration);
+        for (sim::NodeId n : nodes_of(f.node)) failures_->add_crash(n, f.at, f.duration);
         break;
       case FaultConfig::Kind::kPartition: {
         sim::Partition p;
         for (const auto& g : f.groups) {
           p.groups.emplace_back();
-          for (const auto& n : g) p.groups.back().push_back(id_of(n));
+          for (const auto& n : g) {
+            for (sim::NodeId id : nodes_of(n)) p.groups.back().push_back(id);
+          }
         }
         p.start = f.at;
         p.end = sim::Time::saturating_add(f.at, f.duration);
@@ -91,8 +130,12 @@ World::World(const ScenarioConfig& cfg, uint64_t replication)
       }
       case FaultConfig::Kind::kOneWay: {
         sim::Partition p;
-        for (const auto& n : f.from) p.from.push_back(id_of(n));
-        for (const auto& n : f.to) p.to.push_back(id_of(n));
+        for (const auto& n : f.from) {
+          for (sim::NodeId id : nodes_of(n)) p.from.push_back(id);
+        }
+        for (const auto& n : f.to) {
+          for (sim::NodeId id : nodes_of(n)) p.to.push_back(id);
+        }
         p.start = f.at;
         p.end = sim::Time::saturating_add(f.at, f.duration);
         net_->add_partition(std::move(p));
@@ -101,25 +144,35 @@ World::World(const ScenarioConfig& cfg, uint64_t replication)
     }
   }
 
-  keys_.resize(nodes_.size());
-  for (size_t i = 0; i < nodes_.size(); ++i) {
-    const bool svc = i >= 1 && i <= cfg.services.size();
-    keys_[i] = std::make_unique<KeyChooser>(svc ? cfg.services[i - 1].keys : KeySpace{});
+  for (ServiceId s = 0; s < services; ++s) keys_.push_back(std::make_unique<KeyChooser>(cfg.services[s].keys));
+  request_logs_.resize(services);
+  std::vector<uint32_t> masks;
+  double total = 0;
+  for (const WorkflowConfig& wf : cfg.workflows) total += wf.weight;
+  for (size_t t = 0; t < cfg.workflows.size(); ++t) {
+    workflows_.push_back(std::make_unique<Workflow>(cfg.workflows[t], static_cast<uint32_t>(t), *this));
+    masks.push_back(workflows_.back()->side_effect_mask());
+    type_cdf_.push_back((type_cdf_.empty() ? 0.0 : type_cdf_.back()) + cfg.workflows[t].weight / total);
   }
-  workflow_ = std::make_unique<Workflow>(cfg.workflow, *this);
-  ledger_ = std::make_unique<Ledger>(workflow_->side_effect_mask(), cfg.workload.deadline,
-                                     cfg.warmup);
+  type_cdf_.back() = 1.0;
+  ledger_ = std::make_unique<Ledger>(std::move(masks), cfg.workload.deadline, cfg.warmup);
   if (cfg.transactions) ledger_->reserve(std::min<uint64_t>(*cfg.transactions, 10'000'000));
 }
 
-std::optional<sim::NodeId> World::find_service(const std::string& name) const {
-  for (size_t i = 0; i < cfg_.services.size(); ++i) {
-    if (cfg_.services[i].name == name) return static_cast<sim::NodeId>(i + 1);
-  }
-  return std::nullopt;
+uint32_t World::draw_type(uint64_t txn) const {
+  if (type_cdf_.size() == 1) return 0;
+  const double u = uniform(txn, 0, kRequestType);
+  return static_cast<uint32_t>(std::upper_bound(type_cdf_.begin(), type_cdf_.end() - 1, u) -
+                               type_cdf_.begin());
 }
 
-sim::NodeId World::service(const std::string& name) const {
+std::optional<ServiceId> World::find_service(const std::string& name) const {
+  const auto it = service_by_name_.find(name);
+  if (it == service_by_name_.end()) return std::nullopt;
+  return it->second;
+}
+
+ServiceId World::service(const std::string& name) const {
   auto id = find_service(name);
   SIM_ASSERT(id.has_value(), "unknown service");
   return *id;

@@ -1,9 +1,17 @@
 // models::World: one simulated deployment, built from a ScenarioConfig for one run (one
-// pattern, one replication): the simulation, the network, a node per service plus the
-// client (and the broker, if the scenario has one), the failure injector, the compiled
-// workflow and the ledger. Patterns install their behaviors on its nodes.
+// pattern, one replication): the simulation, the network, the nodes, the failure injector,
+// the compiled workflows and the ledger. Patterns install their behaviors on its nodes.
 //
-// Node ids: 0 is the client, 1..S the services in scenario order, S+1 the broker.
+// Services and nodes: a service (ServiceId, its index in the scenario) runs on `replicas`
+// nodes, each with its own workers, queue and failures. Node ids: 0 is the client, then
+// every service's replicas in scenario order, then the broker. A replica is named after its
+// service ("payment"), or "payment#2" for the second of several; random streams are named
+// after nodes, so a scenario without replicas draws exactly what it always did.
+//
+// Request types: a scenario has one workflow per request type; a transaction's type is a
+// hashed draw from its id with the workflows' weights, so the same arrival is the same type
+// under every pattern.
+//
 // Every random stream is derived from (scenario seed, stream name, replication), so two
 // Worlds built from the same scenario and replication see the same arrivals, failure times
 // and business failures whatever pattern runs in them.
@@ -11,7 +19,9 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "models/config.hpp"
@@ -26,8 +36,9 @@
 
 namespace models {
 
-// The requests an entry service has accepted, by transaction id: durable, so that a
-// request the network delivers twice starts its transaction once (an idempotency key).
+// The requests an entry service has accepted, by transaction id: durable (shared by the
+// service's replicas), so that a request delivered twice starts its transaction once (an
+// idempotency key).
 class RequestLog {
  public:
   // Returns true iff txn is new (and records it).
@@ -42,7 +53,7 @@ class RequestLog {
   std::vector<bool> seen_;
 };
 
-// The operation every entry service gets when the workflow names no entry_op: zero time,
+// The operation every entry service gets when a workflow names no entry_op: zero time,
 // so that a request still occupies a worker (what the blocking call model needs).
 inline constexpr const char* kImplicitRequestOp = "_request";
 
@@ -62,18 +73,49 @@ class World {
   sim::NodeId client() const { return 0; }
   bool has_broker() const { return broker_ != sim::kNoNode; }
   sim::NodeId broker() const { return broker_; }
-  // The node of a service by name. REQUIRES: the service exists.
-  sim::NodeId service(const std::string& name) const;
-  std::optional<sim::NodeId> find_service(const std::string& name) const;
-  const ServiceConfig& service_config(sim::NodeId id) const { return cfg_.services[id - 1]; }
-  bool is_service(sim::NodeId id) const { return id >= 1 && id <= cfg_.services.size(); }
 
-  const Workflow& workflow() const { return *workflow_; }
+  // Services and their replicas.
+  size_t service_count() const { return cfg_.services.size(); }
+  // The service of a name. REQUIRES: it exists.
+  ServiceId service(const std::string& name) const;
+  std::optional<ServiceId> find_service(const std::string& name) const;
+  const ServiceConfig& service_config(ServiceId s) const { return cfg_.services[s]; }
+  // The service a node is a replica of, or kNoService (the client, the broker).
+  ServiceId service_of(sim::NodeId n) const { return node_service_[n]; }
+  bool is_service(sim::NodeId n) const { return n < node_service_.size() && node_service_[n] != kNoService; }
+  // The replicas of s: nodes first_replica(s) .. first_replica(s) + replicas(s) - 1.
+  sim::NodeId first_replica(ServiceId s) const { return first_node_[s]; }
+  uint32_t replicas(ServiceId s) const { return cfg_.services[s].replicas; }
+  // Which replica a node is (0 for the first).
+  uint32_t replica_index(sim::NodeId n) const { return n - first_node_[node_service_[n]]; }
+  // The id of a service's operation by name (all its replicas have the same operations).
+  std::optional<uint32_t> op_id(ServiceId s, std::string_view op) const {
+    return nodes_[first_node_[s]]->op_id(op);
+  }
+
+  // The request types.
+  const std::vector<std::unique_ptr<Workflow>>& workflows() const { return workflows_; }
+  // The workflow of a transaction (its request type). With one request type, the
+  // transaction's record is not read (this is on every message's path).
+  const Workflow& workflow(uint64_t txn) const {
+    return workflows_.size() == 1 ? *workflows_[0] : *workflows_[ledger_->type(txn)];
+  }
+  // The request type of a transaction (the same shortcut).
+  uint32_t type_of(uint64_t txn) const {
+    return workflows_.size() == 1 ? 0 : ledger_->type(txn);
+  }
+  // Returns true iff service s is the entry of some request type.
+  bool is_entry(ServiceId s) const { return is_entry_[s]; }
+  // The request type of a new transaction (drawn from its id and the weights).
+  uint32_t draw_type(uint64_t txn) const;
+
   Ledger& ledger() { return *ledger_; }
   const Ledger& ledger_view() const { return *ledger_; }
   // The key space of a service (contention), built once per world.
-  const KeyChooser& keys(sim::NodeId service) const { return *keys_[service]; }
+  const KeyChooser& keys(ServiceId s) const { return *keys_[s]; }
   sim::FailureInjector& failures() { return *failures_; }
+  // The request log of an entry service (shared by its replicas).
+  RequestLog& requests(ServiceId s) { return request_logs_[s]; }
 
   // Sends m from `from`, counting it against its transaction.
   void send(sim::Node& from, const sim::Message& m) {
@@ -96,24 +138,35 @@ class World {
   // Returns true iff attempt number `attempt` (from 1) of step fails with a technical error
   // (the same draw under every pattern for the same attempt). Counted in the ledger.
   bool technical_error(uint64_t txn, const Step& step, uint32_t attempt) {
-    if (step.errors <= 0 ||
-        uniform(txn, step.index, kTechnicalError + (attempt << 8)) >= step.errors) {
-      return false;
-    }
+    return error_draw(txn, step.index, step.errors, kTechnicalError, attempt);
+  }
+  // The same for attempt `attempt` of call `part` of step `step`.
+  bool call_error(uint64_t txn, uint32_t step, uint32_t part, double errors, uint32_t attempt) {
+    return error_draw(txn, step | (part << 6), errors, kCallError, attempt);
+  }
+
+ private:
+  bool error_draw(uint64_t txn, uint32_t where, double p, uint32_t purpose, uint32_t attempt) {
+    if (p <= 0 || uniform(txn, where, purpose + (attempt << 8)) >= p) return false;
     ledger_->technical_error(txn);
     return true;
   }
 
- private:
   const ScenarioConfig& cfg_;
   uint64_t replication_;
   sim::Simulation sim_;
   std::unique_ptr<sim::Network> net_;
   std::vector<std::unique_ptr<sim::Node>> nodes_;
+  std::vector<ServiceId> node_service_;    // by node id
+  std::vector<sim::NodeId> first_node_;    // by service id
+  std::unordered_map<std::string, ServiceId> service_by_name_;
+  std::vector<bool> is_entry_;             // by service id
   std::unique_ptr<sim::FailureInjector> failures_;
-  std::unique_ptr<Workflow> workflow_;
+  std::vector<std::unique_ptr<Workflow>> workflows_;
+  std::vector<double> type_cdf_;           // cumulative normalised weights
   std::unique_ptr<Ledger> ledger_;
-  std::vector<std::unique_ptr<KeyChooser>> keys_;  // by node id (client and broker: none)
+  std::vector<std::unique_ptr<KeyChooser>> keys_;  // by service id
+  std::vector<RequestLog> request_logs_;           // by service id (entries only used)
   sim::NodeId broker_ = sim::kNoNode;
 };
 

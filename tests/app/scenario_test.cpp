@@ -82,9 +82,9 @@ TEST_CASE("Scenario: the base file reads into the expected configuration", "[app
   CHECK(c.workload.rate == Approx(10));
   REQUIRE(c.services.size() == 2);
   CHECK(c.services[1].ops[0].service.mean_ns() == Approx(2e6));
-  REQUIRE(c.workflow.steps.size() == 1);
-  CHECK(c.workflow.steps[0].compensate == "refund");
-  CHECK(c.workflow.steps[0].fails == Approx(0.1));
+  REQUIRE(c.workflows.at(0).steps.size() == 1);
+  CHECK(c.workflows.at(0).steps[0].compensate == "refund");
+  CHECK(c.workflows.at(0).steps[0].fails == Approx(0.1));
   REQUIRE(c.patterns.size() == 1);
   CHECK(c.patterns[0].label() == "orchestration");
 }
@@ -104,7 +104,7 @@ TEST_CASE("Scenario: --set overrides any field and is checked like the file",
     REQUIRE(c.services[1].mttf.has_value());
     CHECK(c.services[1].mttf->kind() == sim::Distribution::Kind::kExponential);
     CHECK(c.services[1].mttf->mean_ns() == Approx(300e9));
-    CHECK(c.workflow.steps[0].fails == Approx(0.5));
+    CHECK(c.workflows.at(0).steps[0].fails == Approx(0.5));
     CHECK(c.patterns.size() == 2);
     CHECK(c.seed == 99);
   }
