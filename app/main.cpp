@@ -128,7 +128,9 @@ int cmd_run(ScenarioArgs a, const std::vector<std::string>& pattern_args,
   }
   if (!csv.empty()) {
     std::string text = app::csv_header();
-    for (const auto& r : results.value()) text += app::csv_row(*s, r);
+    for (const auto& r : results.value()) {
+      for (const std::string& row : app::csv_rows(*s, r)) text += row;
+    }
     if (auto st = app::write_file_atomic(csv, text); !st.ok()) {
       fmt::print(stderr, "coordsim: {}\n", st.message());
       return kExitRunError;

@@ -48,66 +48,80 @@ Cell cnt(uint64_t c) { return {Cell::Kind::kCount, "", c}; }
 Cell num(double v) { return {Cell::Kind::kReal, "", 0, v}; }
 Cell flag(bool b) { return txt(b ? "true" : "false"); }
 
+// One row of a run: all its transactions ("all"), or one request type's.
+struct Row {
+  const models::RunMetrics* metrics;
+  std::string request_type;
+};
+
 struct Column {
   const char* name;
-  Cell (*value)(const Scenario&, const models::RunResult&);
+  Cell (*value)(const Scenario&, const models::RunResult&, const Row&);
 };
 
 using R = models::RunResult;
 using S = Scenario;
-const models::RunMetrics& M(const R& r) { return r.metrics; }
-Cell outcome(const R& r, models::Outcome o) { return cnt(M(r).outcomes[static_cast<size_t>(o)]); }
+const models::RunMetrics& M(const Row& row) { return *row.metrics; }
+Cell outcome(const Row& r, models::Outcome o) { return cnt(M(r).outcomes[static_cast<size_t>(o)]); }
+
+// The rows of a run: the total, then each request type's when there are several.
+std::vector<Row> rows_of(const R& r) {
+  std::vector<Row> rows{{&r.metrics, "all"}};
+  for (const models::TypeMetrics& t : r.types) rows.push_back({&t.metrics, t.name});
+  return rows;
+}
 
 const std::vector<Column>& columns() {
   static const std::vector<Column> cols{
-      {"scenario", [](const S& s, const R&) { return txt(s.config.name); }},
-      {"scenario_hash", [](const S& s, const R&) { return txt(scenario_hash(s.text)); }},
-      {"coordsim_version", [](const S&, const R&) { return txt(kCoordsimVersion); }},
-      {"pattern", [](const S&, const R& r) { return txt(r.pattern.label()); }},
-      {"seed", [](const S&, const R& r) { return cnt(r.seed); }},
-      {"replication", [](const S&, const R& r) { return cnt(r.replication); }},
-      {"transactions", [](const S&, const R& r) { return cnt(M(r).transactions); }},
-      {"committed", [](const S&, const R& r) { return outcome(r, models::Outcome::kCommitted); }},
-      {"aborted", [](const S&, const R& r) { return outcome(r, models::Outcome::kAborted); }},
-      {"failed", [](const S&, const R& r) { return outcome(r, models::Outcome::kFailed); }},
-      {"blocked", [](const S&, const R& r) { return outcome(r, models::Outcome::kBlocked); }},
-      {"violated", [](const S&, const R& r) { return outcome(r, models::Outcome::kViolated); }},
-      {"unfinished", [](const S&, const R& r) { return cnt(M(r).unfinished); }},
-      {"availability", [](const S&, const R& r) { return num(M(r).availability()); }},
-      {"throughput_per_s", [](const S&, const R& r) { return num(M(r).throughput()); }},
-      {"acceptance_mean_ms", [](const S&, const R& r) { return num(ms(M(r).acceptance.mean_ns())); }},
-      {"acceptance_p50_ms", [](const S&, const R& r) { return num(ms(M(r).acceptance.percentile_ns(0.5))); }},
-      {"acceptance_p90_ms", [](const S&, const R& r) { return num(ms(M(r).acceptance.percentile_ns(0.9))); }},
-      {"acceptance_p99_ms", [](const S&, const R& r) { return num(ms(M(r).acceptance.percentile_ns(0.99))); }},
-      {"acceptance_p999_ms", [](const S&, const R& r) { return num(ms(M(r).acceptance.percentile_ns(0.999))); }},
-      {"completion_mean_ms", [](const S&, const R& r) { return num(ms(M(r).completion.mean_ns())); }},
-      {"completion_p50_ms", [](const S&, const R& r) { return num(ms(M(r).completion.percentile_ns(0.5))); }},
-      {"completion_p90_ms", [](const S&, const R& r) { return num(ms(M(r).completion.percentile_ns(0.9))); }},
-      {"completion_p99_ms", [](const S&, const R& r) { return num(ms(M(r).completion.percentile_ns(0.99))); }},
-      {"completion_p999_ms", [](const S&, const R& r) { return num(ms(M(r).completion.percentile_ns(0.999))); }},
-      {"inconsistency_mean_ms", [](const S&, const R& r) { return num(ms(M(r).inconsistency.mean_ns())); }},
-      {"inconsistency_p99_ms", [](const S&, const R& r) { return num(ms(M(r).inconsistency.percentile_ns(0.99))); }},
-      {"messages_per_txn", [](const S&, const R& r) { return num(M(r).messages.mean()); }},
-      {"broker_messages", [](const S&, const R& r) { return cnt(M(r).broker_messages); }},
-      {"retries_per_txn", [](const S&, const R& r) { return num(M(r).retries.mean()); }},
-      {"duplicates_per_txn", [](const S&, const R& r) { return num(M(r).duplicates.mean()); }},
-      {"compensations_per_txn", [](const S&, const R& r) { return num(M(r).compensations.mean()); }},
-      {"lock_hold_mean_ms", [](const S&, const R& r) { return num(ms(M(r).lock_hold_ns.mean())); }},
-      {"lock_wait_mean_ms", [](const S&, const R& r) { return num(ms(M(r).lock_wait_ns.mean())); }},
-      {"blocking_mean_ms", [](const S&, const R& r) { return num(ms(M(r).blocking_ns.mean())); }},
-      {"exposures", [](const S&, const R& r) { return cnt(M(r).exposures); }},
-      {"partial_mean", [](const S&, const R& r) { return num(M(r).partial_mean); }},
-      {"partial_time_fraction", [](const S&, const R& r) { return num(M(r).partial_fraction); }},
-      {"technical_errors", [](const S&, const R& r) { return cnt(M(r).technical_errors); }},
-      {"suppressed_duplicates", [](const S&, const R& r) { return cnt(M(r).suppressed_duplicates); }},
-      {"unilateral_decisions", [](const S&, const R& r) { return cnt(M(r).unilateral_decisions); }},
-      {"changed_decisions", [](const S&, const R& r) { return cnt(M(r).changed_decisions); }},
-      {"dead_letters", [](const S&, const R& r) { return cnt(M(r).dead_letters); }},
-      {"duplicate_deliveries", [](const S&, const R& r) { return cnt(M(r).duplicate_deliveries); }},
-      {"drained", [](const S&, const R& r) { return flag(r.drained); }},
-      {"sim_end_s", [](const S&, const R& r) { return num(r.end.seconds()); }},
-      {"events", [](const S&, const R& r) { return cnt(r.events); }},
-      {"fingerprint", [](const S&, const R& r) { return txt(fmt::format("{:016x}", r.fingerprint)); }},
+      {"scenario", [](const S& s, const R&, const Row&) { return txt(s.config.name); }},
+      {"scenario_hash", [](const S& s, const R&, const Row&) { return txt(scenario_hash(s.text)); }},
+      {"coordsim_version", [](const S&, const R&, const Row&) { return txt(kCoordsimVersion); }},
+      {"pattern", [](const S&, const R& r, const Row&) { return txt(r.pattern.label()); }},
+      {"request_type", [](const S&, const R&, const Row& row) { return txt(row.request_type); }},
+      {"seed", [](const S&, const R& r, const Row&) { return cnt(r.seed); }},
+      {"replication", [](const S&, const R& r, const Row&) { return cnt(r.replication); }},
+      {"transactions", [](const S&, const R&, const Row& row) { return cnt(M(row).transactions); }},
+      {"committed", [](const S&, const R&, const Row& row) { return outcome(row, models::Outcome::kCommitted); }},
+      {"aborted", [](const S&, const R&, const Row& row) { return outcome(row, models::Outcome::kAborted); }},
+      {"failed", [](const S&, const R&, const Row& row) { return outcome(row, models::Outcome::kFailed); }},
+      {"blocked", [](const S&, const R&, const Row& row) { return outcome(row, models::Outcome::kBlocked); }},
+      {"violated", [](const S&, const R&, const Row& row) { return outcome(row, models::Outcome::kViolated); }},
+      {"unfinished", [](const S&, const R&, const Row& row) { return cnt(M(row).unfinished); }},
+      {"availability", [](const S&, const R&, const Row& row) { return num(M(row).availability()); }},
+      {"throughput_per_s", [](const S&, const R&, const Row& row) { return num(M(row).throughput()); }},
+      {"acceptance_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).acceptance.mean_ns())); }},
+      {"acceptance_p50_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).acceptance.percentile_ns(0.5))); }},
+      {"acceptance_p90_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).acceptance.percentile_ns(0.9))); }},
+      {"acceptance_p99_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).acceptance.percentile_ns(0.99))); }},
+      {"acceptance_p999_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).acceptance.percentile_ns(0.999))); }},
+      {"completion_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).completion.mean_ns())); }},
+      {"completion_p50_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).completion.percentile_ns(0.5))); }},
+      {"completion_p90_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).completion.percentile_ns(0.9))); }},
+      {"completion_p99_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).completion.percentile_ns(0.99))); }},
+      {"completion_p999_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).completion.percentile_ns(0.999))); }},
+      {"inconsistency_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).inconsistency.mean_ns())); }},
+      {"inconsistency_p99_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).inconsistency.percentile_ns(0.99))); }},
+      {"messages_per_txn", [](const S&, const R&, const Row& row) { return num(M(row).messages.mean()); }},
+      {"broker_messages", [](const S&, const R&, const Row& row) { return cnt(M(row).broker_messages); }},
+      {"retries_per_txn", [](const S&, const R&, const Row& row) { return num(M(row).retries.mean()); }},
+      {"duplicates_per_txn", [](const S&, const R&, const Row& row) { return num(M(row).duplicates.mean()); }},
+      {"compensations_per_txn", [](const S&, const R&, const Row& row) { return num(M(row).compensations.mean()); }},
+      {"lock_hold_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).lock_hold_ns.mean())); }},
+      {"lock_wait_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).lock_wait_ns.mean())); }},
+      {"blocking_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).blocking_ns.mean())); }},
+      {"exposures", [](const S&, const R&, const Row& row) { return cnt(M(row).exposures); }},
+      {"partial_mean", [](const S&, const R&, const Row& row) { return num(M(row).partial_mean); }},
+      {"partial_time_fraction", [](const S&, const R&, const Row& row) { return num(M(row).partial_fraction); }},
+      {"technical_errors", [](const S&, const R&, const Row& row) { return cnt(M(row).technical_errors); }},
+      {"suppressed_duplicates", [](const S&, const R&, const Row& row) { return cnt(M(row).suppressed_duplicates); }},
+      {"unilateral_decisions", [](const S&, const R&, const Row& row) { return cnt(M(row).unilateral_decisions); }},
+      {"changed_decisions", [](const S&, const R&, const Row& row) { return cnt(M(row).changed_decisions); }},
+      {"dead_letters", [](const S&, const R&, const Row& row) { return cnt(M(row).dead_letters); }},
+      {"duplicate_deliveries", [](const S&, const R&, const Row& row) { return cnt(M(row).duplicate_deliveries); }},
+      {"drained", [](const S&, const R& r, const Row&) { return flag(r.drained); }},
+      {"sim_end_s", [](const S&, const R& r, const Row&) { return num(r.end.seconds()); }},
+      {"events", [](const S&, const R& r, const Row&) { return cnt(r.events); }},
+      {"fingerprint", [](const S&, const R& r, const Row&) { return txt(fmt::format("{:016x}", r.fingerprint)); }},
   };
   return cols;
 }
@@ -138,28 +152,45 @@ const std::vector<std::string>& csv_columns() {
 
 std::string csv_header() { return fmt::format("{}\n", fmt::join(csv_columns(), ",")); }
 
-std::string csv_row(const Scenario& s, const models::RunResult& r) {
+namespace {
+std::string csv_line(const Scenario& s, const models::RunResult& r, const Row& row) {
   std::string out;
   bool first = true;
   for (const Column& c : columns()) {
     if (!first) out += ',';
     first = false;
-    out += csv_escape(c.value(s, r).csv());
+    out += csv_escape(c.value(s, r, row).csv());
   }
   return out + "\n";
 }
 
-std::vector<std::pair<std::string, double>> numeric_metrics(const Scenario& s,
-                                                            const models::RunResult& r) {
+std::vector<std::pair<std::string, double>> numbers(const Scenario& s, const models::RunResult& r,
+                                                    const Row& row) {
   std::vector<std::pair<std::string, double>> out;
   for (const Column& c : columns()) {
     const std::string name = c.name;
     if (name == "seed" || name == "replication" || name == "events" || name == "sim_end_s") continue;
-    const Cell v = c.value(s, r);
+    const Cell v = c.value(s, r, row);
     if (v.kind == Cell::Kind::kCount) out.emplace_back(name, static_cast<double>(v.count));
     if (v.kind == Cell::Kind::kReal) out.emplace_back(name, v.real);
   }
   return out;
+}
+}  // namespace
+
+std::string csv_row(const Scenario& s, const models::RunResult& r) {
+  return csv_line(s, r, rows_of(r).front());
+}
+
+std::vector<std::string> csv_rows(const Scenario& s, const models::RunResult& r) {
+  std::vector<std::string> out;
+  for (const Row& row : rows_of(r)) out.push_back(csv_line(s, r, row));
+  return out;
+}
+
+std::vector<std::pair<std::string, double>> numeric_metrics(const Scenario& s,
+                                                            const models::RunResult& r) {
+  return numbers(s, r, rows_of(r).front());
 }
 
 const std::vector<std::string>& metric_columns() {
@@ -178,18 +209,22 @@ std::string summary_table(const Scenario& s, const std::vector<models::RunResult
                      "avail", "accept p50/p99 ms", "complete mean/p50/p99 ms", "msgs/txn",
                      "commits/s");
   for (const models::RunResult& r : results) {
-    const models::RunMetrics& m = r.metrics;
-    auto o = [&](models::Outcome x) { return m.outcomes[static_cast<size_t>(x)]; };
-    out += fmt::format(
-        "{:<19} {:>8} {:>9} {:>7} {:>6} {:>7} {:>8} {:>7.4f}  {:>17}  {:>24}  {:>8.2f} {:>9.1f}\n",
-        r.pattern.label(), m.transactions, o(models::Outcome::kCommitted),
-        o(models::Outcome::kAborted), o(models::Outcome::kFailed), o(models::Outcome::kBlocked),
-        o(models::Outcome::kViolated), m.availability(),
-        fmt::format("{:.3f} / {:.3f}", ms(m.acceptance.percentile_ns(0.5)),
-                    ms(m.acceptance.percentile_ns(0.99))),
-        fmt::format("{:.3f} / {:.3f} / {:.3f}", ms(m.completion.mean_ns()),
-                    ms(m.completion.percentile_ns(0.5)), ms(m.completion.percentile_ns(0.99))),
-        m.messages.mean(), m.throughput());
+    for (const Row& row : rows_of(r)) {
+      const models::RunMetrics& m = *row.metrics;
+      auto o = [&](models::Outcome x) { return m.outcomes[static_cast<size_t>(x)]; };
+      // The total under the pattern's name; each request type indented below it.
+      const std::string label = row.request_type == "all" ? r.pattern.label() : "  " + row.request_type;
+      out += fmt::format(
+          "{:<19} {:>8} {:>9} {:>7} {:>6} {:>7} {:>8} {:>7.4f}  {:>17}  {:>24}  {:>8.2f} {:>9.1f}\n",
+          label, m.transactions, o(models::Outcome::kCommitted), o(models::Outcome::kAborted),
+          o(models::Outcome::kFailed), o(models::Outcome::kBlocked), o(models::Outcome::kViolated),
+          m.availability(),
+          fmt::format("{:.3f} / {:.3f}", ms(m.acceptance.percentile_ns(0.5)),
+                      ms(m.acceptance.percentile_ns(0.99))),
+          fmt::format("{:.3f} / {:.3f} / {:.3f}", ms(m.completion.mean_ns()),
+                      ms(m.completion.percentile_ns(0.5)), ms(m.completion.percentile_ns(0.99))),
+          m.messages.mean(), m.throughput());
+    }
   }
   for (const models::RunResult& r : results) {
     if (!r.drained) {
@@ -202,6 +237,59 @@ std::string summary_table(const Scenario& s, const std::vector<models::RunResult
   return out;
 }
 
+namespace {
+nlohmann::ordered_json node_json(const models::NodeSummary& n) {
+  nlohmann::ordered_json node;
+  node["name"] = n.name;
+  node["service"] = n.service;
+  node["utilisation"] = n.utilisation;
+  node["availability"] = n.availability;
+  node["mean_queue"] = n.mean_queue;
+  node["served"] = n.served;
+  node["served_to_end"] = n.served_to_end;
+  node["rejected"] = n.rejected;
+  node["crashes"] = n.crashes;
+  node["lost_in_crash"] = n.lost_in_crash;
+  return node;
+}
+
+// A service's figures over its replicas: utilisation, availability and queue averaged,
+// counts added.
+nlohmann::ordered_json services_json(const std::vector<models::NodeSummary>& nodes) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < nodes.size();) {
+    size_t k = i;
+    models::NodeSummary sum;
+    uint64_t replicas = 0;
+    for (; k < nodes.size() && nodes[k].service == nodes[i].service; ++k, ++replicas) {
+      sum.utilisation += nodes[k].utilisation;
+      sum.availability += nodes[k].availability;
+      sum.mean_queue += nodes[k].mean_queue;
+      sum.served += nodes[k].served;
+      sum.served_to_end += nodes[k].served_to_end;
+      sum.rejected += nodes[k].rejected;
+      sum.crashes += nodes[k].crashes;
+      sum.lost_in_crash += nodes[k].lost_in_crash;
+    }
+    const auto d = static_cast<double>(replicas);
+    nlohmann::ordered_json svc;
+    svc["name"] = nodes[i].service;
+    svc["replicas"] = replicas;
+    svc["utilisation"] = sum.utilisation / d;
+    svc["availability"] = sum.availability / d;
+    svc["mean_queue"] = sum.mean_queue / d;
+    svc["served"] = sum.served;
+    svc["served_to_end"] = sum.served_to_end;
+    svc["rejected"] = sum.rejected;
+    svc["crashes"] = sum.crashes;
+    svc["lost_in_crash"] = sum.lost_in_crash;
+    out.push_back(std::move(svc));
+    i = k;
+  }
+  return out;
+}
+}  // namespace
+
 std::string to_json(const Scenario& s, const std::vector<models::RunResult>& results) {
   nlohmann::ordered_json j;
   j["scenario"] = s.config.name;
@@ -209,23 +297,20 @@ std::string to_json(const Scenario& s, const std::vector<models::RunResult>& res
   j["runs"] = nlohmann::ordered_json::array();
   const auto& cols = columns();
   for (const models::RunResult& r : results) {
+    const std::vector<Row> rows = rows_of(r);
     nlohmann::ordered_json run;
-    for (const Column& c : cols) run[c.name] = c.value(s, r).json();
-    nlohmann::ordered_json nodes = nlohmann::ordered_json::array();
-    for (const models::NodeSummary& n : r.nodes) {
-      nlohmann::ordered_json node;
-      node["name"] = n.name;
-      node["utilisation"] = n.utilisation;
-      node["availability"] = n.availability;
-      node["mean_queue"] = n.mean_queue;
-      node["served"] = n.served;
-      node["served_to_end"] = n.served_to_end;
-      node["rejected"] = n.rejected;
-      node["crashes"] = n.crashes;
-      node["lost_in_crash"] = n.lost_in_crash;
-      nodes.push_back(std::move(node));
+    for (const Column& c : cols) run[c.name] = c.value(s, r, rows.front()).json();
+    nlohmann::ordered_json types = nlohmann::ordered_json::array();
+    for (size_t t = 1; t < rows.size(); ++t) {
+      nlohmann::ordered_json type;
+      for (const Column& c : cols) type[c.name] = c.value(s, r, rows[t]).json();
+      types.push_back(std::move(type));
     }
+    run["request_types"] = types;
+    nlohmann::ordered_json nodes = nlohmann::ordered_json::array();
+    for (const models::NodeSummary& n : r.nodes) nodes.push_back(node_json(n));
     run["nodes"] = nodes;
+    run["services"] = services_json(r.nodes);
     j["runs"].push_back(run);
   }
   return j.dump(2) + "\n";

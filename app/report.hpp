@@ -23,7 +23,10 @@ std::string summary_table(const Scenario& s, const std::vector<models::RunResult
 
 const std::vector<std::string>& csv_columns();
 std::string csv_header();
+// The row of a run's totals (request_type "all").
 std::string csv_row(const Scenario& s, const models::RunResult& r);
+// Every row of a run: its totals, then one per request type when the scenario has several.
+std::vector<std::string> csv_rows(const Scenario& s, const models::RunResult& r);
 // The numeric columns of a result (counts and reals, not identifiers), in column order:
 // what a sweep aggregates.
 std::vector<std::pair<std::string, double>> numeric_metrics(const Scenario& s,

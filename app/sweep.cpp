@@ -194,12 +194,18 @@ size_t SweepShape::run_count() const {
   return n;
 }
 
+const std::string& SweepShape::request_type_of_line(size_t k) const {
+  static const std::string all = "all";
+  return k == 0 ? all : request_types.at(k - 1);
+}
+
 std::string SweepShape::id() const {
   std::string key = fmt::format("{}\n{}\n{}\n{}\n{}\n", version, scenario_name, scenario_hash,
                                 seed, replications);
   for (const std::string& o : overrides) key += "set " + o + "\n";
   for (const SweepAxis& a : axes) key += fmt::format("axis {}={}\n", a.path, fmt::join(a.values, ","));
   for (const SweepPoint& p : points) key += fmt::format("patterns {}\n", fmt::join(p.patterns, ","));
+  if (!request_types.empty()) key += fmt::format("request types {}\n", fmt::join(request_types, ","));
   return fmt::format("{:016x}", sim::hash_name(key));
 }
 
@@ -249,6 +255,20 @@ sim::Result<SweepPlan> plan_sweep(const Scenario& base, const std::vector<Overri
     for (const models::PatternChoice& k : s.value().config.patterns) {
       point.patterns.emplace_back(k.label());
     }
+    std::vector<std::string> types;
+    if (s.value().config.workflows.size() > 1) {
+      for (const models::WorkflowConfig& w : s.value().config.workflows) types.push_back(w.name);
+    }
+    if (shape.points.empty()) {
+      shape.request_types = types;
+    } else if (types != shape.request_types) {
+      std::string where;
+      for (const Override& o : values) where += (where.empty() ? "" : " ") + o.path + "=" + o.value;
+      return sim::Status::invalid(fmt::format(
+          "{}: the sweep point {} has the request types [{}], the first point [{}]: an axis "
+          "may not add, remove or rename workflows",
+          base.file, where, fmt::join(types, ", "), fmt::join(shape.request_types, ", ")));
+    }
     shape.points.push_back(std::move(point));
     plan.scenarios.push_back(std::move(s).value());
   }
@@ -263,9 +283,11 @@ std::string make_run(const SweepPlan& plan, size_t index) {
   const Scenario& sc = plan.scenarios[run.point];
   const models::RunResult result =
       models::run(sc.config, sc.config.patterns[run.pattern], run.replication);
-  std::string line = std::to_string(index) + ",";
-  for (const Override& o : plan.shape.points[run.point].values) line += csv_escape(o.value) + ",";
-  return line + csv_row(sc, result);
+  std::string prefix = std::to_string(index) + ",";
+  for (const Override& o : plan.shape.points[run.point].values) prefix += csv_escape(o.value) + ",";
+  std::string block;
+  for (const std::string& row : csv_rows(sc, result)) block += prefix + row;
+  return block;
 }
 
 void make_runs(const SweepPlan& plan, RunQueue& queue, unsigned jobs,
@@ -344,6 +366,18 @@ std::optional<size_t> run_index_of(const std::string& line) {
   return v;
 }
 
+std::vector<std::string> block_lines(const std::string& block) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < block.size()) {
+    const size_t nl = block.find('\n', pos);
+    const size_t stop = nl == std::string::npos ? block.size() : nl + 1;
+    out.push_back(block.substr(pos, stop - pos));
+    pos = stop;
+  }
+  return out;
+}
+
 std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows& rows) {
   // Where each metric sits in a runs line.
   const std::vector<std::string>& cols = csv_columns();
@@ -356,35 +390,45 @@ std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows
     if (at >= f.size() || f[at].empty()) return NAN;
     return std::strtod(f[at].c_str(), nullptr);
   };
+  const size_t nt = shape.lines_per_run();
 
   std::vector<SummaryRow> out;
   size_t first = 0;  // the index of the point's first run
   for (size_t p = 0; p < shape.points.size(); ++p) {
     const auto& patterns = shape.points[p].patterns;
     const size_t np = patterns.size();
-    // vals[k][r][m]: pattern k, replication r, metric m.
-    std::vector<std::vector<std::vector<double>>> vals(
-        np, std::vector<std::vector<double>>(shape.replications));
+    // vals[t][k][r][m]: request type t (0 = all), pattern k, replication r, metric m.
+    std::vector<std::vector<std::vector<std::vector<double>>>> vals(
+        nt, std::vector<std::vector<std::vector<double>>>(
+                np, std::vector<std::vector<double>>(shape.replications)));
     for (uint32_t r = 0; r < shape.replications; ++r) {
       for (size_t k = 0; k < np; ++k) {
-        const auto f = csv_fields(rows.at(first + r * np + k));
-        for (const auto& m : metrics) vals[k][r].push_back(value(f, m.second));
+        const auto lines = block_lines(rows.at(first + r * np + k));
+        for (size_t t = 0; t < nt; ++t) {
+          const auto f = t < lines.size() ? csv_fields(lines[t]) : std::vector<std::string>{};
+          for (const auto& m : metrics) vals[t][k][r].push_back(value(f, m.second));
+        }
       }
     }
-    for (size_t k = 0; k < np; ++k) {
-      for (size_t m = 0; m < metrics.size(); ++m) {
-        std::vector<double> xs;
-        for (const auto& rep : vals[k]) xs.push_back(rep[m]);
-        out.push_back({p, patterns[k], metrics[m].first, describe(xs)});
+    for (size_t t = 0; t < nt; ++t) {
+      const std::string& type = shape.request_type_of_line(t);
+      for (size_t k = 0; k < np; ++k) {
+        for (size_t m = 0; m < metrics.size(); ++m) {
+          std::vector<double> xs;
+          for (const auto& rep : vals[t][k]) xs.push_back(rep[m]);
+          out.push_back({p, patterns[k], type, metrics[m].first, describe(xs)});
+        }
       }
-    }
-    // Paired differences against the first pattern, replication by replication.
-    for (size_t k = 1; k < np; ++k) {
-      const std::string label = fmt::format("{} - {}", patterns[k], patterns[0]);
-      for (size_t m = 0; m < metrics.size(); ++m) {
-        std::vector<double> ds;
-        for (uint32_t r = 0; r < shape.replications; ++r) ds.push_back(vals[k][r][m] - vals[0][r][m]);
-        out.push_back({p, label, metrics[m].first, describe(ds)});
+      // Paired differences against the first pattern, replication by replication.
+      for (size_t k = 1; k < np; ++k) {
+        const std::string label = fmt::format("{} - {}", patterns[k], patterns[0]);
+        for (size_t m = 0; m < metrics.size(); ++m) {
+          std::vector<double> ds;
+          for (uint32_t r = 0; r < shape.replications; ++r) {
+            ds.push_back(vals[t][k][r][m] - vals[t][0][r][m]);
+          }
+          out.push_back({p, label, type, metrics[m].first, describe(ds)});
+        }
       }
     }
     first += np * shape.replications;
@@ -395,11 +439,12 @@ std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows
 std::string sweep_summary_csv(const SweepShape& shape, const SweepRows& rows) {
   std::string text;
   for (const SweepAxis& a : shape.axes) text += csv_escape(a.path) + ",";
-  text += "pattern,metric,n,mean,sd,ci95_low,ci95_high\n";
+  text += "pattern,request_type,metric,n,mean,sd,ci95_low,ci95_high\n";
   for (const SummaryRow& r : summarize_sweep(shape, rows)) {
     std::string axes;
     for (const Override& o : shape.points[r.point].values) axes += csv_escape(o.value) + ",";
-    text += fmt::format("{}{},{},{},{},{},{},{}\n", axes, csv_escape(r.label), r.metric,
+    text += fmt::format("{}{},{},{},{},{},{},{},{}\n", axes, csv_escape(r.label),
+                        csv_escape(r.request_type), r.metric,
                         r.stats.n, num(r.stats.mean), num(r.stats.sd), num(r.stats.lo),
                         num(r.stats.hi));
   }
@@ -412,6 +457,7 @@ std::string sweep_table(const SweepShape& shape, const SweepRows& rows) {
   std::string text = fmt::format("{:<40} {:<38} {:<22} {}\n", "point", "pattern", "metric",
                                  "mean [95% interval]");
   for (const SummaryRow& r : summarize_sweep(shape, rows)) {
+    if (r.request_type != "all") continue;
     if (std::find(shown.begin(), shown.end(), r.metric) == shown.end()) continue;
     std::string point;
     for (const Override& o : shape.points[r.point].values) {

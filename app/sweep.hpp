@@ -42,6 +42,12 @@ struct SweepShape {
   std::vector<SweepAxis> axes;
   uint32_t replications = 1;
   std::vector<SweepPoint> points;
+  // The scenario's request types when it has several (every point has the same); a run then
+  // writes one line for all its transactions (request_type "all") and one per type.
+  std::vector<std::string> request_types;
+  size_t lines_per_run() const { return 1 + request_types.size(); }
+  // The request_type of a run's k-th line.
+  const std::string& request_type_of_line(size_t k) const;
 
   // The run with this index.
   struct Run {
@@ -72,7 +78,8 @@ struct Shard {
 };
 sim::Result<Shard> parse_shard(const std::string& text);
 
-// One CSV line (with its newline) per run index; empty while the run has not been made.
+// One block of CSV lines (each with its newline) per run index: the run's totals, then a
+// line per request type when the scenario has several; empty while the run has not been made.
 using SweepRows = std::vector<std::string>;
 
 // Mean, sample standard deviation and the 95% Student-t interval of the mean (NaN bounds
@@ -83,10 +90,12 @@ struct Stats {
 };
 
 // One aggregate: a grid point, a pattern (or "B - A" for a paired difference against the
-// point's first pattern), a metric and its statistics over the replications.
+// point's first pattern), a request type ("all" for every transaction), a metric and its
+// statistics over the replications.
 struct SummaryRow {
   size_t point = 0;
   std::string label;
+  std::string request_type;
   std::string metric;
   Stats stats;
 };
@@ -100,7 +109,7 @@ sim::Result<SweepAxis> parse_sweep_axis(const std::string& arg);
 sim::Result<SweepPlan> plan_sweep(const Scenario& base, const std::vector<Override>& overrides,
                                   const std::vector<SweepAxis>& axes, uint32_t replications);
 
-// Makes one run and returns its CSV line.
+// Makes one run and returns its block of CSV lines.
 std::string make_run(const SweepPlan& plan, size_t run);
 
 // Hands out the runs still to make, one at a time, to threads (and MPI ranks) alike.
@@ -123,7 +132,7 @@ class RunQueue {
   std::atomic<size_t> next_{0};
 };
 
-// Makes the queue's runs on `jobs` threads; `done(run, line)` is called under a lock as
+// Makes the queue's runs on `jobs` threads; `done(run, lines)` is called under a lock as
 // each finishes.
 void make_runs(const SweepPlan& plan, RunQueue& queue, unsigned jobs,
                const std::function<void(size_t, std::string)>& done);
@@ -149,14 +158,17 @@ std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows
 inline std::vector<SummaryRow> summarize_sweep(const SweepOutput& out) {
   return summarize_sweep(out.shape, out.rows);
 }
-// Long format, one row per (point, pattern, metric): n, mean, sd and the 95% Student-t
-// interval of the mean over replications; then, for every pattern after the first, the
-// paired difference (pattern - first pattern) per replication, with its own interval.
+// Long format, one row per (point, pattern, request type, metric): n, mean, sd and the 95%
+// Student-t interval of the mean over replications; then, for every pattern after the first,
+// the paired difference (pattern - first pattern) per replication, with its own interval.
 std::string sweep_summary_csv(const SweepShape& shape, const SweepRows& rows);
 inline std::string sweep_summary_csv(const SweepOutput& out) { return sweep_summary_csv(out.shape, out.rows); }
-// A table of the main metrics (violations, availability, completion, messages) for people.
+// A table of the main metrics (violations, availability, completion, messages) for people,
+// for all transactions together.
 std::string sweep_table(const SweepShape& shape, const SweepRows& rows);
 
+// The lines of a run's block, each with its newline.
+std::vector<std::string> block_lines(const std::string& block);
 // Splits one CSV line into fields (quoted fields may hold commas and doubled quotes).
 std::vector<std::string> csv_fields(const std::string& line);
 // The run index at the start of a runs line, if it has one.

@@ -87,6 +87,7 @@ std::string sweep_manifest(const SweepShape& shape, const Shard& shard, const Ma
     points.push_back({{"values", values}, {"patterns", p.patterns}});
   }
   j["points"] = points;
+  j["request_types"] = shape.request_types;
   j["runs"] = shape.run_count();
   if (!shard.whole()) {
     size_t held = 0;
@@ -152,6 +153,7 @@ sim::Result<Manifest> read_manifest(const std::string& path) {
       p.patterns = rd.strings(points[i], where, "patterns");
       s.points.push_back(std::move(p));
     }
+    if (j.contains("request_types")) s.request_types = rd.strings(j, "", "request_types");
     if (rd.str(j, "", "sweep_id") != s.id()) {
       rd.fail("/sweep_id", fmt::format("{} (the id of the sweep this manifest describes); the "
                                        "file was edited",
@@ -175,7 +177,7 @@ sim::Result<Manifest> read_manifest(const std::string& path) {
 }
 
 sim::Status check_run_line(const SweepShape& shape, const std::vector<SweepShape::Run>& runs,
-                           size_t index, const std::string& line) {
+                           size_t index, size_t k, const std::string& line) {
   if (index >= runs.size()) {
     return sim::Status::invalid(fmt::format("run {}: the sweep has only {} runs", index, runs.size()));
   }
@@ -201,6 +203,7 @@ sim::Status check_run_line(const SweepShape& shape, const std::vector<SweepShape
   const std::string rep = std::to_string(run.replication);
   const std::pair<const char*, const std::string*> expected[] = {
       {"pattern", &point.patterns[run.pattern]},
+      {"request_type", &shape.request_type_of_line(k)},
       {"replication", &rep},
       {"scenario_hash", &shape.scenario_hash},
       {"coordsim_version", &shape.version}};
@@ -223,8 +226,21 @@ sim::Result<std::vector<std::pair<size_t, std::string>>> run_lines(const std::st
                                                                     const SweepShape& shape,
                                                                     const Shard& shard) {
   const auto runs = shape.runs();
+  const size_t per_run = shape.lines_per_run();
   std::vector<std::pair<size_t, std::string>> out;
   std::vector<bool> seen(runs.size());
+  // The block being read: its run, its lines so far and the line number it started on.
+  size_t block_run = 0, block_size = 0, block_line = 0;
+  std::string block;
+  auto close_block = [&] {
+    if (block_size == 0) return;
+    if (shard.holds(block_run) && !seen[block_run]) {
+      seen[block_run] = true;
+      out.emplace_back(block_run, std::move(block));
+    }
+    block.clear();
+    block_size = 0;
+  };
   size_t pos = 0, line_no = 0;
   while (pos < text.size()) {
     const size_t nl = text.find('\n', pos);
@@ -237,15 +253,23 @@ sim::Result<std::vector<std::pair<size_t, std::string>>> run_lines(const std::st
       return sim::Status::invalid(
           fmt::format("{}:{}:1: expected a run line (its run number first)", path, line_no));
     }
-    if (auto st = check_run_line(shape, runs, *index, line); !st.ok()) {
+    if (block_size > 0 && *index != block_run) {
+      return sim::Status::invalid(fmt::format(
+          "{}:{}:1: run {} has {} of its {} lines (its totals, then one per request type) "
+          "before run {} starts: this file was edited",
+          path, block_line, block_run, block_size, per_run, *index));
+    }
+    if (auto st = check_run_line(shape, runs, *index, block_size, line); !st.ok()) {
       return sim::Status::invalid(fmt::format(
           "{}:{}:1: {}: this line was edited or comes from a different sweep",
           path, line_no, st.message()));
     }
-    if (!shard.holds(*index) || seen[*index]) continue;
-    seen[*index] = true;
-    out.emplace_back(*index, std::move(line));
+    if (block_size == 0) block_line = line_no;
+    block_run = *index;
+    block += line;
+    if (++block_size == per_run) close_block();
   }
+  // A block cut short by an interruption is not kept: that run is made again.
   return out;
 }
 

@@ -5,7 +5,7 @@
 // manifest also says which slice it holds. It holds nothing that depends on where, when or
 // how fast the sweep ran, so a merged sweep's manifest is byte-identical to a single run's.
 //
-// The journal, RUNS.partial beside the runs file, receives each run's line as soon as the
+// The journal, RUNS.partial beside the runs file, receives each run's lines as soon as the
 // run finishes (flushed, in completion order), under a first line naming the sweep's id.
 // The final files are written from it atomically and the journal is then removed; --resume
 // keeps the complete lines of a journal (or of a finished runs file) left by the same sweep.
@@ -37,10 +37,11 @@ struct Manifest {
 };
 sim::Result<Manifest> read_manifest(const std::string& path);
 
-// Checks that `line` is run `index` of the sweep: its fields are complete and its axis
-// values, pattern, replication, scenario hash and version are the ones the shape says.
+// Checks that `line` is the k-th line of run `index` of the sweep: its fields are complete
+// and its axis values, pattern, request type, replication, scenario hash and version are the
+// ones the shape says.
 sim::Status check_run_line(const SweepShape& shape, const std::vector<SweepShape::Run>& runs,
-                           size_t index, const std::string& line);
+                           size_t index, size_t k, const std::string& line);
 
 // The complete, checked run lines of a journal or of a runs file written by this sweep,
 // restricted to `shard`. A missing file gives no lines; a file of another sweep is an error.

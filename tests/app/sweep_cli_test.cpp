@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -352,4 +353,56 @@ TEST_CASE("Progress: elapsed time and an estimate of the time left", "[app][swee
   CHECK(app::Progress::status(40, 40, 0, 125) == "40/40 runs (100%), 2:05 min elapsed");
   CHECK(app::Progress::status(1, 1000, 0, 4000) ==
         "1/1000 runs (0%), 1:06:40 h elapsed, about 1110:00:00 h left");
+}
+
+TEST_CASE("Sweep CLI: a request mix writes a block of lines per run, and resume keeps whole blocks",
+          "[app][sweep][cli]") {
+  const fs::path d = scratch("mix");
+  std::ofstream(d / "mix.yaml") << "name: mix\nseed: 3\nduration: 3s\nwarmup: 1s\n"
+                                   "workload: {arrival: poisson, rate: 100/s}\n"
+                                   "services:\n"
+                                   "  web: {workers: 8, calls: blocking, ops: {serve: exp(1ms)}}\n"
+                                   "  db:  {workers: 4, replicas: 2, ops: {read: exp(1ms), write: exp(2ms)}}\n"
+                                   "workflows:\n"
+                                   "  browse: {weight: 3, entry: web, steps: [{service: db, action: read}]}\n"
+                                   "  buy:    {weight: 1, entry: web, steps: [{service: db, action: write}]}\n"
+                                   "broker: {latency: 1ms}\n"
+                                   "patterns: [orchestration, choreography]\n";
+  const std::string sweep = "sweep mix.yaml --replications 2 --sweep workload.rate=50/s,100/s -q";
+  fs::create_directories(d / "whole");
+  fs::copy(d / "mix.yaml", d / "whole" / "mix.yaml");
+  REQUIRE(coordsim(d / "whole", sweep + " --csv runs.csv --summary summary.csv").code == 0);
+  const std::string runs = test::slurp(d / "whole" / "runs.csv");
+  CHECK(lines(runs) == 1 + 8 * 3);  // 2 rates x 2 replications x 2 patterns, 3 lines each
+  const auto manifest = nlohmann::json::parse(test::slurp(d / "whole" / "runs.manifest.json"));
+  CHECK(manifest["request_types"] == nlohmann::json({"browse", "buy"}));
+
+  // A journal cut after run 0's block and the first line of run 1's: resuming keeps run 0
+  // and makes run 1 again.
+  std::vector<std::string> text;
+  {
+    std::istringstream in(runs);
+    for (std::string l; std::getline(in, l);) text.push_back(l + "\n");
+  }
+  fs::create_directories(d / "cut");
+  fs::copy(d / "mix.yaml", d / "cut" / "mix.yaml");
+  const std::string id = manifest["sweep_id"];
+  std::ofstream(d / "cut" / "runs.csv.partial")
+      << "# coordsim sweep journal: sweep " << id << ", 8 runs; finish it with --resume\n"
+      << text[0] << text[1] << text[2] << text[3] << text[4];
+  auto resumed = coordsim(d / "cut", sweep + " --csv runs.csv --summary summary.csv --resume");
+  CHECK(resumed.code == 0);
+  check_same(d / "whole", d / "cut", {"runs.csv", "summary.csv", "runs.manifest.json"});
+
+  // A block broken in the middle of a file was edited.
+  std::ofstream(d / "cut" / "runs.csv.partial")
+      << "# coordsim sweep journal: sweep " << id << ", 8 runs; finish it with --resume\n"
+      << text[0] << text[1] << text[2] << text[4] << text[5] << text[6];
+  fs::remove(d / "cut" / "runs.csv");
+  auto broken = coordsim(d / "cut", sweep + " --csv runs.csv --resume");
+  CHECK(broken.code == 2);
+  CHECK(broken.err ==
+        "coordsim: runs.csv.partial:3:1: run 0 has 2 of its 3 lines (its totals, then one per "
+        "request type) before run 1 starts: this file was edited\n");
+  fs::remove_all(d);
 }

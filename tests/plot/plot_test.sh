@@ -13,7 +13,7 @@ status=0
 expect() {  # expect WHAT ACTUAL WANTED
   if [ "$2" != "$3" ]; then echo "FAIL: $1: got [$2], expected [$3]" >&2; status=1; fi
 }
-metrics=$(cut -d, -f3 "$work/summary.csv" | tail -n +2 | sort -u | wc -l)
+metrics=$(cut -d, -f4 "$work/summary.csv" | tail -n +2 | sort -u | wc -l)
 expect "message" "$out" "scripts/plot: wrote $((metrics + 1)) plots to $work/plots"
 for f in overview violated availability completion_mean_ms; do
   png="$work/plots/$f.png"
@@ -29,12 +29,15 @@ expect "runs file message" "$err" "scripts/plot: $work/runs.csv:1:1: this is a r
 err=$("$src/scripts/plot" "$work/none.csv" -o "$work/x" 2>&1 >/dev/null); rc=$?
 expect "missing file exit" "$rc" 2
 expect "missing file message" "$err" "scripts/plot: $work/none.csv: cannot read the file (No such file or directory)"
-printf 'pattern,metric,n,mean,sd,ci95_low,ci95_high\norchestration,violated,2,x,0,0,0\n' >"$work/bad.csv"
+printf 'pattern,request_type,metric,n,mean,sd,ci95_low,ci95_high\norchestration,all,violated,2,x,0,0,0\n' >"$work/bad.csv"
 err=$("$src/scripts/plot" "$work/bad.csv" -o "$work/x" 2>&1 >/dev/null); rc=$?
 expect "bad number exit" "$rc" 2
-expect "bad number message" "$err" "scripts/plot: $work/bad.csv:2:4: mean: expected a number, found 'x'"
+expect "bad number message" "$err" "scripts/plot: $work/bad.csv:2:5: mean: expected a number, found 'x'"
 err=$("$src/scripts/plot" "$work/summary.csv" -o "$work/x" --metrics violatd 2>&1 >/dev/null); rc=$?
 expect "unknown metric exit" "$rc" 2
 case "$err" in "scripts/plot: --metrics: unknown metric 'violatd'; the summary has "*) ;; *) echo "FAIL: unknown metric message: $err" >&2; status=1 ;; esac
+err=$("$src/scripts/plot" "$work/summary.csv" -o "$work/x" --request-type checkout 2>&1 >/dev/null); rc=$?
+expect "unknown request type exit" "$rc" 2
+expect "unknown request type message" "$err" "scripts/plot: --request-type: unknown request type 'checkout'; the summary has all"
 [ $status -eq 0 ] && echo "ok: $out"
 exit $status

@@ -48,7 +48,9 @@ TEST_CASE("Golden: every ready scenario reproduces its recorded CSV", "[scenario
     auto results = app::run_scenario(s.value(), {});
     REQUIRE(results.ok());
     std::string csv = app::csv_header();
-    for (const auto& r : results.value()) csv += app::csv_row(s.value(), r);
+    for (const auto& r : results.value()) {
+      for (const std::string& row : app::csv_rows(s.value(), r)) csv += row;
+    }
     const fs::path golden = root / "tests/scenarios/golden" / (name + ".csv");
     REQUIRE(fs::exists(golden));
     const std::string expected = slurp(golden);
