@@ -94,7 +94,8 @@ int cmd_validate(const ScenarioArgs& a) {
 int cmd_run(ScenarioArgs a, const std::vector<std::string>& pattern_args,
             uint64_t replication, const std::string& csv, const std::string& json, bool timing) {
   for (const std::string& p : pattern_args) {
-    if (models::find_pattern(p) == nullptr) {
+    // The name before any /TRANSPORT; the loader checks the transport.
+    if (models::find_pattern(p.substr(0, p.find('/'))) == nullptr) {
       auto near = sim::closest_match(p, models::pattern_names());
       fmt::print(stderr, "coordsim: --pattern {}: unknown pattern{}; valid values are {}\n", p,
                  near ? fmt::format(" (did you mean \"{}\"?)", *near) : "",
@@ -175,11 +176,23 @@ int cmd_sweep(const ScenarioArgs& a, const std::vector<std::string>& sweep_args,
 
 // The patterns and their one-line summaries, from the pattern table.
 std::string pattern_list() {
-  std::string out = "Patterns (docs/patterns.md):\n";
-  size_t width = 0;
-  for (const models::PatternInfo* p : models::patterns()) width = std::max(width, std::string(p->name).size());
+  std::string out =
+      "Patterns (docs/patterns.md), and the transports each runs over (the first is its "
+      "default;\nname another as PATTERN/TRANSPORT, e.g. orchestration/broker):\n";
+  size_t width = 0, twidth = 0;
+  auto transports = [](const models::PatternInfo& p) {
+    std::vector<std::string> t{models::transport_name(p.default_transport)};
+    for (auto k : {models::Transport::kRpc, models::Transport::kBroker}) {
+      if (k != p.default_transport && p.supports(k)) t.emplace_back(models::transport_name(k));
+    }
+    return fmt::format("{}", fmt::join(t, ", "));
+  };
   for (const models::PatternInfo* p : models::patterns()) {
-    out += fmt::format("  {:<{}}  {}\n", p->name, width, p->summary);
+    width = std::max(width, std::string(p->name).size());
+    twidth = std::max(twidth, transports(*p).size());
+  }
+  for (const models::PatternInfo* p : models::patterns()) {
+    out += fmt::format("  {:<{}}  {:<{}}  {}\n", p->name, width, transports(*p), twidth, p->summary);
   }
   return out;
 }
@@ -204,9 +217,9 @@ int main(int argc, char** argv) {
   add_scenario_args(run, run_args);
   run->add_option("--pattern,-p", pattern_args,
                   fmt::format("Run only this pattern (repeatable) instead of the scenario's "
-                              "list: {}",
+                              "list: {}, optionally with /TRANSPORT (rpc or broker)",
                               sim::join_alternatives(models::pattern_names(), false)))
-      ->type_name("NAME");
+      ->type_name("NAME[/TRANSPORT]");
   run->footer(pattern_list());
   run->add_option("--replication", replication,
                   "Replication index: the same seed with an independent set of random streams")

@@ -204,7 +204,7 @@ const std::vector<std::string>& metric_columns() {
 
 std::string summary_table(const Scenario& s, const std::vector<models::RunResult>& results) {
   std::string out = fmt::format("scenario {} (seed {})\n", s.config.name, s.config.seed);
-  out += fmt::format("{:<19} {:>8} {:>9} {:>7} {:>6} {:>7} {:>8} {:>7}  {:>17}  {:>24}  {:>8} {:>9}\n",
+  out += fmt::format("{:<26} {:>8} {:>9} {:>7} {:>6} {:>7} {:>8} {:>7}  {:>17}  {:>24}  {:>8} {:>9}\n",
                      "pattern", "txns", "committed", "aborted", "failed", "blocked", "violated",
                      "avail", "accept p50/p99 ms", "complete mean/p50/p99 ms", "msgs/txn",
                      "commits/s");
@@ -215,7 +215,7 @@ std::string summary_table(const Scenario& s, const std::vector<models::RunResult
       // The total under the pattern's name; each request type indented below it.
       const std::string label = row.request_type == "all" ? r.pattern.label() : "  " + row.request_type;
       out += fmt::format(
-          "{:<19} {:>8} {:>9} {:>7} {:>6} {:>7} {:>8} {:>7.4f}  {:>17}  {:>24}  {:>8.2f} {:>9.1f}\n",
+          "{:<26} {:>8} {:>9} {:>7} {:>6} {:>7} {:>8} {:>7.4f}  {:>17}  {:>24}  {:>8.2f} {:>9.1f}\n",
           label, m.transactions, o(models::Outcome::kCommitted), o(models::Outcome::kAborted),
           o(models::Outcome::kFailed), o(models::Outcome::kBlocked), o(models::Outcome::kViolated),
           m.availability(),

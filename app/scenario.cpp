@@ -222,13 +222,69 @@ void read_broker(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   }
 }
 
+// A transport by name, and whether pattern `p` runs over it.
+models::Transport transport_of(const std::string& t) {
+  return t == "broker" ? models::Transport::kBroker : models::Transport::kRpc;
+}
+std::vector<std::string> transports_of(const models::PatternInfo& p) {
+  std::vector<std::string> out;
+  for (auto t : {models::Transport::kRpc, models::Transport::kBroker}) {
+    if (p.supports(t)) out.emplace_back(models::transport_name(t));
+  }
+  return out;
+}
+void check_transport(const Ctx& ctx, const YAML::Node& at, const std::string& path,
+                     const models::PatternInfo& p, models::Transport t) {
+  if (p.supports(t)) return;
+  ctx.fail(at, path,
+           fmt::format("{} runs over {} only, not over {}", p.name,
+                       sim::join_alternatives(transports_of(p)), models::transport_name(t)));
+}
+
+// One entry of `patterns`: NAME, NAME/TRANSPORT, or {pattern: NAME, transport: TRANSPORT}.
+models::PatternChoice read_pattern(const Ctx& ctx, const YAML::Node& n, const std::string& path) {
+  const std::vector<std::string> transports{"rpc", "broker"};
+  if (n.IsMap()) {
+    MapReader m(ctx, n, path, {"pattern", "transport"});
+    m.require("pattern", "pattern: orchestration");
+    const models::PatternInfo& p =
+        *models::find_pattern(read_choice(ctx, m.get("pattern"), m.path("pattern"), models::pattern_names()));
+    models::PatternChoice k = models::default_choice(p);
+    if (m.has("transport")) {
+      k.transport = transport_of(read_choice(ctx, m.get("transport"), m.path("transport"), transports));
+      check_transport(ctx, m.get("transport"), m.path("transport"), p, k.transport);
+    }
+    return k;
+  }
+  const std::string text = read_string(ctx, n, path);
+  const size_t slash = text.find('/');
+  if (slash == std::string::npos) {
+    return models::default_choice(*models::find_pattern(read_choice(ctx, n, path, models::pattern_names())));
+  }
+  const std::string name = text.substr(0, slash), t = text.substr(slash + 1);
+  const models::PatternInfo* p = models::find_pattern(name);
+  if (p == nullptr) {
+    auto near = sim::closest_match(name, models::pattern_names());
+    ctx.fail(n, path,
+             fmt::format("expected PATTERN/TRANSPORT with PATTERN one of {}, found \"{}\"{}",
+                         sim::join_alternatives(models::pattern_names()), name,
+                         near ? fmt::format(" (did you mean \"{}\"?)", *near) : ""));
+  }
+  if (std::find(transports.begin(), transports.end(), t) == transports.end()) {
+    ctx.fail(n, path,
+             fmt::format("expected PATTERN/TRANSPORT with TRANSPORT rpc or broker, found \"{}\"", t));
+  }
+  models::PatternChoice k{p, transport_of(t)};
+  check_transport(ctx, n, path, *p, k.transport);
+  return k;
+}
+
 void read_patterns(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   c.patterns.clear();
   auto add = [&](const YAML::Node& p, const std::string& path) {
-    const std::string name = read_choice(ctx, p, path, models::pattern_names());
-    const models::PatternChoice k = models::default_choice(*models::find_pattern(name));
+    const models::PatternChoice k = read_pattern(ctx, p, path);
     if (std::find(c.patterns.begin(), c.patterns.end(), k) != c.patterns.end()) {
-      ctx.fail(p, path, fmt::format("pattern \"{}\" is listed twice", name));
+      ctx.fail(p, path, fmt::format("pattern \"{}\" is listed twice", k.label()));
     }
     c.patterns.push_back(k);
   };

@@ -19,7 +19,15 @@ Broker::Broker(World& w, std::vector<Subscription> subscriptions, DeadLetter on_
 }
 
 void Broker::on_message(sim::Node& self, const sim::Message& m) {
-  if (m.type == kPublish) {
+  if (m.relay == kDeliveryAck) {
+    const auto slot = static_cast<uint32_t>(m.relay_ref & 0xffff'ffffu);
+    const auto gen = static_cast<uint32_t>(m.relay_ref >> 32);
+    if (slot >= stored_.size() || !stored_[slot].live || stored_[slot].gen != gen) return;
+    self.cancel_timer(stored_[slot].timer);
+    drop(slot);
+    return;
+  }
+  if (m.type == kPublish || m.relay == kEnqueue) {
     uint32_t slot = 0;
     if (free_publishes_.empty()) {
       publishes_.push_back(m);
@@ -41,21 +49,69 @@ void Broker::on_message(sim::Node& self, const sim::Message& m) {
   }
 }
 
+uint32_t Broker::store() {
+  if (free_stored_.empty()) {
+    stored_.emplace_back();
+    return static_cast<uint32_t>(stored_.size() - 1);
+  }
+  const uint32_t slot = free_stored_.back();
+  free_stored_.pop_back();
+  return slot;
+}
+
+void Broker::stored(sim::Node& self, const sim::Message& enqueued) {
+  const uint32_t slot = store();
+  Stored& st = stored_[slot];
+  st.live = true;
+  st.notice = false;
+  ++st.gen;
+  st.txn = enqueued.txn;
+  st.sub = kQueued;
+  st.msg = enqueued;
+  st.origin = enqueued.src;
+  st.attempt = 0;
+  st.node = sim::kNoNode;
+  deliver_queued(self, slot);
+  sim::Message ack;
+  ack.dst = enqueued.src;
+  ack.txn = enqueued.txn;
+  ack.relay = kAccepted;
+  ack.relay_ref = enqueued.relay_ref;
+  w_.send_broker(self, ack);
+}
+
+void Broker::deliver_queued(sim::Node& self, uint32_t slot) {
+  Stored& st = stored_[slot];
+  const uint32_t limit = w_.config().broker.max_attempts;
+  if (limit != 0 && st.attempt >= limit) {
+    w_.ledger().dead_letter(st.txn);
+    drop(slot);
+    return;
+  }
+  ++st.attempt;
+  const uint32_t to = st.msg.relay_node;
+  st.node = (to & kToService) ? balancer_.pick(to & ~kToService, st.node) : to;
+  sim::Message m = st.msg;
+  m.dst = st.node;
+  m.relay = kDelivered;
+  m.relay_node = st.origin;
+  m.relay_ref = (uint64_t{st.gen} << 32) | slot;
+  w_.send_broker(self, m);
+  st.timer = self.set_timer(redelivery_wait(st.attempt), m.relay_ref);
+}
+
 void Broker::on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) {
   (void)worker;
   const sim::Message pub = publishes_[job.token];
   free_publishes_.push_back(static_cast<uint32_t>(job.token));
+  if (pub.relay == kEnqueue) {
+    stored(self, pub);
+    return;
+  }
   const auto topic = static_cast<uint32_t>(pub.value);
   if (topic < by_topic_.size()) {
     for (const uint32_t sub : by_topic_[topic]) {
-      uint32_t slot = 0;
-      if (free_stored_.empty()) {
-        stored_.emplace_back();
-        slot = static_cast<uint32_t>(stored_.size() - 1);
-      } else {
-        slot = free_stored_.back();
-        free_stored_.pop_back();
-      }
+      const uint32_t slot = store();
       Stored& st = stored_[slot];
       st.live = true;
       st.notice = false;
@@ -114,7 +170,11 @@ sim::Time Broker::redelivery_wait(uint32_t attempt) const {
 void Broker::on_timer(sim::Node& self, uint64_t ref) {
   const auto slot = static_cast<uint32_t>(ref & 0xffff'ffffu);
   if (!stored_[slot].live || stored_[slot].gen != static_cast<uint32_t>(ref >> 32)) return;
-  deliver(self, slot);
+  if (stored_[slot].sub == kQueued) {
+    deliver_queued(self, slot);
+  } else {
+    deliver(self, slot);
+  }
 }
 
 void Broker::drop(uint32_t slot) {
@@ -136,8 +196,20 @@ void Broker::on_crash(sim::Node& self) {
 void Broker::on_recover(sim::Node& self) {
   // Durable messages are delivered again (their redelivery timers died with the crash).
   for (uint32_t s = 0; s < stored_.size(); ++s) {
-    if (stored_[s].live) deliver(self, s);
+    if (!stored_[s].live) continue;
+    if (stored_[s].sub == kQueued) {
+      deliver_queued(self, s);
+    } else {
+      deliver(self, s);
+    }
   }
+}
+
+void install_broker(World& w, std::vector<std::unique_ptr<sim::Behavior>>& keep,
+                    std::vector<Subscription> subscriptions, Broker::DeadLetter on_dead_letter) {
+  if (!w.has_broker()) return;
+  keep.push_back(std::make_unique<Broker>(w, std::move(subscriptions), std::move(on_dead_letter)));
+  w.node(w.broker()).set_behavior(keep.back().get());
 }
 
 }  // namespace models

@@ -1,6 +1,8 @@
-// models::Broker: the message broker of the choreographed patterns, as a behavior on the
-// broker node.
+// models::Broker: the message broker, as a behavior on the broker node: the topics of the
+// choreographed patterns, and the queues of the patterns whose commands and replies travel
+// through it (Channel).
 //
+// Topics.
 // Messages in:  kPublish(txn, value = topic, attempt = publish id)   from a producer
 //               kDeliverAck(ref = delivery id)                       from a subscriber
 // Messages out: kPublishAck(txn, attempt = publish id)               to the producer
@@ -23,13 +25,21 @@
 // consumers), picked by the broker's Balancer; a redelivery goes to another replica when
 // the service allows failover.
 //
-// Crash: publishes waiting for a worker are lost (their producers publish again). Stored
+// Queues. A message with relay kEnqueue (channel.hpp) is handled by a worker like a publish,
+// stored for its destination (a service: any replica, the balancer's pick, failing over on
+// redelivery when the service allows it; or one node), acknowledged to its sender
+// (kAccepted) and delivered (kDelivered) with the same redelivery waits until acknowledged
+// (kDeliveryAck), or, after broker.max_attempts deliveries (0: without limit), dead-lettered
+// (counted; nobody is told: the sender's timeout stands).
+//
+// Crash: publishes and enqueues waiting for a worker are lost (their senders send again). Stored
 // messages survive if the broker is durable, and are delivered again on recovery; a
 // volatile broker loses them. The broker does not deduplicate publishes: a producer that
 // publishes again after a lost acknowledgement creates a second copy.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "models/balancer.hpp"
@@ -58,17 +68,23 @@ class Broker final : public sim::Behavior {
   void on_recover(sim::Node& self) override;
 
  private:
+  static constexpr uint32_t kQueued = 0xffff'ffffu;  // Stored::sub of a queued message
   struct Stored {
     bool live = false;
     bool notice = false;  // delivering the dead-letter notice, not the message
     uint32_t gen = 0;
     uint64_t txn = 0;
-    uint32_t sub = 0;  // index into subs_
+    uint32_t sub = 0;  // index into subs_, or kQueued
+    sim::Message msg;  // a queued message: as enqueued (its relay_node the destination)
+    sim::NodeId origin = sim::kNoNode;  // a queued message's sender
     uint32_t attempt = 0;
     sim::NodeId node = sim::kNoNode;  // the replica of the last delivery
     sim::TimerId timer;
   };
+  uint32_t store();
+  void stored(sim::Node& self, const sim::Message& enqueued);
   void deliver(sim::Node& self, uint32_t slot);
+  void deliver_queued(sim::Node& self, uint32_t slot);
   // The wait after delivery number `attempt` (from 1) before the next.
   sim::Time redelivery_wait(uint32_t attempt) const;
   void drop(uint32_t slot);
@@ -83,5 +99,12 @@ class Broker final : public sim::Behavior {
   std::vector<Stored> stored_;  // durable when the broker is
   std::vector<uint32_t> free_stored_;
 };
+
+// Puts a Broker with `subscriptions` on the world's broker node, if the scenario has one
+// (the patterns whose commands may travel through it, and async steps, need it); `keep`
+// owns it.
+void install_broker(World& w, std::vector<std::unique_ptr<sim::Behavior>>& keep,
+                    std::vector<Subscription> subscriptions = {},
+                    Broker::DeadLetter on_dead_letter = {});
 
 }  // namespace models

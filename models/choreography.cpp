@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/broker.hpp"
+#include "models/choreography_rpc.hpp"
 #include "models/entry.hpp"
 #include "models/grow.hpp"
 #include "models/messages.hpp"
@@ -439,8 +440,7 @@ class Choreographed final : public Pattern {
         tracker->compensation_handled(txn, sub.step);
       }
     };
-    behaviors_.push_back(std::make_unique<Broker>(w, std::move(subs), given_up));
-    w.node(w.broker()).set_behavior(behaviors_.back().get());
+    install_broker(w, behaviors_, std::move(subs), given_up);
     for (ServiceId s = 0; s < w.service_count(); ++s) records_.push_back(std::make_unique<ServiceRecord>(w, s));
     for (sim::NodeId id = 1; id < w.node_count(); ++id) {
       if (!w.is_service(id)) continue;
@@ -471,8 +471,8 @@ std::unique_ptr<Pattern> make_choreographed(bool saga) {
 const PatternInfo kChoreographyPattern{
     "choreography",
     "services react to each other's events through the broker; nothing is undone on failure",
-    [](Transport) { return make_choreographed(false); },
-    1u << static_cast<unsigned>(Transport::kBroker),
+    [](Transport t) { return t == Transport::kRpc ? make_choreography_rpc() : make_choreographed(false); },
+    (1u << static_cast<unsigned>(Transport::kRpc)) | (1u << static_cast<unsigned>(Transport::kBroker)),
     Transport::kBroker,
     /*saga=*/false,
     /*atomic=*/false,

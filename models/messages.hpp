@@ -28,4 +28,19 @@ enum MessageType : uint32_t {
   kDeadLettered = 34,  // broker -> subscriber: the delivery (value = topic) was given up
 };
 
+// The relay fields of a message that travels through the broker's queues instead of going
+// straight to its destination (sim::Message::relay; Channel, Broker). The message's own
+// fields (type, txn, step, attempt, flags, value, ref) are the pattern's, untouched.
+enum Relay : uint8_t {
+  kNotRelayed = 0,
+  kEnqueue = 1,      // sender -> broker: relay_node = destination (kToService | service, or a
+                     // node), relay_ref = the sender's id for the acceptance (0: none wanted)
+  kAccepted = 2,     // broker -> sender: stored; relay_ref echoed
+  kDelivered = 3,    // broker -> destination: relay_node = the original sender,
+                     // relay_ref = the delivery id
+  kDeliveryAck = 4,  // destination -> broker: relay_ref = the delivery id
+};
+// relay_node of an enqueue bound for any replica of a service (the broker picks one).
+inline constexpr uint32_t kToService = 1u << 31;
+
 }  // namespace models

@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "models/broker.hpp"
 #include "models/calls.hpp"
 #include "models/entry.hpp"
 #include "models/flow_table.hpp"
@@ -44,6 +45,7 @@ class Orchestrator final : public EntryService {
   Orchestrator(World& w, sim::NodeId self) : EntryService(w, self), caller_(w, self) {}
 
   void on_message(sim::Node& self, const sim::Message& m) override {
+    if (!caller_.receive(self, m)) return;
     if (m.type == kRequest) {
       accept(self, m);
     } else if (m.type == kCallReply) {
@@ -67,6 +69,7 @@ class Orchestrator final : public EntryService {
   void on_crash(sim::Node& self) override {
     (void)self;
     flows_.clear();  // volatile: every transaction in flight is lost
+    caller_.crashed();
   }
 
  private:
@@ -156,6 +159,7 @@ class Orchestrator final : public EntryService {
 class Orchestration final : public Pattern {
  public:
   void install(World& w) override {
+    install_broker(w, behaviors_);
     const auto stores = step_stores(w);
     for (sim::NodeId id = 1; id < w.node_count(); ++id) {
       if (!w.is_service(id)) continue;
@@ -179,7 +183,7 @@ const PatternInfo kOrchestrationPattern{
     "orchestration",
     "one orchestrator calls each step's service in turn; nothing is undone on failure",
     [](Transport) -> std::unique_ptr<Pattern> { return std::make_unique<Orchestration>(); },
-    1u << static_cast<unsigned>(Transport::kRpc),
+    (1u << static_cast<unsigned>(Transport::kRpc)) | (1u << static_cast<unsigned>(Transport::kBroker)),
     Transport::kRpc,
     /*saga=*/false,
     /*atomic=*/false,

@@ -6,6 +6,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "models/broker.hpp"
 #include "models/calls.hpp"
 #include "models/entry.hpp"
 #include "models/flow_table.hpp"
@@ -72,6 +73,7 @@ class SagaOrchestrator final : public EntryService {
   SagaOrchestrator(World& w, sim::NodeId self) : EntryService(w, self), caller_(w, self) {}
 
   void on_message(sim::Node& self, const sim::Message& m) override {
+    if (!caller_.receive(self, m)) return;
     switch (m.type) {
       case kRequest:
         accept(self, m);
@@ -132,6 +134,7 @@ class SagaOrchestrator final : public EntryService {
   void on_crash(sim::Node& self) override {
     (void)self;
     flows_.clear();  // volatile: every transaction in flight is lost; the log survives
+    caller_.crashed();
   }
 
   void on_recover(sim::Node& self) override {
@@ -369,6 +372,7 @@ class SagaOrchestrator final : public EntryService {
 class SagaOrchestrated final : public Pattern {
  public:
   void install(World& w) override {
+    install_broker(w, behaviors_);
     const auto stores = step_stores(w);
     for (sim::NodeId id = 1; id < w.node_count(); ++id) {
       if (!w.is_service(id)) continue;
@@ -392,7 +396,7 @@ const PatternInfo kSagaOrchestratedPattern{
     "saga_orchestrated",
     "a saga orchestrator with a durable log calls each step and compensates in reverse on failure",
     [](Transport) -> std::unique_ptr<Pattern> { return std::make_unique<SagaOrchestrated>(); },
-    1u << static_cast<unsigned>(Transport::kRpc),
+    (1u << static_cast<unsigned>(Transport::kRpc)) | (1u << static_cast<unsigned>(Transport::kBroker)),
     Transport::kRpc,
     /*saga=*/true,
     /*atomic=*/true,

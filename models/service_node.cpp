@@ -5,8 +5,11 @@
 
 namespace models {
 
-ServiceNode::ServiceNode(World& w, sim::NodeId self)
-    : w_(w), caller_(w, self) {}
+ServiceNode::ServiceNode(World& w, sim::NodeId self, bool keep_worker)
+    : w_(w),
+      channel_(w, self, w.transport()),
+      keep_worker_(keep_worker && w.node(self).config().call_model == sim::CallModel::kBlocking),
+      caller_(w, self, Transport::kRpc) {}
 
 uint32_t ServiceNode::open_exec() {
   uint32_t slot = 0;
@@ -158,6 +161,10 @@ void ServiceNode::finish(sim::Node& self, uint32_t slot, StepResult r) {
   e.live = false;
   e.calls.clear();
   free_.push_back(slot);
+  if (part == 0 && keep_worker_) {
+    run_done_keeping(self, cookie, r, worker);
+    return;
+  }
   if (part == 0) {
     run_done(self, cookie, r);
   } else {
@@ -167,6 +174,7 @@ void ServiceNode::finish(sim::Node& self, uint32_t slot, StepResult r) {
 }
 
 void ServiceNode::on_message(sim::Node& self, const sim::Message& m) {
+  if (!channel_.receive(self, m)) return;  // the broker's acceptance of an answer
   if (m.type == kNestedCall) {
     serve_call(self, m);
   } else if (m.type == kNestedReply) {
@@ -179,6 +187,12 @@ void ServiceNode::on_message(sim::Node& self, const sim::Message& m) {
 void ServiceNode::on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) {
   const uint64_t kind = job.token & Token::kMaxKind;
   if (kind == kDirect) {
+    if (keep_worker_) {
+      self.hold(worker);
+      run_done_keeping(self, job.token & ~uint64_t{Token::kMaxKind}, StepResult::kDone,
+                       static_cast<int32_t>(worker));
+      return;
+    }
     run_done(self, job.token & ~uint64_t{Token::kMaxKind}, StepResult::kDone);
   } else if (kind == kOpDone) {
     op_done(self, static_cast<uint32_t>(Token::unpack(job.token).txn), worker);
@@ -214,6 +228,7 @@ void ServiceNode::on_crash(sim::Node& self) {
     execs_[s].calls.clear();
     free_.push_back(s);
   }
+  channel_.crashed();
   crashed(self);
 }
 

@@ -23,6 +23,10 @@
 // calls are all answered (thread per request: a slow dependency exhausts the pool); with
 // `async` it is freed at once.
 //
+// The pattern's commands come to it, and its answers go, over the pattern's transport
+// (channel_: straight, or through the broker's queues, which also acknowledge commands);
+// a call tree's calls always go straight (RPC).
+//
 // Crash: every execution on the replica is lost (volatile): no answer; callers time out.
 //
 // Token kinds from kFirstKind up are this class's (its jobs and timers); a derived class
@@ -33,6 +37,7 @@
 #include <vector>
 
 #include "models/calls.hpp"
+#include "models/channel.hpp"
 #include "models/step_store.hpp"
 #include "models/token.hpp"
 #include "models/world.hpp"
@@ -43,7 +48,10 @@ class ServiceNode : public sim::Behavior {
  public:
   static constexpr uint32_t kFirstKind = 48;
 
-  ServiceNode(World& w, sim::NodeId self);
+  // keep_worker: with `calls: blocking`, the worker that ran a step stays held after run()
+  // and is handed to run_done_keeping() (a step that waits for more, like a link of a
+  // synchronous chain).
+  ServiceNode(World& w, sim::NodeId self, bool keep_worker = false);
 
   void on_message(sim::Node& self, const sim::Message& m) final;
   void on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) final;
@@ -62,6 +70,12 @@ class ServiceNode : public sim::Behavior {
   virtual void recovered(sim::Node& self) { (void)self; }
   // A run() finished: kDone, or kError when a call failed.
   virtual void run_done(sim::Node& self, uint64_t cookie, StepResult r) = 0;
+  // The same with keep_worker: `worker` is the held worker (or -1), which the derived class
+  // releases when it is done with the step.
+  virtual void run_done_keeping(sim::Node& self, uint64_t cookie, StepResult r, int32_t worker) {
+    if (worker >= 0) self.release(static_cast<uint32_t>(worker));
+    run_done(self, cookie, r);
+  }
 
   // What run_done() is given back: a word of the derived class's, made here (a Token whose
   // kind is left free, so that a step without calls costs one job and nothing else).
@@ -75,6 +89,7 @@ class ServiceNode : public sim::Behavior {
   bool run(sim::Node& self, uint64_t txn, uint32_t step, uint32_t attempt, uint64_t cookie);
 
   World& w_;
+  Channel channel_;  // the pattern's transport: answer() commands through it
 
  private:
   // kDirect: the job of a step without calls; its token is the cookie with this kind.
@@ -109,6 +124,7 @@ class ServiceNode : public sim::Behavior {
     return w_.workflow(e.txn).call((*e.groups)[e.group][i]);
   }
 
+  bool keep_worker_;
   Caller caller_;  // the calls of call trees: replicas, timeouts, backoff
   std::vector<Exec> execs_;
   std::vector<uint32_t> free_;

@@ -29,11 +29,13 @@ uint32_t StepServer::stash(const sim::Message& m) {
 }
 
 void StepServer::reply(sim::Node& self, const sim::Message& m, uint32_t type, int64_t value) {
-  sim::Message r = m;
-  r.dst = m.src;
+  sim::Message r;
   r.type = type;
+  r.txn = m.txn;
+  r.step = m.step;
+  r.attempt = m.attempt;
   r.value = value;
-  w_.send(self, r);
+  channel_.answer(self, m, r);
 }
 
 void StepServer::handle(sim::Node& self, const sim::Message& m) {

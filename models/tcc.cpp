@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "models/broker.hpp"
 #include "models/calls.hpp"
 #include "models/entry.hpp"
 #include "models/flow_table.hpp"
@@ -72,6 +73,7 @@ class Coordinator final : public EntryService {
   Coordinator(World& w, sim::NodeId self) : EntryService(w, self), caller_(w, self) {}
 
   void on_message(sim::Node& self, const sim::Message& m) override {
+    if (!caller_.receive(self, m)) return;
     switch (m.type) {
       case kRequest:
         accept(self, m);
@@ -115,6 +117,7 @@ class Coordinator final : public EntryService {
   void on_crash(sim::Node& self) override {
     (void)self;
     flows_.clear();  // undecided transactions are lost; their reservations expire
+    caller_.crashed();
   }
 
   void on_recover(sim::Node& self) override {
@@ -276,15 +279,21 @@ class Coordinator final : public EntryService {
     answer(self, f.txn, a);
   }
 
-  // Confirms and cancels go to the replica that holds the reservation (the try's).
+  // Confirms and cancels go to the replica that holds the reservation: the one that
+  // answered the try (or, over RPC, the last one tried). Over the broker a try never
+  // answered leaves that unknown: the cancel goes to the service's queue, and the
+  // reservation's expiry backs it up if another replica holds it.
   void send(sim::Node& self, uint32_t type, const Flow& f, uint32_t step) {
     sim::Message m;
     m.type = type;
-    m.dst = f.calls[step].node;
-    const uint64_t txn = f.txn;
-    m.txn = txn;
+    m.txn = f.txn;
     m.step = step;
-    w_.send(self, m);
+    const sim::NodeId node = f.calls[step].node;
+    if (node == sim::kNoNode) {
+      caller_.channel().to_service(self, m, w_.workflow(f.txn).steps()[step].service, node);
+    } else {
+      caller_.channel().to_node(self, m, node);
+    }
   }
 
   Caller caller_;
@@ -439,14 +448,14 @@ class Reserver final : public ServiceNode {
   void on_confirm(sim::Node& self, const sim::Message& m) {
     const Entry& e = entry(m.txn, m.step);
     if (e.state == State::kConfirmed) {
-      reply(self, m.src, kConfirmReply, m.txn, m.step, 1);  // a repeated confirm
+      reply(self, m, kConfirmReply, 1);  // a repeated confirm
       return;
     }
     if (e.state != State::kReserved) {  // expired (or never reserved): the heuristic outcome
-      reply(self, m.src, kConfirmReply, m.txn, m.step, 0);
+      reply(self, m, kConfirmReply, 0);
       return;
     }
-    if (!confirming_.emplace(key(m.txn, m.step), m.src).second) return;  // being confirmed
+    if (!confirming_.emplace(key(m.txn, m.step), m).second) return;  // being confirmed
     const Step& step = w_.workflow(m.txn).steps()[m.step];
     if (step.confirm_op && self.submit(*step.confirm_op, pack(m.txn, m.step, kConfirmWork))) return;
     confirmed(self, m.txn, step);
@@ -455,7 +464,7 @@ class Reserver final : public ServiceNode {
   void confirmed(sim::Node& self, uint64_t txn, const Step& step) {
     const auto it = confirming_.find(key(txn, step.index));
     if (it == confirming_.end()) return;  // lost in a crash meanwhile
-    const sim::NodeId coordinator = it->second;
+    const sim::Message request = it->second;
     confirming_.erase(it);
     Entry& e = entry(txn, step.index);
     if (e.state == State::kReserved) {
@@ -465,10 +474,11 @@ class Reserver final : public ServiceNode {
       store_->apply(txn, step, self.now());
       w_.ledger().participant_decided(txn, Decision::kCommit, true, true);
     }
-    reply(self, coordinator, kConfirmReply, txn, step.index, e.state == State::kConfirmed ? 1 : 0);
+    reply(self, request, kConfirmReply, e.state == State::kConfirmed ? 1 : 0);
   }
 
   void on_cancel(sim::Node& self, const sim::Message& m) {
+    channel_.acknowledge(self, m);  // handled at once, and answered by nothing
     Entry& e = entry(m.txn, m.step);
     if (e.state == State::kConfirmed || e.state == State::kCancelled) return;
     const bool held = e.state == State::kReserved;
@@ -494,25 +504,22 @@ class Reserver final : public ServiceNode {
                  bool reserved = true) {
     sim::Message out;
     out.type = kTryReply;
-    out.dst = m.src;
     out.txn = m.txn;
     out.step = m.step;
     out.attempt = m.attempt;
     out.value = static_cast<int64_t>(r);
     out.flags = r == StepResult::kDone && reserved ? kReservedFlag : 0;
     out.ref = static_cast<uint64_t>(expiry.ns());
-    w_.send(self, out);
+    channel_.answer(self, m, out);
   }
 
-  void reply(sim::Node& self, sim::NodeId dst, uint32_t type, uint64_t txn, uint32_t step,
-             int64_t value) {
+  void reply(sim::Node& self, const sim::Message& request, uint32_t type, int64_t value) {
     sim::Message out;
     out.type = type;
-    out.dst = dst;
-    out.txn = txn;
-    out.step = step;
+    out.txn = request.txn;
+    out.step = request.step;
     out.value = value;
-    w_.send(self, out);
+    channel_.answer(self, request, out);
   }
 
   uint32_t stash(const sim::Message& m) {
@@ -531,7 +538,7 @@ class Reserver final : public ServiceNode {
   std::set<uint64_t> reservations_;             // durable: reserved, not yet decided
   sim::TimeoutQueue expiries_;                  // volatile: the reservations' expiry timers
   std::unordered_set<uint64_t> executing_;  // volatile
-  std::unordered_map<uint64_t, sim::NodeId> confirming_;  // volatile: -> the coordinator
+  std::unordered_map<uint64_t, sim::Message> confirming_;  // volatile: -> the confirm request
   std::vector<sim::Message> replies_;           // volatile: the tries being served
   std::vector<uint32_t> free_;
 };
@@ -539,6 +546,7 @@ class Reserver final : public ServiceNode {
 class Tcc final : public Pattern {
  public:
   void install(World& w) override {
+    install_broker(w, behaviors_);
     const auto stores = step_stores(w);
     for (sim::NodeId id = 1; id < w.node_count(); ++id) {
       if (!w.is_service(id)) continue;
@@ -562,7 +570,7 @@ const PatternInfo kTccPattern{
     "tcc",
     "try reserves each step with an expiry, then the coordinator confirms or cancels them all",
     [](Transport) -> std::unique_ptr<Pattern> { return std::make_unique<Tcc>(); },
-    1u << static_cast<unsigned>(Transport::kRpc),
+    (1u << static_cast<unsigned>(Transport::kRpc)) | (1u << static_cast<unsigned>(Transport::kBroker)),
     Transport::kRpc,
     /*saga=*/false,
     /*atomic=*/true,

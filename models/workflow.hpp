@@ -119,7 +119,8 @@ double hashed_uniform(uint64_t seed, uint64_t replication, uint64_t txn, uint32_
 // A technical error's purpose also carries the attempt: kTechnicalError + (attempt << 8).
 // A call's technical error uses the step kTechnicalErrorCall + part.
 enum DrawPurpose : uint32_t {
-  kBusinessFailure = 1, kKeyChoice = 2, kTechnicalError = 3, kRequestType = 4, kCallError = 5
+  kBusinessFailure = 1, kKeyChoice = 2, kTechnicalError = 3, kRequestType = 4, kCallError = 5,
+  kJoinReplica = 6
 };
 
 }  // namespace models

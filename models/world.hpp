@@ -28,6 +28,7 @@
 #include "models/grow.hpp"
 #include "models/keys.hpp"
 #include "models/ledger.hpp"
+#include "models/pattern.hpp"
 #include "models/workflow.hpp"
 #include "sim/failure.hpp"
 #include "sim/network.hpp"
@@ -59,11 +60,13 @@ inline constexpr const char* kImplicitRequestOp = "_request";
 
 class World {
  public:
-  World(const ScenarioConfig& cfg, uint64_t replication);
+  // `transport`: the transport of the pattern that will run here (Channel reads it).
+  World(const ScenarioConfig& cfg, uint64_t replication, Transport transport = Transport::kRpc);
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 
   const ScenarioConfig& config() const { return cfg_; }
+  Transport transport() const { return transport_; }
   uint64_t replication() const { return replication_; }
   sim::Simulation& sim() { return sim_; }
   sim::Network& net() { return *net_; }
@@ -154,6 +157,7 @@ class World {
 
   const ScenarioConfig& cfg_;
   uint64_t replication_;
+  Transport transport_;
   sim::Simulation sim_;
   std::unique_ptr<sim::Network> net_;
   std::vector<std::unique_ptr<sim::Node>> nodes_;

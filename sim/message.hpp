@@ -23,6 +23,11 @@ struct Message {
   uint64_t ref = 0;      // model-defined (e.g. a broker delivery id)
   Time sent_at;          // set by the network
   bool duplicate = false;  // set by the network on the extra copy of a duplicated message
+  // What a relay (a broker, a proxy) adds around the model's message: model-defined. The
+  // network carries them like the rest and never reads them.
+  uint8_t relay = 0;         // 0: not relayed; otherwise the relay's own step of handling
+  uint32_t relay_node = 0;   // e.g. the final destination, or the original sender
+  uint64_t relay_ref = 0;    // e.g. a delivery id
 };
 
 }  // namespace sim

@@ -1,0 +1,97 @@
+#include "models/channel.hpp"
+
+namespace models {
+
+Channel::Channel(World& w, sim::NodeId self, Transport transport)
+    : w_(w), broker_(transport == Transport::kBroker && w.has_broker()) {
+  (void)self;
+}
+
+void Channel::enqueue(sim::Node& self, sim::Message m, uint32_t destination, uint64_t accept_ref) {
+  m.dst = w_.broker();
+  m.relay = kEnqueue;
+  m.relay_node = destination;
+  m.relay_ref = accept_ref;
+  w_.send_broker(self, m);
+}
+
+void Channel::to_service(sim::Node& self, sim::Message m, ServiceId s, sim::NodeId node) {
+  if (broker_) {
+    enqueue(self, m, kToService | s, 0);
+    return;
+  }
+  m.dst = node;
+  w_.send(self, m);
+}
+
+void Channel::to_node(sim::Node& self, sim::Message m, sim::NodeId node) {
+  if (broker_) {
+    enqueue(self, m, node, 0);
+    return;
+  }
+  m.dst = node;
+  w_.send(self, m);
+}
+
+void Channel::answer(sim::Node& self, const sim::Message& request, sim::Message m) {
+  if (request.relay != kDelivered) {
+    m.relay = kNotRelayed;
+    m.dst = request.src;
+    w_.send(self, m);
+    return;
+  }
+  uint32_t slot = 0;
+  if (free_.empty()) {
+    pending_.emplace_back();
+    slot = static_cast<uint32_t>(pending_.size() - 1);
+  } else {
+    slot = free_.back();
+    free_.pop_back();
+  }
+  Pending& p = pending_[slot];
+  p.live = true;
+  ++p.gen;
+  p.txn = request.txn;
+  p.delivery = request.relay_ref;
+  // Accept refs start at 1 (0 asks for no acceptance): the slot is stored plus one.
+  enqueue(self, m, request.relay_node, (uint64_t{p.gen} << 32) | (slot + 1));
+}
+
+void Channel::acknowledge(sim::Node& self, const sim::Message& m) {
+  if (m.relay != kDelivered) return;
+  sim::Message a;
+  a.dst = w_.broker();
+  a.txn = m.txn;
+  a.relay = kDeliveryAck;
+  a.relay_ref = m.relay_ref;
+  w_.send_broker(self, a);
+}
+
+bool Channel::receive(sim::Node& self, const sim::Message& m) {
+  if (m.relay != kAccepted) return true;
+  const auto low = static_cast<uint32_t>(m.relay_ref & 0xffff'ffffu);
+  if (low == 0 || low > pending_.size()) return false;
+  const uint32_t slot = low - 1;
+  Pending& p = pending_[slot];
+  if (!p.live || p.gen != static_cast<uint32_t>(m.relay_ref >> 32)) return false;
+  p.live = false;
+  free_.push_back(slot);
+  sim::Message a;
+  a.dst = w_.broker();
+  a.txn = p.txn;
+  a.relay = kDeliveryAck;
+  a.relay_ref = p.delivery;
+  w_.send_broker(self, a);
+  return false;
+}
+
+void Channel::crashed() {
+  // The slots keep their generations, so a late acceptance matches nothing.
+  free_.clear();
+  for (uint32_t s = 0; s < pending_.size(); ++s) {
+    pending_[s].live = false;
+    free_.push_back(s);
+  }
+}
+
+}  // namespace models

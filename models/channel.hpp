@@ -1,0 +1,77 @@
+// models::Channel: one node's end of the transport its pattern runs over.
+//
+// Over RPC a message goes straight to its destination node. Over the broker it is handed to
+// the broker (kEnqueue), which handles it on a worker, stores it, tells the sender it is
+// stored (kAccepted), and delivers it (kDelivered) at least once to the destination: a
+// replica of a service (the broker's balancer picks it; a redelivery fails over) or one
+// node; again after its redelivery wait until the destination acknowledges it
+// (kDeliveryAck), or until broker.max_attempts deliveries send it to the dead-letter queue.
+// These are the commands and replies of saga frameworks: a command travels through the
+// service's queue, its reply through the sender's.
+//
+// Acknowledgements: a delivered command is acknowledged once its answer is stored at the
+// broker (answer(): the input is let go only when the output is safe), or by the receiver
+// when it has handled a command that takes no answer (acknowledge()); a command the
+// receiver drops (a copy of one executing now) is not acknowledged, so it comes again. A
+// sender acknowledges the answers delivered to it as it receives them (Caller). A crash
+// forgets the answers waiting for their acceptance: their commands come again.
+//
+// Messages per command and its answer, over the broker: enqueue, accepted, delivered and
+// acknowledged, twice: 8 (over RPC: 2).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "models/messages.hpp"
+#include "models/world.hpp"
+
+namespace models {
+
+class Channel {
+ public:
+  // `transport`: the pattern's (World::transport()), or RPC for what always goes straight
+  // (a call tree's calls).
+  Channel(World& w, sim::NodeId self, Transport transport);
+
+  bool via_broker() const { return broker_; }
+
+  // Sends m to service s: over RPC to its replica `node` (the sender's choice); over the
+  // broker to the service's queue.
+  void to_service(sim::Node& self, sim::Message m, ServiceId s, sim::NodeId node);
+  // Sends m to one node (over the broker, through the broker's queue for that node).
+  void to_node(sim::Node& self, sim::Message m, sim::NodeId node);
+  // Answers `request` (as it was received) with m: to the request's sender. Over the
+  // broker the request's delivery is acknowledged once the broker has stored the answer.
+  void answer(sim::Node& self, const sim::Message& request, sim::Message m);
+  // Acknowledges a delivered message that takes no answer (nothing over RPC).
+  void acknowledge(sim::Node& self, const sim::Message& m);
+
+  // The node that sent m (over the broker, the original sender, not the broker).
+  static sim::NodeId origin(const sim::Message& m) {
+    return m.relay == kDelivered ? m.relay_node : m.src;
+  }
+  // Handles the relay part of a message received: returns true iff m is for the pattern
+  // (sent straight, or delivered by the broker), false for the broker's own (an
+  // acceptance, handled here).
+  bool receive(sim::Node& self, const sim::Message& m);
+  // The node crashed: the answers waiting for their acceptance are forgotten.
+  void crashed();
+
+ private:
+  // An answer sent to the broker, not yet accepted: the delivery it answers.
+  struct Pending {
+    bool live = false;
+    uint32_t gen = 0;
+    uint64_t txn = 0;
+    uint64_t delivery = 0;
+  };
+  void enqueue(sim::Node& self, sim::Message m, uint32_t destination, uint64_t accept_ref);
+
+  World& w_;
+  bool broker_;
+  std::vector<Pending> pending_;  // volatile
+  std::vector<uint32_t> free_;
+};
+
+}  // namespace models
