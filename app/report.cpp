@@ -82,6 +82,7 @@ const std::vector<Column>& columns() {
       {"replication", [](const S&, const R& r, const Row&) { return cnt(r.replication); }},
       {"transactions", [](const S&, const R&, const Row& row) { return cnt(M(row).transactions); }},
       {"committed", [](const S&, const R&, const Row& row) { return outcome(row, models::Outcome::kCommitted); }},
+      {"degraded", [](const S&, const R&, const Row& row) { return cnt(M(row).degraded); }},
       {"aborted", [](const S&, const R&, const Row& row) { return outcome(row, models::Outcome::kAborted); }},
       {"failed", [](const S&, const R&, const Row& row) { return outcome(row, models::Outcome::kFailed); }},
       {"blocked", [](const S&, const R&, const Row& row) { return outcome(row, models::Outcome::kBlocked); }},
@@ -104,6 +105,10 @@ const std::vector<Column>& columns() {
       {"messages_per_txn", [](const S&, const R&, const Row& row) { return num(M(row).messages.mean()); }},
       {"broker_messages", [](const S&, const R&, const Row& row) { return cnt(M(row).broker_messages); }},
       {"retries_per_txn", [](const S&, const R&, const Row& row) { return num(M(row).retries.mean()); }},
+      {"client_retries_per_txn", [](const S&, const R&, const Row& row) {
+         const auto& m = M(row);
+         return num(m.transactions ? static_cast<double>(m.client_retries) / static_cast<double>(m.transactions) : 0.0);
+       }},
       {"duplicates_per_txn", [](const S&, const R&, const Row& row) { return num(M(row).duplicates.mean()); }},
       {"compensations_per_txn", [](const S&, const R&, const Row& row) { return num(M(row).compensations.mean()); }},
       {"lock_hold_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).lock_hold_ns.mean())); }},

@@ -26,8 +26,35 @@ const std::vector<std::string> kTopKeys{
     "two_phase_commit", "tcc",  "faults",   "sweep"};
 
 // ---------------------------------------------------------------- sections
+void read_backoff(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+                  models::RetryConfig& r);
+
+// workload.retry: the client's end-to-end retries.
+void read_client_retry(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+                       models::ClientRetryConfig& r) {
+  MapReader m(ctx, n, path, {"attempts", "timeout", "backoff", "jitter"});
+  m.require("attempts", "attempts: 3");
+  r.attempts = static_cast<uint32_t>(read_count(ctx, m.get("attempts"), m.path("attempts"), 1, 1000));
+  if (m.has("timeout")) {
+    r.timeout = read_duration(ctx, m.get("timeout"), m.path("timeout"), true);
+  } else if (r.attempts > 1) {
+    ctx.fail(n, path,
+             "a client tries again when an answer is late: give the wait for each try, e.g. "
+             "timeout: 1s");
+  }
+  if (m.has("backoff")) {
+    models::RetryConfig b;
+    read_backoff(ctx, m.get("backoff"), m.path("backoff"), b);
+    r.backoff_base = b.backoff_base;
+    r.backoff_max = b.backoff_max;
+  }
+  if (m.has("jitter")) {
+    r.jitter = read_choice(ctx, m.get("jitter"), m.path("jitter"), {"none", "full"}) == "full";
+  }
+}
+
 void read_workload(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
-  MapReader m(ctx, n, "workload", {"arrival", "rate", "phases", "clients", "think", "deadline"});
+  MapReader m(ctx, n, "workload", {"arrival", "rate", "phases", "clients", "think", "deadline", "retry"});
   auto& w = c.workload;
   if (m.has("arrival")) {
     const std::string a = read_choice(ctx, m.get("arrival"), m.path("arrival"), {"poisson", "closed"});
@@ -35,6 +62,7 @@ void read_workload(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
                               : models::WorkloadConfig::Arrival::kPoisson;
   }
   if (m.has("deadline")) w.deadline = read_duration(ctx, m.get("deadline"), m.path("deadline"), true);
+  if (m.has("retry")) read_client_retry(ctx, m.get("retry"), m.path("retry"), w.retry);
   if (w.arrival == models::WorkloadConfig::Arrival::kPoisson) {
     for (const char* k : {"clients", "think"}) {
       if (m.has(k)) {
@@ -454,6 +482,7 @@ void check_cross(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c
                          "broker: {{latency: exp(2ms)}}",
                          users, users.find(' ') == std::string::npos ? "s" : ""));
   }
+  check_async_broker(ctx, root, c);
   if (std::any_of(c.patterns.begin(), c.patterns.end(), is_saga)) check_saga_order(ctx, root, c);
   if (c.transactions.has_value() == c.duration.has_value()) {
     ctx.fail(root, "",

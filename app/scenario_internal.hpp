@@ -29,6 +29,8 @@ void read_workflows(const Ctx& ctx, const YAML::Node& root, models::ScenarioConf
 // The saga order (compensatable steps, at most one pivot, retriable steps) and what a saga
 // needs of each kind, for every workflow; called when a saga pattern is listed.
 void check_saga_order(const Ctx& ctx, const YAML::Node& root, const models::ScenarioConfig& c);
+// Async steps travel through the broker: the scenario needs one.
+void check_async_broker(const Ctx& ctx, const YAML::Node& root, const models::ScenarioConfig& c);
 void check_saga_order(const Ctx& ctx, const YAML::Node& root, const models::ScenarioConfig& c,
                       const models::WorkflowConfig& wf);
 

@@ -70,7 +70,7 @@ StepConfig read_step(const Ctx& ctx, const YAML::Node& n, const std::string& pat
                      uint32_t& calls) {
   MapReader m(ctx, n, path,
               {"service", "action", "compensate", "side_effect", "fails", "errors", "idempotent",
-               "pivot", "confirm", "cancel", "calls"});
+               "pivot", "confirm", "cancel", "calls", "async", "optional"});
   m.require("service", "service: payment");
   m.require("action", "action: charge");
   StepConfig s;
@@ -108,6 +108,37 @@ StepConfig read_step(const Ctx& ctx, const YAML::Node& n, const std::string& pat
   if (m.has("errors")) s.errors = read_probability(ctx, m.get("errors"), m.path("errors"));
   if (m.has("idempotent")) s.idempotent = read_bool(ctx, m.get("idempotent"), m.path("idempotent"));
   if (m.has("calls")) s.calls = read_calls(ctx, m.get("calls"), m.path("calls"), c, calls, 0);
+  // Async and optional steps are not part of the transaction's outcome: without side
+  // effects, and (async) without a refusal nobody would hear.
+  auto outside_outcome = [&](const char* key, const char* what) {
+    if (s.side_effect) {
+      ctx.fail(m.get(key), m.path(key),
+               fmt::format("{}, so it cannot have a side effect on the transaction's data; add "
+                           "side_effect: false",
+                           what));
+    }
+  };
+  if (m.has("async")) {
+    s.async = read_bool(ctx, m.get("async"), m.path("async"));
+    if (s.async) {
+      outside_outcome("async", "an async step is fired once the transaction commits and nobody waits for it or undoes it");
+      if (m.has("fails")) {
+        ctx.fail(m.get("fails"), m.path("fails"),
+                 "nobody hears an async step's refusal; remove fails (errors, retried by the "
+                 "broker, are allowed)");
+      }
+    }
+  }
+  if (m.has("optional")) {
+    s.optional = read_bool(ctx, m.get("optional"), m.path("optional"));
+    if (s.optional) {
+      outside_outcome("optional", "an optional step's failure only degrades the answer");
+      if (s.async) {
+        ctx.fail(m.get("optional"), m.path("optional"),
+                 "an async step is never waited for, so it is optional already; remove optional");
+      }
+    }
+  }
   if (m.has("pivot")) {
     s.pivot = read_bool(ctx, m.get("pivot"), m.path("pivot"));
     if (s.pivot && !s.side_effect) {
@@ -205,9 +236,24 @@ models::WorkflowConfig read_one(const Ctx& ctx, const YAML::Node& n, const std::
       if (par.size() < 2) {
         ctx.fail(par, pm.path("parallel"), "a parallel group needs at least two steps");
       }
-      for (size_t j = 0; j < par.size(); ++j) add(par[j], join(pm.path("parallel"), std::to_string(j)));
+      for (size_t j = 0; j < par.size(); ++j) {
+        const std::string at = join(pm.path("parallel"), std::to_string(j));
+        add(par[j], at);
+        if (wf.steps.back().async) {
+          ctx.fail(par[j]["async"], join(at, "async"),
+                   "an async step is fired on its own once the transaction commits; take it "
+                   "out of the parallel group");
+        }
+      }
     } else {
       add(s, p);
+    }
+    if (!wf.steps.back().async && wf.steps.size() > 1 && wf.steps[wf.steps.size() - 2].async) {
+      const models::StepConfig& a = wf.steps[wf.steps.size() - 2];
+      ctx.fail(steps[i - 1]["async"], join(a.path, "async"),
+               fmt::format("an async step is fired once the transaction commits, after every "
+                           "awaited step; move {} after {} ({})",
+                           name_of(a), name_of(wf.steps.back()), wf.steps.back().path));
     }
     ++group;
   }
@@ -215,6 +261,18 @@ models::WorkflowConfig read_one(const Ctx& ctx, const YAML::Node& n, const std::
 }
 
 }  // namespace
+
+void check_async_broker(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c) {
+  if (c.broker.present) return;
+  for (const models::WorkflowConfig& wf : c.workflows) {
+    for (const StepConfig& s : wf.steps) {
+      if (!s.async) continue;
+      ctx.fail(node_at(root, s.path)["async"], join(s.path, "async"),
+               "an async step is sent through the broker; add a broker block, e.g. broker: "
+               "{latency: exp(2ms)}");
+    }
+  }
+}
 
 // The calls of a tree may not go to an entry service.
 void check_callees(const Ctx& ctx, const YAML::Node& root, const models::CallGroups& groups,

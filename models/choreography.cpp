@@ -62,8 +62,7 @@ class Tracker {
         for (uint32_t s : stage) mask |= 1u << s;
         stage_masks_.back().push_back(mask);
       }
-      const size_t n = wf->steps().size();
-      all_.push_back(n == 32 ? ~0u : (1u << n) - 1);
+      all_.push_back(wf->awaited_mask());
     }
   }
   // The steps of stage k of a type.
@@ -224,6 +223,12 @@ class Service final : public ServiceNode {
       return;
     }
     const Step& step = w_.workflow(m.txn).steps()[m.step];
+    if (step.async) {  // nobody waits: acknowledged once done (an error comes again)
+      if (rec_.store.execute(m.txn, step, m.attempt, self.now()) == StepResult::kDone) {
+        ack(self, m.txn, m.ref);
+      }
+      return;
+    }
     switch (rec_.store.execute(m.txn, step, m.attempt, self.now())) {
       case StepResult::kTombstoned:  // compensated or given up while it waited: refused
         tracker_.step_refused(m.txn, m.step);
@@ -284,7 +289,11 @@ class Service final : public ServiceNode {
       return;
     }
     if (const auto r = rec_.store.recorded(m.txn, m.step)) {  // the inbox: it ran already
-      republish(self, m.txn, m.step, *r, m.ref);
+      if (w_.workflow(m.txn).steps()[m.step].async) {
+        ack(self, m.txn, m.ref);
+      } else {
+        republish(self, m.txn, m.step, *r, m.ref);
+      }
       return;
     }
     // The inbox: running now. Not acknowledged: an acknowledgement is of the message, not of
@@ -302,7 +311,8 @@ class Service final : public ServiceNode {
   // as done.
   void refused(sim::Node& self, uint64_t txn, const Step& step, uint64_t ref) {
     const uint32_t type = type_of(txn);
-    if (saga_ && step.role == SagaRole::kAfterPivot) {
+    if (step.optional) w_.ledger().degrade(txn);  // left out: the chain goes on without it
+    if (step.optional || (saga_ && step.role == SagaRole::kAfterPivot)) {
       tracker_.step_done(txn, step.index);
       pub_.publish(self, txn, topics_.done(type, step.index), ref);
       return;
@@ -321,7 +331,8 @@ class Service final : public ServiceNode {
       return;
     }
     const Step& step = w_.workflow(txn).steps()[s];
-    const bool done = r == StepResult::kDone || (saga_ && step.role == SagaRole::kAfterPivot);
+    const bool done = r == StepResult::kDone || step.optional ||
+                      (saga_ && step.role == SagaRole::kAfterPivot);
     const uint32_t type = type_of(txn);
     pub_.publish(self, txn, done ? topics_.done(type, s) : topics_.failed(type, s), ref);
   }
@@ -337,6 +348,14 @@ class Service final : public ServiceNode {
   // The broker gave up delivering an input of this service's step (saga mode, before the
   // pivot): decide from the durable record what the rest of the saga must hear.
   void dead_lettered(sim::Node& self, const sim::Message& m) {
+    const Step& step = w_.workflow(m.txn).steps()[m.step];
+    if (step.optional && !rec_.store.outcome(m.txn, m.step)) {  // left out: the chain goes on
+      rec_.store.tombstone(m.txn, m.step);
+      w_.ledger().degrade(m.txn);
+      tracker_.step_done(m.txn, m.step);
+      pub_.publish(self, m.txn, topics_.done(type_of(m.txn), m.step), m.ref);
+      return;
+    }
     if (const auto r = rec_.store.outcome(m.txn, m.step)) {
       republish(self, m.txn, m.step, *r, m.ref);
       return;
@@ -408,10 +427,13 @@ class Choreographed final : public Pattern {
       const uint32_t type = wf->type();
       for (const Step& s : wf->steps()) {
         // A saga's retriable step is delivered until it succeeds; a delivery given up before
-        // the pivot is announced to its subscriber.
-        const bool retriable = saga_ && s.role == SagaRole::kAfterPivot;
+        // the pivot is announced to its subscriber. An async step hears the last stage's
+        // "done" events (it is fired once the transaction committed) and tells nobody.
+        const bool retriable = saga_ && s.role == SagaRole::kAfterPivot && !s.async;
+        // An optional step's given-up delivery is announced too: it is left out, and the
+        // chain goes on.
         Subscription sub{topics.start(type), s.service, s.index, retriable ? 0 : limit,
-                         saga_ && !retriable};
+                         (saga_ && !retriable && !s.async) || s.optional};
         const uint32_t k = wf->stage_of(s.index);
         if (k == 0) {
           subs.push_back(sub);
@@ -476,6 +498,7 @@ const PatternInfo kChoreographyPattern{
     Transport::kBroker,
     /*saga=*/false,
     /*atomic=*/false,
-    /*may_block=*/false};
+    /*may_block=*/false,
+    /*durable_entry=*/false};
 
 }  // namespace models

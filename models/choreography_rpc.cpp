@@ -36,6 +36,18 @@ StepResult combine(StepResult a, StepResult b) {
   return StepResult::kDone;
 }
 
+// The result a caller takes for a callee that failed all its attempts: a technical error,
+// unless the callee is an optional step with nothing after it (left out, the answer
+// degraded). An optional step with successors cannot be skipped: they are called by it.
+StepResult unreachable(World& w, uint64_t txn, uint32_t callee) {
+  const Workflow& wf = w.workflow(txn);
+  if (wf.steps()[callee].optional && wf.stage_of(callee) + 1 == wf.stages().size()) {
+    w.ledger().degrade(txn);
+    return StepResult::kDone;
+  }
+  return StepResult::kError;
+}
+
 // A join: a step of a stage after one with several steps.
 bool is_join(const Workflow& wf, uint32_t step) {
   const uint32_t k = wf.stage_of(step);
@@ -124,9 +136,14 @@ class ChainEntry final : public EntryService {
     Flow& f = flows_.open(txn);
     f.calls.resize(w_.workflow(txn).steps().size());
     f.worker = worker;
-    const auto& first = w_.workflow(txn).stages().front();
-    f.outstanding = static_cast<uint32_t>(first.size());
-    for (uint32_t s : first) send(self, f, s);
+    const auto& stages = w_.workflow(txn).stages();
+    if (stages.empty()) {  // only the entry's own work (and async steps)
+      f.outstanding = 1;
+      answered(self, f, StepResult::kDone);
+      return;
+    }
+    f.outstanding = static_cast<uint32_t>(stages.front().size());
+    for (uint32_t s : stages.front()) send(self, f, s);
   }
 
   void send(sim::Node& self, Flow& f, uint32_t s) {
@@ -153,7 +170,7 @@ class ChainEntry final : public EntryService {
     if (caller_.retry_later(self, f.calls[s], f.txn, s, w_.config().retry.attempts, kChainRetry)) {
       return;
     }
-    answered(self, f, StepResult::kError);
+    answered(self, f, unreachable(w_, f.txn, s));
   }
 
   void answered(sim::Node& self, Flow& f, StepResult r) {
@@ -164,6 +181,7 @@ class ChainEntry final : public EntryService {
                      : f.result == StepResult::kRefused ? Answer::kRejected
                                                         : Answer::kError;
     w_.ledger().decide(txn, a == Answer::kOk ? Decision::kCommit : Decision::kAbort);
+    if (a == Answer::kOk) fire_async(self, txn);
     answer(self, txn, a);
     w_.ledger().complete(txn, self.now());
     if (f.worker >= 0) self.release(static_cast<uint32_t>(f.worker));
@@ -332,6 +350,14 @@ class LinkServer final : public ServiceNode {
   // The link's own step has a result.
   void ran_step(sim::Node& self, uint32_t slot, StepResult r) {
     Link& l = links_[slot];
+    // An optional step that refused, or failed its caller's last attempt, is left out: its
+    // successors are still called. (Earlier technical errors are the caller's to retry.)
+    const uint32_t limit = w_.config().retry.attempts;
+    const bool last_try = r == StepResult::kRefused || (limit != 0 && l.attempt >= limit);
+    if (r != StepResult::kDone && last_try && w_.workflow(l.txn).steps()[l.step].optional) {
+      w_.ledger().degrade(l.txn);
+      r = StepResult::kDone;
+    }
     switch (r) {
       case StepResult::kError:  // a technical error: the callers try again
         finish(self, slot, StepResult::kError);
@@ -402,7 +428,7 @@ class LinkServer final : public ServiceNode {
                             pack(slot, i, kChainRetry, l.gen_part))) {
       return;
     }
-    next_answered(self, slot, StepResult::kError);
+    next_answered(self, slot, unreachable(w_, l.txn, l.next_steps[i]));
   }
 
   void next_answered(sim::Node& self, uint32_t slot, StepResult r) {

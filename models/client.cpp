@@ -1,10 +1,14 @@
 #include "models/client.hpp"
 
 #include "models/messages.hpp"
+#include "models/retry.hpp"
+#include "models/token.hpp"
 
 namespace models {
 namespace {
 enum ClientEvent : uint32_t { kOpenArrival = 1, kUserArrival = 2 };
+// Timer payloads: Token(txn, 0, kind).
+enum ClientTimer : uint32_t { kDeadline = 1, kTryTimeout = 2, kRetry = 3 };
 }
 
 Client::Client(World& w)
@@ -12,7 +16,8 @@ Client::Client(World& w)
       self_(w.sim().add_handler(this)),
       balancer_(w, w.client()),
       arrivals_(w.config().seed, "arrivals", w.replication()),
-      think_(w.config().seed, "think", w.replication()) {
+      think_(w.config().seed, "think", w.replication()),
+      retry_rng_(w.config().seed, "client-retry", w.replication()) {
   w.node(w.client()).set_behavior(this);
   const ScenarioConfig& c = w.config();
   w.ledger().set_measure_end(c.duration ? *c.duration : sim::Time::max());
@@ -86,14 +91,54 @@ void Client::arrive(uint32_t user) {
   if (!user_txn_.empty()) {
     user_txn_[user] = static_cast<int64_t>(txn);
     const sim::Time deadline = w_.config().workload.deadline;
-    if (deadline != sim::Time::max()) w_.node(w_.client()).set_timer(deadline, txn);
+    if (deadline != sim::Time::max()) w_.node(w_.client()).set_timer(deadline, pack(txn, 0, kDeadline));
   }
+  send(txn, user, 1, sim::kNoNode);
+}
+
+void Client::send(uint64_t txn, uint32_t user, uint32_t attempt, sim::NodeId previous) {
   sim::Message m;
   m.type = kRequest;
-  m.dst = balancer_.pick(w_.workflow(txn).entry());
+  m.dst = balancer_.pick(w_.workflow(txn).entry(), previous);
   m.txn = txn;
   m.value = user;
-  w_.send(w_.node(w_.client()), m);
+  m.attempt = attempt;
+  sim::Node& self = w_.node(w_.client());
+  w_.send(self, m);
+  const ClientRetryConfig& r = w_.config().workload.retry;
+  if (r.attempts <= 1) return;
+  Try& t = tries_[txn];
+  t.user = user;
+  t.attempt = attempt;
+  t.node = m.dst;
+  t.waiting = true;
+  t.timer = self.set_timer(r.timeout, pack(txn, 0, kTryTimeout));
+}
+
+// Try number t.attempt failed (timed out, or a technical error): the next after a backoff.
+void Client::retry_later(uint64_t txn) {
+  const ClientRetryConfig& r = w_.config().workload.retry;
+  RetryConfig b;
+  b.backoff_base = r.backoff_base;
+  b.backoff_max = r.backoff_max;
+  b.jitter = r.jitter ? RetryConfig::Jitter::kFull : RetryConfig::Jitter::kNone;
+  Try& t = tries_.at(txn);
+  t.waiting = false;
+  w_.ledger().client_retry(txn);
+  t.timer = w_.node(w_.client()).set_timer(backoff(b, t.attempt, retry_rng_), pack(txn, 0, kRetry));
+}
+
+void Client::answered(uint64_t txn, Answer a, sim::Time now) {
+  w_.ledger().answer(txn, a, now);
+  if (user_txn_.empty()) return;
+  // Closed loop: the user who waits for this transaction thinks, then sends the next.
+  for (uint32_t u = 0; u < user_txn_.size(); ++u) {
+    if (user_txn_[u] == static_cast<int64_t>(txn)) {
+      user_txn_[u] = -1;
+      think_then_arrive(u);
+      return;
+    }
+  }
 }
 
 void Client::on_event(sim::Simulation& sim, const sim::Event& e) {
@@ -108,21 +153,39 @@ void Client::on_event(sim::Simulation& sim, const sim::Event& e) {
 
 void Client::on_message(sim::Node& self, const sim::Message& m) {
   if (m.type != kReply) return;
-  w_.ledger().answer(m.txn, static_cast<Answer>(m.value), self.now());
-  if (user_txn_.empty()) return;
-  // Closed loop: the user who waits for this transaction thinks, then sends the next.
-  for (uint32_t u = 0; u < user_txn_.size(); ++u) {
-    if (user_txn_[u] == static_cast<int64_t>(m.txn)) {
-      user_txn_[u] = -1;
-      think_then_arrive(u);
+  const auto a = static_cast<Answer>(m.value);
+  const auto it = tries_.find(m.txn);
+  if (it != tries_.end()) {
+    Try& t = it->second;
+    if (a == Answer::kError && t.attempt < w_.config().workload.retry.attempts) {
+      if (!t.waiting) return;  // the error of an earlier try: already retried
+      self.cancel_timer(t.timer);
+      retry_later(m.txn);
       return;
     }
+    self.cancel_timer(t.timer);
+    tries_.erase(it);
   }
+  answered(m.txn, a, self.now());
 }
 
-void Client::on_timer(sim::Node& self, uint64_t txn) {
+void Client::on_timer(sim::Node&, uint64_t payload) {
+  const Token tk = Token::unpack(payload);
+  const uint64_t txn = tk.txn;
+  if (tk.kind == kTryTimeout || tk.kind == kRetry) {
+    const auto it = tries_.find(txn);
+    if (it == tries_.end()) return;
+    Try& t = it->second;
+    if (tk.kind == kRetry) {
+      send(txn, t.user, t.attempt + 1, t.node);
+    } else if (t.attempt < w_.config().workload.retry.attempts) {
+      retry_later(txn);
+    } else {
+      tries_.erase(it);  // out of tries: no answer (a late one is still recorded)
+    }
+    return;
+  }
   // Closed loop deadline: the user gives up on txn and moves on.
-  (void)self;
   for (uint32_t u = 0; u < user_txn_.size(); ++u) {
     if (user_txn_[u] == static_cast<int64_t>(txn)) {
       user_txn_[u] = -1;

@@ -8,8 +8,15 @@
 //  - Closed loop (arrival: closed): `clients` users each send a request, wait for the answer
 //    or for the deadline, think, and send the next.
 // Arrivals stop at the scenario's duration or after its transaction count.
+//
+// End-to-end retries (workload.retry): a request not answered within the retry timeout, or
+// answered with a technical error, is sent again after a backoff with the same transaction
+// id, to a replica picked again (another, if the entry has several), up to `attempts` tries.
+// The answer recorded is the last one: the first kOk or kRejected, or the error of the
+// last try (a try that times out for good leaves none; a late answer is still recorded).
 #pragma once
 
+#include <unordered_map>
 #include <vector>
 
 #include "models/balancer.hpp"
@@ -34,6 +41,9 @@ class Client final : public sim::Handler, public sim::Behavior {
  private:
   bool may_arrive(sim::Time t) const;
   void arrive(uint32_t user);
+  void send(uint64_t txn, uint32_t user, uint32_t attempt, sim::NodeId previous);
+  void retry_later(uint64_t txn);
+  void answered(uint64_t txn, Answer a, sim::Time now);
   void schedule_open_arrival();
   void think_then_arrive(uint32_t user);
 
@@ -47,6 +57,15 @@ class Client final : public sim::Handler, public sim::Behavior {
   bool done_ = false;
   size_t phase_ = 0;                // open loop: index into the rate phases
   std::vector<int64_t> user_txn_;   // closed loop: the txn each user waits for, or -1
+  // End-to-end retries: the requests not yet answered for good.
+  struct Try {
+    uint32_t user = 0, attempt = 1;
+    sim::NodeId node = sim::kNoNode;
+    bool waiting = false;  // for the answer of try `attempt` (else in its backoff)
+    sim::TimerId timer;
+  };
+  std::unordered_map<uint64_t, Try> tries_;
+  sim::Rng retry_rng_;  // backoff jitter
 };
 
 }  // namespace models

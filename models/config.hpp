@@ -47,6 +47,17 @@ struct RatePhase {
   double rate;   // ...arrivals per second
 };
 
+// End-to-end retries by the client: a request with no answer within `timeout`, or answered
+// with a technical error, is sent again after a backoff, with the same transaction id (the
+// entry's idempotency key), up to `attempts` tries in all.
+struct ClientRetryConfig {
+  uint32_t attempts = 1;
+  sim::Time timeout = sim::Time::max();
+  sim::Time backoff_base = sim::Time::from_ms(100);
+  sim::Time backoff_max = sim::Time::from_s(2);
+  bool jitter = true;  // full jitter
+};
+
 struct WorkloadConfig {
   enum class Arrival { kPoisson, kClosed };
   Arrival arrival = Arrival::kPoisson;
@@ -55,6 +66,7 @@ struct WorkloadConfig {
   uint32_t clients = 1;            // closed loop: concurrent clients
   sim::Distribution think = sim::Distribution::constant(sim::Time::zero());  // closed loop
   sim::Time deadline = sim::Time::max();  // the client's patience
+  ClientRetryConfig retry;
 };
 
 // A call that a step's handler (or a nested call's) makes before it answers: to another
@@ -83,6 +95,8 @@ struct StepConfig {
   bool pivot = false;      // saga: marked as the point of no return
   std::optional<std::string> confirm, cancel;  // TCC: the confirm and cancel operations
   CallGroups calls;        // what its handler calls before it answers (a call tree)
+  bool async = false;      // fired through the broker once the transaction commits; not awaited
+  bool optional = false;   // its failure degrades the answer instead of failing it
   uint32_t group = 0;      // steps with the same group index run in parallel (index = stage)
   std::string path;        // where it is written (workflow.steps.2.parallel.0), for messages
 };

@@ -122,6 +122,13 @@ void Ledger::complete(uint64_t txn, sim::Time now) {
   --open_;
 }
 
+void Ledger::reopen(uint64_t txn) {
+  TxnRecord& r = txns_[txn];
+  if (!r.done) return;
+  r.done = false;
+  ++open_;
+}
+
 void Ledger::lock_held(uint64_t txn, sim::Time span) {
   if (txns_[txn].measured) acc(txn).lock_hold.add(static_cast<double>(span.ns()));
 }
@@ -147,6 +154,7 @@ void Ledger::add(RunMetrics& m, const TxnRecord& r) const {
   ++m.transactions;
   const Outcome o = classify(r);
   ++m.outcomes[static_cast<size_t>(o)];
+  if (o == Outcome::kCommitted && r.degraded) ++m.degraded;
   if (r.answer != Answer::kNone) {
     const sim::Time latency = r.answered - r.arrival;
     m.acceptance.add(latency);
@@ -179,6 +187,7 @@ void Ledger::add(RunMetrics& m, const Acc& a, const Gauge& g) {
   m.technical_errors += a.technical_errors;
   m.suppressed_duplicates += a.suppressed;
   m.unilateral_decisions += a.unilateral;
+  m.client_retries += a.client_retries;
   m.partial_mean = g.mean;
   m.partial_fraction = g.fraction;
 }

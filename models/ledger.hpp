@@ -65,12 +65,14 @@ struct TxnRecord {
   bool decision_changed : 1 = false;  // a second, different decision was recorded
   bool done : 1 = false;      // the pattern finished with it (committed or cleaned up)
   bool measured : 1 = false;  // arrived after the warm-up, before the end of arrivals
+  bool degraded : 1 = false;  // an optional step failed and was left out of the answer
 };
 static_assert(sizeof(TxnRecord) <= 56, "a transaction's record stays within 56 bytes");
 
 struct RunMetrics {
   uint64_t transactions = 0;  // measured ones
   uint64_t unfinished = 0;    // measured ones the pattern never finished (lost or stuck)
+  uint64_t degraded = 0;      // committed ones whose answer left out a failed optional step
   std::array<uint64_t, kOutcomeCount> outcomes{};
   sim::LogHistogram acceptance, completion, inconsistency;
   uint64_t answered_in_time = 0;  // availability numerator
@@ -86,6 +88,7 @@ struct RunMetrics {
   uint64_t broker_messages = 0;
   uint64_t dead_letters = 0;
   uint64_t duplicate_deliveries = 0;  // broker deliveries a subscriber had received before
+  uint64_t client_retries = 0;  // requests the client sent again (workload.retry)
   double window_s = 0;     // measured span of arrivals, for throughput
   double availability() const {
     return transactions ? static_cast<double>(answered_in_time) / static_cast<double>(transactions)
@@ -126,14 +129,20 @@ class Ledger {
   void compensate(uint64_t txn, uint32_t step, sim::Time now);
   // A business refusal or a NO vote: the system decided to abort (aborted, not failed).
   void refuse(uint64_t txn) { txns_[txn].refused = true; }
+  // An optional step failed (refused, or out of attempts): the answer goes on without it.
+  void degrade(uint64_t txn) { txns_[txn].degraded = true; }
   // The decider's decision (see the header comment).
   void decide(uint64_t txn, Decision d);
   // A participant acted on decision d: `told` by the decider, or on its own; `promised`:
   // it had voted yes (or held a reservation) before.
   void participant_decided(uint64_t txn, Decision d, bool told, bool promised);
   void complete(uint64_t txn, sim::Time now);
+  // A transaction the pattern had finished starts again (a client's retry restarted it).
+  void reopen(uint64_t txn);
   void message(uint64_t txn) { ++txns_[txn].messages; }
   void retry(uint64_t txn) { ++txns_[txn].retries; }
+  // The client sent its request again (an end-to-end retry).
+  void client_retry(uint64_t txn) { count(txn, &Acc::client_retries); }
   void compensation(uint64_t txn) { ++txns_[txn].compensations; }
   void in_doubt(uint64_t txn, int delta) {
     txns_[txn].in_doubt = static_cast<int16_t>(txns_[txn].in_doubt + delta);
@@ -180,7 +189,7 @@ class Ledger {
   struct Acc {
     sim::RunningStats lock_hold, lock_wait, blocking;
     uint64_t exposures = 0, broker_messages = 0, dead_letters = 0, duplicate_deliveries = 0;
-    uint64_t technical_errors = 0, suppressed = 0, unilateral = 0;
+    uint64_t technical_errors = 0, suppressed = 0, unilateral = 0, client_retries = 0;
     Gauge partial;
   };
   Acc& acc(uint64_t txn) { return acc_[txns_[txn].type]; }

@@ -20,6 +20,9 @@ enum MessageType : uint32_t {
   // Calls of a call tree (ServiceNode).
   kNestedCall = 16,    // step, attempt, value = call number, flags = place in group, ref
   kNestedReply = 17,   // value = StepResult, ref and flags echoed
+  // An async step, fired through the broker once its transaction committed (ServiceNode);
+  // acknowledged when done, so a technical error or a crash brings it again.
+  kFire = 18,          // step
   // Broker (choreography, choreographed saga).
   kPublish = 30,      // producer -> broker; value = topic
   kPublishAck = 31,   // broker -> producer

@@ -107,8 +107,12 @@ class Orchestrator final : public EntryService {
     }
     --f->outstanding;
     if (m.value == static_cast<int64_t>(StepResult::kRefused)) {
-      w_.ledger().refuse(f->txn);
-      stop(*f, Answer::kRejected);
+      if (w_.workflow(f->txn).steps()[m.step].optional) {
+        w_.ledger().degrade(f->txn);  // the answer goes on without it
+      } else {
+        w_.ledger().refuse(f->txn);
+        stop(*f, Answer::kRejected);
+      }
     }
     stage_answered(self, *f);
   }
@@ -120,7 +124,11 @@ class Orchestrator final : public EntryService {
       return;
     }
     --f.outstanding;
-    stop(f, Answer::kError);
+    if (w_.workflow(f.txn).steps()[step].optional) {
+      w_.ledger().degrade(f.txn);
+    } else {
+      stop(f, Answer::kError);
+    }
     stage_answered(self, f);
   }
 
@@ -145,7 +153,10 @@ class Orchestrator final : public EntryService {
 
   void finish(sim::Node& self, Flow& f, Answer a) {
     const uint64_t txn = f.txn;
-    if (a == Answer::kOk) w_.ledger().decide(txn, Decision::kCommit);
+    if (a == Answer::kOk) {
+      w_.ledger().decide(txn, Decision::kCommit);
+      fire_async(self, txn);
+    }
     answer(self, txn, a);
     w_.ledger().complete(txn, self.now());
     if (f.worker >= 0) self.release(static_cast<uint32_t>(f.worker));
@@ -187,6 +198,7 @@ const PatternInfo kOrchestrationPattern{
     Transport::kRpc,
     /*saga=*/false,
     /*atomic=*/false,
-    /*may_block=*/false};
+    /*may_block=*/false,
+    /*durable_entry=*/false};
 
 }  // namespace models

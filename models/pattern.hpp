@@ -46,6 +46,10 @@ struct PatternInfo {
   bool atomic;
   // May leave a transaction blocked (a participant in doubt) while a node is down.
   bool may_block;
+  // Its entry keeps durable state of the transactions it has open and finishes them after a
+  // crash (a log): a client's retry then waits for that, instead of starting the
+  // transaction again when the replica that had it crashed.
+  bool durable_entry;
 
   bool supports(Transport t) const { return (transports >> static_cast<unsigned>(t)) & 1u; }
 };

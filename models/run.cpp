@@ -70,7 +70,7 @@ NodeSummary summarize_node(const World& w, const sim::Node& n) {
 }  // namespace
 
 RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replication) {
-  World w(cfg, replication, choice.transport);
+  World w(cfg, replication, choice);
   const std::unique_ptr<Pattern> pattern = choice.info->make(choice.transport);
   pattern->install(w);
   Client client(w);

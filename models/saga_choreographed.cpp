@@ -12,6 +12,7 @@ const PatternInfo kSagaChoreographedPattern{
     Transport::kBroker,
     /*saga=*/true,
     /*atomic=*/true,
-    /*may_block=*/false};
+    /*may_block=*/false,
+    /*durable_entry=*/false};
 
 }  // namespace models

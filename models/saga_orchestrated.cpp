@@ -178,6 +178,7 @@ class SagaOrchestrator final : public EntryService {
       if (f.outstanding > 0) return;
     }
     decide_forward(f);  // a saga without pivot commits with its last stage
+    fire_async(self, f.txn);
     finish(self, f, Answer::kOk);
   }
 
@@ -200,7 +201,9 @@ class SagaOrchestrator final : public EntryService {
     }
     SagaRecord& r = record(f->txn);
     const uint32_t bit = 1u << m.step;
-    if (m.value == static_cast<int64_t>(StepResult::kRefused) &&
+    const bool refused = m.value == static_cast<int64_t>(StepResult::kRefused);
+    if (refused && step(m.txn, m.step).optional) w_.ledger().degrade(f->txn);  // left out
+    if (refused && !step(m.txn, m.step).optional &&
         step(m.txn, m.step).role != SagaRole::kAfterPivot) {
       r.refused |= bit;
       w_.ledger().refuse(f->txn);
@@ -215,9 +218,16 @@ class SagaOrchestrator final : public EntryService {
 
   // An attempt of a forward call timed out or met a technical error.
   void attempt_failed(sim::Node& self, Flow& f, uint32_t s) {
-    const bool retriable = step(f.txn, s).role == SagaRole::kAfterPivot;
+    const bool optional = step(f.txn, s).optional;
+    const bool retriable = step(f.txn, s).role == SagaRole::kAfterPivot && !optional;
     const uint32_t limit = retriable ? 0 : w_.config().retry.attempts;
     if (caller_.retry_later(self, f.calls[s], f.txn, s, limit, kRetryCall)) return;
+    if (optional) {  // left out: the saga goes on without it
+      w_.ledger().degrade(f.txn);
+      record(f.txn).done |= 1u << s;
+      step_answered(self, f);
+      return;
+    }
     if (step(f.txn, s).role == SagaRole::kPivot) {
       start_resolve(self, f, s);  // did it apply? only its service knows
       return;
@@ -332,7 +342,10 @@ class SagaOrchestrator final : public EntryService {
   }
 
   void reply(sim::Node& self, Flow& f, Answer a) {
-    if (f.answered) return;
+    if (f.answered) {  // (or the client's connection died in a crash: kept for its retry)
+      settle(f.txn, a);
+      return;
+    }
     f.answered = true;
     answer(self, f.txn, a);
   }
@@ -400,6 +413,7 @@ const PatternInfo kSagaOrchestratedPattern{
     Transport::kRpc,
     /*saga=*/true,
     /*atomic=*/true,
-    /*may_block=*/false};
+    /*may_block=*/false,
+    /*durable_entry=*/true};
 
 }  // namespace models

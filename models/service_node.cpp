@@ -70,6 +70,21 @@ void ServiceNode::serve_call(sim::Node& self, const sim::Message& m) {
   if (!self.submit(call.op, pack(slot, 0, kOpDone))) finish(self, slot, StepResult::kError);
 }
 
+void ServiceNode::serve_fire(sim::Node& self, const sim::Message& m) {
+  const Step& s = w_.workflow(m.txn).steps()[m.step];
+  const uint32_t slot = open_exec();
+  Exec& e = execs_[slot];
+  e.txn = m.txn;
+  e.step = m.step;
+  e.attempt = ++fired_[pack(m.txn, m.step, 0)];
+  e.fire = true;
+  e.delivery = m;
+  e.groups = &s.calls;
+  if (self.submit(s.action_op, pack(slot, 0, kOpDone))) return;
+  e.live = false;  // a full queue: not acknowledged, delivered again
+  free_.push_back(slot);
+}
+
 void ServiceNode::op_done(sim::Node& self, uint32_t slot, uint32_t worker) {
   Exec& e = execs_[slot];
   if (e.part != 0) {  // a call: its technical error for this attempt comes first
@@ -149,6 +164,18 @@ void ServiceNode::finish(sim::Node& self, uint32_t slot, StepResult r) {
   const int32_t worker = e.worker;
   const uint32_t part = e.part;
   const uint64_t cookie = e.cookie;
+  if (e.fire) {
+    const Step& s = w_.workflow(e.txn).steps()[e.step];
+    if (r == StepResult::kDone && !w_.technical_error(e.txn, s, e.attempt)) {
+      fired_.erase(pack(e.txn, e.step, 0));
+      channel_.acknowledge(self, e.delivery);
+    }
+    e.live = false;
+    e.calls.clear();
+    free_.push_back(slot);
+    if (worker >= 0) self.release(static_cast<uint32_t>(worker));
+    return;
+  }
   sim::Message reply;
   reply.type = kNestedReply;
   reply.dst = e.caller;
@@ -177,6 +204,8 @@ void ServiceNode::on_message(sim::Node& self, const sim::Message& m) {
   if (!channel_.receive(self, m)) return;  // the broker's acceptance of an answer
   if (m.type == kNestedCall) {
     serve_call(self, m);
+  } else if (m.type == kFire) {
+    serve_fire(self, m);
   } else if (m.type == kNestedReply) {
     on_reply(self, m);
   } else {

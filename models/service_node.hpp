@@ -19,6 +19,10 @@
 // technical error for this attempt (an error is answered at once, its own calls not made),
 // then makes its own calls, then answers.
 //
+// Async steps: a kFire delivered by the broker runs the step's action and call tree the
+// same way, and is acknowledged once it is done (a technical error, drawn per delivery,
+// leaves it unacknowledged: the broker delivers it again). Nothing answers: nobody waits.
+//
 // Workers: with `calls: blocking` the worker that served an operation is held until its
 // calls are all answered (thread per request: a slow dependency exhausts the pool); with
 // `async` it is freed at once.
@@ -34,6 +38,7 @@
 #pragma once
 
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "models/calls.hpp"
@@ -106,6 +111,8 @@ class ServiceNode : public sim::Behavior {
     uint64_t caller_ref = 0;
     uint32_t caller_flags = 0;
     const std::vector<std::vector<uint32_t>>* groups = nullptr;
+    bool fire = false;            // an async step: acknowledge `delivery` once done
+    sim::Message delivery;
     uint32_t group = 0, outstanding = 0;
     int32_t worker = -1;          // held (blocking), or -1
     std::vector<Call> calls;      // the current group's calls
@@ -119,6 +126,7 @@ class ServiceNode : public sim::Behavior {
   void call_failed(sim::Node& self, uint32_t slot, uint32_t i);
   void finish(sim::Node& self, uint32_t slot, StepResult r);
   void serve_call(sim::Node& self, const sim::Message& m);
+  void serve_fire(sim::Node& self, const sim::Message& m);
   void on_reply(sim::Node& self, const sim::Message& m);
   const CallNode& node_of(const Exec& e, uint32_t i) const {
     return w_.workflow(e.txn).call((*e.groups)[e.group][i]);
@@ -128,6 +136,7 @@ class ServiceNode : public sim::Behavior {
   Caller caller_;  // the calls of call trees: replicas, timeouts, backoff
   std::vector<Exec> execs_;
   std::vector<uint32_t> free_;
+  std::unordered_map<uint64_t, uint32_t> fired_;  // deliveries of async steps, to draw errors
 };
 
 }  // namespace models

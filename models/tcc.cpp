@@ -180,7 +180,10 @@ class Coordinator final : public EntryService {
         break;
     }
     if (!(m.flags & kReservedFlag)) f->unreserved |= 1u << m.step;
-    if (m.value == static_cast<int64_t>(StepResult::kRefused)) {
+    const bool optional = w_.workflow(f->txn).steps()[m.step].optional;
+    if (m.value == static_cast<int64_t>(StepResult::kRefused) && optional) {
+      w_.ledger().degrade(f->txn);  // left out (it reserved nothing)
+    } else if (m.value == static_cast<int64_t>(StepResult::kRefused)) {
       w_.ledger().refuse(f->txn);
       cancel(self, *f, Answer::kRejected);
       return;
@@ -197,6 +200,15 @@ class Coordinator final : public EntryService {
 
   void try_failed(sim::Node& self, Flow& f, uint32_t s) {
     if (caller_.retry_later(self, f.calls[s], f.txn, s, w_.config().retry.attempts, kRetryTry)) {
+      return;
+    }
+    if (w_.workflow(f.txn).steps()[s].optional) {  // left out: it has nothing to reserve
+      w_.ledger().degrade(f.txn);
+      f.unreserved |= 1u << s;
+      if (--f.outstanding == 0) {
+        ++f.stage;
+        start_stage(self, f);
+      }
       return;
     }
     cancel(self, f, Answer::kError);
@@ -221,6 +233,7 @@ class Coordinator final : public EntryService {
   // The confirm decision is durable: tell the client and the participants.
   void confirm_logged(sim::Node& self, Flow& f) {
     w_.ledger().decide(f.txn, Decision::kCommit);
+    fire_async(self, f.txn);
     reply(self, f, Answer::kOk);
     if (f.reserved == 0) {  // nothing was reserved (no side effects): nothing to confirm
       finish(self, f);
@@ -274,7 +287,10 @@ class Coordinator final : public EntryService {
   }
 
   void reply(sim::Node& self, Flow& f, Answer a) {
-    if (f.answered) return;
+    if (f.answered) {  // (or the client's connection died in a crash: kept for its retry)
+      settle(f.txn, a);
+      return;
+    }
     f.answered = true;
     answer(self, f.txn, a);
   }
@@ -574,6 +590,7 @@ const PatternInfo kTccPattern{
     Transport::kRpc,
     /*saga=*/false,
     /*atomic=*/true,
-    /*may_block=*/false};
+    /*may_block=*/false,
+    /*durable_entry=*/true};
 
 }  // namespace models

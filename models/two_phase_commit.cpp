@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/balancer.hpp"
+#include "models/broker.hpp"
 #include "models/entry.hpp"
 #include "models/service_node.hpp"
 #include "models/flow_table.hpp"
@@ -141,11 +142,8 @@ class Coordinator final : public EntryService {
     }
   }
 
-  // Every step of txn's workflow, as a bit set.
-  uint32_t all_of(uint64_t txn) const {
-    const size_t n = w_.workflow(txn).steps().size();
-    return n == 32 ? ~0u : (1u << n) - 1;
-  }
+  // Every participant of txn's workflow (its awaited steps), as a bit set.
+  uint32_t all_of(uint64_t txn) const { return w_.workflow(txn).awaited_mask(); }
 
  private:
   // The request is served (on `worker`, held, or -1): prepare every participant.
@@ -154,6 +152,7 @@ class Coordinator final : public EntryService {
     f.worker = worker;
     f.all = all_of(txn);
     for (const Step& s : w_.workflow(txn).steps()) {
+      if (s.async) continue;  // not a participant: fired once committed
       f.at[s.index] = balancer_.pick(s.service);
       send(self, kPrepare, f, s.index);
     }
@@ -178,7 +177,11 @@ class Coordinator final : public EntryService {
     const uint32_t bit = 1u << m.step;
     if (f == nullptr || f->phase != CoordFlow::Phase::kVoting || (f->voted & bit)) return;
     f->voted |= bit;
-    if (m.value == kNo || m.value == kNoError) {
+    const bool failed = m.value == kNo || m.value == kNoError;
+    if (failed && w_.workflow(f->txn).steps()[m.step].optional) {
+      w_.ledger().degrade(f->txn);  // left out: it has nothing to commit (like read-only)
+      f->read_only |= bit;
+    } else if (failed) {
       if (m.value == kNo) {
         w_.ledger().refuse(f->txn);
       } else {
@@ -212,6 +215,7 @@ class Coordinator final : public EntryService {
   // The commit record is durable: tell the participants and the client.
   void commit_logged(sim::Node& self, CoordFlow& f) {
     w_.ledger().decide(f.txn, Decision::kCommit);
+    if (!f.answered) fire_async(self, f.txn);  // (not again when a recovery commits it again)
     grow_to(commit_mask_, f.txn);
     commit_mask_[f.txn] = f.commit_to;
     reply(self, f, Answer::kOk);
@@ -276,7 +280,10 @@ class Coordinator final : public EntryService {
   }
 
   void reply(sim::Node& self, CoordFlow& f, Answer a) {
-    if (f.answered) return;
+    if (f.answered) {  // (or the client's connection died in a crash: kept for its retry)
+      settle(f.txn, a);
+      return;
+    }
     f.answered = true;
     answer(self, f.txn, a);
   }
@@ -739,6 +746,7 @@ class Participant final : public ServiceNode {
 class TwoPhaseCommit final : public Pattern {
  public:
   void install(World& w) override {
+    install_broker(w, behaviors_);
     locks_.resize(w.service_count());
     for (auto& l : locks_) l = std::make_unique<ServiceLocks>();
     for (sim::NodeId id = 1; id < w.node_count(); ++id) {
@@ -777,6 +785,7 @@ const PatternInfo kTwoPhaseCommitPattern{
     Transport::kRpc,
     /*saga=*/false,
     /*atomic=*/true,
-    /*may_block=*/true};
+    /*may_block=*/true,
+    /*durable_entry=*/true};
 
 }  // namespace models

@@ -47,12 +47,21 @@ Workflow::Workflow(const WorkflowConfig& cfg, uint32_t type, const World& world)
     s.calls = compile(sc.calls, world);
     s.service_name = sc.service;
     s.action = sc.action;
+    s.async = sc.async;
+    s.optional = sc.optional;
     if (s.side_effect) side_effect_mask_ |= 1u << i;
-    if (i == 0 || sc.group != cfg.steps[i - 1].group) stages_.emplace_back();
-    stages_.back().push_back(s.index);
-    stage_of_.push_back(static_cast<uint32_t>(stages_.size() - 1));
+    if (s.async) {
+      async_steps_.push_back(s.index);
+      stage_of_.push_back(0);  // set below, once the stages are known
+    } else {
+      awaited_mask_ |= 1u << i;
+      if (stages_.empty() || sc.group != cfg.steps[i - 1].group) stages_.emplace_back();
+      stages_.back().push_back(s.index);
+      stage_of_.push_back(static_cast<uint32_t>(stages_.size() - 1));
+    }
     steps_.push_back(std::move(s));
   }
+  for (uint32_t a : async_steps_) stage_of_[a] = static_cast<uint32_t>(stages_.size());
   if (const auto p = saga_pivot(cfg)) {
     pivot_ = static_cast<uint32_t>(*p);
     const uint32_t pivot_stage = stage_of_[*p];

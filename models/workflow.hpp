@@ -60,6 +60,8 @@ struct Step {
   double fails = 0;    // business refusal per (transaction, step)
   double errors = 0;   // technical failure per attempt
   SagaRole role = SagaRole::kBeforePivot;
+  bool async = false;     // fired once the transaction commits, not awaited (no stage)
+  bool optional = false;  // a failure counts as done, and the answer as degraded
   std::vector<std::vector<uint32_t>> calls;  // the handler's calls (CallNode numbers)
   std::string service_name, action;
   // Compensated on a saga's failure: a side effect with a compensation, before the pivot.
@@ -83,14 +85,19 @@ class Workflow {
   const std::string& name() const { return name_; }
   uint32_t type() const { return type_; }  // its index among the scenario's workflows
   const std::vector<Step>& steps() const { return steps_; }
+  // The awaited steps in stages (async steps are in none).
   const std::vector<std::vector<uint32_t>>& stages() const { return stages_; }
+  // Bit i set iff step i is awaited (not async).
+  uint32_t awaited_mask() const { return awaited_mask_; }
+  // The async steps: fired, through the broker, once a transaction of this type commits.
+  const std::vector<uint32_t>& async_steps() const { return async_steps_; }
   ServiceId entry() const { return entry_; }
   uint32_t entry_op() const { return entry_op_; }
   // Bit i set iff step i has a side effect.
   uint32_t side_effect_mask() const { return side_effect_mask_; }
   // The saga pivot's step index, if the workflow has one.
   std::optional<uint32_t> pivot() const { return pivot_; }
-  // The stage of a step.
+  // The stage of a step (an async step's is stages().size(): after them all).
   uint32_t stage_of(uint32_t step) const { return stage_of_[step]; }
   // Call number `part` (from 1) of the workflow's call trees.
   const CallNode& call(uint32_t part) const { return calls_[part]; }
@@ -106,6 +113,8 @@ class Workflow {
   ServiceId entry_ = kNoService;
   uint32_t entry_op_ = 0;
   uint32_t side_effect_mask_ = 0;
+  uint32_t awaited_mask_ = 0;
+  std::vector<uint32_t> async_steps_;
   std::optional<uint32_t> pivot_;
   std::vector<uint32_t> stage_of_;
   std::vector<CallNode> calls_;  // calls_[0] unused: part 0 is the step itself

@@ -25,8 +25,8 @@ std::string replica_name(const ServiceConfig& s, uint32_t r) {
 
 }  // namespace
 
-World::World(const ScenarioConfig& cfg, uint64_t replication, Transport transport)
-    : cfg_(cfg), replication_(replication), transport_(transport) {
+World::World(const ScenarioConfig& cfg, uint64_t replication, PatternChoice pattern)
+    : cfg_(cfg), replication_(replication), pattern_(pattern) {
   const size_t services = cfg.services.size();
   std::vector<std::string> names{"client"};
   node_service_.push_back(kNoService);

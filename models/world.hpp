@@ -38,20 +38,24 @@
 namespace models {
 
 // The requests an entry service has accepted, by transaction id: durable (shared by the
-// service's replicas), so that a request delivered twice starts its transaction once (an
-// idempotency key).
+// service's replicas), so that a request delivered or sent twice starts its transaction
+// once (the transaction id is an idempotency key), and the answer given is given again.
 class RequestLog {
  public:
-  // Returns true iff txn is new (and records it).
-  bool first(uint64_t txn) {
-    grow_to(seen_, txn, false);
-    if (seen_[txn]) return false;
-    seen_[txn] = true;
-    return true;
+  struct Entry {
+    enum class State : uint8_t { kNew, kOpen, kAnswered };
+    State state = State::kNew;
+    Answer answer = Answer::kNone;  // kAnswered: what the client was told
+    sim::NodeId node = sim::kNoNode;  // kOpen: the replica that has it...
+    uint32_t epoch = 0;               // ...and its crash count when it took it
+  };
+  Entry& at(uint64_t txn) {
+    grow_to(entries_, txn);
+    return entries_[txn];
   }
 
  private:
-  std::vector<bool> seen_;
+  std::vector<Entry> entries_;
 };
 
 // The operation every entry service gets when a workflow names no entry_op: zero time,
@@ -60,13 +64,14 @@ inline constexpr const char* kImplicitRequestOp = "_request";
 
 class World {
  public:
-  // `transport`: the transport of the pattern that will run here (Channel reads it).
-  World(const ScenarioConfig& cfg, uint64_t replication, Transport transport = Transport::kRpc);
+  // `pattern`: the pattern that will run here, and its transport (Channel reads it).
+  World(const ScenarioConfig& cfg, uint64_t replication, PatternChoice pattern = {});
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 
   const ScenarioConfig& config() const { return cfg_; }
-  Transport transport() const { return transport_; }
+  const PatternChoice& pattern() const { return pattern_; }
+  Transport transport() const { return pattern_.transport; }
   uint64_t replication() const { return replication_; }
   sim::Simulation& sim() { return sim_; }
   sim::Network& net() { return *net_; }
@@ -157,7 +162,7 @@ class World {
 
   const ScenarioConfig& cfg_;
   uint64_t replication_;
-  Transport transport_;
+  PatternChoice pattern_;
   sim::Simulation sim_;
   std::unique_ptr<sim::Network> net_;
   std::vector<std::unique_ptr<sim::Node>> nodes_;
