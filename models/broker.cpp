@@ -85,6 +85,7 @@ void Broker::deliver_queued(sim::Node& self, uint32_t slot) {
   const uint32_t limit = w_.config().broker.max_attempts;
   if (limit != 0 && st.attempt >= limit) {
     w_.ledger().dead_letter(st.txn);
+    given_up(slot);
     drop(slot);
     return;
   }
@@ -139,6 +140,7 @@ void Broker::deliver(sim::Node& self, uint32_t slot) {
   if (!st.notice && sub.max_attempts != 0 && st.attempt >= sub.max_attempts) {
     w_.ledger().dead_letter(st.txn);
     if (!sub.notify) {
+      given_up(slot);
       drop(slot);
       if (on_dead_letter_) on_dead_letter_(st.txn, sub);
       return;
@@ -177,6 +179,14 @@ void Broker::on_timer(sim::Node& self, uint64_t ref) {
   }
 }
 
+void Broker::given_up(uint32_t slot) {
+  const Stored& st = stored_[slot];
+  const uint32_t step = st.sub == kQueued ? st.msg.step : subs_[st.sub].step;
+  const bool async = st.sub == kQueued ? st.msg.type == kFire
+                                       : w_.workflow(st.txn).steps()[step].async;
+  if (async) w_.ledger().async_ended(st.txn, step);  // it will never run
+}
+
 void Broker::drop(uint32_t slot) {
   stored_[slot].live = false;
   free_stored_.push_back(slot);
@@ -188,7 +198,9 @@ void Broker::on_crash(sim::Node& self) {
   free_publishes_.clear();
   if (!w_.config().broker.durable) {
     for (uint32_t s = 0; s < stored_.size(); ++s) {
-      if (stored_[s].live) drop(s);
+      if (!stored_[s].live) continue;
+      given_up(s);
+      drop(s);
     }
   }
 }

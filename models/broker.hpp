@@ -88,6 +88,8 @@ class Broker final : public sim::Behavior {
   // The wait after delivery number `attempt` (from 1) before the next.
   sim::Time redelivery_wait(uint32_t attempt) const;
   void drop(uint32_t slot);
+  // A stored message will never be delivered: an async step's is over for the ledger.
+  void given_up(uint32_t slot);
 
   World& w_;
   Balancer balancer_;

@@ -69,6 +69,7 @@ void Channel::acknowledge(sim::Node& self, const sim::Message& m) {
 
 bool Channel::receive(sim::Node& self, const sim::Message& m) {
   if (m.relay != kAccepted) return true;
+  if (m.relay_ref >> 63) return false;  // an Outbox's (not ours)
   const auto low = static_cast<uint32_t>(m.relay_ref & 0xffff'ffffu);
   if (low == 0 || low > pending_.size()) return false;
   const uint32_t slot = low - 1;

@@ -118,16 +118,20 @@ class Tracker {
   struct T {
     uint32_t expected = 0, finished = 0, ok = 0, failed = 0, comp_expected = 0, comp_handled = 0;
     bool started = false;
+    bool completed = false;
   };
   T& at(uint64_t txn) {
     grow_to(t_, txn);
     return t_[txn];
   }
   void check(uint64_t txn) {
-    const T& t = t_[txn];
+    T& t = t_[txn];
     if (!t.started || (t.expected & ~t.finished) != 0) return;
     if ((t.comp_expected & ~t.comp_handled) != 0) return;
     if (t.ok == all_[w_.type_of(txn)] || t.failed != 0) {
+      // Committed: its async steps are on their way (subscribed to the last "done" events).
+      if (t.failed == 0 && !t.completed) w_.ledger().async_fired(txn, w_.workflow(txn).async_mask());
+      t.completed = true;
       w_.ledger().complete(txn, w_.sim().now());
     }
   }
@@ -145,6 +149,7 @@ class Entry final : public EntryService {
   Entry(World& w, sim::NodeId self, Tracker& t, const Topics& topics)
       : EntryService(w, self), tracker_(t), topics_(topics), pub_(w) {}
   void on_message(sim::Node& self, const sim::Message& m) override {
+    if (relayed(m)) return;
     if (m.type == kRequest) {
       accept(self, m);
     } else if (m.type == kPublishAck) {
@@ -225,6 +230,7 @@ class Service final : public ServiceNode {
     const Step& step = w_.workflow(m.txn).steps()[m.step];
     if (step.async) {  // nobody waits: acknowledged once done (an error comes again)
       if (rec_.store.execute(m.txn, step, m.attempt, self.now()) == StepResult::kDone) {
+        w_.ledger().async_ended(m.txn, m.step);
         ack(self, m.txn, m.ref);
       }
       return;

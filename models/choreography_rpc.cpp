@@ -91,6 +91,7 @@ class ChainEntry final : public EntryService {
   ChainEntry(World& w, sim::NodeId self) : EntryService(w, self), caller_(w, self) {}
 
   void on_message(sim::Node& self, const sim::Message& m) override {
+    if (relayed(m)) return;
     if (m.type == kRequest) {
       accept(self, m);
     } else if (m.type == kChainAnswer) {

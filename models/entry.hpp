@@ -12,8 +12,8 @@
 // workflow's async steps are sent through the broker (kFire), and nothing waits for them.
 #pragma once
 
-#include "models/channel.hpp"
 #include "models/messages.hpp"
+#include "models/outbox.hpp"
 #include "models/world.hpp"
 
 namespace models {
@@ -21,7 +21,7 @@ namespace models {
 class EntryService : public sim::Behavior {
  public:
   EntryService(World& w, sim::NodeId self)
-      : w_(w), requests_(w.requests(w.service_of(self))), fire_(w, self, Transport::kBroker) {}
+      : w_(w), requests_(w.requests(w.service_of(self))), outbox_(w, self) {}
 
   void on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) override {
     const bool blocking = self.config().call_model == sim::CallModel::kBlocking;
@@ -78,17 +78,16 @@ class EntryService : public sim::Behavior {
     e.answer = a;
   }
 
-  // Sends the async steps of txn's workflow to their services' queues.
+  // Sends the async steps of txn's workflow to their services' queues (the outbox).
   void fire_async(sim::Node& self, uint64_t txn) {
     const Workflow& wf = w_.workflow(txn);
-    for (uint32_t s : wf.async_steps()) {
-      sim::Message m;
-      m.type = kFire;
-      m.txn = txn;
-      m.step = s;
-      fire_.to_service(self, m, wf.steps()[s].service, sim::kNoNode);
-    }
+    if (wf.async_steps().empty()) return;
+    w_.ledger().async_fired(txn, wf.async_mask());
+    for (uint32_t s : wf.async_steps()) outbox_.fire(self, txn, s);
   }
+  // The derived class passes every message here first: returns true iff it was the
+  // broker's acceptance of a fired async step (nothing more to do).
+  bool relayed(const sim::Message& m) { return outbox_.accepted(m); }
 
   World& w_;
 
@@ -103,7 +102,7 @@ class EntryService : public sim::Behavior {
   }
 
   RequestLog& requests_;  // durable, the service's
-  Channel fire_;          // async steps: always through the broker
+  Outbox outbox_;         // async steps: always through the broker
 };
 
 }  // namespace models

@@ -32,6 +32,7 @@
 
 #include <array>
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "sim/metrics.hpp"
@@ -164,10 +165,22 @@ class Ledger {
   void dead_letter(uint64_t txn) { ++acc(txn).dead_letters; }
   void duplicate_delivery(uint64_t txn) { ++acc(txn).duplicate_deliveries; }
 
-  // Returns true iff every transaction is done and no participant is in doubt about one
-  // (nothing left to drain: a coordinator may be done while a prepared participant has not
-  // yet learnt its decision).
-  bool all_done() const { return open_ == 0 && in_doubt_total_ == 0; }
+  // Async steps (fired once a transaction committed) are outstanding from when they are
+  // fired until they are done or given up (dead-lettered, lost with a volatile broker).
+  void async_fired(uint64_t txn, uint32_t steps) {
+    if (steps != 0) async_[txn] |= steps;
+  }
+  void async_ended(uint64_t txn, uint32_t step) {
+    const auto it = async_.find(txn);
+    if (it == async_.end()) return;
+    it->second &= ~(1u << step);
+    if (it->second == 0) async_.erase(it);
+  }
+
+  // Returns true iff every transaction is done, no participant is in doubt about one and
+  // no async step is outstanding (nothing left to drain: a coordinator may be done while a
+  // prepared participant has not yet learnt its decision).
+  bool all_done() const { return open_ == 0 && in_doubt_total_ == 0 && async_.empty(); }
   Outcome classify(const TxnRecord& r) const;
   // The end of the warm-up: the partial-state averages start over.
   void reset_gauges(sim::Time now);
@@ -214,6 +227,7 @@ class Ledger {
   uint64_t open_ = 0;
   uint64_t in_doubt_total_ = 0;  // participants in doubt, over all transactions
   std::vector<Acc> acc_;  // by request type
+  std::unordered_map<uint64_t, uint32_t> async_;  // outstanding async steps, by transaction
   Gauge total_partial_;   // over every type
   bool gauges_closed_ = false;
 };

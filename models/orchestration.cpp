@@ -45,6 +45,7 @@ class Orchestrator final : public EntryService {
   Orchestrator(World& w, sim::NodeId self) : EntryService(w, self), caller_(w, self) {}
 
   void on_message(sim::Node& self, const sim::Message& m) override {
+    if (relayed(m)) return;
     if (!caller_.receive(self, m)) return;
     if (m.type == kRequest) {
       accept(self, m);

@@ -31,13 +31,16 @@ class RunControl final : public sim::Handler {
       w_.ledger().reset_gauges(sim.now());
       return;
     }
-    if (c_.arrivals_done() && w_.ledger().all_done()) {
+    // Done when every transaction is, once the messages still on the wire have landed (the
+    // last acknowledgements of a protocol count against their transactions).
+    const bool done = c_.arrivals_done() && w_.ledger().all_done();
+    if (done && w_.net().in_flight() == 0) {
       sim.stop();
       return;
     }
     const auto next = sim.next_event_time();
     if (!next || *next >= limit_) {  // nothing left to happen before the limit
-      limit_hit_ = next.has_value();
+      limit_hit_ = next.has_value() && !done;
       sim.stop();
       return;
     }

@@ -168,6 +168,7 @@ void ServiceNode::finish(sim::Node& self, uint32_t slot, StepResult r) {
     const Step& s = w_.workflow(e.txn).steps()[e.step];
     if (r == StepResult::kDone && !w_.technical_error(e.txn, s, e.attempt)) {
       fired_.erase(pack(e.txn, e.step, 0));
+      w_.ledger().async_ended(e.txn, e.step);
       channel_.acknowledge(self, e.delivery);
     }
     e.live = false;

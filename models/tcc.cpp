@@ -73,6 +73,7 @@ class Coordinator final : public EntryService {
   Coordinator(World& w, sim::NodeId self) : EntryService(w, self), caller_(w, self) {}
 
   void on_message(sim::Node& self, const sim::Message& m) override {
+    if (relayed(m)) return;
     if (!caller_.receive(self, m)) return;
     switch (m.type) {
       case kRequest:

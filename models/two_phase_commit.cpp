@@ -78,6 +78,7 @@ class Coordinator final : public EntryService {
         retransmits_(w.config().timeouts.prepare, Token::tag(kRetransmitQueue)) {}
 
   void on_message(sim::Node& self, const sim::Message& m) override {
+    if (relayed(m)) return;
     switch (m.type) {
       case kRequest:
         accept(self, m);

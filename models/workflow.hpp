@@ -91,6 +91,10 @@ class Workflow {
   uint32_t awaited_mask() const { return awaited_mask_; }
   // The async steps: fired, through the broker, once a transaction of this type commits.
   const std::vector<uint32_t>& async_steps() const { return async_steps_; }
+  uint32_t async_mask() const { return ~awaited_mask_ & all_mask(); }
+  uint32_t all_mask() const {
+    return steps_.size() == 32 ? ~0u : (1u << steps_.size()) - 1;
+  }
   ServiceId entry() const { return entry_; }
   uint32_t entry_op() const { return entry_op_; }
   // Bit i set iff step i has a side effect.

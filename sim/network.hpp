@@ -95,6 +95,8 @@ class Network final : public Handler {
   void add_partition(Partition p);
 
   // Sends m from `src` to m.dst now. The network sets m's src and sent_at on its own copy.
+  // Messages sent and not yet delivered or lost.
+  size_t in_flight() const { return pool_.size() - free_.size(); }
   void send(NodeId src, const Message& m);
 
   // Returns true iff some path leads from a to b.

@@ -18,11 +18,19 @@ inline app::Scenario scenario(const std::string& yaml, const std::vector<app::Ov
   return std::move(r).value();
 }
 
-// A pattern over its default transport, by name.
-inline models::PatternChoice pattern(const std::string& name) {
-  const models::PatternInfo* p = models::find_pattern(name);
+// A pattern by name, over its default transport or the one after a slash
+// ("orchestration/broker").
+inline models::PatternChoice pattern(const std::string& label) {
+  const size_t slash = label.find('/');
+  const models::PatternInfo* p = models::find_pattern(label.substr(0, slash));
   REQUIRE(p != nullptr);
-  return models::default_choice(*p);
+  models::PatternChoice k = models::default_choice(*p);
+  if (slash != std::string::npos) {
+    k.transport = label.substr(slash + 1) == "broker" ? models::Transport::kBroker
+                                                      : models::Transport::kRpc;
+    REQUIRE(p->supports(k.transport));
+  }
+  return k;
 }
 
 inline models::RunResult run(const app::Scenario& s, const models::PatternChoice& p,
@@ -41,6 +49,17 @@ inline uint64_t outcome(const models::RunResult& r, models::Outcome o) {
 inline std::vector<models::PatternChoice> all_patterns() {
   std::vector<models::PatternChoice> v;
   for (const models::PatternInfo* p : models::patterns()) v.push_back(models::default_choice(*p));
+  return v;
+}
+
+// Every pattern of the table over every transport it runs over.
+inline std::vector<models::PatternChoice> all_choices() {
+  std::vector<models::PatternChoice> v;
+  for (const models::PatternInfo* p : models::patterns()) {
+    for (auto t : {models::Transport::kRpc, models::Transport::kBroker}) {
+      if (p->supports(t)) v.push_back({p, t});
+    }
+  }
   return v;
 }
 
