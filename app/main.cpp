@@ -96,7 +96,7 @@ int cmd_run(ScenarioArgs a, const std::vector<std::string>& pattern_args,
   for (const std::string& p : pattern_args) {
     // The name before any /TRANSPORT; the loader checks the transport.
     if (models::find_pattern(p.substr(0, p.find('/'))) == nullptr) {
-      auto near = sim::closest_match(p, models::pattern_names());
+      auto near = sim::closest_match(p.substr(0, p.find('/')), models::pattern_names());
       fmt::print(stderr, "coordsim: --pattern {}: unknown pattern{}; valid values are {}\n", p,
                  near ? fmt::format(" (did you mean \"{}\"?)", *near) : "",
                  sim::join_alternatives(models::pattern_names()));

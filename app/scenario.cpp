@@ -266,7 +266,7 @@ void check_transport(const Ctx& ctx, const YAML::Node& at, const std::string& pa
   if (p.supports(t)) return;
   ctx.fail(at, path,
            fmt::format("{} runs over {} only, not over {}", p.name,
-                       sim::join_alternatives(transports_of(p)), models::transport_name(t)));
+                       fmt::join(transports_of(p), " or "), models::transport_name(t)));
 }
 
 // One entry of `patterns`: NAME, NAME/TRANSPORT, or {pattern: NAME, transport: TRANSPORT}.

@@ -69,6 +69,16 @@ TEST_CASE("CLI: usage errors exit 2, help exits 0", "[app][cli]") {
         "coordsim: --pattern sagas: unknown pattern; valid values are \"orchestration\", "
         "\"choreography\", \"two_phase_commit\", \"saga_orchestrated\", "
         "\"saga_choreographed\" or \"tcc\"\n");
+  auto t = coordsim("run scenarios/ecommerce-order.yaml --pattern orchestratio/broker");
+  CHECK(t.code == 2);
+  CHECK(t.err.rfind("coordsim: --pattern orchestratio/broker: unknown pattern (did you mean "
+                    "\"orchestration\"?); valid values are ",
+                    0) == 0);
+  auto u = coordsim("run scenarios/ecommerce-order.yaml --pattern two_phase_commit/broker");
+  CHECK(u.code == 2);
+  CHECK(u.err ==
+        "--pattern two_phase_commit/broker: patterns.0: two_phase_commit runs over rpc only, "
+        "not over broker\n");
   auto s = coordsim("run scenarios/single-service.yaml --set workload.rate");
   CHECK(s.code == 2);
   CHECK(s.err ==
