@@ -46,6 +46,7 @@ bool ServiceNode::run(sim::Node& self, uint64_t txn, uint32_t step, uint32_t att
   e.txn = txn;
   e.step = step;
   e.attempt = attempt;
+  e.root = attempt;
   e.cookie = cookie;
   e.groups = &s.calls;
   if (self.submit(s.action_op, pack(slot, 0, kOpDone))) return true;
@@ -55,7 +56,7 @@ bool ServiceNode::run(sim::Node& self, uint64_t txn, uint32_t step, uint32_t att
 }
 
 void ServiceNode::serve_call(sim::Node& self, const sim::Message& m) {
-  const auto part = static_cast<uint32_t>(m.value);
+  const auto part = static_cast<uint32_t>(m.value & 0xffff'ffff);
   const CallNode& call = w_.workflow(m.txn).call(part);
   const uint32_t slot = open_exec();
   Exec& e = execs_[slot];
@@ -63,6 +64,7 @@ void ServiceNode::serve_call(sim::Node& self, const sim::Message& m) {
   e.step = m.step;
   e.part = part;
   e.attempt = m.attempt;
+  e.root = static_cast<uint32_t>(static_cast<uint64_t>(m.value) >> 32);
   e.caller = m.src;
   e.caller_ref = m.ref;
   e.caller_flags = m.flags;
@@ -77,6 +79,7 @@ void ServiceNode::serve_fire(sim::Node& self, const sim::Message& m) {
   e.txn = m.txn;
   e.step = m.step;
   e.attempt = ++fired_[pack(m.txn, m.step, 0)];
+  e.root = e.attempt;
   e.fire = true;
   e.delivery = m;
   e.groups = &s.calls;
@@ -89,7 +92,7 @@ void ServiceNode::op_done(sim::Node& self, uint32_t slot, uint32_t worker) {
   Exec& e = execs_[slot];
   if (e.part != 0) {  // a call: its technical error for this attempt comes first
     const CallNode& call = w_.workflow(e.txn).call(e.part);
-    if (w_.call_error(e.txn, e.step, e.part, call.errors, e.attempt)) {
+    if (w_.call_error(e.txn, e.step, e.part, call.errors, e.root, e.attempt)) {
       finish(self, slot, StepResult::kError);
       return;
     }
@@ -125,7 +128,7 @@ void ServiceNode::send_call(sim::Node& self, uint32_t slot, uint32_t i) {
   m.type = kNestedCall;
   m.txn = e.txn;
   m.step = e.step;
-  m.value = part;
+  m.value = static_cast<int64_t>(part | (uint64_t{e.root} << 32));
   m.flags = i;
   m.ref = ref_of(slot);
   caller_.send(self, e.calls[i], m, call.service, call.timeout, pack(slot, 0, kCallTimeout, i));

@@ -10,13 +10,15 @@
 // attempts (fail fast: the others are abandoned). What the step then does (apply, refuse,
 // vote) is the pattern's.
 //
-// A call: kNestedCall(txn, step, attempt, value = the call's number, flags = its place in
-// its group, ref = the caller's execution) to a replica of the callee's service (the
+// A call: kNestedCall(txn, step, attempt, value = the call's number and, in its high 32
+// bits, the attempt of the step execution it belongs to, flags = its place in its group,
+// ref = the caller's execution) to a replica of the callee's service (the
 // caller's Balancer; a retry fails over); the answer is kNestedReply(value = kDone or
 // kError, same ref, flags, attempt). Each attempt has the call's timeout; a failed attempt
 // (timed out, or answered kError) is retried after a backoff (the retry block) until the
 // call's attempts are used. The callee serves the call's operation, then draws the call's
-// technical error for this attempt (an error is answered at once, its own calls not made),
+// technical error for this attempt of the call within this attempt of the step (a retried
+// step draws its tree's errors anew; an error is answered at once, its own calls not made),
 // then makes its own calls, then answers.
 //
 // Async steps: a kFire delivered by the broker runs the step's action and call tree the
@@ -105,6 +107,7 @@ class ServiceNode : public sim::Behavior {
     uint32_t gen = 0;
     uint64_t txn = 0;
     uint32_t step = 0, part = 0, attempt = 0;
+    uint32_t root = 0;  // the attempt of the step execution this call tree belongs to
     // Who waits: the derived class (part 0: cookie), or a caller's execution.
     uint64_t cookie = 0;
     sim::NodeId caller = sim::kNoNode;

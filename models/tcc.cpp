@@ -131,7 +131,6 @@ class Coordinator final : public EntryService {
       f.answered = true;  // the client's connection died with the crash
       const Decided& d = decided_.at(txn);
       f.reserved = d.mask;
-      for (size_t s = 0; s < f.calls.size(); ++s) f.calls[s].node = d.nodes[s];
       f.phase = Flow::Phase::kConfirming;
       send_confirms(self, f);
     }
@@ -240,9 +239,7 @@ class Coordinator final : public EntryService {
       finish(self, f);
       return;
     }
-    Decided& d = decided_[f.txn];
-    d.mask = f.reserved;
-    for (size_t s = 0; s < f.calls.size(); ++s) d.nodes[s] = f.calls[s].node;
+    decided_[f.txn].mask = f.reserved;
     f.phase = Flow::Phase::kConfirming;
     send_confirms(self, f);
   }
@@ -296,29 +293,23 @@ class Coordinator final : public EntryService {
     answer(self, f.txn, a);
   }
 
-  // Confirms and cancels go to the replica that holds the reservation: the one that
-  // answered the try (or, over RPC, the last one tried). Over the broker a try never
-  // answered leaves that unknown: the cancel goes to the service's queue, and the
-  // reservation's expiry backs it up if another replica holds it.
+  // Confirms and cancels go to any replica of the step's service (its reservations are
+  // the service's, shared by its replicas).
   void send(sim::Node& self, uint32_t type, const Flow& f, uint32_t step) {
     sim::Message m;
     m.type = type;
     m.txn = f.txn;
     m.step = step;
-    const sim::NodeId node = f.calls[step].node;
-    if (node == sim::kNoNode) {
-      caller_.channel().to_service(self, m, w_.workflow(f.txn).steps()[step].service, node);
-    } else {
-      caller_.channel().to_node(self, m, node);
-    }
+    const ServiceId s = w_.workflow(f.txn).steps()[step].service;
+    const sim::NodeId node = caller_.channel().via_broker() ? sim::kNoNode : caller_.balancer().pick(s);
+    caller_.channel().to_service(self, m, s, node);
   }
 
   Caller caller_;
   FlowTable<Flow> flows_;              // volatile
-  // Durable: the confirm decisions not yet finished (the steps to confirm, their replicas).
+  // Durable: the confirm decisions not yet finished (the steps to confirm).
   struct Decided {
     uint32_t mask = 0;
-    std::array<sim::NodeId, kMaxSteps> nodes{};
   };
   std::unordered_map<uint64_t, Decided> decided_;
 };
@@ -328,13 +319,31 @@ enum ReserverKind : uint32_t {
   kConfirmWork = 2, kCancelWork = 3, kExpire = 4, kExpiryQueue = 5, kKey = 6
 };
 
-// A replica's reservations: durable, per (transaction, step). (The effects, once
-// confirmed, are the service's: its StepStore, shared by the replicas.)
+enum class ReservationState : uint8_t { kNone, kReserved, kConfirmed, kCancelled, kExpired };
+
+// A service's reservations, in its datastore, shared by its replicas: durable, per
+// (transaction, step), each with the replica whose expiry timer guards it; and, volatile,
+// the replica confirming one now. (The effects, once confirmed, are the service's
+// StepStore's.)
+struct Reservations {
+  struct Entry {
+    ReservationState state = ReservationState::kNone;
+    sim::Time expiry;
+    sim::NodeId holder = sim::kNoNode;  // the replica that made it: its timer expires it
+    uint64_t timeout = 0;               // its id in the holder's expiry queue
+  };
+  std::vector<std::vector<Entry>> entries = std::vector<std::vector<Entry>>(kMaxSteps);
+  std::set<uint64_t> open;                                // reserved, not yet decided
+  std::unordered_map<uint64_t, sim::NodeId> confirming;  // volatile: -> the replica
+};
+
+// A replica of a service with reservations.
 class Reserver final : public ServiceNode {
  public:
-  Reserver(World& w, sim::NodeId self, std::shared_ptr<StepStore> store)
+  Reserver(World& w, sim::NodeId self, std::shared_ptr<StepStore> store, Reservations& res)
       : ServiceNode(w, self),
         store_(std::move(store)),
+        res_(res),
         expiries_(w.config().tcc.expiry, Token::tag(kExpiryQueue)) {}
 
  protected:
@@ -374,7 +383,9 @@ class Reserver final : public ServiceNode {
   }
 
   void crashed(sim::Node& self) override {
-    (void)self;
+    for (auto it = res_.confirming.begin(); it != res_.confirming.end();) {
+      it = it->second == self.id() ? res_.confirming.erase(it) : std::next(it);
+    }
     executing_.clear();
     confirming_.clear();
     replies_.clear();
@@ -383,10 +394,12 @@ class Reserver final : public ServiceNode {
   }
 
   void recovered(sim::Node& self) override {
-    // Expiry timers died with the crash: expire what is past, re-arm the rest.
-    const std::vector<uint64_t> open(reservations_.begin(), reservations_.end());
+    // The expiry timers of the reservations it holds died with the crash: expire what is
+    // past, re-arm the rest.
+    const std::vector<uint64_t> open(res_.open.begin(), res_.open.end());
     for (uint64_t key : open) {
       const Token t = Token::unpack(key);
+      if (entry(t.txn, t.step).holder != self.id()) continue;
       const sim::Time at = entry(t.txn, t.step).expiry;
       if (at <= self.now()) {
         expire(t.txn, t.step);
@@ -397,14 +410,10 @@ class Reserver final : public ServiceNode {
   }
 
  private:
-  enum class State : uint8_t { kNone, kReserved, kConfirmed, kCancelled, kExpired };
-  struct Entry {
-    State state = State::kNone;
-    sim::Time expiry;
-    uint64_t timeout = 0;  // its id in the expiry queue
-  };
+  using State = ReservationState;
+  using Entry = Reservations::Entry;
   Entry& entry(uint64_t txn, uint32_t step) {
-    auto& row = entries_[step];
+    auto& row = res_.entries[step];
     grow_to(row, txn);
     return row[txn];
   }
@@ -455,14 +464,25 @@ class Reserver final : public ServiceNode {
       reply_try(self, m, StepResult::kDone, {}, false);
       return;
     }
+    if (e.state != State::kNone) {  // another replica's execution of a retry decided first
+      const bool held = e.state == State::kReserved || e.state == State::kConfirmed;
+      reply_try(self, m, held ? StepResult::kDone : StepResult::kRefused, e.expiry, held);
+      return;
+    }
     e.state = State::kReserved;
     e.expiry = sim::Time::saturating_add(self.now(), w_.config().tcc.expiry);
-    reservations_.insert(key(txn, step.index));
+    e.holder = self.id();
+    res_.open.insert(key(txn, step.index));
     e.timeout = expiries_.arm(self, key(txn, step.index));
     reply_try(self, m, StepResult::kDone, e.expiry);
   }
 
   void on_confirm(sim::Node& self, const sim::Message& m) {
+    // Past its time (its holder was down when it should have expired): expired now.
+    if (entry(m.txn, m.step).state == State::kReserved && self.now() >= entry(m.txn, m.step).expiry &&
+        !res_.confirming.count(key(m.txn, m.step))) {
+      expire(m.txn, m.step);
+    }
     const Entry& e = entry(m.txn, m.step);
     if (e.state == State::kConfirmed) {
       reply(self, m, kConfirmReply, 1);  // a repeated confirm
@@ -472,7 +492,8 @@ class Reserver final : public ServiceNode {
       reply(self, m, kConfirmReply, 0);
       return;
     }
-    if (!confirming_.emplace(key(m.txn, m.step), m).second) return;  // being confirmed
+    if (!res_.confirming.emplace(key(m.txn, m.step), self.id()).second) return;  // being confirmed
+    confirming_[key(m.txn, m.step)] = m;
     const Step& step = w_.workflow(m.txn).steps()[m.step];
     if (step.confirm_op && self.submit(*step.confirm_op, pack(m.txn, m.step, kConfirmWork))) return;
     confirmed(self, m.txn, step);
@@ -483,11 +504,11 @@ class Reserver final : public ServiceNode {
     if (it == confirming_.end()) return;  // lost in a crash meanwhile
     const sim::Message request = it->second;
     confirming_.erase(it);
+    res_.confirming.erase(key(txn, step.index));
     Entry& e = entry(txn, step.index);
     if (e.state == State::kReserved) {
       e.state = State::kConfirmed;
-      expiries_.cancel(e.timeout);
-      reservations_.erase(key(txn, step.index));
+      release(self, txn, step.index);
       store_->apply(txn, step, self.now());
       w_.ledger().participant_decided(txn, Decision::kCommit, true, true);
     }
@@ -501,19 +522,26 @@ class Reserver final : public ServiceNode {
     const bool held = e.state == State::kReserved;
     e.state = State::kCancelled;  // a late try is refused from now on
     if (!held) return;
-    expiries_.cancel(e.timeout);
-    reservations_.erase(key(m.txn, m.step));
+    release(self, m.txn, m.step);
     w_.ledger().participant_decided(m.txn, Decision::kAbort, true, true);
     const Step& step = w_.workflow(m.txn).steps()[m.step];
     if (step.cancel_op) self.submit(*step.cancel_op, pack(m.txn, m.step, kCancelWork));
   }
 
+  // A reservation is decided: no longer open, and its holder's timer (if it is this
+  // replica's) is stopped; another holder's timer will find it decided.
+  void release(sim::Node& self, uint64_t txn, uint32_t s) {
+    const Entry& e = entry(txn, s);
+    if (e.holder == self.id()) expiries_.cancel(e.timeout);
+    res_.open.erase(key(txn, s));
+  }
+
   // The reservation's time is up: it releases itself (a decision of its own).
   void expire(uint64_t txn, uint32_t s) {
     Entry& e = entry(txn, s);
-    if (e.state != State::kReserved || confirming_.count(key(txn, s))) return;
+    if (e.state != State::kReserved || res_.confirming.count(key(txn, s))) return;
     e.state = State::kExpired;
-    reservations_.erase(key(txn, s));
+    res_.open.erase(key(txn, s));
     w_.ledger().participant_decided(txn, Decision::kAbort, false, true);
   }
 
@@ -551,8 +579,7 @@ class Reserver final : public ServiceNode {
   }
 
   std::shared_ptr<StepStore> store_;  // the service's effects, once confirmed (and their keys)
-  std::vector<std::vector<Entry>> entries_ = std::vector<std::vector<Entry>>(kMaxSteps);  // durable
-  std::set<uint64_t> reservations_;             // durable: reserved, not yet decided
+  Reservations& res_;                 // the service's, durable
   sim::TimeoutQueue expiries_;                  // volatile: the reservations' expiry timers
   std::unordered_set<uint64_t> executing_;  // volatile
   std::unordered_map<uint64_t, sim::Message> confirming_;  // volatile: -> the confirm request
@@ -565,19 +592,21 @@ class Tcc final : public Pattern {
   void install(World& w) override {
     install_broker(w, behaviors_);
     const auto stores = step_stores(w);
+    for (ServiceId s = 0; s < w.service_count(); ++s) reservations_.push_back(std::make_unique<Reservations>());
     for (sim::NodeId id = 1; id < w.node_count(); ++id) {
       if (!w.is_service(id)) continue;
       const ServiceId s = w.service_of(id);
       if (w.is_entry(s)) {
         behaviors_.push_back(std::make_unique<Coordinator>(w, id));
       } else {
-        behaviors_.push_back(std::make_unique<Reserver>(w, id, stores[s]));
+        behaviors_.push_back(std::make_unique<Reserver>(w, id, stores[s], *reservations_[s]));
       }
       w.node(id).set_behavior(behaviors_.back().get());
     }
   }
 
  private:
+  std::vector<std::unique_ptr<Reservations>> reservations_;  // by service
   std::vector<std::unique_ptr<sim::Behavior>> behaviors_;
 };
 

@@ -443,7 +443,7 @@ class Participant final : public ServiceNode {
         w_.ledger().lock_waited(txn, self.now() - b.lock_asked);
         unlock(own);
         b.state = Branch::State::kAborted;
-        w_.ledger().participant_decided(txn, Decision::kAbort, false, false);
+        branch_aborted(txn, slot, false);
         vote(self, txn, slot, b, kNo);
         settle(txn, slot, b);
       });
@@ -588,9 +588,16 @@ class Participant final : public ServiceNode {
     if (!run(self, txn, steps_[slot], 1, cookie(txn, slot))) {
       release_locks(self, txn, slot, b);
       b.state = Branch::State::kAborted;
-      w_.ledger().participant_decided(txn, Decision::kAbort, false, false);
+      branch_aborted(txn, slot, false);
       vote(self, txn, slot, b, kNo);
     }
+  }
+
+  // The branch votes no. That decides the transaction's abort, unless the step is optional:
+  // then the coordinator leaves it out and the others go on.
+  void branch_aborted(uint64_t txn, uint32_t slot, bool told) {
+    if (w_.workflow(txn).steps()[steps_[slot]].optional) return;
+    w_.ledger().participant_decided(txn, Decision::kAbort, told, false);
   }
 
   void prepared_work(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b, StepResult ran) {
@@ -603,7 +610,11 @@ class Participant final : public ServiceNode {
     if (b.abort_requested || error || w_.refuses(txn, step)) {
       release_locks(self, txn, slot, b);
       b.state = Branch::State::kAborted;
-      w_.ledger().participant_decided(txn, Decision::kAbort, b.abort_requested, false);
+      if (b.abort_requested) {
+        w_.ledger().participant_decided(txn, Decision::kAbort, true, false);
+      } else {
+        branch_aborted(txn, slot, false);
+      }
       vote(self, txn, slot, b, error ? kNoError : kNo);
       if (b.abort_requested && basic_) ack(self, txn, slot, b);
       return;

@@ -148,9 +148,12 @@ class World {
   bool technical_error(uint64_t txn, const Step& step, uint32_t attempt) {
     return error_draw(txn, step.index, step.errors, kTechnicalError, attempt);
   }
-  // The same for attempt `attempt` of call `part` of step `step`.
-  bool call_error(uint64_t txn, uint32_t step, uint32_t part, double errors, uint32_t attempt) {
-    return error_draw(txn, step | (part << 6), errors, kCallError, attempt);
+  // The same for attempt `attempt` of call `part` within attempt `root` of step `step`
+  // (the draws repeat only after 16,384 attempts of one step).
+  bool call_error(uint64_t txn, uint32_t step, uint32_t part, double errors, uint32_t root,
+                  uint32_t attempt) {
+    return error_draw(txn, step | (part << 6), errors, kCallError,
+                      (attempt & 1023u) | ((root & 16383u) << 10));
   }
 
  private:

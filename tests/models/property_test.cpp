@@ -1,10 +1,14 @@
 // The property test: random workflows under random faults, every pattern of the table.
 //
-// Each seed makes a scenario (random_scenario below): 1 to 8 steps on 1 to 8 services, in
-// stages of one to three parallel steps; a pivot or none; before the pivot, steps with a
-// side effect and a compensation, or without side effect; after it, retriable steps
-// (idempotent, or behind an inbox) and steps without side effect; random business refusals
-// and technical errors within the saga rule; some services with contended keys; workers
+// Each seed makes a scenario (random_scenario below): one workflow or a mix of two or three
+// request types, each of 1 to 8 steps on 1 to 8 services, in stages of one to three
+// parallel steps; a pivot or none; before the pivot, steps with a side effect and a
+// compensation, or without side effect (some optional); after it, retriable steps
+// (idempotent, or behind an inbox) and steps without side effect; call trees to three
+// call services, with their own errors and attempts; perhaps an async step; random
+// business refusals and technical errors within the saga rule; some services with
+// contended keys, some with replicas (any balancing, failover or not); perhaps client
+// retries; every pattern over every transport it runs over; workers
 // enough for a steady load below 40%, and a first redelivery of 1 s (an at-least-once
 // chain whose redelivery is shorter than its backlogs, or whose services are overloaded,
 // can melt down in duplicate work: a question of capacity, not of the protocols). Faults:
@@ -56,9 +60,12 @@ struct Gen {
   bool chance(double p) { return u() < p; }
 };
 
-// A random but valid scenario for one seed.
-std::string random_scenario(uint64_t seed) {
-  Gen g{sim::Rng(seed, "property")};
+// One random workflow's steps (the YAML list under `steps:`), on services s0..s{services-1}
+// whose loads (busy workers on average, at 40 transactions/s times `share`) it adds to.
+// Some steps make a call tree to the call services c0..c2 (whose loads it adds too).
+std::string random_steps(Gen& g, uint32_t services, const std::vector<bool>& inbox,
+                         const std::vector<double>& op_ms, std::vector<double>& load,
+                         std::vector<double>& call_load, double share, bool& async_used) {
   const uint32_t n = 1 + g.below(8);
   // Stages: sizes 1 to 3 that add up to n.
   std::vector<uint32_t> sizes;
@@ -76,15 +83,34 @@ std::string random_scenario(uint64_t seed) {
   int pivot_stage = -1;
   if (!single.empty() && g.chance(0.6)) pivot_stage = static_cast<int>(single[g.below(static_cast<uint32_t>(single.size()))]);
 
-  const uint32_t services = 1 + g.below(n);
-  std::vector<bool> inbox(services);
-  for (uint32_t i = 0; i < services; ++i) inbox[i] = g.chance(0.4);
-  const int mttf_s = static_cast<int>(g.between(3, 20));
-  const int mttr_ms = static_cast<int>(g.between(100, 2000));
-  const std::string fail = fmt::format("mttf: {}s, mttr: {}ms", mttf_s, mttr_ms);
+  // A call tree: one or two groups of one or two calls, one of them perhaps with a call
+  // of its own.
+  auto tree = [&](double rate) {
+    std::string out = ", calls: [";
+    const uint32_t groups = 1 + g.below(2);
+    for (uint32_t k = 0; k < groups; ++k) {
+      auto call = [&](bool nest) {
+        const uint32_t c = g.below(3);
+        call_load[c] += rate * 1e-3;
+        std::string t = fmt::format("{{service: c{}, action: get, errors: {:.3f}, attempts: {}",
+                                    c, g.chance(0.5) ? 0.0 : g.between(0, 0.1), 1 + g.below(3));
+        if (nest && g.chance(0.3)) {
+          const uint32_t d = g.below(3);
+          call_load[d] += rate * 1e-3;
+          t += fmt::format(", calls: [{{service: c{}, action: get}}]", d);
+        }
+        return t + "}";
+      };
+      if (k > 0) out += ", ";
+      if (g.chance(0.4)) {
+        out += "{parallel: [" + call(true) + ", " + call(false) + "]}";
+      } else {
+        out += call(true);
+      }
+    }
+    return out + "]";
+  };
 
-  std::vector<double> op_ms(services), load(services, 0.0);  // load: busy workers on average
-  for (uint32_t i = 0; i < services; ++i) op_ms[i] = g.between(0.5, 4);
   std::string steps;
   for (uint32_t k = 0; k < sizes.size(); ++k) {
     const bool is_pivot = static_cast<int>(k) == pivot_stage;
@@ -92,25 +118,28 @@ std::string random_scenario(uint64_t seed) {
     std::vector<std::string> group;
     for (uint32_t j = 0; j < sizes[k]; ++j) {
       const uint32_t svc = g.below(services);
-      load[svc] += 40 * (op_ms[svc] + 1) * 1e-3;  // the action, and perhaps its compensation
+      load[svc] += 40 * share * (op_ms[svc] + 1) * 1e-3;  // the action, perhaps its compensation
       std::string st = fmt::format("{{service: s{}, action: do", svc);
       const double fails = g.chance(0.5) ? 0 : g.between(0, 0.2);
       const double errors = g.chance(0.5) ? 0 : g.between(0, 0.3);
+      // A step without side effect may be optional (its failure degrades the answer).
+      const std::string free = g.chance(0.3) ? ", side_effect: false, optional: true" : ", side_effect: false";
       if (is_pivot) {
         st += fmt::format(", pivot: true, fails: {:.3f}", fails);
       } else if (after) {
         if (g.chance(0.25)) {
-          st += fmt::format(", side_effect: false, fails: {:.3f}", fails);
+          st += fmt::format("{}, fails: {:.3f}", free, fails);
         } else if (!inbox[svc] || g.chance(0.5)) {
           st += ", idempotent: true";
         }
       } else if (g.chance(0.2)) {
-        st += fmt::format(", side_effect: false, fails: {:.3f}", fails);
+        st += fmt::format("{}, fails: {:.3f}", free, fails);
       } else {
         st += fmt::format(", compensate: undo, fails: {:.3f}", fails);
       }
-      st += fmt::format(", errors: {:.3f}}}", errors);
-      group.push_back(st);
+      st += fmt::format(", errors: {:.3f}", errors);
+      if (g.chance(0.25)) st += tree(40 * share);
+      group.push_back(st + "}");
     }
     if (group.size() == 1) {
       steps += "    - " + group[0] + "\n";
@@ -119,33 +148,90 @@ std::string random_scenario(uint64_t seed) {
       for (const std::string& s : group) steps += "        - " + s + "\n";
     }
   }
+  // Perhaps a notification, fired once the transaction commits.
+  if (g.chance(0.2)) {
+    steps += fmt::format("    - {{service: s{}, action: do, side_effect: false, async: true, errors: {:.3f}}}\n",
+                         g.below(services), g.chance(0.5) ? 0.0 : g.between(0, 0.2));
+    async_used = true;
+  }
+  return steps;
+}
+
+// A random but valid scenario for one seed.
+std::string random_scenario(uint64_t seed) {
+  Gen g{sim::Rng(seed, "property")};
+  const uint32_t services = 1 + g.below(8);
+  std::vector<bool> inbox(services);
+  for (uint32_t i = 0; i < services; ++i) inbox[i] = g.chance(0.4);
+  const int mttf_s = static_cast<int>(g.between(3, 20));
+  const int mttr_ms = static_cast<int>(g.between(100, 2000));
+  const std::string fail = fmt::format("mttf: {}s, mttr: {}ms", mttf_s, mttr_ms);
+  std::vector<double> op_ms(services), load(services, 0.0), call_load(3, 0.0);
+  for (uint32_t i = 0; i < services; ++i) op_ms[i] = g.between(0.5, 4);
+
+  // One workflow, or a mix of two or three request types.
+  bool async_used = false;
+  std::string workflows;
+  const uint32_t types = g.chance(0.3) ? 2 + g.below(2) : 1;
+  if (types == 1) {
+    workflows = "workflow:\n  entry: entry\n  entry_op: in\n  steps:\n" +
+                random_steps(g, services, inbox, op_ms, load, call_load, 1.0, async_used);
+  } else {
+    std::vector<double> w(types);
+    double total = 0;
+    for (double& x : w) total += (x = g.between(0.1, 1));
+    workflows = "workflows:\n";
+    for (uint32_t t = 0; t < types; ++t) {
+      std::string steps = random_steps(g, services, inbox, op_ms, load, call_load, w[t] / total, async_used);
+      // Two more spaces of indent under workflows.tN.
+      std::string indented;
+      for (size_t pos = 0; pos < steps.size();) {
+        const size_t nl = steps.find('\n', pos);
+        indented += "  " + steps.substr(pos, nl + 1 - pos);
+        pos = nl + 1;
+      }
+      workflows += fmt::format("  t{}:\n    weight: {:.3f}\n    entry: entry\n    entry_op: in\n    steps:\n{}",
+                               t, w[t], indented);
+    }
+  }
 
   // Workers enough for a steady load below 40% of the pool: the campaign checks the
   // protocols, not capacity (an overloaded at-least-once chain can melt down in retries).
+  // Some services have replicas, each with the pool, its own failures and queue.
   std::string svcs;
+  const char* balance[] = {"round_robin", "random", "least_outstanding"};
   for (uint32_t i = 0; i < services; ++i) {
     const std::string keys = g.chance(0.3) ? ", keys: {count: 50, zipf: 0.8}" : "";
     const auto workers = std::max<uint32_t>(1 + g.below(6), static_cast<uint32_t>(std::ceil(load[i] / 0.4)));
+    const std::string replicas =
+        g.chance(0.3) ? fmt::format(", replicas: {}, balance: {}, failover: {}", 2 + g.below(2),
+                                    balance[g.below(3)], g.chance(0.7) ? "true" : "false")
+                      : "";
     svcs += fmt::format(
-        "  s{}: {{workers: {}, ops: {{do: exp({:.1f}ms), undo: exp(1ms)}}, {}{}{}}}\n", i,
-        workers, op_ms[i], fail, inbox[i] ? ", inbox: true" : "", keys);
+        "  s{}: {{workers: {}, ops: {{do: exp({:.1f}ms), undo: exp(1ms)}}, {}{}{}{}}}\n", i,
+        workers, op_ms[i], fail, inbox[i] ? ", inbox: true" : "", keys, replicas);
+  }
+  for (uint32_t c = 0; c < 3; ++c) {
+    const auto workers = std::max<uint32_t>(2, static_cast<uint32_t>(std::ceil(call_load[c] * 3 / 0.4)));
+    svcs += fmt::format("  c{}: {{workers: {}, ops: {{get: exp(1ms)}}, {}{}}}\n", c, workers, fail,
+                        g.chance(0.3) ? ", replicas: 2" : "");
   }
   const char* attempts[] = {"0", "3", "5"};
   std::string victim = g.chance(0.2) ? "broker" : g.chance(0.3) ? "entry" : fmt::format("s{}", g.below(services));
+  const std::string client_retry =
+      g.chance(0.3) ? fmt::format(", retry: {{attempts: {}, timeout: {}ms}}", 2 + g.below(2), 200 + g.below(800))
+                    : "";
+  (void)async_used;
   return fmt::format(R"(name: property-{seed}
 seed: {seed}
 duration: 10s
 drain: 600s
-workload: {{rate: 40/s}}
+workload: {{rate: 40/s{client_retry}}}
 network: {{latency: exp(1ms), loss: {loss:.4f}, duplicate: {dup:.4f}}}
 services:
   entry: {{workers: 8, ops: {{in: exp(0.5ms)}}, {fail}}}
-{svcs}broker: {{latency: exp(0.5ms), redelivery: 1s, max_attempts: {max}, durable: true, {fail}}}
-workflow:
-  entry: entry
-  entry_op: in
-  steps:
-{steps}patterns: [orchestration, choreography, two_phase_commit, saga_orchestrated, saga_choreographed, tcc]
+{svcs}broker: {{workers: 8, latency: exp(0.5ms), redelivery: 1s, max_attempts: {max}, durable: true, {fail}}}
+{workflows}patterns: [orchestration, orchestration/broker, choreography, choreography/rpc, two_phase_commit, saga_orchestrated, saga_orchestrated/broker, saga_choreographed, tcc, tcc/broker]
 retry: {{attempts: {tries}, backoff: {{base: 20ms, max: 200ms}}, jitter: full, compensation_attempts: 0}}
 timeouts: {{call: 100ms, prepare: 300ms, lock_wait: 100ms}}
 tcc: {{expiry: 60s}}
@@ -153,10 +239,11 @@ faults:
   - {{at: {part_at}s, partition: [[entry], [s0]], for: {part_for}ms}}
   - {{at: {crash_at}s, crash: {victim}, for: 1s}}
 )",
-                     fmt::arg("seed", seed), fmt::arg("loss", g.between(0, 0.02)),
+                     fmt::arg("seed", seed), fmt::arg("client_retry", client_retry),
+                     fmt::arg("loss", g.between(0, 0.02)),
                      fmt::arg("dup", g.between(0, 0.02)), fmt::arg("fail", fail),
                      fmt::arg("svcs", svcs), fmt::arg("max", attempts[g.below(3)]),
-                     fmt::arg("steps", steps), fmt::arg("tries", 1 + g.below(4)),
+                     fmt::arg("workflows", workflows), fmt::arg("tries", 1 + g.below(4)),
                      fmt::arg("part_at", 1 + g.below(8)),
                      fmt::arg("part_for", static_cast<int>(g.between(100, 2000))),
                      fmt::arg("crash_at", 1 + g.below(8)), fmt::arg("victim", victim));
@@ -172,7 +259,7 @@ TEST_CASE("Invariants: random workflows under random faults keep every pattern's
     const std::string text = random_scenario(seed);
     INFO("the scenario (to reproduce with coordsim run):\n" << text);
     const app::Scenario s = test::scenario(text);
-    for (const models::PatternChoice& k : test::all_patterns()) {
+    for (const models::PatternChoice& k : test::all_choices()) {
       const models::RunResult r = test::run(s, k);
       const models::RunMetrics& m = r.metrics;
       INFO("seed " << seed << ", " << k.label() << ": " << test::outcome(r, Outcome::kViolated)
@@ -189,11 +276,11 @@ TEST_CASE("Invariants: random workflows under random faults keep every pattern's
         REQUIRE(test::outcome(r, Outcome::kBlocked) == 0);
         REQUIRE(m.unilateral_decisions == 0);
       }
-      if (name == "orchestration") {
+      if (k.label() == "orchestration") {
         violated_orchestration += test::outcome(r, Outcome::kViolated);
         transactions += m.transactions;
       }
-      if (name == "choreography") violated_choreography += test::outcome(r, Outcome::kViolated);
+      if (k.label() == "choreography") violated_choreography += test::outcome(r, Outcome::kViolated);
     }
   }
   INFO(seeds << " seeds, " << transactions << " transactions per pattern");
