@@ -782,18 +782,26 @@ sim::Result<Scenario> load_scenario_text(const std::string& text, const std::str
       // Each value of each axis must make a valid scenario on its own.
       for (const SweepAxis& axis : s.sweep.axes) {
         for (const std::string& v : axis.values) {
-          YAML::Node copy = YAML::Clone(root);
+          // Loaded again, not cloned, so that every node keeps its place in the file.
+          YAML::Node copy = YAML::Load(text);
+          for (const Override& o : overrides) apply_override(copy, o, o.where());
           const Override o{axis.path, v};
           const std::string label = fmt::format("sweep {}={}", axis.path, v);
           try {
             apply_override(copy, o, label);
-            Ctx inner(file, text, {o});
+            std::vector<Override> all = overrides;
+            all.push_back(o);
+            Ctx inner(file, text, all);
             std::vector<std::string> ignored;
             (void)read_config(inner, copy, ignored);
           } catch (const LoadError& e) {
             std::string msg = e.what();
             const std::string prefix = fmt::format("--set {}={}", axis.path, v);
-            if (msg.rfind(prefix, 0) == 0) msg = label + msg.substr(prefix.size());
+            if (msg.rfind(prefix, 0) == 0) {
+              msg = label + msg.substr(prefix.size());  // the value itself is wrong
+            } else if (msg.rfind(label, 0) != 0) {
+              msg = fmt::format("with {}, {}", label, msg);  // it makes something else wrong
+            }
             const YAML::Node at = root["sweep"][axis.path];
             return sim::Status::invalid(fmt::format("{}: {}", ctx.where(at.Mark(), "sweep"), msg));
           }

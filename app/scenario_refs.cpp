@@ -31,6 +31,33 @@ std::vector<std::string> op_names(const models::ServiceConfig& s) {
 // A node name that must exist: a service, or (where allowed) the broker or the client.
 std::string read_node_ref(const Ctx& ctx, const YAML::Node& n, const std::string& path,
                           const ScenarioConfig& c, bool allow_infra) {
+  // A node may be one replica of a service: NAME#K, K from 1 to its replicas.
+  if (allow_infra && n.IsScalar() && n.Scalar().find('#') != std::string::npos) {
+    const std::string& text = n.Scalar();
+    const size_t hash = text.find('#');
+    const std::string svc = text.substr(0, hash), index = text.substr(hash + 1);
+    const models::ServiceConfig* s = find_service(c, svc);
+    if (s == nullptr) {
+      auto near = sim::closest_match(svc, service_names(c));
+      ctx.fail(n, path,
+               fmt::format("unknown service \"{}\" in the replica \"{}\"{}; the services are {}",
+                           svc, text, near ? fmt::format(" (did you mean \"{}\"?)", *near) : "",
+                           sim::join_all(service_names(c))));
+    }
+    const bool digits = !index.empty() && index.find_first_not_of("0123456789") == std::string::npos &&
+                        index.size() <= 6;
+    const unsigned long k = digits ? std::stoul(index) : 0;
+    if (s->replicas == 1 || k < 1 || k > s->replicas) {
+      ctx.fail(n, path,
+               s->replicas == 1
+                   ? fmt::format("service \"{}\" has one replica, named \"{}\" (a replica "
+                                 "NAME#K exists only with replicas: 2 or more)",
+                                 svc, svc)
+                   : fmt::format("service \"{}\" has replicas {}#1 to {}#{}, found \"{}\"", svc, svc,
+                                 svc, s->replicas, text));
+    }
+    return text;
+  }
   const std::string name = read_name(ctx, n, path);
   if (find_service(c, name)) return name;
   if (allow_infra && (name == "client" || (name == "broker" && c.broker.present))) return name;

@@ -184,6 +184,7 @@ struct ServiceRecord {
   std::vector<uint32_t> published;                // the outbox marks: per txn, by step
   std::unordered_map<uint64_t, uint32_t> joins;   // inputs received, by Token(txn, step)
   std::unordered_set<uint64_t> seen;              // deliveries received
+  std::unordered_set<uint64_t> left_out;          // optional steps given up, by Token(txn, step)
 };
 
 // Token kinds of a service's own jobs and keys (below ServiceNode's).
@@ -277,17 +278,26 @@ class Service final : public ServiceNode {
   uint32_t type_of(uint64_t txn) const { return w_.type_of(txn); }
 
   // A delivery of one of the step's inputs ("start" or a "done" of the stage before).
+  // Counts the input `topic` of the step (a join needs every "done" of the stage before);
+  // returns true iff the step has all its inputs now.
+  bool join_input(uint64_t txn, uint32_t step, uint32_t topic) {
+    const uint32_t type = type_of(txn);
+    const uint32_t k = w_.workflow(txn).stage_of(step);
+    if (k == 0 || topics_.is_start(type, topic)) return true;
+    const uint32_t need = tracker_.stage_mask(type, k - 1);
+    uint32_t& have = rec_.joins[pack(txn, step, kJoin)];
+    have |= 1u << topics_.step_of(type, topic);
+    return (have & need) == need;
+  }
+
   void forward(sim::Node& self, const sim::Message& m, uint32_t topic) {
-    const uint32_t type = type_of(m.txn);
-    const uint32_t k = w_.workflow(m.txn).stage_of(m.step);
-    if (k > 0 && !topics_.is_start(type, topic)) {  // a join: every "done" of the stage before
-      const uint32_t need = tracker_.stage_mask(type, k - 1);
-      uint32_t& have = rec_.joins[pack(m.txn, m.step, kJoin)];
-      have |= 1u << topics_.step_of(type, topic);
-      if ((have & need) != need) {
-        ack(self, m.txn, m.ref);
-        return;
-      }
+    if (!join_input(m.txn, m.step, topic)) {
+      ack(self, m.txn, m.ref);
+      return;
+    }
+    if (rec_.left_out.count(pack(m.txn, m.step, kJoin))) {  // an optional step given up
+      leave_out(self, m.txn, m.step, m.ref);
+      return;
     }
     if (rec_.store.tombstoned(m.txn, m.step)) {  // compensated before it ran: refuse it
       tracker_.step_refused(m.txn, m.step);
@@ -355,11 +365,16 @@ class Service final : public ServiceNode {
   // pivot): decide from the durable record what the rest of the saga must hear.
   void dead_lettered(sim::Node& self, const sim::Message& m) {
     const Step& step = w_.workflow(m.txn).steps()[m.step];
-    if (step.optional && !rec_.store.outcome(m.txn, m.step)) {  // left out: the chain goes on
-      rec_.store.tombstone(m.txn, m.step);
-      w_.ledger().degrade(m.txn);
-      tracker_.step_done(m.txn, m.step);
-      pub_.publish(self, m.txn, topics_.done(type_of(m.txn), m.step), m.ref);
+    if (step.optional && !rec_.store.outcome(m.txn, m.step)) {
+      // The input the dead letter carried did come: an optional step is left out, and the
+      // chain goes on, once it has every input (a join may still wait for others; if one
+      // of them fails, the chain stops there as it would have).
+      rec_.left_out.insert(pack(m.txn, m.step, kJoin));
+      if (!join_input(m.txn, m.step, static_cast<uint32_t>(m.value))) {
+        ack(self, m.txn, m.ref);
+        return;
+      }
+      leave_out(self, m.txn, m.step, m.ref);
       return;
     }
     if (const auto r = rec_.store.outcome(m.txn, m.step)) {
@@ -370,6 +385,19 @@ class Service final : public ServiceNode {
     w_.ledger().decide(m.txn, Decision::kAbort);
     tracker_.step_failed(m.txn, m.step);
     pub_.publish(self, m.txn, topics_.failed(type_of(m.txn), m.step), m.ref);
+  }
+
+  // An optional step, given up, with all its inputs: it counts as done (the answer
+  // degraded), and its "done" is published once.
+  void leave_out(sim::Node& self, uint64_t txn, uint32_t s, uint64_t ref) {
+    if (published_of(txn) & (1u << s)) {
+      ack(self, txn, ref);
+      return;
+    }
+    rec_.store.tombstone(txn, s);  // a late delivery of an input is not run
+    w_.ledger().degrade(txn);
+    tracker_.step_done(txn, s);
+    pub_.publish(self, txn, topics_.done(type_of(txn), s), ref);
   }
 
   // A "failed" event for a step this one must compensate.

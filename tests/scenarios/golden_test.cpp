@@ -7,6 +7,7 @@
 #include "../test_util.hpp"
 
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <sstream>
 
@@ -60,4 +61,49 @@ TEST_CASE("Golden: every ready scenario reproduces its recorded CSV", "[scenario
     ++checked;
   }
   CHECK(checked >= 5);
+}
+
+TEST_CASE("Ready scenarios: each opens with the question it answers", "[scenarios]") {
+  for (const auto& e : fs::directory_iterator(fs::path(COORDSIM_SOURCE_DIR) / "scenarios")) {
+    if (e.path().extension() != ".yaml") continue;
+    INFO(e.path().filename().string());
+    CHECK(slurp(e.path()).rfind("# Question: ", 0) == 0);
+  }
+}
+
+TEST_CASE("Ready scenarios: order-placed takes a fourth subscriber by uncommenting one line",
+          "[scenarios]") {
+  // Without faults and retries (the network loses nothing, and no call times out), every
+  // transaction sends the same messages, and the fourth step adds what each formula says (docs/patterns.md):
+  // orchestration a call and its reply (2), over the broker the same through its queues
+  // (8), choreography one more subscription to OrderPlaced and its "done" event (2 + 2),
+  // the synchronous chain one more call from the entry (2).
+  const fs::path file = fs::path(COORDSIM_SOURCE_DIR) / "scenarios/order-placed.yaml";
+  const std::string text = slurp(file);
+  const std::string line = "        # - {service: loyalty,      action: award}\n";
+  const size_t at = text.find(line);
+  REQUIRE(at != std::string::npos);
+  std::string four = text;
+  four.replace(at, line.size(), "        - {service: loyalty,      action: award}\n");
+  const std::vector<app::Override> calm{{"faults", "[]"}, {"timeouts.call", "10s"}};
+  auto three_s = app::load_scenario_text(text, "order-placed.yaml", calm);
+  auto four_s = app::load_scenario_text(four, "order-placed.yaml", calm);
+  REQUIRE(three_s.ok());
+  REQUIRE(four_s.ok());
+  auto three = app::run_scenario(three_s.value(), {});
+  auto fourth = app::run_scenario(four_s.value(), {});
+  REQUIRE(three.ok());
+  REQUIRE(fourth.ok());
+  const std::map<std::string, double> added{
+      {"orchestration", 2}, {"orchestration/broker", 8}, {"choreography", 4}, {"choreography/rpc", 2}};
+  REQUIRE(three.value().size() == added.size());
+  for (size_t i = 0; i < three.value().size(); ++i) {
+    const auto& a = three.value()[i].metrics.messages;
+    const auto& b = fourth.value()[i].metrics.messages;
+    const std::string label = three.value()[i].pattern.label();
+    INFO(label);
+    CHECK(a.min() == a.max());
+    CHECK(b.min() == b.max());
+    CHECK(b.min() - a.min() == added.at(label));
+  }
 }
