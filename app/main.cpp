@@ -80,14 +80,19 @@ int cmd_validate(const ScenarioArgs& a) {
   size_t steps = 0, replicas = 0;
   for (const auto& wf : c.workflows) steps += wf.steps.size();
   for (const auto& sv : c.services) replicas += sv.replicas;
+  auto plural = [](size_t n, const char* one, const char* many) {
+    return fmt::format("{} {}", n, n == 1 ? one : many);
+  };
   const std::string workflows =
       c.workflows.size() == 1
-          ? fmt::format("{} workflow steps", steps)
-          : fmt::format("{} request types with {} steps in all", c.workflows.size(), steps);
+          ? plural(steps, "workflow step", "workflow steps")
+          : fmt::format("{} request types with {} in all", c.workflows.size(),
+                        plural(steps, "step", "steps"));
   const std::string nodes =
       replicas == c.services.size() ? "" : fmt::format(" on {} replicas", replicas);
-  fmt::print("{}: ok: scenario \"{}\", {} services{}, {}, patterns {}\n", a.file, c.name,
-             c.services.size(), nodes, workflows, sim::join_all(patterns, false));
+  fmt::print("{}: ok: scenario \"{}\", {}{}, {}, {} {}\n", a.file, c.name,
+             plural(c.services.size(), "service", "services"), nodes, workflows,
+             patterns.size() == 1 ? "pattern" : "patterns", sim::join_all(patterns, false));
   return kExitOk;
 }
 

@@ -655,14 +655,22 @@ ScenarioConfig read_config(const Ctx& ctx, const YAML::Node& root, std::vector<s
   if (top.has("faults")) read_faults(ctx, top.get("faults"), c);
   check_cross(ctx, root, c);
   for (const Load& l : estimate_load(c)) {
-    if (l.utilisation >= 1.0) {
+    if (l.utilisation < 1.0) continue;
+    if (!l.pattern.empty()) {  // the broker
       warnings.push_back(fmt::format(
-          "warning: service \"{}\" is loaded at {:.0f}% ({:.4g} requests/s x {} mean service "
-          "time / {} workers{}): its queue grows without bound and the run never reaches a "
-          "steady state",
-          l.service, 100 * l.utilisation, l.arrival_rate, sim::Time::from_seconds(l.mean_service_s),
-          l.workers, l.replicas > 1 ? fmt::format(" x {} replicas", l.replicas) : ""));
+          "warning: the broker is loaded at {:.0f}% under {} ({:.4g} messages/s x {} handling "
+          "time / {} workers): its queues grow without bound; give it more workers "
+          "(broker.workers) or a shorter latency",
+          100 * l.utilisation, l.pattern, l.arrival_rate, sim::Time::from_seconds(l.mean_service_s),
+          l.workers));
+      continue;
     }
+    warnings.push_back(fmt::format(
+        "warning: service \"{}\" is loaded at {:.0f}% ({:.4g} requests/s x {} mean service "
+        "time / {} workers{}): its queue grows without bound and the run never reaches a "
+        "steady state",
+        l.service, 100 * l.utilisation, l.arrival_rate, sim::Time::from_seconds(l.mean_service_s),
+        l.workers, l.replicas > 1 ? fmt::format(" x {} replicas", l.replicas) : ""));
   }
   return c;
 }

@@ -21,9 +21,13 @@ class Network {
     for (size_t i = 0; i < c.services.size(); ++i) service_index_.emplace(c.services[i].name, i);
   }
 
+  enum class Kind : uint8_t { kGate, kEntry, kStep, kAsync, kCall };
   // A station of `service` (or none: a gate) serving `op` (or nothing); returns its index.
-  int station(const std::string& service, const std::string& op) {
+  int station(const std::string& service, const std::string& op, Kind kind = Kind::kCall,
+              bool side_effect = false) {
     Station s;
+    s.kind = service.empty() ? Kind::kGate : kind;
+    s.side_effect = side_effect;
     if (!service.empty()) {
       s.service = static_cast<int>(service_index_.at(service));
       for (const auto& o : c_.services[static_cast<size_t>(s.service)].ops) {
@@ -88,12 +92,54 @@ class Network {
       l.mean_service_s = l.arrival_rate > 0 ? work[i] / l.arrival_rate : 0;
       l.utilisation = work[i] / (static_cast<double>(l.workers) * l.replicas);
     }
+    if (c_.broker.present) out.push_back(broker_load(lambda));
     return out;
+  }
+
+  // The broker's messages handled per second (each takes its `latency` on a worker), under
+  // the listed pattern that sends it the most: a command and a reply per step tried for the
+  // patterns over the broker (and, for TCC, a confirm and its answer per reserving step); the
+  // start event and one event per step tried for the choreographed ones; one message per
+  // async step fired, under every pattern.
+  Load broker_load(const Eigen::VectorXd& lambda) const {
+    double entries = 0, steps = 0, reserving = 0, fired = 0;
+    for (size_t i = 0; i < stations_.size(); ++i) {
+      const double l = lambda(static_cast<Eigen::Index>(i));
+      switch (stations_[i].kind) {
+        case Kind::kEntry: entries += l; break;
+        case Kind::kStep:
+          steps += l;
+          if (stations_[i].side_effect) reserving += l;
+          break;
+        case Kind::kAsync: fired += l; break;
+        default: break;
+      }
+    }
+    Load b;
+    b.service = "broker";
+    b.workers = c_.broker.workers;
+    b.mean_service_s = c_.broker.latency.mean_ns() * 1e-9;
+    for (const models::PatternChoice& p : c_.patterns) {
+      double rate = fired;
+      const std::string name = p.info->name;
+      if (p.transport == models::Transport::kBroker) {
+        rate += name.find("choreograph") != std::string::npos ? entries + steps
+                                                               : 2 * steps + (name == "tcc" ? 2 * reserving : 0);
+      }
+      if (rate > b.arrival_rate) {
+        b.arrival_rate = rate;
+        b.pattern = p.label();
+      }
+    }
+    b.utilisation = b.arrival_rate * b.mean_service_s / b.workers;
+    return b;
   }
 
  private:
   struct Station {
     int service = -1;  // -1: a gate
+    Kind kind = Kind::kGate;
+    bool side_effect = false;
     double mean_s = 0;
     double gamma = 0;
   };
@@ -114,25 +160,41 @@ std::vector<Load> estimate_load(const models::ScenarioConfig& c) {
 
   Network net(c);
   const uint32_t k = c.retry.attempts;
+  using Kind = Network::Kind;
   for (const auto& wf : c.workflows) {
-    const int entry = net.station(wf.entry, wf.entry_op.value_or(""));
+    const int entry = net.station(wf.entry, wf.entry_op.value_or(""), Kind::kEntry);
     net.arrivals(entry, rate * wf.weight / weights);
     int gate = net.station("", "");
     net.edge(entry, gate, 1.0);
+    std::vector<const models::StepConfig*> fired;
     for (size_t i = 0; i < wf.steps.size();) {
+      if (wf.steps[i].async) {  // fired once the stages are done: after them all
+        fired.push_back(&wf.steps[i++]);
+        continue;
+      }
       const uint32_t group = wf.steps[i].group;
       double pass = 1;
       for (; i < wf.steps.size() && wf.steps[i].group == group; ++i) {
         const models::StepConfig& s = wf.steps[i];
-        const int st = net.station(s.service, s.action);
+        const int st = net.station(s.service, s.action, Kind::kStep, s.side_effect);
         const double calls_ok = net.add_calls(st, s.calls, k, 1.0);
         const double attempt_ok = (1 - s.errors) * calls_ok;
         net.edge(gate, st, expected_tries(1 - attempt_ok, k));
-        pass *= (1 - s.fails) * (1 - std::pow(1 - attempt_ok, k));
+        // An optional step's failure does not stop the workflow.
+        if (!s.optional) pass *= (1 - s.fails) * (1 - std::pow(1 - attempt_ok, k));
       }
       const int next = net.station("", "");
       net.edge(gate, next, pass);
       gate = next;
+    }
+    // Async steps: fired once committed, and delivered again after a technical error
+    // until done or given up (broker.max_attempts; 0: without limit).
+    const uint32_t deliveries = c.broker.max_attempts;
+    for (const models::StepConfig* s : fired) {
+      const int st = net.station(s->service, s->action, Kind::kAsync);
+      const double calls_ok = net.add_calls(st, s->calls, k, 1.0);
+      const double attempt_ok = (1 - s->errors) * calls_ok;
+      net.edge(gate, st, deliveries == 0 ? 1 / std::max(attempt_ok, 1e-9) : expected_tries(1 - attempt_ok, deliveries));
     }
   }
   return net.solve();

@@ -45,8 +45,13 @@ TEST_CASE("CLI: validate says ok with exit 0, or the exact error with exit 2", "
   auto ok = coordsim("validate scenarios/single-service.yaml");
   CHECK(ok.code == 0);
   CHECK(ok.out ==
-        "scenarios/single-service.yaml: ok: scenario \"single-service\", 1 services, 0 workflow "
-        "steps, patterns orchestration\n");
+        "scenarios/single-service.yaml: ok: scenario \"single-service\", 1 service, 0 workflow "
+        "steps, pattern orchestration\n");
+  auto mix = coordsim("validate scenarios/hotel-reservation.yaml");
+  CHECK(mix.out ==
+        "scenarios/hotel-reservation.yaml: ok: scenario \"hotel-reservation\", 12 services on 13 "
+        "replicas, 4 request types with 8 steps in all, patterns orchestration, "
+        "choreography/rpc and orchestration/broker\n");
   auto bad = coordsim("validate tests/scenarios/bad/09-unknown-step-service.yaml");
   CHECK(bad.code == 2);
   CHECK(bad.err ==
