@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "models/channel.hpp"
 #include "models/messages.hpp"
 
 namespace models {
@@ -163,10 +164,7 @@ void Broker::deliver(sim::Node& self, uint32_t slot) {
 }
 
 sim::Time Broker::redelivery_wait(uint32_t attempt) const {
-  const BrokerConfig& b = w_.config().broker;
-  sim::Time wait = b.redelivery;
-  for (uint32_t i = 1; i < attempt && wait < b.redelivery_max; ++i) wait = wait * 2;
-  return std::min(wait, b.redelivery_max);
+  return models::redelivery_wait(w_.config().broker, attempt);
 }
 
 void Broker::on_timer(sim::Node& self, uint64_t ref) {

@@ -20,12 +20,14 @@ void Caller::send(sim::Node& self, Call& c, sim::Message m, ServiceId service, s
   m.attempt = c.attempt;
   if (channel_.via_broker()) {
     channel_.to_service(self, m, service, sim::kNoNode);
-  } else {
-    c.node = balancer_.pick(service, c.attempt > 1 ? c.node : sim::kNoNode);
-    balancer_.started(c.node);
-    m.dst = c.node;
-    w_.send(self, m);
+    const sim::Time wait = channel_.attempt_timeout(timeout);
+    c.timer = wait == sim::Time::max() ? sim::TimerId{} : self.set_timer(wait, payload);
+    return;
   }
+  c.node = balancer_.pick(service, c.attempt > 1 ? c.node : sim::kNoNode);
+  balancer_.started(c.node);
+  m.dst = c.node;
+  w_.send(self, m);
   c.timer = self.set_timer(timeout, payload);
 }
 

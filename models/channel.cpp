@@ -1,6 +1,30 @@
 #include "models/channel.hpp"
 
+#include <algorithm>
+
 namespace models {
+
+sim::Time redelivery_wait(const BrokerConfig& b, uint32_t attempt) {
+  sim::Time wait = b.redelivery;
+  for (uint32_t i = 1; i < attempt && wait < b.redelivery_max; ++i) wait = wait * 2;
+  return std::min(wait, b.redelivery_max);
+}
+
+sim::Time delivery_span(const BrokerConfig& b) {
+  if (b.max_attempts == 0) return sim::Time::max();
+  sim::Time span = sim::Time::zero();
+  for (uint32_t a = 1; a <= b.max_attempts; ++a) span = sim::Time::saturating_add(span, redelivery_wait(b, a));
+  return span;
+}
+
+sim::Time Channel::attempt_timeout(sim::Time rpc_timeout) const {
+  if (!broker_) return rpc_timeout;
+  const BrokerConfig& b = w_.config().broker;
+  // Without a delivery limit, a watchdog: the broker may still lose the command (a crash
+  // of a volatile broker).
+  const sim::Time span = b.max_attempts == 0 ? b.redelivery_max * 4 : delivery_span(b);
+  return sim::Time::saturating_add(rpc_timeout, span);
+}
 
 Channel::Channel(World& w, sim::NodeId self, Transport transport)
     : w_(w), broker_(transport == Transport::kBroker && w.has_broker()) {

@@ -16,6 +16,11 @@
 // sender acknowledges the answers delivered to it as it receives them (Caller). A crash
 // forgets the answers waiting for their acceptance: their commands come again.
 //
+// A sender over the broker does not time out and send again while the broker still
+// delivers: its timeout covers the broker's whole delivery span (attempt_timeout), or there
+// would be a new copy of the command per timeout, each delivered at least once, and an
+// overloaded service would drown in them. A technical error answered is retried as over RPC.
+//
 // Messages per command and its answer, over the broker: enqueue, accepted, delivered and
 // acknowledged, twice: 8 (over RPC: 2).
 #pragma once
@@ -28,6 +33,13 @@
 
 namespace models {
 
+// The broker's wait after delivery number `attempt` (from 1) before the next: `redelivery`,
+// doubled each time up to `redelivery_max`.
+sim::Time redelivery_wait(const BrokerConfig& b, uint32_t attempt);
+// From a message's first delivery until the broker gives it up (the dead-letter queue):
+// the waits after each of its broker.max_attempts deliveries; Time::max() without limit.
+sim::Time delivery_span(const BrokerConfig& b);
+
 class Channel {
  public:
   // `transport`: the pattern's (World::transport()), or RPC for what always goes straight
@@ -35,6 +47,12 @@ class Channel {
   Channel(World& w, sim::NodeId self, Transport transport);
 
   bool via_broker() const { return broker_; }
+  // How long a sender waits for the answer to one attempt sent with `rpc_timeout`: over RPC
+  // that; over the broker, which delivers the command again until it is answered, that
+  // plus the broker's delivery span (an attempt is given up only once the broker would
+  // have given it up), or, without a delivery limit, plus four times the longest
+  // redelivery wait (a watchdog: a volatile broker may lose the command in a crash).
+  sim::Time attempt_timeout(sim::Time rpc_timeout) const;
 
   // Sends m to service s: over RPC to its replica `node` (the sender's choice); over the
   // broker to the service's queue.

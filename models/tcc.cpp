@@ -250,7 +250,10 @@ class Coordinator final : public EntryService {
     for (uint32_t s = 0; s < 32; ++s) {
       if (waiting & (1u << s)) send(self, kConfirm, f, s);
     }
-    f.resend = self.set_timer(w_.config().timeouts.call, pack(f.txn, 0, kResend));
+    // Over the broker the confirms are delivered until answered: sent again only once the
+    // broker would have given them up.
+    const sim::Time wait = caller_.channel().attempt_timeout(w_.config().timeouts.call);
+    if (wait != sim::Time::max()) f.resend = self.set_timer(wait, pack(f.txn, 0, kResend));
   }
 
   void on_confirm_reply(sim::Node& self, const sim::Message& m) {
