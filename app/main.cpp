@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/bench_phold.hpp"
+#include "app/bench_setup.hpp"
 #include "app/report.hpp"
 #include "app/runner.hpp"
 #include "app/scenario.hpp"
@@ -314,6 +315,12 @@ int main(int argc, char** argv) {
   ph->add_option("--per-lp", phold.per_lp, "Initial events per LP")->check(CLI::Range(1u, 1000u));
   ph->add_option("--events", phold.events, "Events to handle")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
   ph->add_option("--seed", phold.seed, "Seed");
+  app::SetupParams setup;
+  CLI::App* su = bench->add_subcommand(
+      "setup", "Set up a call-tree scenario of N services; prints load and build times and peak memory");
+  su->add_option("--services", setup.services, "Number of services")->check(CLI::Range(1u, 1'000'000u));
+  su->add_option("--transactions", setup.transactions, "Transactions to run once set up (0: none)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{10'000'000}));
 
   try {
     cli.parse(argc, argv);
@@ -364,6 +371,11 @@ int main(int argc, char** argv) {
     if (*ph) {
       const auto r = app::run_phold(phold);
       fmt::print("{}\n", app::format_phold(phold, r));
+      return kExitOk;
+    }
+    if (*su) {
+      const auto r = app::run_setup(setup);
+      fmt::print("{}\n", app::format_setup(setup, r));
       return kExitOk;
     }
   } catch (const std::exception& e) {

@@ -10,7 +10,11 @@ namespace app {
 using models::ScenarioConfig;
 
 const models::ServiceConfig* find_service(const ScenarioConfig& c, const std::string& name) {
-  for (const auto& s : c.services) {
+  if (c.service_index.size() == c.services.size()) {
+    const auto it = c.service_index.find(name);
+    return it == c.service_index.end() ? nullptr : &c.services[it->second];
+  }
+  for (const auto& s : c.services) {  // a config the loader did not index
     if (s.name == name) return &s;
   }
   return nullptr;

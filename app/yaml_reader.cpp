@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <unordered_set>
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -67,15 +69,14 @@ std::string join(const std::string& path, const std::string& key) {
 std::vector<std::pair<YAML::Node, YAML::Node>> unique_entries(const Ctx& ctx, const YAML::Node& n,
                                                               const std::string& path) {
   std::vector<std::pair<YAML::Node, YAML::Node>> out;
-  std::vector<std::string> seen;
+  std::unordered_set<std::string> seen;
   for (const auto& kv : n) {
     const YAML::Node k = kv.first;
     if (!k.IsScalar()) ctx.fail(k, path, fmt::format("expected a name as key, found {}", describe(k)));
-    const std::string key = k.Scalar();
-    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+    const std::string& key = k.Scalar();
+    if (!seen.insert(key).second) {
       ctx.fail(k, join(path, key), fmt::format("duplicate key \"{}\"", key));
     }
-    seen.push_back(key);
     out.emplace_back(k, kv.second);
   }
   return out;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "models/pattern.hpp"
@@ -182,6 +183,7 @@ struct ScenarioConfig {
   WorkloadConfig workload;
   NetworkSpec network;
   std::vector<ServiceConfig> services;
+  std::unordered_map<std::string, size_t> service_index;  // by name (the loader fills it)
   BrokerConfig broker;
   std::vector<WorkflowConfig> workflows;  // one per request type (`workflow:` gives one)
   std::vector<PatternChoice> patterns;  // the loader gives [orchestration] by default
