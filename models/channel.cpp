@@ -27,21 +27,53 @@ sim::Time Channel::attempt_timeout(sim::Time rpc_timeout) const {
 }
 
 Channel::Channel(World& w, sim::NodeId self, Transport transport)
-    : w_(w), broker_(transport == Transport::kBroker && w.has_broker()) {
-  (void)self;
+    : w_(w), self_(self), broker_(transport == Transport::kBroker && w.has_broker()) {}
+
+uint32_t Channel::open_pending(const sim::Message& m, uint32_t destination, uint64_t delivery) {
+  uint32_t slot = 0;
+  if (free_.empty()) {
+    pending_.emplace_back();
+    slot = static_cast<uint32_t>(pending_.size() - 1);
+  } else {
+    slot = free_.back();
+    free_.pop_back();
+  }
+  Pending& p = pending_[slot];
+  p.live = true;
+  ++p.gen;
+  p.msg = m;
+  p.msg.dst = w_.broker();
+  p.msg.relay = kEnqueue;
+  p.msg.relay_node = destination;
+  // Accept refs start at 1 (0 asks for no acceptance): the slot is stored plus one.
+  p.msg.relay_ref = (uint64_t{p.gen} << 32) | (slot + 1);
+  p.delivery = delivery;
+  return slot;
 }
 
-void Channel::enqueue(sim::Node& self, sim::Message m, uint32_t destination, uint64_t accept_ref) {
-  m.dst = w_.broker();
-  m.relay = kEnqueue;
-  m.relay_node = destination;
-  m.relay_ref = accept_ref;
-  w_.send_broker(self, m);
+void Channel::send_pending(uint32_t slot) {
+  if (!registered_) {  // on first use: a scenario without brokered patterns keeps its handlers
+    handler_ = w_.sim().add_handler(this);
+    registered_ = true;
+  }
+  Pending& p = pending_[slot];
+  w_.send_broker(w_.node(self_), p.msg);
+  w_.sim().schedule_after(w_.config().timeouts.call, handler_, 0, p.msg.relay_ref);
+}
+
+void Channel::on_event(sim::Simulation& sim, const sim::Event& e) {
+  (void)sim;
+  const auto low = static_cast<uint32_t>(e.payload & 0xffff'ffffu);
+  if (low == 0 || low > pending_.size()) return;
+  Pending& p = pending_[low - 1];
+  if (!p.live || p.msg.relay_ref != e.payload) return;
+  if (!w_.node(self_).up()) return;  // lost with the node's volatile state anyway
+  send_pending(low - 1);  // not accepted yet: the enqueue or its acceptance was lost
 }
 
 void Channel::to_service(sim::Node& self, sim::Message m, ServiceId s, sim::NodeId node) {
   if (broker_) {
-    enqueue(self, m, kToService | s, 0);
+    send_pending(open_pending(m, kToService | s, 0));
     return;
   }
   m.dst = node;
@@ -50,7 +82,7 @@ void Channel::to_service(sim::Node& self, sim::Message m, ServiceId s, sim::Node
 
 void Channel::to_node(sim::Node& self, sim::Message m, sim::NodeId node) {
   if (broker_) {
-    enqueue(self, m, node, 0);
+    send_pending(open_pending(m, node, 0));
     return;
   }
   m.dst = node;
@@ -64,21 +96,7 @@ void Channel::answer(sim::Node& self, const sim::Message& request, sim::Message 
     w_.send(self, m);
     return;
   }
-  uint32_t slot = 0;
-  if (free_.empty()) {
-    pending_.emplace_back();
-    slot = static_cast<uint32_t>(pending_.size() - 1);
-  } else {
-    slot = free_.back();
-    free_.pop_back();
-  }
-  Pending& p = pending_[slot];
-  p.live = true;
-  ++p.gen;
-  p.txn = request.txn;
-  p.delivery = request.relay_ref;
-  // Accept refs start at 1 (0 asks for no acceptance): the slot is stored plus one.
-  enqueue(self, m, request.relay_node, (uint64_t{p.gen} << 32) | (slot + 1));
+  send_pending(open_pending(m, request.relay_node, request.relay_ref));
 }
 
 void Channel::acknowledge(sim::Node& self, const sim::Message& m) {
@@ -98,12 +116,14 @@ bool Channel::receive(sim::Node& self, const sim::Message& m) {
   if (low == 0 || low > pending_.size()) return false;
   const uint32_t slot = low - 1;
   Pending& p = pending_[slot];
-  if (!p.live || p.gen != static_cast<uint32_t>(m.relay_ref >> 32)) return false;
+  if (!p.live || p.msg.relay_ref != m.relay_ref) return false;
   p.live = false;
   free_.push_back(slot);
+  if (p.delivery == 0) return false;  // a command: stored, and the broker delivers it now
+  // An answer is stored: the command it answers can be let go.
   sim::Message a;
   a.dst = w_.broker();
-  a.txn = p.txn;
+  a.txn = p.msg.txn;
   a.relay = kDeliveryAck;
   a.relay_ref = p.delivery;
   w_.send_broker(self, a);

@@ -9,6 +9,10 @@
 // These are the commands and replies of saga frameworks: a command travels through the
 // service's queue, its reply through the sender's.
 //
+// The sender of a message keeps it until the broker accepts it, and sends it again every
+// timeouts.call until then (an at-least-once producer: a lost acceptance makes a second
+// copy); a crash of the sender forgets it.
+//
 // Acknowledgements: a delivered command is acknowledged once its answer is stored at the
 // broker (answer(): the input is let go only when the output is safe), or by the receiver
 // when it has handled a command that takes no answer (acknowledge()); a command the
@@ -40,7 +44,7 @@ sim::Time redelivery_wait(const BrokerConfig& b, uint32_t attempt);
 // the waits after each of its broker.max_attempts deliveries; Time::max() without limit.
 sim::Time delivery_span(const BrokerConfig& b);
 
-class Channel {
+class Channel final : public sim::Handler {
  public:
   // `transport`: the pattern's (World::transport()), or RPC for what always goes straight
   // (a call tree's calls).
@@ -73,21 +77,29 @@ class Channel {
   // (sent straight, or delivered by the broker), false for the broker's own (an
   // acceptance, handled here).
   bool receive(sim::Node& self, const sim::Message& m);
-  // The node crashed: the answers waiting for their acceptance are forgotten.
+  // The node crashed: what it had sent and the broker had not accepted is forgotten.
   void crashed();
 
+  // Resends (simulator events): a message not accepted within timeouts.call is sent again.
+  void on_event(sim::Simulation& sim, const sim::Event& e) override;
+
  private:
-  // An answer sent to the broker, not yet accepted: the delivery it answers.
+  // A message sent to the broker, not yet accepted: it is sent again every timeouts.call
+  // until it is; an answer also names the delivery it answers (0 for a command).
   struct Pending {
     bool live = false;
     uint32_t gen = 0;
-    uint64_t txn = 0;
+    sim::Message msg;  // as enqueued (relay_ref: the acceptance it waits for)
     uint64_t delivery = 0;
   };
-  void enqueue(sim::Node& self, sim::Message m, uint32_t destination, uint64_t accept_ref);
+  uint32_t open_pending(const sim::Message& m, uint32_t destination, uint64_t delivery);
+  void send_pending(uint32_t slot);
 
   World& w_;
+  sim::NodeId self_;
   bool broker_;
+  sim::HandlerId handler_ = 0;
+  bool registered_ = false;
   std::vector<Pending> pending_;  // volatile
   std::vector<uint32_t> free_;
 };
