@@ -109,8 +109,7 @@ void Channel::acknowledge(sim::Node& self, const sim::Message& m) {
   w_.send_broker(self, a);
 }
 
-bool Channel::receive(sim::Node& self, const sim::Message& m) {
-  if (m.relay != kAccepted) return true;
+bool Channel::accepted(sim::Node& self, const sim::Message& m) {
   if (m.relay_ref >> 63) return false;  // an Outbox's (not ours)
   const auto low = static_cast<uint32_t>(m.relay_ref & 0xffff'ffffu);
   if (low == 0 || low > pending_.size()) return false;

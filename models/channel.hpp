@@ -76,7 +76,9 @@ class Channel final : public sim::Handler {
   // Handles the relay part of a message received: returns true iff m is for the pattern
   // (sent straight, or delivered by the broker), false for the broker's own (an
   // acceptance, handled here).
-  bool receive(sim::Node& self, const sim::Message& m);
+  bool receive(sim::Node& self, const sim::Message& m) {
+    return m.relay != kAccepted || accepted(self, m);  // (every message: the common case inline)
+  }
   // The node crashed: what it had sent and the broker had not accepted is forgotten.
   void crashed();
 
@@ -93,6 +95,8 @@ class Channel final : public sim::Handler {
     uint64_t delivery = 0;
   };
   uint32_t open_pending(const sim::Message& m, uint32_t destination, uint64_t delivery);
+  // An acceptance: settles what it accepts; returns false (nothing for the pattern).
+  bool accepted(sim::Node& self, const sim::Message& m);
   void send_pending(uint32_t slot);
 
   World& w_;

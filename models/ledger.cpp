@@ -84,7 +84,7 @@ void Ledger::Gauge::close(sim::Time t) {
 void Ledger::track_partial(const TxnRecord& r, uint32_t before, sim::Time now) {
   const bool was = partial(r, before), is = partial(r, r.applied);
   if (was == is || gauges_closed_) return;
-  acc_[r.type].partial.update(now, is);
+  if (acc_.size() > 1) acc_[r.type].partial.update(now, is);  // (one type: the total is it)
   total_partial_.update(now, is);
 }
 

@@ -47,15 +47,13 @@ void Outbox::send(uint32_t slot) {
   w_.sim().schedule_after(w_.config().timeouts.call, handler_, 0, (uint64_t{p.gen} << 32) | slot);
 }
 
-bool Outbox::accepted(const sim::Message& m) {
-  if (m.relay != kAccepted || !(m.relay_ref & kOutboxBit)) return false;
-  const auto slot = static_cast<uint32_t>(m.relay_ref & 0xffff'ffffu);
-  const auto gen = static_cast<uint32_t>((m.relay_ref & ~kOutboxBit) >> 32);
+void Outbox::settle(uint64_t ref) {
+  const auto slot = static_cast<uint32_t>(ref & 0xffff'ffffu);
+  const auto gen = static_cast<uint32_t>((ref & ~kOutboxBit) >> 32);
   if (slot < pending_.size() && pending_[slot].live && pending_[slot].gen == gen) {
     pending_[slot].live = false;
     free_.push_back(slot);
   }
-  return true;
 }
 
 void Outbox::on_event(sim::Simulation& sim, const sim::Event& e) {

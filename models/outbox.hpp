@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "models/channel.hpp"
+#include "models/messages.hpp"
 #include "models/world.hpp"
 
 namespace models {
@@ -23,7 +24,11 @@ class Outbox final : public sim::Handler {
   // Sends kFire for step `step` of txn to its service's queue.
   void fire(sim::Node& self, uint64_t txn, uint32_t step);
   // Handles m if it is the broker's acceptance of a fired message; returns true iff it was.
-  bool accepted(const sim::Message& m);
+  bool accepted(const sim::Message& m) {
+    if (m.relay != kAccepted || !(m.relay_ref & kOutboxBit)) return false;  // (every message)
+    settle(m.relay_ref);
+    return true;
+  }
 
   void on_event(sim::Simulation& sim, const sim::Event& e) override;
 
@@ -35,6 +40,7 @@ class Outbox final : public sim::Handler {
     uint32_t step = 0;
   };
   void send(uint32_t slot);
+  void settle(uint64_t ref);
   // The ref an acceptance echoes: (gen, slot + 1); 0 asks for none, and the Channel's own
   // answers use refs whose top bit is clear.
   static constexpr uint64_t kOutboxBit = uint64_t{1} << 63;

@@ -75,7 +75,9 @@ class Coordinator final : public EntryService {
         basic_(w.config().two_phase_commit.variant == TwoPhaseCommitConfig::Variant::kBasic),
         balancer_(w, self),
         prepare_timeouts_(w.config().timeouts.prepare, Token::tag(kPrepareQueue)),
-        retransmits_(w.config().timeouts.prepare, Token::tag(kRetransmitQueue)) {}
+        retransmits_(w.config().timeouts.prepare, Token::tag(kRetransmitQueue)) {
+    for (ServiceId sv = 0; sv < w.service_count(); ++sv) replicated_ = replicated_ || w.replicas(sv) > 1;
+  }
 
   void on_message(sim::Node& self, const sim::Message& m) override {
     if (relayed(m)) return;
@@ -130,14 +132,24 @@ class Coordinator final : public EntryService {
   void on_recover(sim::Node& self) override {
     // Finish every commit whose end record is missing: tell the participants again.
     std::vector<uint64_t> open;
-    for (const auto& [txn, nodes] : commit_open_) open.push_back(txn);
-    std::sort(open.begin(), open.end());  // deterministic order
+    if (replicated_) {
+      for (const auto& [txn, nodes] : commit_replicas_) open.push_back(txn);
+      std::sort(open.begin(), open.end());  // deterministic order
+    } else {
+      for (uint64_t txn = 0; txn < commit_open_.size(); ++txn) {
+        if (commit_open_[txn]) open.push_back(txn);
+      }
+    }
     for (uint64_t txn : open) {
       CoordFlow& f = flows_.open(txn);
       f.phase = CoordFlow::Phase::kForcing;
       f.answered = true;  // the client's connection died with the crash
       f.commit_to = commit_mask_[txn];
-      f.at = commit_open_.at(txn);
+      if (replicated_) {
+        f.at = commit_replicas_.at(txn);
+      } else {
+        for (const Step& st : w_.workflow(txn).steps()) f.at[st.index] = w_.first_replica(st.service);
+      }
       f.all = all_of(txn);
       commit_logged(self, f);
     }
@@ -224,7 +236,13 @@ class Coordinator final : public EntryService {
       end(self, f);
       return;
     }
-    commit_open_[f.txn] = f.at;  // the commit record names the branches' replicas
+    // The commit record (naming the branches' replicas, when a service has several).
+    if (replicated_) {
+      commit_replicas_[f.txn] = f.at;
+    } else {
+      grow_to(commit_open_, f.txn, false);
+      commit_open_[f.txn] = true;
+    }
     f.phase = CoordFlow::Phase::kCommitting;
     for_each_bit(f.commit_to & ~f.acked, [&](uint32_t s) { send(self, kCommit, f, s); });
     f.timeout = retransmits_.arm(self, f.txn);
@@ -236,7 +254,13 @@ class Coordinator final : public EntryService {
     f->acked |= 1u << m.step;
     if ((f->acked & f->commit_to) != f->commit_to) return;
     retransmits_.cancel(f->timeout);
-    if (!f->aborting) commit_open_.erase(f->txn);  // the end record
+    if (!f->aborting) {  // the end record
+      if (replicated_) {
+        commit_replicas_.erase(f->txn);
+      } else {
+        commit_open_[f->txn] = false;
+      }
+    }
     end(self, *f);
   }
 
@@ -295,8 +319,11 @@ class Coordinator final : public EntryService {
   std::vector<bool> abort_logged_;             // durable (basic variant): abort records
   sim::TimeoutQueue prepare_timeouts_, retransmits_;  // volatile
   std::vector<uint32_t> commit_mask_;          // durable: commit records (participants)
-  // Durable: the commit records without an end record, with their branches' replicas.
-  std::unordered_map<uint64_t, std::array<sim::NodeId, kMaxSteps>> commit_open_;
+  // Durable: the commit records without an end record.
+  // With replicas, the branches' replicas of each; without, a flag per transaction.
+  bool replicated_ = false;
+  std::unordered_map<uint64_t, std::array<sim::NodeId, kMaxSteps>> commit_replicas_;
+  std::vector<bool> commit_open_;
 };
 
 // ---------------------------------------------------------------- participant

@@ -21,7 +21,6 @@ struct Message {
   uint32_t flags = 0;    // model-defined
   int64_t value = 0;     // model-defined (e.g. a vote, an outcome)
   uint64_t ref = 0;      // model-defined (e.g. a broker delivery id)
-  Time sent_at;          // set by the network
   bool duplicate = false;  // set by the network on the extra copy of a duplicated message
   // What a relay (a broker, a proxy) adds around the model's message: model-defined. The
   // network carries them like the rest and never reads them.
@@ -29,5 +28,7 @@ struct Message {
   uint32_t relay_node = 0;   // e.g. the final destination, or the original sender
   uint64_t relay_ref = 0;    // e.g. a delivery id
 };
+// One cache line: the network copies every message twice (in and out of its pool).
+static_assert(sizeof(Message) == 64, "sim::Message stays 64 bytes");
 
 }  // namespace sim

@@ -94,7 +94,7 @@ class Network final : public Handler {
   void attach(NodeId node, MessageSink* sink);
   void add_partition(Partition p);
 
-  // Sends m from `src` to m.dst now. The network sets m's src and sent_at on its own copy.
+  // Sends m from `src` to m.dst now. The network sets m's src on its own copy.
   // Messages sent and not yet delivered or lost.
   size_t in_flight() const { return pool_.size() - free_.size(); }
   void send(NodeId src, const Message& m);

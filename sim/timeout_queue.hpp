@@ -13,7 +13,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <vector>
 
 #include "sim/node.hpp"
 
@@ -29,36 +29,39 @@ class TimeoutQueue {
 
   // Arms a timeout for `key`, due at now + length. Returns its id (never 0).
   uint64_t arm(Node& node, uint64_t key) {
-    entries_.push_back(Entry{Time::saturating_add(node.now(), length_), key, true});
-    const uint64_t id = front_id_ + entries_.size() - 1;
+    if (size_ == ring_.size()) grow();
+    ring_[(head_ + size_) & mask_] = Entry{Time::saturating_add(node.now(), length_), key, true};
+    const uint64_t id = front_id_ + size_;
+    ++size_;
     if (!armed_) rearm(node);
     return id;
   }
   // Cancels a timeout; an unknown, expired or already cancelled id is ignored.
   void cancel(uint64_t id) {
-    if (id < front_id_ || id - front_id_ >= entries_.size()) return;
-    entries_[id - front_id_].live = false;
+    const uint64_t i = id - front_id_;  // wraps for ids before the front: out of range
+    if (i >= size_) return;
+    ring_[(head_ + i) & mask_].live = false;
   }
   // Runs f(key) for every live timeout now due, oldest first, then re-arms the node timer
   // for the next one. Call it from on_timer when the payload is tag().
   template <typename F>
   void expire(Node& node, F&& f) {
     armed_ = true;  // f may arm new timeouts: re-arm once, below
-    while (!entries_.empty() && (!entries_.front().live || entries_.front().due <= node.now())) {
-      const Entry e = entries_.front();
-      entries_.pop_front();
-      ++front_id_;
+    while (size_ > 0 && (!front().live || front().due <= node.now())) {
+      const Entry e = front();
+      pop();
       if (e.live) f(e.key);
     }
     armed_ = false;
     rearm(node);
   }
   void clear() {
-    front_id_ += entries_.size();
-    entries_.clear();
+    front_id_ += size_;
+    head_ = 0;
+    size_ = 0;
     armed_ = false;
   }
-  size_t size() const { return entries_.size(); }
+  size_t size() const { return size_; }
 
  private:
   struct Entry {
@@ -66,20 +69,32 @@ class TimeoutQueue {
     uint64_t key;
     bool live;
   };
+  const Entry& front() const { return ring_[head_]; }
+  void pop() {
+    head_ = (head_ + 1) & mask_;
+    --size_;
+    ++front_id_;
+  }
+  // Doubles the ring (a power of two), keeping the entries in order from index 0.
+  void grow() {
+    std::vector<Entry> bigger(ring_.empty() ? 16 : ring_.size() * 2);
+    for (size_t i = 0; i < size_; ++i) bigger[i] = ring_[(head_ + i) & mask_];
+    ring_ = std::move(bigger);
+    head_ = 0;
+    mask_ = ring_.size() - 1;
+  }
   void rearm(Node& node) {
-    while (!entries_.empty() && !entries_.front().live) {
-      entries_.pop_front();
-      ++front_id_;
-    }
-    if (entries_.empty()) return;
+    while (size_ > 0 && !front().live) pop();
+    if (size_ == 0) return;
     armed_ = true;
-    node.set_timer(entries_.front().due - node.now(), tag_);
+    node.set_timer(front().due - node.now(), tag_);
   }
 
   Time length_;
   uint64_t tag_;
-  std::deque<Entry> entries_;
-  uint64_t front_id_ = 1;  // id of entries_.front()
+  std::vector<Entry> ring_;  // a ring buffer: entries head_ .. head_ + size_ - 1 (mod size)
+  size_t head_ = 0, size_ = 0, mask_ = 0;
+  uint64_t front_id_ = 1;  // id of the front entry
   bool armed_ = false;
 };
 

@@ -211,8 +211,11 @@ std::string random_scenario(uint64_t seed) {
         "  s{}: {{workers: {}, ops: {{do: exp({:.1f}ms), undo: exp(1ms)}}, {}{}{}{}}}\n", i,
         workers, op_ms[i], fail, inbox[i] ? ", inbox: true" : "", keys, replicas);
   }
+  // The call services serve every attempt of every call of every retried step: after an
+  // outage, a backlog of retries (steps after a pivot are retried without limit) must not
+  // find them short of workers, or the campaign measures a retry storm, not a protocol.
   for (uint32_t c = 0; c < 3; ++c) {
-    const auto workers = std::max<uint32_t>(2, static_cast<uint32_t>(std::ceil(call_load[c] * 3 / 0.4)));
+    const auto workers = std::max<uint32_t>(8, static_cast<uint32_t>(std::ceil(call_load[c] * 10 / 0.4)));
     svcs += fmt::format("  c{}: {{workers: {}, ops: {{get: exp(1ms)}}, {}{}}}\n", c, workers, fail,
                         g.chance(0.3) ? ", replicas: 2" : "");
   }
