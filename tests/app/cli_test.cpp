@@ -1,5 +1,6 @@
 // The coordsim command line, run as a user would: exit codes and messages.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "../test_util.hpp"
 
@@ -121,5 +122,25 @@ TEST_CASE("Docs: every pattern of the table has its section, its place in the re
     CHECK(scenarios.find(std::string("`") + p->name + "`") != std::string::npos);
     CHECK(help.out.find(p->name) != std::string::npos);
     CHECK(help.out.find(p->summary) != std::string::npos);
+  }
+}
+
+TEST_CASE("Docs: docs/output.md describes every CSV column", "[app][docs]") {
+  // A column is described in the table by its name in backquotes, or, for a family such as
+  // acceptance_mean_ms, `_p50_ms`, ..., by its suffix after the family's first column.
+  const std::filesystem::path root = COORDSIM_SOURCE_DIR;
+  const std::string doc = slurp(root / "docs/output.md");
+  for (const std::string& c : app::csv_columns()) {
+    INFO(c);
+    bool found = doc.find(fmt::format("`{}`", c)) != std::string::npos;
+    const size_t us = c.find('_');
+    if (!found && us != std::string::npos) {
+      const std::string family = fmt::format("`{}_", c.substr(0, us));
+      const std::string suffix = fmt::format("`{}`", c.substr(us));
+      const size_t at = doc.find(family);
+      found = at != std::string::npos && doc.find(suffix, at) != std::string::npos &&
+              doc.find('\n', at) > doc.find(suffix, at);
+    }
+    CHECK(found);
   }
 }

@@ -151,3 +151,33 @@ patterns: [saga_orchestrated, tcc]
   CHECK(t.metrics.messages.min() == 7);
   CHECK(t.metrics.messages.max() == 7);
 }
+
+TEST_CASE("Message counts: a nested call adds its call and reply under every pattern and transport",
+          "[models][messages]") {
+  // Step b's handler calls a cache, then two datastore reads at once, and one of those
+  // calls the cache again: four nested calls, made once per execution of b (at its try
+  // or prepare under TCC and 2PC; a confirm or commit calls nothing). The services' own
+  // calls are synchronous RPC whatever the pattern's transport, so each adds exactly 2.
+  std::string text = kWorkflow;
+  text.replace(text.find("  d: {workers"), 0,
+               "  cache: {workers: 4, ops: {get: exp(1ms)}}\n"
+               "  db: {workers: 4, ops: {get: exp(1ms)}}\n");
+  const std::string b = "        - {service: b, action: x, compensate: undo}\n";
+  text.replace(text.find(b), b.size(),
+               "        - service: b\n"
+               "          action: x\n"
+               "          compensate: undo\n"
+               "          calls:\n"
+               "            - {service: cache, action: get}\n"
+               "            - parallel:\n"
+               "                - {service: db, action: get}\n"
+               "                - {service: db, action: get, calls: [{service: cache, action: get}]}\n");
+  const app::Scenario s = test::scenario(text);
+  for (const models::PatternChoice& k : test::all_choices()) {
+    INFO(k.label());
+    const models::RunResult res = test::run(s, k);
+    REQUIRE(test::outcome(res, models::Outcome::kCommitted) == res.metrics.transactions);
+    CHECK(res.metrics.messages.min() == formula(k.label()) + 2 * 4);
+    CHECK(res.metrics.messages.max() == formula(k.label()) + 2 * 4);
+  }
+}
