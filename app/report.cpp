@@ -111,9 +111,24 @@ const std::vector<Column>& columns() {
        }},
       {"duplicates_per_txn", [](const S&, const R&, const Row& row) { return num(M(row).duplicates.mean()); }},
       {"compensations_per_txn", [](const S&, const R&, const Row& row) { return num(M(row).compensations.mean()); }},
-      {"lock_hold_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).lock_hold_ns.mean())); }},
-      {"lock_wait_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).lock_wait_ns.mean())); }},
-      {"blocking_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).blocking_ns.mean())); }},
+      {"forced_writes_per_txn", [](const S&, const R&, const Row& row) {
+         const auto& m = M(row);
+         return num(m.transactions ? static_cast<double>(m.forced_writes) / static_cast<double>(m.transactions) : 0.0);
+       }},
+      {"lock_hold_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).lock_hold.mean_ns())); }},
+      {"lock_hold_p50_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).lock_hold.percentile_ns(0.5))); }},
+      {"lock_hold_p99_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).lock_hold.percentile_ns(0.99))); }},
+      {"lock_wait_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).lock_wait.mean_ns())); }},
+      {"lock_wait_p50_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).lock_wait.percentile_ns(0.5))); }},
+      {"lock_wait_p99_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).lock_wait.percentile_ns(0.99))); }},
+      {"in_doubt_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).in_doubt.mean_ns())); }},
+      {"in_doubt_p50_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).in_doubt.percentile_ns(0.5))); }},
+      {"in_doubt_p99_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).in_doubt.percentile_ns(0.99))); }},
+      {"in_doubt_max_ms", [](const S&, const R&, const Row& row) { return num(ms(static_cast<double>(M(row).in_doubt.max_ns()))); }},
+      {"blocked_fraction", [](const S&, const R&, const Row& row) {
+         const auto& m = M(row);
+         return num(m.transactions ? static_cast<double>(m.ever_blocked) / static_cast<double>(m.transactions) : 0.0);
+       }},
       {"exposures", [](const S&, const R&, const Row& row) { return cnt(M(row).exposures); }},
       {"partial_mean", [](const S&, const R&, const Row& row) { return num(M(row).partial_mean); }},
       {"partial_time_fraction", [](const S&, const R&, const Row& row) { return num(M(row).partial_fraction); }},

@@ -643,10 +643,12 @@ ScenarioConfig read_config(const Ctx& ctx, const YAML::Node& root, std::vector<s
   if (top.has("two_phase_commit")) {
     MapReader m(ctx, top.get("two_phase_commit"), "two_phase_commit", {"variant"});
     if (m.has("variant")) {
-      c.two_phase_commit.variant =
-          read_choice(ctx, m.get("variant"), m.path("variant"), {"presumed_abort", "basic"}) == "basic"
-              ? models::TwoPhaseCommitConfig::Variant::kBasic
-              : models::TwoPhaseCommitConfig::Variant::kPresumedAbort;
+      const std::string v = read_choice(ctx, m.get("variant"), m.path("variant"),
+                                        {"presumed_abort", "presumed_nothing", "presumed_commit", "basic"});
+      using V = models::TwoPhaseCommitConfig::Variant;
+      c.two_phase_commit.variant = v == "presumed_commit"                    ? V::kPresumedCommit
+                                   : v == "basic" || v == "presumed_nothing" ? V::kBasic
+                                                                             : V::kPresumedAbort;
     }
   }
   if (top.has("tcc")) {

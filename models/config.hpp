@@ -142,11 +142,15 @@ struct TccConfig {
 };
 
 struct TwoPhaseCommitConfig {
-  // presumed_abort: the coordinator aborts at the first no vote, tells only the
-  //   participants that may have prepared, and aborts are neither forced nor acknowledged.
-  // basic (presumed nothing): the coordinator waits for every vote, forces its decision
-  //   either way, sends it to every participant, and every participant acknowledges it.
-  enum class Variant { kPresumedAbort, kBasic };
+  // The variants of Mohan, Lindsay & Obermarck (1986), models/two_phase_commit.hpp:
+  // presumed_nothing (written `basic` too): the coordinator waits for every vote, forces its
+  //   decision either way, sends it to every participant, and every participant forces and
+  //   acknowledges it; no read-only optimization.
+  // presumed_abort: aborts are neither forced nor acknowledged, read-only participants
+  //   leave after their vote, and a transaction with nothing to commit writes nothing.
+  // presumed_commit: the coordinator forces a collecting record before it prepares;
+  //   commits are neither forced at the participants nor acknowledged, aborts are.
+  enum class Variant { kPresumedAbort, kBasic, kPresumedCommit };
   Variant variant = Variant::kPresumedAbort;
 };
 

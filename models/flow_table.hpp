@@ -3,10 +3,14 @@
 // allocated (a slot keeps its vectors' capacity); memory is one 4-byte index per
 // transaction plus one T per transaction in flight. A flow may be closed with a small tag
 // (0 to 14) that stays in its index: what a finished flow must remember (a participant's
-// decided state, say) costs no more than the index itself.
+// decided state, say) costs no more than the index itself. A crash's clear() and a
+// recovery's for_each() cost O(flows in flight), not O(transactions so far): each slot
+// knows the transaction it holds.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "models/grow.hpp"
@@ -28,11 +32,13 @@ class FlowTable {
     if (s >= kTagged) {
       if (free_.empty()) {
         slots_.emplace_back();
+        txn_of_.push_back(kFree);
         s = static_cast<uint32_t>(slots_.size() - 1);
       } else {
         s = free_.back();
         free_.pop_back();
       }
+      txn_of_[s] = txn;
       slots_[s].reset(txn);
       ++live_;
     }
@@ -46,6 +52,7 @@ class FlowTable {
   void close(uint64_t txn) {
     SIM_ASSERT(txn < slot_of_.size() && slot_of_[txn] < kTagged, "close() of a flow not open");
     free_.push_back(slot_of_[txn]);
+    txn_of_[slot_of_[txn]] = kFree;
     slot_of_[txn] = kNone;
     --live_;
   }
@@ -62,11 +69,11 @@ class FlowTable {
   }
   // Forgets every open flow (a crash); tags stay.
   void clear() {
-    for (uint64_t t = 0; t < slot_of_.size(); ++t) {
-      if (slot_of_[t] < kTagged) {
-        free_.push_back(slot_of_[t]);
-        slot_of_[t] = kNone;
-      }
+    for (uint32_t s = 0; s < txn_of_.size(); ++s) {
+      if (txn_of_[s] == kFree) continue;
+      slot_of_[txn_of_[s]] = kNone;
+      txn_of_[s] = kFree;
+      free_.push_back(s);
     }
     live_ = 0;
   }
@@ -74,14 +81,20 @@ class FlowTable {
   // Calls f(txn, state) for every open flow, in transaction order.
   template <typename F>
   void for_each(F&& f) {
-    for (uint64_t t = 0; t < slot_of_.size(); ++t) {
-      if (slot_of_[t] < kTagged) f(t, slots_[slot_of_[t]]);
+    std::vector<std::pair<uint64_t, uint32_t>> open;
+    open.reserve(live_);
+    for (uint32_t s = 0; s < txn_of_.size(); ++s) {
+      if (txn_of_[s] != kFree) open.emplace_back(txn_of_[s], s);
     }
+    std::sort(open.begin(), open.end());
+    for (const auto& [txn, s] : open) f(txn, slots_[s]);
   }
 
  private:
   std::vector<uint32_t> slot_of_;
+  static constexpr uint64_t kFree = ~uint64_t{0};
   std::vector<T> slots_;
+  std::vector<uint64_t> txn_of_;  // by slot: the transaction it holds, or kFree
   std::vector<uint32_t> free_;
   size_t live_ = 0;
 };

@@ -130,13 +130,14 @@ void Ledger::reopen(uint64_t txn) {
 }
 
 void Ledger::lock_held(uint64_t txn, sim::Time span) {
-  if (txns_[txn].measured) acc(txn).lock_hold.add(static_cast<double>(span.ns()));
+  if (txns_[txn].measured) acc(txn).lock_hold.add(span);
 }
 void Ledger::lock_waited(uint64_t txn, sim::Time span) {
-  if (txns_[txn].measured) acc(txn).lock_wait.add(static_cast<double>(span.ns()));
+  if (txns_[txn].measured) acc(txn).lock_wait.add(span);
 }
-void Ledger::blocked_for(uint64_t txn, sim::Time span) {
-  if (txns_[txn].measured) acc(txn).blocking.add(static_cast<double>(span.ns()));
+void Ledger::blocked_for(uint64_t txn, sim::Time span, bool beyond) {
+  if (beyond) txns_[txn].blocked_long = true;
+  if (txns_[txn].measured) acc(txn).in_doubt.add(span);
 }
 
 Outcome Ledger::classify(const TxnRecord& r) const {
@@ -155,6 +156,7 @@ void Ledger::add(RunMetrics& m, const TxnRecord& r) const {
   const Outcome o = classify(r);
   ++m.outcomes[static_cast<size_t>(o)];
   if (o == Outcome::kCommitted && r.degraded) ++m.degraded;
+  if (r.blocked_long || o == Outcome::kBlocked) ++m.ever_blocked;
   if (r.answer != Answer::kNone) {
     const sim::Time latency = r.answered - r.arrival;
     m.acceptance.add(latency);
@@ -177,9 +179,10 @@ void Ledger::add(RunMetrics& m, const TxnRecord& r) const {
 }
 
 void Ledger::add(RunMetrics& m, const Acc& a, const Gauge& g) {
-  m.lock_hold_ns.merge(a.lock_hold);
-  m.lock_wait_ns.merge(a.lock_wait);
-  m.blocking_ns.merge(a.blocking);
+  m.lock_hold.merge(a.lock_hold);
+  m.lock_wait.merge(a.lock_wait);
+  m.in_doubt.merge(a.in_doubt);
+  m.forced_writes += a.forced_writes;
   m.exposures += a.exposures;
   m.broker_messages += a.broker_messages;
   m.dead_letters += a.dead_letters;

@@ -67,6 +67,7 @@ struct TxnRecord {
   bool done : 1 = false;      // the pattern finished with it (committed or cleaned up)
   bool measured : 1 = false;  // arrived after the warm-up, before the end of arrivals
   bool degraded : 1 = false;  // an optional step failed and was left out of the answer
+  bool blocked_long : 1 = false;  // a participant was in doubt longer than the failure-free window
 };
 static_assert(sizeof(TxnRecord) <= 56, "a transaction's record stays within 56 bytes");
 
@@ -78,7 +79,9 @@ struct RunMetrics {
   sim::LogHistogram acceptance, completion, inconsistency;
   uint64_t answered_in_time = 0;  // availability numerator
   sim::RunningStats messages, retries, compensations, duplicates;
-  sim::RunningStats lock_hold_ns, lock_wait_ns, blocking_ns;
+  sim::LogHistogram lock_hold, lock_wait, in_doubt;  // 2PC: per branch
+  uint64_t forced_writes = 0;  // forced log writes of measured transactions
+  uint64_t ever_blocked = 0;   // measured ones with a participant in doubt beyond the window
   uint64_t exposures = 0;  // touches of keys written by unfinished transactions
   uint64_t technical_errors = 0;       // attempts that failed with a technical error
   uint64_t suppressed_duplicates = 0;  // deliveries or calls an inbox answered without executing
@@ -154,7 +157,11 @@ class Ledger {
   // Resource costs, recorded when they end (only for measured transactions).
   void lock_held(uint64_t txn, sim::Time span);
   void lock_waited(uint64_t txn, sim::Time span);
-  void blocked_for(uint64_t txn, sim::Time span);
+  // A 2PC participant learnt the decision `span` after voting yes; `beyond` says it waited
+  // longer than the failure-free window (it had to ask: timeouts.prepare).
+  void blocked_for(uint64_t txn, sim::Time span, bool beyond);
+  // A record was forced to a durable log for txn (a commit protocol's log write).
+  void forced_write(uint64_t txn) { count(txn, &Acc::forced_writes); }
   void exposure(uint64_t txn) { count(txn, &Acc::exposures); }
   void technical_error(uint64_t txn) { count(txn, &Acc::technical_errors); }
   void suppressed_duplicate(uint64_t txn) { count(txn, &Acc::suppressed); }
@@ -200,7 +207,8 @@ class Ledger {
   };
   // What is counted per request type, beside the per-transaction records.
   struct Acc {
-    sim::RunningStats lock_hold, lock_wait, blocking;
+    sim::LogHistogram lock_hold, lock_wait, in_doubt;
+    uint64_t forced_writes = 0;
     uint64_t exposures = 0, broker_messages = 0, dead_letters = 0, duplicate_deliveries = 0;
     uint64_t technical_errors = 0, suppressed = 0, unilateral = 0, client_retries = 0;
     Gauge partial;

@@ -43,41 +43,63 @@ enum TwoPcMessage : uint32_t {
 enum Vote : int64_t { kNo = 0, kYes = 1, kReadOnly = 2, kNoError = 3 };
 
 // ---------------------------------------------------------------- coordinator
+using Variant = TwoPhaseCommitConfig::Variant;
+
 struct CoordFlow {
-  enum class Phase : uint8_t { kVoting, kForcing, kCommitting } phase = Phase::kVoting;
+  // kCollecting: presumed commit, forcing the collecting record; kVoting: prepares out;
+  // kForcing: forcing the decision; kFinishing: the decision sent, waiting for the acks.
+  enum class Phase : uint8_t { kCollecting, kVoting, kForcing, kFinishing } phase = Phase::kVoting;
   std::array<sim::NodeId, kMaxSteps> at{};  // the replica of each branch (chosen at prepare)
-  bool aborting = false;  // basic variant: the decision being sent and acknowledged is abort
-  bool error = false;     // a participant could not prepare (a technical error)
-  bool answered = false;  // the client has its answer (or its connection died with a crash)
+  bool committing = false;  // the decision being forced or finished is commit
+  bool error = false;       // a participant could not prepare (a technical error)
+  bool answered = false;    // the client has its answer (or its connection died with a crash)
+  Answer pending = Answer::kNone;  // the answer to give once the decision is durable
   uint64_t txn = 0;
-  uint32_t all = 0;  // every step of the transaction's workflow
-  uint32_t voted = 0, yes = 0, read_only = 0, acked = 0, commit_to = 0;
+  uint32_t all = 0;  // every participant of the transaction's workflow
+  uint32_t voted = 0, yes = 0, read_only = 0, acked = 0;
+  uint32_t tell = 0;  // the participants the decision goes to (and, where acknowledged, from)
   int32_t worker = -1;
   uint64_t timeout = 0;  // id in the prepare or the retransmit queue
+  uint64_t resend = 0;   // id in the prepare resend queue
   // Every field but `at`, which begin() writes for every branch before it is read.
   void reset(uint64_t t) {
     phase = Phase::kVoting;
-    aborting = answered = error = false;
+    committing = answered = error = false;
+    pending = Answer::kNone;
     txn = t;
-    all = voted = yes = read_only = acked = commit_to = 0;
+    all = voted = yes = read_only = acked = tell = 0;
     worker = -1;
-    timeout = 0;
+    timeout = resend = 0;
   }
 };
 
 // What the coordinator's timer payloads are (Token kinds).
-enum CoordKind : uint32_t { kCommitForced = 1, kPrepareQueue = 2, kRetransmitQueue = 3 };
+enum CoordKind : uint32_t {
+  kCommitForced = 1,
+  kPrepareQueue = 2,
+  kRetransmitQueue = 3,
+  kCollectingForced = 4,
+  kAbortForced = 5,
+  kResendQueue = 6,
+};
+
+// A durable record that names the branches' replicas: an open commit record (presumed
+// nothing and presumed abort, until its end record) or a collecting record (presumed
+// commit, until the decision is durable or the abort acknowledged).
+struct BranchRecord {
+  std::array<sim::NodeId, kMaxSteps> at{};
+  void reset(uint64_t) {}
+};
 
 class Coordinator final : public EntryService {
  public:
   Coordinator(World& w, sim::NodeId self)
       : EntryService(w, self),
-        basic_(w.config().two_phase_commit.variant == TwoPhaseCommitConfig::Variant::kBasic),
+        variant_(w.config().two_phase_commit.variant),
         balancer_(w, self),
         prepare_timeouts_(w.config().timeouts.prepare, Token::tag(kPrepareQueue)),
-        retransmits_(w.config().timeouts.prepare, Token::tag(kRetransmitQueue)) {
-    for (ServiceId sv = 0; sv < w.service_count(); ++sv) replicated_ = replicated_ || w.replicas(sv) > 1;
-  }
+        retransmits_(w.config().timeouts.prepare, Token::tag(kRetransmitQueue)),
+        resends_(w.config().timeouts.call, Token::tag(kResendQueue)) {}
 
   void on_message(sim::Node& self, const sim::Message& m) override {
     if (relayed(m)) return;
@@ -101,25 +123,37 @@ class Coordinator final : public EntryService {
 
   void on_timer(sim::Node& self, uint64_t payload) override {
     const Token t = Token::unpack(payload);
-    if (t.kind == kPrepareQueue) {
-      prepare_timeouts_.expire(self, [&](uint64_t txn) {
-        CoordFlow* f = flows_.find(txn);
-        if (f != nullptr && f->phase == CoordFlow::Phase::kVoting) abort(self, *f, Answer::kError);
-      });
-      return;
-    }
-    if (t.kind == kRetransmitQueue) {
-      retransmits_.expire(self, [&](uint64_t txn) {
-        CoordFlow* f = flows_.find(txn);
-        if (f == nullptr || f->phase != CoordFlow::Phase::kCommitting) return;
-        for_each_bit(f->commit_to & ~f->acked,
-                     [&](uint32_t s) { send(self, f->aborting ? kAbort : kCommit, *f, s); });
-        f->timeout = retransmits_.arm(self, f->txn);
-      });
-      return;
+    switch (t.kind) {
+      case kPrepareQueue:
+        prepare_timeouts_.expire(self, [&](uint64_t txn) {
+          CoordFlow* f = flows_.find(txn);
+          if (f != nullptr && f->phase == CoordFlow::Phase::kVoting) abort(self, *f, Answer::kError);
+        });
+        return;
+      case kResendQueue:
+        // PREPARE again to every participant whose vote has not come (a duplicate is
+        // answered from the participant's log).
+        resends_.expire(self, [&](uint64_t txn) {
+          CoordFlow* f = flows_.find(txn);
+          if (f == nullptr || f->phase != CoordFlow::Phase::kVoting) return;
+          for_each_bit(f->all & ~f->voted, [&](uint32_t s) { send(self, kPrepare, *f, s); });
+          f->resend = resends_.arm(self, f->txn);
+        });
+        return;
+      case kRetransmitQueue:
+        retransmits_.expire(self, [&](uint64_t txn) {
+          CoordFlow* f = flows_.find(txn);
+          if (f == nullptr || f->phase != CoordFlow::Phase::kFinishing) return;
+          for_each_bit(f->tell & ~f->acked,
+                       [&](uint32_t s) { send(self, f->committing ? kCommit : kAbort, *f, s); });
+          f->timeout = retransmits_.arm(self, f->txn);
+        });
+        return;
+      default:
+        break;
     }
     CoordFlow* f = flows_.find(t.txn);
-    if (f != nullptr && t.kind == kCommitForced) commit_logged(self, *f);
+    if (f != nullptr) forced(self, *f, static_cast<CoordKind>(t.kind));
   }
 
   void on_crash(sim::Node& self) override {
@@ -127,49 +161,80 @@ class Coordinator final : public EntryService {
     flows_.clear();  // undecided transactions are lost (and aborted when asked about)
     prepare_timeouts_.clear();
     retransmits_.clear();
+    resends_.clear();
   }
 
   void on_recover(sim::Node& self) override {
-    // Finish every commit whose end record is missing: tell the participants again.
-    std::vector<uint64_t> open;
-    if (replicated_) {
-      for (const auto& [txn, nodes] : commit_replicas_) open.push_back(txn);
-      std::sort(open.begin(), open.end());  // deterministic order
-    } else {
-      for (uint64_t txn = 0; txn < commit_open_.size(); ++txn) {
-        if (commit_open_[txn]) open.push_back(txn);
-      }
-    }
-    for (uint64_t txn : open) {
-      CoordFlow& f = flows_.open(txn);
-      f.phase = CoordFlow::Phase::kForcing;
-      f.answered = true;  // the client's connection died with the crash
-      f.commit_to = commit_mask_[txn];
-      if (replicated_) {
-        f.at = commit_replicas_.at(txn);
-      } else {
-        for (const Step& st : w_.workflow(txn).steps()) f.at[st.index] = w_.first_replica(st.service);
-      }
-      f.all = all_of(txn);
+    // The cost is the number of open records, not the run's length.
+    // Commit records without an end record: tell the participants again.
+    commit_open_.for_each([&](uint64_t txn, const BranchRecord& r) {
+      CoordFlow& f = recovered(txn, r);
+      f.tell = commit_mask_[txn];
+      f.committing = true;
       commit_logged(self, f);
-    }
+    });
+    // Presumed commit: a collecting record without a decision is an abort; its participants
+    // are told and acknowledge.
+    collecting_.for_each([&](uint64_t txn, const BranchRecord& r) {
+      CoordFlow& f = recovered(txn, r);
+      w_.ledger().decide(txn, Decision::kAbort);
+      f.tell = f.all;
+      finish(self, f, false);
+    });
   }
 
   // Every participant of txn's workflow (its awaited steps), as a bit set.
   uint32_t all_of(uint64_t txn) const { return w_.workflow(txn).awaited_mask(); }
 
  private:
-  // The request is served (on `worker`, held, or -1): prepare every participant.
+  CoordFlow& recovered(uint64_t txn, const BranchRecord& r) {
+    CoordFlow& f = flows_.open(txn);
+    f.answered = true;  // the client's connection died with the crash
+    f.at = r.at;
+    f.all = all_of(txn);
+    return f;
+  }
+
+  // The request is served (on `worker`, held, or -1): prepare every participant (presumed
+  // commit: once the collecting record, naming them, is durable).
   void begin(sim::Node& self, uint64_t txn, int32_t worker) override {
     CoordFlow& f = flows_.open(txn);
     f.worker = worker;
     f.all = all_of(txn);
     for (const Step& s : w_.workflow(txn).steps()) {
-      if (s.async) continue;  // not a participant: fired once committed
-      f.at[s.index] = balancer_.pick(s.service);
-      send(self, kPrepare, f, s.index);
+      if (!s.async) f.at[s.index] = balancer_.pick(s.service);  // (async: fired once committed)
     }
+    if (variant_ == Variant::kPresumedCommit) {
+      collecting_.open(txn).at = f.at;
+      f.phase = CoordFlow::Phase::kCollecting;
+      force(self, f, kCollectingForced);
+      return;
+    }
+    prepare(self, f);
+  }
+
+  void prepare(sim::Node& self, CoordFlow& f) {
+    f.phase = CoordFlow::Phase::kVoting;
+    for_each_bit(f.all, [&](uint32_t s) { send(self, kPrepare, f, s); });
     f.timeout = prepare_timeouts_.arm(self, f.txn);
+    f.resend = resends_.arm(self, f.txn);
+  }
+
+  // Forces a record of f's transaction to the log (timeouts.log_force), then goes on.
+  void force(sim::Node& self, CoordFlow& f, CoordKind k) {
+    w_.ledger().forced_write(f.txn);
+    const sim::Time t = w_.config().timeouts.log_force;
+    if (t > sim::Time::zero()) {
+      self.set_timer(t, pack(f.txn, 0, k));
+    } else {
+      forced(self, f, k);
+    }
+  }
+  void forced(sim::Node& self, CoordFlow& f, CoordKind k) {
+    if (k == kCollectingForced && f.phase == CoordFlow::Phase::kCollecting) prepare(self, f);
+    if (f.phase != CoordFlow::Phase::kForcing) return;
+    if (k == kCommitForced) commit_logged(self, f);
+    if (k == kAbortForced) abort_logged(self, f);
   }
 
   // A message to a branch: to the replica that prepared it.
@@ -200,70 +265,80 @@ class Coordinator final : public EntryService {
       } else {
         f->error = true;
       }
-      if (!basic_) {  // presumed abort: decide at the first no
+      if (variant_ != Variant::kBasic) {  // the presumptions decide at the first no
         abort(self, *f, f->error ? Answer::kError : Answer::kRejected);
         return;
       }
     } else {
       (m.value == kYes ? f->yes : f->read_only) |= bit;
     }
-    const uint32_t all = f->all;
-    if (f->voted != all) return;
-    if (f->yes != all && basic_ && (f->yes | f->read_only) != all) {
+    if (f->voted != f->all) return;
+    if ((f->yes | f->read_only) != f->all) {  // presumed nothing: every vote is in
       abort(self, *f, f->error ? Answer::kError : Answer::kRejected);
       return;
     }
-    // Every vote is yes or read-only: commit. The decision is forced to the log first.
+    // Every vote is yes or read-only: commit.
     prepare_timeouts_.cancel(f->timeout);
-    f->commit_to = f->yes;
-    f->phase = CoordFlow::Phase::kForcing;
-    const sim::Time force = w_.config().timeouts.log_force;
-    if (force > sim::Time::zero()) {
-      self.set_timer(force, pack(f->txn, 0, kCommitForced));
-    } else {
+    resends_.cancel(f->resend);
+    f->tell = f->yes;
+    f->committing = true;
+    if (f->tell == 0 && variant_ != Variant::kBasic) {
+      // Nothing to commit: presumed abort writes nothing; presumed commit writes its commit
+      // record without forcing it (nobody is in doubt who could ask).
       commit_logged(self, *f);
+      return;
     }
+    f->phase = CoordFlow::Phase::kForcing;
+    force(self, *f, kCommitForced);
   }
 
-  // The commit record is durable: tell the participants and the client.
+  // The commit decision is durable: tell the participants and the client.
   void commit_logged(sim::Node& self, CoordFlow& f) {
     w_.ledger().decide(f.txn, Decision::kCommit);
     if (!f.answered) fire_async(self, f.txn);  // (not again when a recovery commits it again)
     grow_to(commit_mask_, f.txn);
-    commit_mask_[f.txn] = f.commit_to;
+    commit_mask_[f.txn] = f.tell;
     reply(self, f, Answer::kOk);
-    if (f.commit_to == 0) {  // all read-only: nothing to commit
+    if (variant_ == Variant::kPresumedCommit) {
+      // The commit record ends the transaction here: commits are not acknowledged.
+      if (collecting_.find(f.txn) != nullptr) collecting_.close(f.txn);
+      for_each_bit(f.tell, [&](uint32_t s) { send(self, kCommit, f, s); });
       end(self, f);
       return;
     }
-    // The commit record (naming the branches' replicas, when a service has several).
-    if (replicated_) {
-      commit_replicas_[f.txn] = f.at;
-    } else {
-      grow_to(commit_open_, f.txn, false);
-      commit_open_[f.txn] = true;
+    if (f.tell == 0) {  // all read-only: nothing to commit
+      end(self, f);
+      return;
     }
-    f.phase = CoordFlow::Phase::kCommitting;
-    for_each_bit(f.commit_to & ~f.acked, [&](uint32_t s) { send(self, kCommit, f, s); });
+    if (commit_open_.find(f.txn) == nullptr) commit_open_.open(f.txn).at = f.at;
+    finish(self, f, true);
+  }
+
+  // Sends the decision to f.tell and waits for their acknowledgements, sending it again
+  // every timeouts.prepare.
+  void finish(sim::Node& self, CoordFlow& f, bool commit) {
+    f.committing = commit;
+    f.phase = CoordFlow::Phase::kFinishing;
+    for_each_bit(f.tell & ~f.acked, [&](uint32_t s) { send(self, commit ? kCommit : kAbort, f, s); });
     f.timeout = retransmits_.arm(self, f.txn);
   }
 
   void on_ack(sim::Node& self, const sim::Message& m) {
     CoordFlow* f = flows_.find(m.txn);
-    if (f == nullptr || f->phase != CoordFlow::Phase::kCommitting) return;
+    if (f == nullptr || f->phase != CoordFlow::Phase::kFinishing) return;
     f->acked |= 1u << m.step;
-    if ((f->acked & f->commit_to) != f->commit_to) return;
+    if ((f->acked & f->tell) != f->tell) return;
     retransmits_.cancel(f->timeout);
-    if (!f->aborting) {  // the end record
-      if (replicated_) {
-        commit_replicas_.erase(f->txn);
-      } else {
-        commit_open_[f->txn] = false;
-      }
+    // The end record (not forced).
+    if (f->committing) {
+      commit_open_.close(f->txn);
+    } else if (collecting_.find(f->txn) != nullptr) {
+      collecting_.close(f->txn);
     }
     end(self, *f);
   }
 
+  // A participant in doubt asks: answer from the log, by the variant's presumption.
   void on_query(sim::Node& self, const sim::Message& m) {
     const bool committed = m.txn < commit_mask_.size() && (commit_mask_[m.txn] & (1u << m.step));
     if (committed) {
@@ -271,30 +346,55 @@ class Coordinator final : public EntryService {
       return;
     }
     const CoordFlow* f = flows_.find(m.txn);
-    if (f != nullptr && f->phase != CoordFlow::Phase::kCommitting) return;  // still deciding
-    send_to(self, kAbort, m.src, m.txn, m.step);  // no commit record: presumed abort
+    if (f != nullptr && (f->phase != CoordFlow::Phase::kFinishing || f->committing)) return;  // deciding
+    // Presumed commit: no record at all means committed (and forgotten); a collecting record
+    // without a decision means abort. The others presume abort.
+    const bool presume_commit = variant_ == Variant::kPresumedCommit && f == nullptr &&
+                                collecting_.find(m.txn) == nullptr;
+    send_to(self, presume_commit ? kCommit : kAbort, m.src, m.txn, m.step);
   }
 
   void abort(sim::Node& self, CoordFlow& f, Answer a) {
     prepare_timeouts_.cancel(f.timeout);
+    resends_.cancel(f.resend);
     w_.ledger().decide(f.txn, Decision::kAbort);
-    if (basic_) {
-      // Presumed nothing: the abort is recorded, sent to every participant and acknowledged.
-      grow_to(abort_logged_, f.txn);
-      abort_logged_[f.txn] = true;
-      reply(self, f, a);
-      f.aborting = true;
-      f.commit_to = f.all;
-      f.phase = CoordFlow::Phase::kCommitting;
-      for_each_bit(f.commit_to, [&](uint32_t s) { send(self, kAbort, f, s); });
-      f.timeout = retransmits_.arm(self, f.txn);
-      return;
-    }
     const uint32_t voted_no = f.voted & ~f.yes & ~f.read_only;
-    const uint32_t tell = f.all & ~voted_no & ~f.read_only;
-    for_each_bit(tell, [&](uint32_t s) { send(self, kAbort, f, s); });
-    reply(self, f, a);
-    end(self, f);
+    switch (variant_) {
+      case Variant::kBasic:
+        // Presumed nothing: the abort is forced, then sent to every participant, and each
+        // acknowledges it.
+        f.pending = a;
+        f.tell = f.all;
+        f.committing = false;
+        f.phase = CoordFlow::Phase::kForcing;
+        force(self, f, kAbortForced);
+        return;
+      case Variant::kPresumedAbort:
+        // Nothing forced, nothing acknowledged: ABORT to every participant that may have
+        // prepared; the coordinator forgets the transaction at once.
+        for_each_bit(f.all & ~voted_no & ~f.read_only, [&](uint32_t s) { send(self, kAbort, f, s); });
+        reply(self, f, a);
+        end(self, f);
+        return;
+      case Variant::kPresumedCommit:
+        // The abort record is not forced (the collecting record without a commit record
+        // says abort after a crash); the participants acknowledge.
+        reply(self, f, a);
+        f.tell = f.all & ~voted_no & ~f.read_only;
+        if (f.tell == 0) {
+          collecting_.close(f.txn);
+          end(self, f);
+          return;
+        }
+        finish(self, f, false);
+        return;
+    }
+  }
+
+  // Presumed nothing: the abort record is durable.
+  void abort_logged(sim::Node& self, CoordFlow& f) {
+    reply(self, f, f.pending);
+    finish(self, f, false);
   }
 
   void end(sim::Node& self, CoordFlow& f) {
@@ -313,17 +413,13 @@ class Coordinator final : public EntryService {
     answer(self, f.txn, a);
   }
 
-  bool basic_;
+  Variant variant_;
   Balancer balancer_;
-  FlowTable<CoordFlow> flows_;                 // volatile
-  std::vector<bool> abort_logged_;             // durable (basic variant): abort records
-  sim::TimeoutQueue prepare_timeouts_, retransmits_;  // volatile
-  std::vector<uint32_t> commit_mask_;          // durable: commit records (participants)
-  // Durable: the commit records without an end record.
-  // With replicas, the branches' replicas of each; without, a flag per transaction.
-  bool replicated_ = false;
-  std::unordered_map<uint64_t, std::array<sim::NodeId, kMaxSteps>> commit_replicas_;
-  std::vector<bool> commit_open_;
+  FlowTable<CoordFlow> flows_;  // volatile
+  sim::TimeoutQueue prepare_timeouts_, retransmits_, resends_;  // volatile
+  std::vector<uint32_t> commit_mask_;  // durable: commit records (the participants told)
+  FlowTable<BranchRecord> commit_open_;  // durable: commit records without an end record
+  FlowTable<BranchRecord> collecting_;   // durable (presumed commit): collecting records
 };
 
 // ---------------------------------------------------------------- participant
@@ -348,6 +444,9 @@ struct Branch {
 enum PartKind : uint32_t {
   kPreparedForced = 1,
   kCommittedForced = 2,
+  kAbortedForced = 9,   // presumed nothing and presumed commit: the abort record, then the ack
+  kNoForced = 10,       // presumed nothing: the abort record of a NO voter, then its vote
+  kNoErrorForced = 11,
   kLockQueue = 3,
   kQueryQueue = 4,
   kPrepareWork = 5,
@@ -371,7 +470,7 @@ class Participant final : public ServiceNode {
  public:
   Participant(World& w, sim::NodeId self, ServiceLocks& locks)
       : ServiceNode(w, self),
-        basic_(w.config().two_phase_commit.variant == TwoPhaseCommitConfig::Variant::kBasic),
+        variant_(w.config().two_phase_commit.variant),
         keys_(w.keys(w.service_of(self))),
         locks_(locks),
         lock_waits_(w.config().timeouts.lock_wait, Token::tag(kLockQueue)),
@@ -471,7 +570,7 @@ class Participant final : public ServiceNode {
         unlock(own);
         b.state = Branch::State::kAborted;
         branch_aborted(txn, slot, false);
-        vote(self, txn, slot, b, kNo);
+        vote_no(self, txn, slot, b, kNo);
         settle(txn, slot, b);
       });
       return;
@@ -494,6 +593,13 @@ class Participant final : public ServiceNode {
         break;
       case kCommittedForced:
         if (b.state == Branch::State::kCommitted) ack(self, txn, slot, b);
+        break;
+      case kAbortedForced:
+        if (b.state == Branch::State::kAborted) ack(self, txn, slot, b);
+        break;
+      case kNoForced:
+      case kNoErrorForced:
+        if (b.state == Branch::State::kAborted) vote(self, txn, slot, b, t.kind == kNoForced ? kNo : kNoError);
         break;
       default:
         break;
@@ -616,7 +722,7 @@ class Participant final : public ServiceNode {
       release_locks(self, txn, slot, b);
       b.state = Branch::State::kAborted;
       branch_aborted(txn, slot, false);
-      vote(self, txn, slot, b, kNo);
+      vote_no(self, txn, slot, b, kNo);
     }
   }
 
@@ -642,16 +748,21 @@ class Participant final : public ServiceNode {
       } else {
         branch_aborted(txn, slot, false);
       }
-      vote(self, txn, slot, b, error ? kNoError : kNo);
-      if (b.abort_requested && basic_) ack(self, txn, slot, b);
+      if (b.abort_requested) {
+        vote(self, txn, slot, b, kNo);
+        if (acks_aborts()) ack(self, txn, slot, b);
+      } else {
+        vote_no(self, txn, slot, b, error ? kNoError : kNo);
+      }
       return;
     }
-    if (!step.side_effect && !basic_) {  // the read-only optimization (presumed abort)
+    if (!step.side_effect && variant_ != Variant::kBasic) {  // the read-only optimization
       release_locks(self, txn, slot, b);
       b.state = Branch::State::kReadOnly;
       vote(self, txn, slot, b, kReadOnly);
       return;
     }
+    w_.ledger().forced_write(txn);  // the prepared record
     const sim::Time force = w_.config().timeouts.log_force;
     if (force > sim::Time::zero()) {
       self.set_timer(force, token(txn, slot, kPreparedForced));
@@ -671,12 +782,13 @@ class Participant final : public ServiceNode {
 
   void on_commit(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
     if (b.state == Branch::State::kCommitted) {
-      ack(self, txn, slot, b);  // the coordinator did not hear our ack
+      // A duplicate: the coordinator did not hear our ack (presumed commit acks nothing).
+      if (variant_ != Variant::kPresumedCommit) ack(self, txn, slot, b);
       return;
     }
     if (b.state != Branch::State::kPrepared) return;  // deciding already, or not prepared
     queries_.cancel(b.timeout);
-    w_.ledger().blocked_for(txn, self.now() - b.voted_at);
+    learnt(txn, b);
     b.state = Branch::State::kDeciding;
     b.committing = true;
     if (commit_op_ && self.submit(*commit_op_, token(txn, slot, kCommitWork))) return;
@@ -691,36 +803,34 @@ class Participant final : public ServiceNode {
     w_.ledger().in_doubt(txn, -1);
     release_locks(self, txn, slot, b);
     b.state = Branch::State::kCommitted;
-    const sim::Time force = w_.config().timeouts.log_force;
-    if (force > sim::Time::zero()) {
-      self.set_timer(force, token(txn, slot, kCommittedForced));
-    } else {
-      ack(self, txn, slot, b);
-    }
+    // Presumed commit: the commit record is not forced and not acknowledged.
+    if (variant_ == Variant::kPresumedCommit) return;
+    force_then(self, txn, slot, b, kCommittedForced);
   }
 
   void on_abort(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
     switch (b.state) {
       case Branch::State::kNone:
         b.state = Branch::State::kAborted;  // a later prepare gets a no
-        if (basic_) ack(self, txn, slot, b);
+        if (acks_aborts()) ack(self, txn, slot, b);
         return;
       case Branch::State::kAborted:
-        if (basic_) ack(self, txn, slot, b);  // basic: every abort is acknowledged
+      case Branch::State::kReadOnly:  // (an abort to a read-only branch whose vote was lost)
+        if (acks_aborts()) ack(self, txn, slot, b);  // (its abort record, if any, is in)
         return;
       case Branch::State::kLocking:
         lock_waits_.cancel(b.timeout);
         unlock(owner(txn, slot));
         b.state = Branch::State::kAborted;
         vote(self, txn, slot, b, kNo);
-        if (basic_) ack(self, txn, slot, b);
+        if (acks_aborts()) ack(self, txn, slot, b);
         return;
       case Branch::State::kWorking:
         b.abort_requested = true;
         return;
       case Branch::State::kPrepared:
         queries_.cancel(b.timeout);
-        w_.ledger().blocked_for(txn, self.now() - b.voted_at);
+        learnt(txn, b);
         b.state = Branch::State::kDeciding;
         b.committing = false;
         if (abort_op_ && self.submit(*abort_op_, token(txn, slot, kAbortWork))) return;
@@ -737,7 +847,8 @@ class Participant final : public ServiceNode {
     w_.ledger().in_doubt(txn, -1);
     release_locks(*node_, txn, slot, b);
     b.state = Branch::State::kAborted;
-    if (basic_) ack(*node_, txn, slot, b);
+    // Presumed abort: the abort record is not forced and not acknowledged.
+    if (acks_aborts()) force_then(*node_, txn, slot, b, kAbortedForced);
   }
 
   void release_locks(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
@@ -760,6 +871,36 @@ class Participant final : public ServiceNode {
   void vote(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b, Vote v) {
     tell(self, kVote, txn, slot, b, v);
   }
+  // A NO vote of a branch that aborted on its own: presumed nothing forces its abort record
+  // first; the presumptions write it without forcing.
+  void vote_no(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b, Vote v) {
+    if (variant_ != Variant::kBasic) {
+      vote(self, txn, slot, b, v);
+      return;
+    }
+    force_then(self, txn, slot, b, v == kNo ? kNoForced : kNoErrorForced);
+  }
+  // Aborts are acknowledged (presumed nothing and presumed commit).
+  bool acks_aborts() const { return variant_ != Variant::kPresumedAbort; }
+  // Forces a record of the branch, then does what `k` says (ack or vote).
+  void force_then(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b, PartKind k) {
+    w_.ledger().forced_write(txn);
+    const sim::Time force = w_.config().timeouts.log_force;
+    if (force > sim::Time::zero()) {
+      self.set_timer(force, token(txn, slot, k));
+      return;
+    }
+    if (k == kCommittedForced || k == kAbortedForced) {
+      ack(self, txn, slot, b);
+    } else {
+      vote(self, txn, slot, b, k == kNoForced ? kNo : kNoError);
+    }
+  }
+  // The branch, in doubt since its yes vote, learnt the decision now.
+  void learnt(uint64_t txn, const Branch& b) {
+    const sim::Time span = node_->now() - b.voted_at;
+    w_.ledger().blocked_for(txn, span, span > w_.config().timeouts.prepare);
+  }
   void ack(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) { tell(self, kAck, txn, slot, b); }
   // Asks the coordinator for the decision, and again every timeouts.prepare.
   void ask(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
@@ -767,7 +908,7 @@ class Participant final : public ServiceNode {
     b.timeout = queries_.arm(self, owner(txn, slot));
   }
 
-  bool basic_;
+  Variant variant_;
   const KeyChooser& keys_;
   ServiceLocks& locks_;                     // the service's
   sim::TimeoutQueue lock_waits_, queries_;  // volatile

@@ -285,6 +285,21 @@ TEST_CASE("Invariants: random workflows under random faults keep every pattern's
       }
       if (k.label() == "choreography") violated_choreography += test::outcome(r, Outcome::kViolated);
     }
+    // The other commit protocol variants, on the same scenario.
+    for (const char* variant : {"presumed_nothing", "presumed_commit"}) {
+      const app::Scenario v = test::scenario(text, {{"two_phase_commit", fmt::format("{{variant: {}}}", variant)}});
+      const models::RunResult r = test::run(v, "two_phase_commit");
+      const models::RunMetrics& m = r.metrics;
+      INFO("seed " << seed << ", two_phase_commit " << variant << ": "
+                   << test::outcome(r, Outcome::kViolated) << " violated, "
+                   << test::outcome(r, Outcome::kBlocked) << " blocked of " << m.transactions
+                   << "; unilateral " << m.unilateral_decisions << ", changed " << m.changed_decisions);
+      REQUIRE(test::outcome(r, Outcome::kViolated) == 0);
+      REQUIRE(test::outcome(r, Outcome::kBlocked) == 0);
+      REQUIRE(m.unilateral_decisions == 0);
+      REQUIRE(m.changed_decisions == 0);
+      REQUIRE(r.drained);
+    }
   }
   INFO(seeds << " seeds, " << transactions << " transactions per pattern");
   CHECK(violated_orchestration > 0);
