@@ -153,6 +153,11 @@ class Ledger {
     in_doubt_total_ = static_cast<uint64_t>(static_cast<int64_t>(in_doubt_total_) + delta);
   }
   bool measured(uint64_t txn) const { return txns_[txn].measured; }
+  // Every side-effect step of txn has its effect in place.
+  bool all_applied(uint64_t txn) const {
+    const uint32_t mask = side_effects_[txns_[txn].type];
+    return (txns_[txn].applied & mask) == mask;
+  }
 
   // Resource costs, recorded when they end (only for measured transactions).
   void lock_held(uint64_t txn, sim::Time span);

@@ -98,7 +98,7 @@ class Coordinator final : public EntryService {
         variant_(w.config().two_phase_commit.variant),
         balancer_(w, self),
         prepare_timeouts_(w.config().timeouts.prepare, Token::tag(kPrepareQueue)),
-        retransmits_(w.config().timeouts.prepare, Token::tag(kRetransmitQueue)),
+        retransmits_(w.config().timeouts.call, Token::tag(kRetransmitQueue)),
         resends_(w.config().timeouts.call, Token::tag(kResendQueue)) {}
 
   void on_message(sim::Node& self, const sim::Message& m) override {
@@ -300,10 +300,11 @@ class Coordinator final : public EntryService {
     commit_mask_[f.txn] = f.tell;
     reply(self, f, Answer::kOk);
     if (variant_ == Variant::kPresumedCommit) {
-      // The commit record ends the transaction here: commits are not acknowledged.
+      // The commit record ends the transaction here: commits are not acknowledged. It is
+      // complete once the last participant has applied its effect (Participant::committed).
       if (collecting_.find(f.txn) != nullptr) collecting_.close(f.txn);
       for_each_bit(f.tell, [&](uint32_t s) { send(self, kCommit, f, s); });
-      end(self, f);
+      end(self, f, f.tell == 0);
       return;
     }
     if (f.tell == 0) {  // all read-only: nothing to commit
@@ -315,7 +316,7 @@ class Coordinator final : public EntryService {
   }
 
   // Sends the decision to f.tell and waits for their acknowledgements, sending it again
-  // every timeouts.prepare.
+  // every timeouts.call.
   void finish(sim::Node& self, CoordFlow& f, bool commit) {
     f.committing = commit;
     f.phase = CoordFlow::Phase::kFinishing;
@@ -397,9 +398,9 @@ class Coordinator final : public EntryService {
     finish(self, f, false);
   }
 
-  void end(sim::Node& self, CoordFlow& f) {
+  void end(sim::Node& self, CoordFlow& f, bool complete = true) {
     const uint64_t txn = f.txn;
-    w_.ledger().complete(txn, self.now());
+    if (complete) w_.ledger().complete(txn, self.now());
     if (f.worker >= 0) self.release(static_cast<uint32_t>(f.worker));
     flows_.close(txn);
   }
@@ -803,8 +804,13 @@ class Participant final : public ServiceNode {
     w_.ledger().in_doubt(txn, -1);
     release_locks(self, txn, slot, b);
     b.state = Branch::State::kCommitted;
-    // Presumed commit: the commit record is not forced and not acknowledged.
-    if (variant_ == Variant::kPresumedCommit) return;
+    // Presumed commit: the commit record is not forced and not acknowledged; the last
+    // participant to apply its effect completes the transaction (nobody tells the
+    // coordinator).
+    if (variant_ == Variant::kPresumedCommit) {
+      if (w_.ledger().all_applied(txn)) w_.ledger().complete(txn, self.now());
+      return;
+    }
     force_then(self, txn, slot, b, kCommittedForced);
   }
 

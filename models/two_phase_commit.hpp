@@ -1,48 +1,51 @@
-// Two-phase commit (presumed abort). The entry service is the coordinator; every workflow
-// step is a participant branch at its service (all prepared in parallel: 2PC ignores the
-// workflow's stages).
+// Two-phase commit, in the three variants of Mohan, Lindsay & Obermarck (1986, "Transaction
+// management in the R* distributed database management system"). The entry service is the
+// coordinator; every workflow step is a participant branch at its service (all prepared in
+// parallel: 2PC ignores the workflow's stages).
 //
 // Protocol, per transaction:
 //   client --kRequest--> coordinator (serves its entry operation)
-//   coordinator --kPrepare--> each participant
+//   presumed commit only: the coordinator forces a collecting record (the participants)
+//   coordinator --kPrepare--> each participant, again every timeouts.call to those whose
+//     vote has not come, until timeouts.prepare aborts the transaction
 //     participant: takes the locks on the step's keys (waiting at most timeouts.lock_wait,
 //     else it aborts on its own and votes no), does the step's work, and then
-//       - business failure: releases its locks, votes no;
-//       - no side effect: releases its locks, votes read-only (it takes no part in phase 2);
-//       - otherwise: forces a "prepared" record to its log, votes yes, keeps its locks and is
-//         in doubt until it learns the decision.
+//       - business or technical failure: releases its locks, votes no (presumed nothing
+//         forces an abort record first);
+//       - no side effect (presumed abort and commit): releases its locks, votes read-only
+//         and takes no part in phase 2;
+//       - otherwise: forces a "prepared" record, votes yes, keeps its locks and is in doubt
+//         until it learns the decision. A duplicate PREPARE gets the logged vote again.
 //   participant --kVote--> coordinator
-//   all yes: the coordinator forces a "commit" record (the participants it must tell), then
-//     --kCommit--> each yes voter; it answers the client (kOk). A participant applies the
-//     effect (its `commit` operation, if it has one, is the time this takes), forces a
-//     "committed" record, releases its locks, --kAck--> coordinator; once every ack is in,
-//     the coordinator writes an end record: the transaction is complete.
-//   a no vote, or votes missing after timeouts.prepare: abort. Presumed abort: nothing is
-//     forced, --kAbort--> every participant that did not vote no or read-only (its `abort`
-//     operation, if any, is the time it takes), no acks; the client is told kRejected (a no
-//     vote) or kError (a timeout).
+//   commit (every vote yes or read-only): the coordinator forces its commit record (none
+//     when nothing is to be committed, unforced under presumed commit), answers the client
+//     (kOk) and sends kCommit to each yes voter. A participant applies the effect (its
+//     `commit` operation, if any, is the time it takes); presumed nothing and abort: forces
+//     a committed record and --kAck-->, the coordinator re-sending kCommit every
+//     timeouts.call until every ack is in, then writing its end record; presumed commit:
+//     writes it unforced, no ack, and the coordinator forgets the transaction at once.
+//   abort (a no vote, or votes missing after timeouts.prepare; presumed nothing waits for
+//     every vote): presumed abort: nothing forced, kAbort to every participant that may
+//     have prepared, no acks; presumed nothing: the abort forced, kAbort to every
+//     participant, each forcing its abort record and acknowledging; presumed commit: the
+//     abort unforced, kAbort to every participant that may have prepared, forced and
+//     acknowledged. The client is told kRejected (a no vote) or kError.
 // Failures handled:
 //   - a participant in doubt asks the coordinator (kDecisionQuery) every timeouts.prepare;
 //     the coordinator answers from its log: commit if it has a commit record, nothing while
-//     it is still deciding, abort otherwise (presumed abort);
-//   - the coordinator re-sends kCommit every timeouts.prepare until all acks are in;
-//   - a coordinator crash loses undecided transactions (their participants learn "abort"
-//     when they ask); on recovery it re-sends kCommit for every commit record without an
-//     end record;
+//     it is still deciding, otherwise by its presumption (abort; presumed commit: abort if
+//     a collecting record is open, commit if there is no record at all);
+//   - a coordinator crash loses undecided transactions; on recovery it re-sends kCommit for
+//     every commit record without an end record, and (presumed commit) aborts every
+//     collecting record without a decision. The cost is the number of open records;
 //   - a participant crash loses what it had not prepared (the coordinator times out and
 //     aborts); on recovery it takes back the locks of every prepared branch and asks the
 //     coordinator. While the coordinator is down, prepared participants stay blocked.
-// Variant (two_phase_commit.variant in the scenario): `presumed_abort` (the default, as
-// above) or `basic` (presumed nothing): the coordinator waits for every vote, forces its
-// decision either way, sends it to every participant, and every participant acknowledges
-// commit and abort alike (no read-only optimization); the transaction ends with the last
-// ack. Messages per transaction: 2 + 4n, whatever the outcome.
-// Measured: lock hold time (lock taken to released), lock wait time, blocking time (vote
-// yes to decision known).
+// Measured: lock hold and wait times, in-doubt time (vote yes to decision known), forced
+// log writes, and transactions blocked beyond the failure-free window (timeouts.prepare).
 //
-// Messages per transaction without failures (n participants, r of them read-only):
-//   2 (client) + 2n (prepare, vote) + 2(n - r) (commit, ack).
-// With one no vote and no read-only participant: 2 + 2n + (n - 1) (aborts, not acked).
+// Messages and forced writes per transaction without failures: docs/patterns.md (checked
+// exactly by tests/models/commit_protocol_test.cpp).
 #pragma once
 
 #include <memory>
