@@ -17,12 +17,14 @@
 #include "app/runner.hpp"
 #include "app/scenario.hpp"
 #include "app/exit_codes.hpp"
+#include "app/explore_command.hpp"
 #include "app/sweep.hpp"
 #include "app/sweep_command.hpp"
 #include "app/sweep_mpi.hpp"
 #include "models/config.hpp"
 #include "models/registry.hpp"
 #include "sim/suggest.hpp"
+#include "sim/units.hpp"
 
 namespace {
 
@@ -97,8 +99,9 @@ int cmd_validate(const ScenarioArgs& a) {
   return kExitOk;
 }
 
-int cmd_run(ScenarioArgs a, const std::vector<std::string>& pattern_args,
-            uint64_t replication, const std::string& csv, const std::string& json, bool timing) {
+// --pattern NAME[/TRANSPORT]...: an override of the scenario's list (nullopt: keep it), or
+// a message and false for an unknown name.
+bool patterns_override(const std::vector<std::string>& pattern_args, std::optional<app::Override>& chosen) {
   for (const std::string& p : pattern_args) {
     // The name before any /TRANSPORT; the loader checks the transport.
     if (models::find_pattern(p.substr(0, p.find('/'))) == nullptr) {
@@ -106,15 +109,39 @@ int cmd_run(ScenarioArgs a, const std::vector<std::string>& pattern_args,
       fmt::print(stderr, "coordsim: --pattern {}: unknown pattern{}; valid values are {}\n", p,
                  near ? fmt::format(" (did you mean \"{}\"?)", *near) : "",
                  sim::join_alternatives(models::pattern_names()));
-      return kExitUsage;
+      return false;
     }
   }
   // --pattern replaces the scenario's list, checked by the loader like the file's own.
-  std::optional<app::Override> chosen;
   if (!pattern_args.empty()) {
     chosen = app::Override{"patterns", fmt::format("[{}]", fmt::join(pattern_args, ", ")),
                            fmt::format("--pattern {}", fmt::join(pattern_args, " --pattern "))};
   }
+  return true;
+}
+
+int cmd_explore(const ScenarioArgs& a, const std::vector<std::string>& pattern_args,
+                const std::string& faults, const std::string& recover_after, app::ExploreArgs e) {
+  std::optional<app::Override> chosen;
+  if (!patterns_override(pattern_args, chosen)) return kExitUsage;
+  const auto back = sim::parse_duration(recover_after);
+  if (!back.ok() || back.value() <= sim::Time::zero()) {
+    fmt::print(stderr, "coordsim: --recover-after {}: expected a positive duration such as 5s{}\n",
+               recover_after, back.ok() ? "" : fmt::format(" ({})", back.status().message()));
+    return kExitUsage;
+  }
+  e.options.recover_after = back.value();
+  e.options.crashes = faults != "loss";
+  e.options.losses = faults != "crash";
+  auto s = load(a, chosen);
+  if (!s) return kExitUsage;
+  return app::explore_command(*s, e);
+}
+
+int cmd_run(ScenarioArgs a, const std::vector<std::string>& pattern_args,
+            uint64_t replication, const std::string& csv, const std::string& json, bool timing) {
+  std::optional<app::Override> chosen;
+  if (!patterns_override(pattern_args, chosen)) return kExitUsage;
   auto s = load(a, chosen);
   if (!s) return kExitUsage;
   auto results = app::run_scenario(*s, {}, replication);
@@ -306,6 +333,32 @@ int main(int argc, char** argv) {
                     "Write the manifest to FILE (default: beside --csv)")
       ->type_name("FILE");
 
+  ScenarioArgs explore_args;
+  std::vector<std::string> explore_patterns;
+  std::string explore_faults = "both", explore_recover = "5s";
+  app::ExploreArgs explore_opt;
+  CLI::App* explore = cli.add_subcommand(
+      "explore",
+      "Inject one fault at every point of one transaction (a crash after each send and each "
+      "delivery, the loss of each message), under each pattern, and count the outcomes");
+  add_scenario_args(explore, explore_args);
+  explore->add_option("--pattern,-p", explore_patterns,
+                      "Explore only this pattern (repeatable) instead of the scenario's list")
+      ->type_name("NAME[/TRANSPORT]");
+  explore->add_option("--faults", explore_faults, "Which faults: crash, loss or both")
+      ->check(CLI::IsMember({"crash", "loss", "both"}))
+      ->type_name("KIND");
+  explore->add_option("--recover-after", explore_recover, "How long a crashed node stays down")
+      ->type_name("DURATION");
+  explore->add_option("--csv", explore_opt.csv, "Write the counts of points by outcome per pattern to FILE")
+      ->type_name("FILE");
+  explore->add_option("--points", explore_opt.points, "Write every point and its outcome to FILE (CSV)")
+      ->type_name("FILE");
+  explore->add_option("--list", explore_opt.list,
+                      "How many violated and blocking points to print per pattern")
+      ->type_name("K")
+      ->check(CLI::Range(size_t{0}, size_t{1000000}));
+
   CLI::App* bench = cli.add_subcommand("bench", "Kernel benchmarks: rates and peak memory, not pass/fail");
   bench->require_subcommand(1);
   app::PholdParams phold;
@@ -354,6 +407,9 @@ int main(int argc, char** argv) {
   try {
     if (*run) return cmd_run(run_args, pattern_args, replication, csv, json, timing);
     if (*validate) return cmd_validate(validate_args);
+    if (*explore) {
+      return cmd_explore(explore_args, explore_patterns, explore_faults, explore_recover, explore_opt);
+    }
     if (*sweep) {
       // Under an MPI launcher: one session for the whole command; only rank 0 speaks.
       std::optional<app::mpi::Session> session;

@@ -533,6 +533,7 @@ const PatternInfo kChoreographyPattern{
     /*saga=*/false,
     /*atomic=*/false,
     /*may_block=*/false,
-    /*durable_entry=*/false};
+    /*durable_entry=*/false,
+    chain_message_name};
 
 }  // namespace models

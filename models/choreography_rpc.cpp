@@ -494,4 +494,12 @@ class ChoreographyRpc final : public Pattern {
 
 std::unique_ptr<Pattern> make_choreography_rpc() { return std::make_unique<ChoreographyRpc>(); }
 
+const char* chain_message_name(uint32_t type) {
+  switch (type) {
+    case kChainCall: return "ChainCall";
+    case kChainAnswer: return "ChainAnswer";
+    default: return nullptr;
+  }
+}
+
 }  // namespace models

@@ -43,5 +43,7 @@
 namespace models {
 
 std::unique_ptr<Pattern> make_choreography_rpc();
+// The names of the chain's message types (PatternInfo::message_name).
+const char* chain_message_name(uint32_t type);
 
 }  // namespace models

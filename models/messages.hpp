@@ -31,6 +31,9 @@ enum MessageType : uint32_t {
   kDeadLettered = 34,  // broker -> subscriber: the delivery (value = topic) was given up
 };
 
+// The name of a shared message type ("Call"), or nullptr for a pattern's own type.
+const char* shared_message_name(uint32_t type);
+
 // The relay fields of a message that travels through the broker's queues instead of going
 // straight to its destination (sim::Message::relay; Channel, Broker). The message's own
 // fields (type, txn, step, attempt, flags, value, ref) are the pattern's, untouched.

@@ -50,6 +50,9 @@ struct PatternInfo {
   // crash (a log): a client's retry then waits for that, instead of starting the
   // transaction again when the replica that had it crashed.
   bool durable_entry;
+  // The names of its own message types (100 and up), for traces and explanations; nullptr
+  // for a type it does not define.
+  const char* (*message_name)(uint32_t type) = nullptr;
 
   bool supports(Transport t) const { return (transports >> static_cast<unsigned>(t)) & 1u; }
 };

@@ -1,5 +1,7 @@
 #include "models/registry.hpp"
 
+#include "models/messages.hpp"
+
 #include "models/choreography.hpp"
 #include "models/orchestration.hpp"
 #include "models/saga_choreographed.hpp"
@@ -45,6 +47,32 @@ std::string PatternChoice::label() const {
   std::string s = info->name;
   if (transport != info->default_transport) s += std::string("/") + transport_name(transport);
   return s;
+}
+
+}  // namespace models
+
+namespace models {
+
+const char* shared_message_name(uint32_t type) {
+  switch (type) {
+    case kRequest: return "Request";
+    case kReply: return "Reply";
+    case kCall: return "Call";
+    case kCallReply: return "CallReply";
+    case kCompensate: return "Compensate";
+    case kCompensated: return "Compensated";
+    case kResolve: return "Resolve";
+    case kResolved: return "Resolved";
+    case kNestedCall: return "NestedCall";
+    case kNestedReply: return "NestedReply";
+    case kFire: return "Fire";
+    case kPublish: return "Publish";
+    case kPublishAck: return "PublishAck";
+    case kDeliver: return "Deliver";
+    case kDeliverAck: return "DeliverAck";
+    case kDeadLettered: return "DeadLettered";
+    default: return nullptr;
+  }
 }
 
 }  // namespace models

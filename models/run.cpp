@@ -72,10 +72,12 @@ NodeSummary summarize_node(const World& w, const sim::Node& n) {
 
 }  // namespace
 
-RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replication) {
+RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replication,
+              RunProbe* probe) {
   World w(cfg, replication, choice);
   const std::unique_ptr<Pattern> pattern = choice.info->make(choice.transport);
   pattern->install(w);
+  if (probe != nullptr) probe->attach(w);
   Client client(w);
   client.start();
   if (cfg.duration) w.failures().set_horizon(*cfg.duration);

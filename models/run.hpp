@@ -48,7 +48,17 @@ struct RunResult {
   double wall_s = 0;       // wall-clock time of the simulation loop
 };
 
+class World;
+// Something attached to a run's world before it starts (coordsim explore's fault injector):
+// it may tap the network and intervene between events.
+class RunProbe {
+ public:
+  virtual ~RunProbe() = default;
+  virtual void attach(World& w) = 0;
+};
+
 // Runs `choice` (its factory makes the pattern) on replication `replication` of cfg.
-RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replication);
+RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replication,
+              RunProbe* probe = nullptr);
 
 }  // namespace models

@@ -624,6 +624,16 @@ const PatternInfo kTccPattern{
     /*saga=*/false,
     /*atomic=*/true,
     /*may_block=*/false,
-    /*durable_entry=*/true};
+    /*durable_entry=*/true,
+    [](uint32_t type) -> const char* {
+      switch (type) {
+        case kTry: return "Try";
+        case kTryReply: return "TryReply";
+        case kConfirm: return "Confirm";
+        case kConfirmReply: return "ConfirmReply";
+        case kCancel: return "Cancel";
+        default: return nullptr;
+      }
+    }};
 
 }  // namespace models

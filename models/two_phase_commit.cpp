@@ -972,6 +972,17 @@ const PatternInfo kTwoPhaseCommitPattern{
     /*saga=*/false,
     /*atomic=*/true,
     /*may_block=*/true,
-    /*durable_entry=*/true};
+    /*durable_entry=*/true,
+    [](uint32_t type) -> const char* {
+      switch (type) {
+        case kPrepare: return "Prepare";
+        case kVote: return "Vote";
+        case kCommit: return "Commit";
+        case kAbort: return "Abort";
+        case kAck: return "Ack";
+        case kDecisionQuery: return "DecisionQuery";
+        default: return nullptr;
+      }
+    }};
 
 }  // namespace models

@@ -39,6 +39,11 @@ void FailureInjector::add_crash(NodeId node, Time at, Time duration) {
   sim_.schedule(Time::saturating_add(at, duration), self_, kRecover, node);
 }
 
+void FailureInjector::add_recovery(NodeId node, Time at) {
+  SIM_ASSERT(node < nodes_.size(), "recovery of an unknown node");
+  sim_.schedule(at, self_, kRecover, node);
+}
+
 void FailureInjector::on_event(Simulation& sim, const Event& e) {
   (void)sim;
   switch (e.kind) {

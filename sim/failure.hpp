@@ -26,6 +26,8 @@ class FailureInjector final : public Handler {
 
   void add_random(NodeId node, Distribution time_to_failure, Distribution time_to_repair);
   void add_crash(NodeId node, Time at, Time duration);
+  // Recovers a node at `at` (one crashed by hand, with Node::crash()).
+  void add_recovery(NodeId node, Time at);
   // No random failure starts at or after t; one already scheduled past t is cancelled.
   void set_horizon(Time t);
 

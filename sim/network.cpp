@@ -198,6 +198,10 @@ uint32_t Network::store(const Message& m) {
 void Network::send(NodeId src, const Message& msg) {
   SIM_ASSERT(src < n_ && msg.dst < n_, "message between unknown nodes");
   ++counters_.sent;
+  if (tap_ != nullptr && !tap_->on_send(src, msg)) {
+    ++counters_.lost;
+    return;
+  }
   const Route& route = this->route(src, msg.dst);
   if (!route.ok) {
     ++counters_.unroutable;
@@ -249,6 +253,7 @@ void Network::on_event(Simulation& sim, const Event& e) {
     return;
   }
   ++counters_.delivered;
+  if (tap_ != nullptr) tap_->on_deliver(m);
   MessageSink* sink = sinks_[m.dst];
   SIM_ASSERT(sink != nullptr, "message for a node with no sink attached");
   sink->deliver(m);

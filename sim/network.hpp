@@ -82,6 +82,18 @@ struct NetworkCounters {
   uint64_t unroutable = 0;        // no path between the two nodes
 };
 
+// A network tap sees every message handed to the network and every delivery, and may lose
+// a message at its send (coordsim explore's injected losses and crashes). Without one, the
+// network pays one pointer test per send and per delivery.
+class NetworkTap {
+ public:
+  virtual ~NetworkTap() = default;
+  // m is being sent from src; return false to lose it (counted as lost).
+  virtual bool on_send(NodeId src, const Message& m) = 0;
+  // m (its src set) reaches its destination's sink now.
+  virtual void on_deliver(const Message& m) = 0;
+};
+
 class Network final : public Handler {
  public:
   // node_names are used for stream names and messages; their order defines the NodeIds.
@@ -92,6 +104,7 @@ class Network final : public Handler {
   Network& operator=(const Network&) = delete;
 
   void attach(NodeId node, MessageSink* sink);
+  void set_tap(NetworkTap* tap) { tap_ = tap; }
   void add_partition(Partition p);
 
   // Sends m from `src` to m.dst now. The network sets m's src on its own copy.
@@ -115,6 +128,7 @@ class Network final : public Handler {
   void on_event(Simulation& sim, const Event& e) override;
 
  private:
+  NetworkTap* tap_ = nullptr;
   struct Link;
   // A route is a slice of route_links_ (flat, so that sending touches no extra allocation).
   struct Route {

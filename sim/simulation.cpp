@@ -72,6 +72,11 @@ bool Simulation::dispatch(Event e) {
       (fingerprint_ ^ (e.seq * kMix) ^ ((static_cast<uint64_t>(e.target) << 32) | e.kind)) *
       kFnvPrime;
   handlers_[e.target]->on_event(*this, e);
+  if (after_) [[unlikely]] {
+    const std::function<void()> f = std::move(after_);
+    after_ = nullptr;
+    f();
+  }
   return true;
 }
 

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -86,6 +87,9 @@ class Simulation {
   uint64_t run_events(uint64_t n);
   // Makes the current run_*() return after the event being handled.
   void stop() { stop_requested_ = true; }
+  // Calls f once, right after the event being handled (before any other event): an
+  // intervention between two events, such as an injected crash.
+  void after_this_event(std::function<void()> f) { after_ = std::move(f); }
 
   size_t pending_events() const { return queue_.size(); }
   // The time of the earliest pending event that will run (cancelled timers at the front
@@ -123,6 +127,7 @@ class Simulation {
   size_t cancelled_in_queue_ = 0;
   uint64_t fingerprint_ = 0xcbf29ce484222325ULL;
   bool stop_requested_ = false;
+  std::function<void()> after_;
   EventQueue queue_;
   std::vector<Handler*> handlers_;
   std::vector<TimerSlot> timers_;

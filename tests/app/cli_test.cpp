@@ -147,3 +147,45 @@ TEST_CASE("Docs: docs/output.md describes every CSV column", "[app][docs]") {
     CHECK(found);
   }
 }
+
+TEST_CASE("CLI: explore prints the points by outcome per pattern, writes its CSV files, and "
+          "rejects bad options",
+          "[app][cli]") {
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  const std::string counts = fmt::format("{}/coordsim_explore_{}.csv", dir, getpid());
+  const std::string points = fmt::format("{}/coordsim_points_{}.csv", dir, getpid());
+  auto r = coordsim(fmt::format(
+      "explore scenarios/ecommerce-order.yaml --pattern orchestration --pattern two_phase_commit "
+      "--csv '{}' --points '{}'",
+      counts, points));
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("pattern ") != std::string::npos);
+  CHECK(r.out.find("orchestration") != std::string::npos);
+  const std::string c = slurp(counts);
+  CHECK(c.rfind("scenario,pattern,no_fault,points,committed,aborted,failed,blocked_then_resolved,"
+                "blocked,violated\n",
+                0) == 0);
+  CHECK(std::count(c.begin(), c.end(), '\n') == 3);
+  // 2PC: no point ends violated.
+  CHECK(c.find("ecommerce-order,two_phase_commit,committed,") != std::string::npos);
+  CHECK(c.substr(c.find("two_phase_commit")).find(",0\n") != std::string::npos);
+  const std::string p = slurp(points);
+  CHECK(p.rfind("scenario,pattern,fault,index,at_ms,node,point,outcome,in_doubt_max_ms,unfinished\n", 0) == 0);
+  std::remove(counts.c_str());
+  std::remove(points.c_str());
+
+  auto bad = coordsim("explore scenarios/ecommerce-order.yaml --recover-after 5");
+  CHECK(bad.code == 2);
+  CHECK(bad.err ==
+        "coordsim: --recover-after 5: expected a positive duration such as 5s (expected a time "
+        "unit (ns, us, ms, s, min or h) after \"5\")\n");
+  auto zero = coordsim("explore scenarios/ecommerce-order.yaml --recover-after 0s");
+  CHECK(zero.code == 2);
+  CHECK(zero.err == "coordsim: --recover-after 0s: expected a positive duration such as 5s\n");
+  auto kind = coordsim("explore scenarios/ecommerce-order.yaml --faults fire");
+  CHECK(kind.code == 2);
+  CHECK(kind.err.rfind("--faults: fire not in {crash,loss,both}", 0) == 0);
+  auto pat = coordsim("explore scenarios/ecommerce-order.yaml --pattern twophase");
+  CHECK(pat.code == 2);
+  CHECK(pat.err.rfind("coordsim: --pattern twophase: unknown pattern", 0) == 0);
+}
