@@ -1,6 +1,8 @@
 #include "app/files.hpp"
 
 #include <fmt/format.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,13 +13,38 @@
 
 namespace app {
 
-sim::Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return sim::Status::invalid(fmt::format("{}: cannot open the file", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return sim::Status::invalid(fmt::format("{}: cannot read the file", path));
-  return ss.str();
+sim::Result<std::string> read_file(const std::string& path, size_t max_bytes) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return sim::Status::invalid(fmt::format("{}: cannot open the file ({})", path, std::strerror(errno)));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return sim::Status::invalid(fmt::format("{}: is a directory, not a file", path));
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return sim::Status::invalid(fmt::format("{}: cannot open the file ({})", path, std::strerror(errno)));
+  }
+  // Read at most max_bytes + 1, whatever the file claims to be (a device has no size).
+  std::string text;
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      return sim::Status::invalid(fmt::format("{}: cannot read the file ({})", path, why));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > max_bytes) {
+      ::close(fd);
+      return sim::Status::invalid(fmt::format("{}: the file is larger than {} MiB", path, max_bytes >> 20));
+    }
+  }
+  ::close(fd);
+  return text;
 }
 
 bool file_exists(const std::string& path) { return std::ifstream(path).good(); }

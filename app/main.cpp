@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -256,7 +257,8 @@ int main(int argc, char** argv) {
   run->footer(pattern_list());
   run->add_option("--replication", replication,
                   "Replication index: the same seed with an independent set of random streams")
-      ->type_name("R");
+      ->type_name("R")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 62));
   run->add_option("--csv", csv, "Also write one CSV row per pattern to FILE (docs/output.md)")
       ->type_name("FILE");
   run->add_option("--json", json, "Also write the results as JSON to FILE")->type_name("FILE");
@@ -434,6 +436,11 @@ int main(int argc, char** argv) {
       fmt::print("{}\n", app::format_setup(setup, r));
       return kExitOk;
     }
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr,
+               "coordsim: out of memory: a run keeps a record of every transaction until it "
+               "ends (about 60 bytes each); shorten the run (duration or transactions)\n");
+    return kExitRunError;
   } catch (const std::exception& e) {
     fmt::print(stderr, "coordsim: internal error: {}\n", e.what());
     return kExitRunError;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "sim/distribution.hpp"
 #include "sim/rng.hpp"
 
 namespace app {
@@ -252,6 +253,13 @@ std::string summary_table(const Scenario& s, const std::vector<models::RunResult
           "note: {}: the drain limit ({}) stopped the run while transactions were still in "
           "flight; their outcomes are as they stood\n",
           r.pattern.label(), s.config.drain);
+    }
+    if (r.clamped_samples > 0) {
+      out += fmt::format(
+          "note: {}: {} random sample{} (service times, delays or failure times) {} longer "
+          "than the simulated clock can hold with room to spare, and cut to {}\n",
+          r.pattern.label(), r.clamped_samples, r.clamped_samples == 1 ? "" : "s",
+          r.clamped_samples == 1 ? "was" : "were", sim::Distribution::kMaxSampleText);
     }
   }
   return out;

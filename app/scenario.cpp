@@ -16,6 +16,10 @@
 #include "sim/units.hpp"
 
 namespace app {
+
+// The largest scenario file read (100,000 services in call trees take about 7 MiB).
+constexpr size_t kMaxScenarioBytes = size_t{64} << 20;
+
 namespace {
 
 using models::ScenarioConfig;
@@ -490,6 +494,14 @@ void check_cross(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c
              "give exactly one of duration (simulated time of arrivals, e.g. duration: 600s) "
              "and transactions (a count, e.g. transactions: 100000)");
   }
+  // The clock holds 292 years; a run and the delays added to its times must fit in it.
+  const sim::Time horizon = sim::Time::from_ns(sim::Distribution::kMaxSampleNs);
+  if (c.duration && sim::Time::saturating_add(*c.duration, c.drain) > horizon) {
+    ctx.fail(root["duration"], "duration",
+             fmt::format("the run's horizon, duration plus drain ({} + {}), is beyond the {} "
+                         "that the simulated clock holds with room for the delays added to it",
+                         *c.duration, c.drain, sim::Distribution::kMaxSampleText));
+  }
   if (c.duration && c.warmup >= *c.duration) {
     ctx.fail(root["warmup"], "warmup",
              fmt::format("the warm-up ({}) must be shorter than the duration ({})", c.warmup,
@@ -586,7 +598,9 @@ void apply_override(YAML::Node root, const Override& o, const std::string& label
       }
       next = cur[seg];
     } else if (cur.IsSequence()) {
-      if (!all_digits(seg) || std::stoul(seg) >= cur.size()) {
+      // (An index of more digits than any list has entries is out of range, not a number to
+      // convert.)
+      if (!all_digits(seg) || seg.size() > 9 || std::stoul(seg) >= cur.size()) {
         fail(fmt::format("{} is a list of {} entries; expected an index from 0 to {}, found \"{}\"",
                          walked, cur.size(), cur.size() == 0 ? 0 : cur.size() - 1, seg));
       }
@@ -699,7 +713,7 @@ std::string yaml_hint(const std::string& text, const YAML::Mark& mark) {
 // of flow collections ([ and {) and of block indentation before parsing; it ignores quoted
 // text and comments. Returns an error message, or "" when the text is within bounds.
 std::string check_shape(const std::string& text, const std::string& file) {
-  constexpr size_t kMaxBytes = size_t{64} << 20;  // 100,000 services take about 7 MiB
+  constexpr size_t kMaxBytes = kMaxScenarioBytes;
   constexpr int kMaxFlowDepth = 64;
   constexpr size_t kMaxIndent = 256;
   if (text.size() > kMaxBytes) {
@@ -829,7 +843,9 @@ sim::Result<Scenario> load_scenario_text(const std::string& text, const std::str
 
 sim::Result<Scenario> load_scenario_file(const std::string& path,
                                          const std::vector<Override>& overrides) {
-  auto text = read_file(path);
+  // (Read one byte past the limit, so that check_shape reports a file too large, and a
+  // device such as /dev/zero costs no more than that.)
+  auto text = read_file(path, kMaxScenarioBytes + 1);
   if (!text.ok()) return text.status();
   return load_scenario_text(text.value(), path, overrides);
 }

@@ -1,6 +1,7 @@
 #include "app/yaml_reader.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <unordered_set>
 
@@ -122,7 +123,15 @@ const std::string& scalar(const Ctx& ctx, const YAML::Node& n, const std::string
 }  // namespace
 
 std::string read_string(const Ctx& ctx, const YAML::Node& n, const std::string& path) {
-  return scalar(ctx, n, path, "a text");
+  const std::string& s = scalar(ctx, n, path, "a text");
+  // Every output (CSV, JSON) carries the text: it must be UTF-8. The JSON library that
+  // writes it is the judge.
+  try {
+    (void)nlohmann::json(s).dump();
+  } catch (const nlohmann::json::exception&) {
+    ctx.fail(n, path, "expected a text in UTF-8, found bytes that are not (save the file as UTF-8)");
+  }
+  return s;
 }
 
 std::string read_name(const Ctx& ctx, const YAML::Node& n, const std::string& path) {
@@ -146,6 +155,13 @@ sim::Time read_duration(const Ctx& ctx, const YAML::Node& n, const std::string& 
   if (!r.ok()) ctx.fail(n, path, r.status().message(), r.status().offset().value_or(0));
   if (positive && r.value() <= sim::Time::zero()) {
     ctx.fail(n, path, fmt::format("expected a positive duration, found {}", describe(n)));
+  }
+  const sim::Time most = sim::Time::from_ns(sim::Distribution::kMaxSampleNs);
+  if (r.value() > most) {
+    ctx.fail(n, path,
+             fmt::format("expected a duration of at most {} (the simulated clock holds 292 "
+                         "years, with room for what is added to it), found {}",
+                         sim::Distribution::kMaxSampleText, describe(n)));
   }
   return r.value();
 }
@@ -193,8 +209,12 @@ uint64_t read_count(const Ctx& ctx, const YAML::Node& n, const std::string& path
   if (digits) {
     for (char c : s) {
       if (c == '_') continue;
-      if (v > (UINT64_MAX - 9) / 10) overflow = true;
-      v = v * 10 + static_cast<uint64_t>(c - '0');
+      const auto d = static_cast<uint64_t>(c - '0');
+      if (v > (UINT64_MAX - d) / 10) {  // v * 10 + d would not fit
+        overflow = true;
+        break;
+      }
+      v = v * 10 + d;
     }
   }
   if (!digits || overflow || v < min || v > max) {

@@ -5,6 +5,7 @@
 #include "models/client.hpp"
 #include "models/pattern.hpp"
 #include "models/world.hpp"
+#include "sim/distribution.hpp"
 
 namespace models {
 namespace {
@@ -82,6 +83,7 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   client.start();
   if (cfg.duration) w.failures().set_horizon(*cfg.duration);
 
+  const uint64_t clamped_before = sim::Distribution::clamped_samples();
   const auto t0 = std::chrono::steady_clock::now();
   sim::Simulation& s = w.sim();
   RunControl control(w, client);
@@ -130,6 +132,7 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   r.drained = w.ledger().all_done() || !control.limit_hit() ||
               !w.sim().next_event_time().has_value();
   r.wall_s = std::chrono::duration<double>(t1 - t0).count();
+  r.clamped_samples = sim::Distribution::clamped_samples() - clamped_before;
   return r;
 }
 

@@ -45,6 +45,7 @@ struct RunResult {
   sim::Time end;           // simulated time when the run stopped
   sim::Time arrivals_end;  // when arrivals stopped
   bool drained = true;     // false iff the drain limit stopped the run with work left to do
+  uint64_t clamped_samples = 0;  // random samples cut to sim::Distribution::kMaxSampleNs
   double wall_s = 0;       // wall-clock time of the simulation loop
 };
 

@@ -23,6 +23,17 @@
 #include "sim/units.hpp"
 
 namespace sim {
+
+namespace {
+thread_local uint64_t g_clamped_samples = 0;
+}  // namespace
+
+Time Distribution::clamp_sample() {
+  ++g_clamped_samples;
+  return Time::from_ns(kMaxSampleNs);
+}
+uint64_t Distribution::clamped_samples() { return g_clamped_samples; }
+
 namespace {
 
 constexpr double kZ99 = 2.3263478740408408;  // standard normal quantile at 0.99

@@ -51,7 +51,19 @@ class Distribution {
   // Parses the scenario syntax above. Errors carry the offset of the offending character.
   static Result<Distribution> parse(std::string_view text);
 
-  Time sample(Rng& rng) const { return Time::from_ns(static_cast<int64_t>(sample_ns(rng) + 0.5)); }
+  // A sample as a Time. A draw longer than kMaxSample (a heavy tail, a mean of centuries)
+  // is cut to it and counted (clamped_samples()), so that time arithmetic never leaves the
+  // clock's range: the loader keeps a run's horizon below kMaxSample too.
+  static constexpr int64_t kMaxSampleNs = int64_t{1} << 62;  // about 146 years
+  static constexpr const char* kMaxSampleText = "146 years (2^62 ns)";
+  Time sample(Rng& rng) const {
+    const double ns = sample_ns(rng) + 0.5;
+    if (ns < static_cast<double>(kMaxSampleNs)) [[likely]] return Time::from_ns(static_cast<int64_t>(ns));
+    return clamp_sample();
+  }
+  // The samples this thread has cut to kMaxSample so far.
+  static uint64_t clamped_samples();
+  static Time clamp_sample();
   double sample_ns(Rng& rng) const {
     // The exponential is by far the most common (service times, delays): no call for it.
     if (kind_ == Kind::kExponential) return shift_ + rng.exponential(a_);

@@ -61,7 +61,64 @@ TEST_CASE("CLI: validate says ok with exit 0, or the exact error with exit 2", "
         "\"payment\"\n");
   auto missing = coordsim("validate no/such/file.yaml");
   CHECK(missing.code == 2);
-  CHECK(missing.err == "no/such/file.yaml: cannot open the file\n");
+  CHECK(missing.err == "no/such/file.yaml: cannot open the file (No such file or directory)\n");
+}
+
+TEST_CASE("CLI: inputs at the edges of the ranges get a message, never an abort", "[app][cli]") {
+  // A directory, and a device without end: read no further than the size limit.
+  auto dir = coordsim("validate scenarios");
+  CHECK(dir.code == 2);
+  CHECK(dir.err == "scenarios: is a directory, not a file\n");
+  auto zero = coordsim("validate /dev/zero");
+  CHECK(zero.code == 2);
+  CHECK(zero.err == "/dev/zero: the file is larger than 64 MiB\n");
+  // A list index too long to be a number is out of range, not an internal error.
+  auto index = coordsim("run scenarios/ecommerce-order.yaml --set workflow.steps.18446744073709551616.x=1");
+  CHECK(index.code == 2);
+  CHECK(index.err ==
+        "--set workflow.steps.18446744073709551616.x=1: workflow.steps is a list of 4 entries; "
+        "expected an index from 0 to 3, found \"18446744073709551616\"\n");
+  // A replication index is not negative.
+  auto rep = coordsim("run scenarios/single-service.yaml --replication=-1");
+  CHECK(rep.code == 2);
+  CHECK(rep.err.rfind("--replication: Value -1 not in range 0 to ", 0) == 0);
+  // The largest seed and transaction count are whole numbers like the others.
+  auto seed = coordsim("validate scenarios/single-service.yaml --seed 18446744073709551615");
+  CHECK(seed.code == 0);
+  const std::string most = (std::filesystem::temp_directory_path() /
+                            ("coordsim_most_" + std::to_string(getpid()) + ".yaml")).string();
+  {
+    std::ofstream f(most);
+    f << "transactions: 18446744073709551615\nworkload: {rate: 1/s}\nservices: {api: {ops: {x: 1ms}}}\n"
+         "workflow: {entry: api, entry_op: x}\n";
+  }
+  auto txns = coordsim("validate '" + most + "'");
+  std::filesystem::remove(most);
+  CHECK(txns.code == 0);
+  auto over = coordsim("validate scenarios/single-service.yaml --seed 18446744073709551616");
+  CHECK(over.code == 2);
+  CHECK(over.err ==
+        "--set seed=18446744073709551616: seed: expected a whole number of at least 0, found "
+        "\"18446744073709551616\"\n");
+  // A horizon beyond the clock is refused; a sample beyond it is cut, with a note.
+  auto horizon = coordsim("run scenarios/single-service.yaml --set duration=2562047h --set workload.rate=1/1000h");
+  CHECK(horizon.code == 2);
+  CHECK(horizon.err ==
+        "--set duration=2562047h: duration: expected a duration of at most 146 years (2^62 ns) "
+        "(the simulated clock holds 292 years, with room for what is added to it), found "
+        "\"2562047h\"\n");
+  for (const char* d : {"exp(2562047h)", "'pareto(shape: 0.01, scale: 1ms)'", "'weibull(shape: 0.01, scale: 1ms)'"}) {
+    INFO(d);
+    auto heavy = coordsim(fmt::format(
+        "run scenarios/single-service.yaml --set duration=40s --set \"services.api.ops.handle={}\" --set drain=1s", d));
+    CHECK(heavy.code == 0);
+    CHECK(heavy.out.find("longer than the simulated clock can hold with room to spare, and cut "
+                         "to 146 years (2^62 ns)") != std::string::npos);
+  }
+  auto lognormal = coordsim(
+      "run scenarios/single-service.yaml --set duration=40s --set \"services.api.ops.handle='lognormal(median: "
+      "1ms, sigma: 50)'\" --set drain=1s");
+  CHECK(lognormal.code == 0);
 }
 
 TEST_CASE("CLI: usage errors exit 2, help exits 0", "[app][cli]") {

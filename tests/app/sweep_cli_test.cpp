@@ -235,7 +235,7 @@ TEST_CASE("Sweep CLI: --resume refuses the files of another sweep", "[app][sweep
   CHECK(orphan.code == 2);
   CHECK(orphan.err ==
         "coordsim: runs.csv: cannot tell which sweep wrote runs.csv to resume it: "
-        "runs.manifest.json: cannot open the file\n");
+        "runs.manifest.json: cannot open the file (No such file or directory)\n");
   fs::remove_all(d);
 }
 
