@@ -625,6 +625,34 @@ void apply_override(YAML::Node root, const Override& o, const std::string& label
 }
 
 // ---------------------------------------------------------------- the whole file
+// A producer sends what the broker has not acknowledged again every timeouts.call (backing
+// off): a timeout shorter than the round trip makes copies of every message, each delivered
+// and handled. Warns when the mean round trip to the broker (two network hops and the
+// broker's handling) is longer than timeouts.call under a pattern that uses the broker.
+std::string broker_round_trip_warning(const ScenarioConfig& c) {
+  if (!c.broker.present) return "";
+  const bool uses = std::any_of(c.patterns.begin(), c.patterns.end(), [](const models::PatternChoice& p) {
+    return p.transport == models::Transport::kBroker;
+  });
+  const bool async = std::any_of(c.workflows.begin(), c.workflows.end(), [](const models::WorkflowConfig& wf) {
+    return std::any_of(wf.steps.begin(), wf.steps.end(), [](const models::StepConfig& s) { return s.async; });
+  });
+  if (!uses && !async) return "";
+  // The slowest hop to or from the broker: a link that names it, else the default.
+  double hop_ns = c.network.latency.mean_ns();
+  for (const models::LinkSpec& l : c.network.links) {
+    if (l.from == "broker" || l.to == "broker") hop_ns = std::max(hop_ns, l.latency.mean_ns());
+  }
+  const double rtt_ns = 2 * hop_ns + c.broker.latency.mean_ns();
+  if (static_cast<double>(c.timeouts.call.ns()) >= rtt_ns) return "";
+  return fmt::format(
+      "warning: timeouts.call ({}) is shorter than the mean round trip of a message to the "
+      "broker (about {:.3g}ms: two network hops of {:.3g}ms and {:.3g}ms of handling): senders "
+      "will send every message again before its acknowledgement comes, and each copy is "
+      "delivered and handled; make timeouts.call longer",
+      c.timeouts.call, rtt_ns * 1e-6, hop_ns * 1e-6, c.broker.latency.mean_ns() * 1e-6);
+}
+
 ScenarioConfig read_config(const Ctx& ctx, const YAML::Node& root, std::vector<std::string>& warnings) {
   if (!root.IsMap()) {
     ctx.fail(root, "",
@@ -671,6 +699,7 @@ ScenarioConfig read_config(const Ctx& ctx, const YAML::Node& root, std::vector<s
   }
   if (top.has("faults")) read_faults(ctx, top.get("faults"), c);
   check_cross(ctx, root, c);
+  if (const std::string w = broker_round_trip_warning(c); !w.empty()) warnings.push_back(w);
   for (const Load& l : estimate_load(c)) {
     if (l.utilisation < 1.0) continue;
     if (!l.pattern.empty()) {  // the broker

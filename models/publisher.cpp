@@ -1,5 +1,7 @@
 #include "models/publisher.hpp"
 
+#include <algorithm>
+
 #include "models/messages.hpp"
 #include "models/token.hpp"
 
@@ -20,6 +22,7 @@ void Publisher::publish(sim::Node& self, uint64_t txn, uint32_t topic, uint64_t 
   p.txn = txn;
   p.topic = topic;
   p.then = then;
+  p.sent = 0;
   send(self, slot);
 }
 
@@ -54,8 +57,12 @@ void Publisher::send(sim::Node& self, uint32_t slot) {
   m.value = p.topic;
   m.ref = (uint64_t{p.gen} << 32) | slot;
   w_.send_broker(self, m);
-  p.timer = self.set_timer(w_.config().timeouts.call,
-                           pack(slot, 0, kPublishTimer, p.gen & Token::kMaxPart));
+  const sim::Time first = w_.config().timeouts.call;
+  const sim::Time most = std::max(first, w_.config().broker.redelivery_max);
+  sim::Time wait = first;
+  for (uint32_t i = 0; i < p.sent && wait < most; ++i) wait = sim::Time::saturating_add(wait, wait);
+  ++p.sent;
+  p.timer = self.set_timer(std::min(wait, most), pack(slot, 0, kPublishTimer, p.gen & Token::kMaxPart));
 }
 
 }  // namespace models

@@ -1,6 +1,8 @@
-// models::Publisher: publishes events to the broker for one node, each again after
-// timeouts.call until the broker acknowledges it (an at-least-once producer: the broker
-// does not deduplicate, so a lost acknowledgement makes a second copy). Volatile: a crash
+// models::Publisher: publishes events to the broker for one node, each again until the broker
+// acknowledges it (an at-least-once producer: the broker does not deduplicate, so a lost
+// acknowledgement makes a second copy). The waits back off: timeouts.call, then twice as
+// long each time, up to broker.redelivery_max (or timeouts.call, if longer), so a timeout
+// shorter than the round trip makes a few copies, not a storm. Volatile: a crash
 // forgets what was not acknowledged. A publish may name a delivery to acknowledge once it
 // is published (a subscriber acknowledges its input only after its own output is safe).
 //
@@ -23,6 +25,7 @@ class Publisher {
     uint32_t gen = 0;
     uint64_t txn = 0;
     uint32_t topic = 0;
+    uint32_t sent = 0;  // copies sent so far
     uint64_t then = 0;  // the delivery to acknowledge once published (0: none)
     sim::TimerId timer;
   };

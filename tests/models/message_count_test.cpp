@@ -181,3 +181,26 @@ TEST_CASE("Message counts: a nested call adds its call and reply under every pat
     CHECK(res.metrics.messages.max() == formula(k.label()) + 2 * 4);
   }
 }
+
+TEST_CASE("Storms: a call timeout shorter than the broker's round trip is warned about, and "
+          "the copies it makes stay bounded",
+          "[models][messages]") {
+  // Choreography with timeouts.call = 1 ms against a round trip of about 2 + 2 ms: every
+  // publish is sent again before its acknowledgement. The producer's waits double (1, 2,
+  // 4 ms, ...), so each event is sent about three times, not without end (before, one
+  // transaction of this chain made over a million messages).
+  const app::Scenario s = test::scenario(kWorkflow, {{"timeouts", "{call: 1ms}"},
+                                                     {"network", "{latency: 1ms}"},
+                                                     {"broker", "{latency: 2ms, workers: 64}"},
+                                                     {"transactions", "200"}});
+  REQUIRE(s.warnings.size() == 1);
+  CHECK(s.warnings[0] ==
+        "warning: timeouts.call (1ms) is shorter than the mean round trip of a message to the "
+        "broker (about 4ms: two network hops of 1ms and 2ms of handling): senders will send "
+        "every message again before its acknowledgement comes, and each copy is delivered and "
+        "handled; make timeouts.call longer");
+  const models::RunResult r = test::run(s, "choreography");
+  CHECK(r.drained);
+  CHECK(r.metrics.messages.mean() < 2000);
+  CHECK(r.events < 2000 * 200);
+}
