@@ -74,7 +74,7 @@ NodeSummary summarize_node(const World& w, const sim::Node& n) {
 }  // namespace
 
 RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replication,
-              RunProbe* probe) {
+              RunProbe* probe, RunMonitor* monitor) {
   World w(cfg, replication, choice);
   const std::unique_ptr<Pattern> pattern = choice.info->make(choice.transport);
   pattern->install(w);
@@ -88,13 +88,26 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   sim::Simulation& s = w.sim();
   RunControl control(w, client);
   control.at_warmup(cfg.warmup);
+  // Runs to `until` in chunks of events, showing the monitor the run after each chunk.
+  constexpr uint64_t kChunk = 1'000'000;
+  auto run_to = [&](sim::Time until) {
+    if (monitor == nullptr) return s.run_until(until);
+    uint64_t n = 0;
+    for (;;) {
+      const uint64_t k = s.run_until(until, kChunk);
+      n += k;
+      if (k < kChunk || s.stopped()) return n;
+      monitor->progress(choice, s.events_handled(), w.ledger().size(), s.now(),
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+  };
   // Phase 1: arrivals. With a duration, run to it; with a transaction count, run in slices
   // until the client has issued its last transaction.
   if (cfg.duration) {
-    s.run_until(*cfg.duration);
+    run_to(*cfg.duration);
   } else {
     const sim::Time slice = sim::Time::from_ms(100);
-    while (!client.arrivals_done() && s.pending_events() > 0) s.run_until(s.now() + slice);
+    while (!client.arrivals_done() && s.pending_events() > 0) run_to(s.now() + slice);
     w.failures().set_horizon(s.now());
   }
   const sim::Time arrivals_end = cfg.duration ? *cfg.duration : client.last_arrival();
@@ -104,7 +117,7 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   w.ledger().close_gauges(s.now());
   // Phase 2: drain, bounded.
   control.drain(sim::Time::from_ms(10), sim::Time::saturating_add(s.now(), cfg.drain));
-  s.run();
+  run_to(sim::Time::max());
   const auto t1 = std::chrono::steady_clock::now();
 
   RunResult r;

@@ -58,8 +58,17 @@ class RunProbe {
   virtual void attach(World& w) = 0;
 };
 
+// Looks at a run every million events (coordsim run: says so when a run goes long).
+class RunMonitor {
+ public:
+  virtual ~RunMonitor() = default;
+  // `transactions`: arrived so far; `wall_s`: since the run started.
+  virtual void progress(PatternChoice choice, uint64_t events, uint64_t transactions,
+                        sim::Time now, double wall_s) = 0;
+};
+
 // Runs `choice` (its factory makes the pattern) on replication `replication` of cfg.
 RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replication,
-              RunProbe* probe = nullptr);
+              RunProbe* probe = nullptr, RunMonitor* monitor = nullptr);
 
 }  // namespace models

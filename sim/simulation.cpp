@@ -104,6 +104,18 @@ uint64_t Simulation::run_until(Time until) {
   return handled_ - before;
 }
 
+uint64_t Simulation::run_until(Time until, uint64_t max_events) {
+  stop_requested_ = false;
+  const uint64_t before = handled_;
+  while (!queue_.empty() && !stop_requested_ && handled_ - before < max_events) {
+    if (queue_.top().time > until) break;
+    dispatch(queue_.pop());
+  }
+  const bool cut = handled_ - before >= max_events;
+  if (!stop_requested_ && !cut && until != Time::max() && until > now_) now_ = until;
+  return handled_ - before;
+}
+
 uint64_t Simulation::run_events(uint64_t n) {
   stop_requested_ = false;
   const uint64_t before = handled_;

@@ -83,10 +83,15 @@ class Simulation {
   // Runs every event with time <= until, then advances the clock to `until` (unless stopped
   // or until == Time::max()). Returns the events handled.
   uint64_t run_until(Time until);
+  // The same, but returns after at most max_events handled events (the clock stays at the
+  // last one then), so that a caller can look at the run now and then.
+  uint64_t run_until(Time until, uint64_t max_events);
   // Runs at most n events. Returns the events handled.
   uint64_t run_events(uint64_t n);
   // Makes the current run_*() return after the event being handled.
   void stop() { stop_requested_ = true; }
+  // Whether the last run_*() returned because of stop().
+  bool stopped() const { return stop_requested_; }
   // Calls f once, right after the event being handled (before any other event): an
   // intervention between two events, such as an injected crash.
   void after_this_event(std::function<void()> f) { after_ = std::move(f); }

@@ -246,3 +246,18 @@ TEST_CASE("CLI: explore prints the points by outcome per pattern, writes its CSV
   CHECK(pat.code == 2);
   CHECK(pat.err.rfind("coordsim: --pattern twophase: unknown pattern", 0) == 0);
 }
+
+TEST_CASE("CLI: a run that makes thousands of events per transaction says so while it runs",
+          "[app][cli]") {
+  // A service that fails every nanosecond: millions of crash and recovery events and few
+  // transactions. The run finishes (it is short) and says on stderr what is going on.
+  auto r = coordsim("run scenarios/single-service.yaml --set services.api.mttf=1ns --set "
+                    "services.api.mttr=1ns --set duration=20ms --set warmup=0s --set drain=1ms");
+  CHECK(r.code == 0);
+  CHECK(r.err.rfind("note: orchestration: 1000000 events for ", 0) == 0);
+  CHECK(r.err.find("something multiplies the work") != std::string::npos);
+  // An ordinary run says nothing.
+  auto quiet = coordsim("run scenarios/single-service.yaml --set duration=40s");
+  CHECK(quiet.code == 0);
+  CHECK(quiet.err.empty());
+}
