@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -40,7 +42,9 @@ sim::Result<std::string> read_file(const std::string& path, size_t max_bytes) {
     text.append(buf, static_cast<size_t>(n));
     if (text.size() > max_bytes) {
       ::close(fd);
-      return sim::Status::invalid(fmt::format("{}: the file is larger than {} MiB", path, max_bytes >> 20));
+      const std::string most = max_bytes >= (size_t{1} << 20) ? fmt::format("{} MiB", max_bytes >> 20)
+                                                              : fmt::format("{} bytes", max_bytes);
+      return sim::Status::invalid(fmt::format("{}: the file is larger than {}", path, most));
     }
   }
   ::close(fd);
@@ -49,7 +53,29 @@ sim::Result<std::string> read_file(const std::string& path, size_t max_bytes) {
 
 bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
 
+namespace {
+// Removes PATH.tmp.PID files that a process killed during its write left behind (PID no
+// longer running).
+void remove_stray_temps(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path p(path);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  const std::string prefix = p.filename().string() + ".tmp.";
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string pid = name.substr(prefix.size());
+    if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    const auto id = static_cast<pid_t>(std::stol(pid));
+    if (id == getpid() || (::kill(id, 0) == 0 || errno != ESRCH)) continue;  // its writer may live
+    fs::remove(e.path(), ec);
+  }
+}
+}  // namespace
+
 sim::Status write_file_atomic(const std::string& path, const std::string& text) {
+  remove_stray_temps(path);
   const std::string tmp = fmt::format("{}.tmp.{}", path, getpid());
   auto failed = [&] {
     const std::string why = std::strerror(errno);

@@ -1,0 +1,38 @@
+// app/files: reading with reasons and bounds, writing atomically.
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <unistd.h>
+
+#include "app/files.hpp"
+
+namespace fs = std::filesystem;
+
+TEST_CASE("Files: an atomic write removes the temporary files of writers killed before",
+          "[app][files]") {
+  const fs::path dir = fs::temp_directory_path() / fmt::format("coordsim_files_{}", getpid());
+  fs::create_directories(dir);
+  const std::string out = (dir / "runs.csv").string();
+  // A writer killed by SIGKILL during its write left its temporary file; pid 999999999 is
+  // above any Linux pid, so no such process runs. A live writer's (ours, and pid 1's) stays.
+  const std::string stray = out + ".tmp.999999999";
+  const std::string live = out + ".tmp.1";
+  const std::string other = (dir / "other.csv.tmp.999999999").string();
+  for (const std::string& f : {stray, live, other}) std::ofstream(f) << "half";
+  REQUIRE(app::write_file_atomic(out, "a,b\n1,2\n").ok());
+  CHECK(!fs::exists(stray));
+  CHECK(fs::exists(live));
+  CHECK(fs::exists(other));  // another file's temporaries are its own business
+  auto text = app::read_file(out);
+  REQUIRE(text.ok());
+  CHECK(text.value() == "a,b\n1,2\n");
+  // A read bounded below the file's size is refused, naming the file.
+  auto small = app::read_file(out, 4);
+  REQUIRE(!small.ok());
+  CHECK(small.status().message() == out + ": the file is larger than 4 bytes");
+  fs::remove_all(dir);
+}
