@@ -286,9 +286,15 @@ std::string make_run(const SweepPlan& plan, size_t index) {
   std::string prefix = std::to_string(index) + ",";
   for (const Override& o : plan.shape.points[run.point].values) prefix += csv_escape(o.value) + ",";
   std::string block;
-  for (const std::string& row : csv_rows(sc, result)) block += prefix + row;
+  for (const std::string& row : csv_rows(sc, result)) {
+    // The row without its newline, then its checksum (run_line_checksum).
+    const std::string line = prefix + row.substr(0, row.size() - 1);
+    block += line + "," + run_line_checksum(line) + "\n";
+  }
   return block;
 }
+
+std::string run_line_checksum(const std::string& content) { return scenario_hash(content); }
 
 void make_runs(const SweepPlan& plan, RunQueue& queue, unsigned jobs,
                const std::function<void(size_t, std::string)>& done) {
@@ -324,7 +330,8 @@ sim::Result<SweepOutput> run_sweep(const Scenario& base, const std::vector<Overr
 std::string sweep_runs_header(const SweepShape& shape) {
   std::string text = "run,";
   for (const SweepAxis& a : shape.axes) text += csv_escape(a.path) + ",";
-  return text + csv_header();
+  const std::string header = csv_header();
+  return text + header.substr(0, header.size() - 1) + ",checksum\n";
 }
 
 std::string sweep_runs_csv(const SweepShape& shape, const SweepRows& rows) {

@@ -109,8 +109,11 @@ sim::Result<SweepAxis> parse_sweep_axis(const std::string& arg);
 sim::Result<SweepPlan> plan_sweep(const Scenario& base, const std::vector<Override>& overrides,
                                   const std::vector<SweepAxis>& axes, uint32_t replications);
 
-// Makes one run and returns its block of CSV lines.
+// Makes one run and returns its block of CSV lines. Each line ends with a checksum of the
+// rest of it (run_line_checksum), so that an edited or damaged line is refused on reading.
 std::string make_run(const SweepPlan& plan, size_t run);
+// The checksum field of a run line: 16 hex digits of FNV-1a over the line's other bytes.
+std::string run_line_checksum(const std::string& content);
 
 // Hands out the runs still to make, one at a time, to threads (and MPI ranks) alike.
 class RunQueue {

@@ -184,9 +184,9 @@ sim::Status check_run_line(const SweepShape& shape, const std::vector<SweepShape
   const auto f = csv_fields(line);
   const std::vector<std::string>& cols = csv_columns();
   const size_t axes = shape.axes.size();
-  if (f.size() != 1 + axes + cols.size()) {
+  if (f.size() != 1 + axes + cols.size() + 1) {
     return sim::Status::invalid(
-        fmt::format("run {}: expected {} fields, found {}", index, 1 + axes + cols.size(), f.size()));
+        fmt::format("run {}: expected {} fields, found {}", index, 1 + axes + cols.size() + 1, f.size()));
   }
   const SweepShape::Run& run = runs[index];
   const SweepPoint& point = shape.points[run.point];
@@ -212,6 +212,17 @@ sim::Status check_run_line(const SweepShape& shape, const std::vector<SweepShape
       return sim::Status::invalid(
           fmt::format("run {}: {} is {}, expected {}", index, name, col(name), *want));
     }
+  }
+  // Then its checksum: any other edit of its content (a digit, a NaN, an empty field, a
+  // CRLF ending) is refused.
+  const size_t end = line.size() - (line.empty() || line.back() != '\n' ? 0 : 1);
+  const size_t comma = line.rfind(',', end == 0 ? 0 : end - 1);
+  if (comma == std::string::npos ||
+      line.compare(comma + 1, end - comma - 1, run_line_checksum(line.substr(0, comma))) != 0) {
+    return sim::Status::invalid(fmt::format(
+        "run {}: its checksum does not match its content (the last field is the checksum of "
+        "the rest of the line)",
+        index));
   }
   return sim::Status();
 }

@@ -2,6 +2,9 @@
 // after an interruption, shards merged, the manifest and the progress lines, and the
 // messages for every misuse.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -405,4 +408,78 @@ TEST_CASE("Sweep CLI: a request mix writes a block of lines per run, and resume 
         "coordsim: runs.csv.partial:3:1: run 0 has 2 of its 3 lines (its totals, then one per "
         "request type) before run 1 starts: this file was edited\n");
   fs::remove_all(d);
+}
+
+TEST_CASE("Sweep CLI: an edited metric in a journal, a runs file or a shard is refused with its "
+          "file and line",
+          "[app][sweep][cli][errors]") {
+  const fs::path d = scratch("checksums");
+  REQUIRE(coordsim(d, kSweep + " --csv runs.csv -q").code == 0);
+  const std::string runs = test::slurp(d / "runs.csv");
+  const std::string id = nlohmann::json::parse(test::slurp(d / "runs.manifest.json"))["sweep_id"];
+  // The first run line (line 2): edit what no identity check covers, its availability.
+  const size_t l2 = runs.find('\n') + 1, l3 = runs.find('\n', l2) + 1;
+  const std::string header = runs.substr(0, l2), line = runs.substr(l2, l3 - l2), rest = runs.substr(l3);
+  auto fields = [](const std::string& text) {
+    std::vector<std::string> f(1);
+    for (char c : text) {
+      if (c == ',') {
+        f.emplace_back();
+      } else if (c != '\n') {
+        f.back() += c;
+      }
+    }
+    return f;
+  };
+  const auto names = fields(header);
+  const size_t k = static_cast<size_t>(std::find(names.begin(), names.end(), "availability") - names.begin());
+  REQUIRE(k < names.size());
+  auto with_field = [&](const std::string& value) {
+    auto f = fields(line);
+    f[k] = value;
+    std::string out;
+    for (size_t i = 0; i < f.size(); ++i) out += fmt::format("{}{}", i ? "," : "", f[i]);
+    return fmt::format("{}\n", out);
+  };
+  std::string flipped = fields(line)[k];
+  REQUIRE(!flipped.empty());
+  flipped.back() = flipped.back() == '9' ? '8' : static_cast<char>(flipped.back() + 1);
+  const std::string digit = with_field(flipped), nan = with_field("nan"), empty = with_field("");
+  const std::string crlf = fmt::format("{}\r\n", line.substr(0, line.size() - 1));
+  const char* kTail =
+      ": its checksum does not match its content (the last field is the checksum of the rest "
+      "of the line): this line was edited or comes from a different sweep\n";
+  const std::pair<const char*, std::string> edits[] = {
+      {"a flipped digit", digit}, {"a NaN", nan}, {"an empty field", empty}, {"a CRLF ending", crlf}};
+  for (const auto& [what, edited] : edits) {
+    INFO(what);
+    // A finished runs file, resumed.
+    std::ofstream(d / "runs.csv", std::ios::binary) << fmt::format("{}{}{}", header, edited, rest);
+    auto r = coordsim(d, kSweep + " --csv runs.csv -q --resume");
+    CHECK(r.code == 2);
+    CHECK(r.err == fmt::format("coordsim: runs.csv:2:1: run 0{}", kTail));
+    // A journal left by an interrupted sweep: its banner, the header, the edited line.
+    fs::remove(d / "runs.csv");
+    std::ofstream(d / "runs.csv.partial", std::ios::binary)
+        << fmt::format("# coordsim sweep journal: sweep {}, 36 runs; finish it with --resume\n{}{}", id, header, edited);
+    auto j = coordsim(d, kSweep + " --csv runs.csv -q --resume");
+    CHECK(j.code == 2);
+    CHECK(j.err == fmt::format("coordsim: runs.csv.partial:3:1: run 0{}", kTail));
+    fs::remove(d / "runs.csv.partial");
+  }
+  fs::remove_all(d);
+  // A shard: merge refuses the edited line.
+  const fs::path m = scratch("checksum_shards");
+  REQUIRE(coordsim(m, kSweep + " -q --shard 1/2 --csv s1.csv").code == 0);
+  REQUIRE(coordsim(m, kSweep + " -q --shard 2/2 --csv s2.csv").code == 0);
+  std::string s2 = test::slurp(m / "s2.csv");
+  // The availability field of its first run line: after k commas.
+  size_t p = s2.find('\n') + 1;
+  for (size_t i = 0; i < k; ++i) p = s2.find(',', p) + 1;
+  s2[p] = s2[p] == '9' ? '8' : static_cast<char>(s2[p] + 1);
+  std::ofstream(m / "s2.csv", std::ios::binary) << s2;
+  auto merged = coordsim(m, "merge s1.csv s2.csv --csv all.csv");
+  CHECK(merged.code == 2);
+  CHECK(merged.err == fmt::format("coordsim: s2.csv:2:1: run 1{}", kTail));
+  fs::remove_all(m);
 }
