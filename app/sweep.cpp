@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <tuple>
 #include <atomic>
 #include <charconv>
 #include <cstdlib>
@@ -19,8 +20,14 @@
 namespace app {
 namespace {
 
-// Mean, sample standard deviation and the 95% Student-t interval of the mean.
-Stats describe(const std::vector<double>& xs) {
+// The range a metric's values live in (differences of two: twice as wide, centred on 0).
+struct Range {
+  double lo = 0, hi = INFINITY;
+};
+
+// Mean, sample standard deviation and the 95% Student-t interval of the mean, clamped to
+// `range`.
+Stats describe(const std::vector<double>& xs, Range range) {
   Stats s;
   s.n = xs.size();
   if (s.n == 0) return s;
@@ -34,10 +41,46 @@ Stats describe(const std::vector<double>& xs) {
   const boost::math::students_t t(static_cast<double>(s.n - 1));
   const double half = boost::math::quantile(boost::math::complement(t, 0.025)) * s.sd /
                       std::sqrt(static_cast<double>(s.n));
-  s.lo = s.mean - half;
-  s.hi = s.mean + half;
+  s.lo = std::max(range.lo, s.mean - half);
+  s.hi = std::min(range.hi, s.mean + half);
+  s.interval = "t";
   return s;
 }
+
+// A per-transaction proportion over the replications: the t interval of the replications'
+// values as the second opinion, and the Wilson interval of the pooled counts as the interval.
+Stats describe_proportion(const std::vector<double>& xs, double successes, double trials) {
+  Stats s = describe(xs, {0, 1});
+  if (s.n < 2 || !(trials > 0)) return s;
+  s.t_lo = s.lo;
+  s.t_hi = s.hi;
+  std::tie(s.lo, s.hi) = wilson95(successes, trials);
+  s.interval = "wilson";
+  return s;
+}
+
+// The outcome counts: each transaction has one outcome, so a count over the transactions
+// is a proportion (and its rate per transaction gets a Wilson interval).
+const std::vector<std::string>& outcome_counts() {
+  static const std::vector<std::string> v{"committed", "degraded", "aborted", "failed", "blocked",
+                                          "violated", "unfinished", "changed_decisions"};
+  return v;
+}
+// Counts that may exceed one per transaction: their rate per transaction gets a t interval.
+const std::vector<std::string>& event_counts() {
+  static const std::vector<std::string> v{"exposures", "technical_errors", "suppressed_duplicates",
+                                          "unilateral_decisions", "dead_letters",
+                                          "duplicate_deliveries", "broker_messages"};
+  return v;
+}
+bool is_fraction(const std::string& m) {
+  return m == "availability" || m == "partial_time_fraction" || m == "blocked_fraction" ||
+         (m.size() > 8 && m.compare(m.size() - 8, 8, "_per_txn") == 0 &&
+          std::find(outcome_counts().begin(), outcome_counts().end(), m.substr(0, m.size() - 8)) !=
+              outcome_counts().end());
+}
+// Per-transaction proportions that pool: a count of transactions out of the transactions.
+bool pools(const std::string& m) { return is_fraction(m) && m != "partial_time_fraction"; }
 
 std::string num(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : ""; }
 
@@ -385,14 +428,35 @@ std::vector<std::string> block_lines(const std::string& block) {
   return out;
 }
 
+std::pair<double, double> wilson95(double x, double n) {
+  if (!(n > 0)) return {NAN, NAN};
+  // Wilson (1927): the p whose score test at 95% does not reject x of n; always in [0, 1].
+  const double z = 1.959963984540054;  // the standard normal's 97.5% quantile
+  const double p = std::clamp(x / n, 0.0, 1.0), z2n = z * z / n;
+  const double centre = (p + z2n / 2) / (1 + z2n);
+  const double half = z / (1 + z2n) * std::sqrt(p * (1 - p) / n + z2n / (4 * n));
+  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+}
+
 std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows& rows) {
-  // Where each metric sits in a runs line.
+  // Where each metric sits in a runs line; a rate per transaction is a count column over
+  // the `transactions` column.
   const std::vector<std::string>& cols = csv_columns();
-  std::vector<std::pair<std::string, size_t>> metrics;
-  for (const std::string& m : metric_columns()) {
-    const size_t at = static_cast<size_t>(std::find(cols.begin(), cols.end(), m) - cols.begin());
-    metrics.emplace_back(m, 1 + shape.axes.size() + at);
+  auto column = [&](const std::string& name) {
+    return 1 + shape.axes.size() +
+           static_cast<size_t>(std::find(cols.begin(), cols.end(), name) - cols.begin());
+  };
+  struct Metric {
+    std::string name;
+    size_t at;
+    bool per_txn = false;
+  };
+  std::vector<Metric> metrics;
+  for (const std::string& m : metric_columns()) metrics.push_back({m, column(m)});
+  for (const auto* list : {&outcome_counts(), &event_counts()}) {
+    for (const std::string& c : *list) metrics.push_back({c + "_per_txn", column(c), true});
   }
+  const size_t txns_at = column("transactions");
   auto value = [](const std::vector<std::string>& f, size_t at) -> double {
     if (at >= f.size() || f[at].empty()) return NAN;
     return std::strtod(f[at].c_str(), nullptr);
@@ -404,16 +468,24 @@ std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows
   for (size_t p = 0; p < shape.points.size(); ++p) {
     const auto& patterns = shape.points[p].patterns;
     const size_t np = patterns.size();
-    // vals[t][k][r][m]: request type t (0 = all), pattern k, replication r, metric m.
+    // vals[t][k][r][m]: request type t (0 = all), pattern k, replication r, metric m; and the
+    // transactions of each (t, k, r), for pooled proportions.
     std::vector<std::vector<std::vector<std::vector<double>>>> vals(
         nt, std::vector<std::vector<std::vector<double>>>(
                 np, std::vector<std::vector<double>>(shape.replications)));
+    std::vector<std::vector<std::vector<double>>> txns(
+        nt, std::vector<std::vector<double>>(np, std::vector<double>(shape.replications)));
     for (uint32_t r = 0; r < shape.replications; ++r) {
       for (size_t k = 0; k < np; ++k) {
         const auto lines = block_lines(rows.at(first + r * np + k));
         for (size_t t = 0; t < nt; ++t) {
           const auto f = t < lines.size() ? csv_fields(lines[t]) : std::vector<std::string>{};
-          for (const auto& m : metrics) vals[t][k][r].push_back(value(f, m.second));
+          const double n = value(f, txns_at);
+          txns[t][k][r] = n;
+          for (const Metric& m : metrics) {
+            const double v = value(f, m.at);
+            vals[t][k][r].push_back(m.per_txn ? (n > 0 ? v / n : NAN) : v);
+          }
         }
       }
     }
@@ -422,8 +494,20 @@ std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows
       for (size_t k = 0; k < np; ++k) {
         for (size_t m = 0; m < metrics.size(); ++m) {
           std::vector<double> xs;
-          for (const auto& rep : vals[t][k]) xs.push_back(rep[m]);
-          out.push_back({p, patterns[k], type, metrics[m].first, describe(xs)});
+          double successes = 0, trials = 0;
+          for (uint32_t r = 0; r < shape.replications; ++r) {
+            const double x = vals[t][k][r][m];
+            xs.push_back(x);
+            // A proportion of the transactions: its count (rounded back from the 6
+            // significant digits of the fraction columns).
+            successes += std::round(x * txns[t][k][r]);
+            trials += txns[t][k][r];
+          }
+          const std::string& name = metrics[m].name;
+          const Stats st = pools(name)         ? describe_proportion(xs, successes, trials)
+                           : is_fraction(name) ? describe(xs, {0, 1})
+                                               : describe(xs, {0, INFINITY});
+          out.push_back({p, patterns[k], type, name, st});
         }
       }
       // Paired differences against the first pattern, replication by replication.
@@ -434,7 +518,8 @@ std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows
           for (uint32_t r = 0; r < shape.replications; ++r) {
             ds.push_back(vals[t][k][r][m] - vals[t][0][r][m]);
           }
-          out.push_back({p, label, type, metrics[m].first, describe(ds)});
+          const Range range = is_fraction(metrics[m].name) ? Range{-1, 1} : Range{-INFINITY, INFINITY};
+          out.push_back({p, label, type, metrics[m].name, describe(ds, range)});
         }
       }
     }
@@ -446,20 +531,20 @@ std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows
 std::string sweep_summary_csv(const SweepShape& shape, const SweepRows& rows) {
   std::string text;
   for (const SweepAxis& a : shape.axes) text += csv_escape(a.path) + ",";
-  text += "pattern,request_type,metric,n,mean,sd,ci95_low,ci95_high\n";
+  text += "pattern,request_type,metric,n,mean,sd,ci95_low,ci95_high,interval,t95_low,t95_high\n";
   for (const SummaryRow& r : summarize_sweep(shape, rows)) {
     std::string axes;
     for (const Override& o : shape.points[r.point].values) axes += csv_escape(o.value) + ",";
-    text += fmt::format("{}{},{},{},{},{},{},{},{}\n", axes, csv_escape(r.label),
-                        csv_escape(r.request_type), r.metric,
-                        r.stats.n, num(r.stats.mean), num(r.stats.sd), num(r.stats.lo),
-                        num(r.stats.hi));
+    text += fmt::format("{}{},{},{},{},{},{},{},{},{},{},{}\n", axes, csv_escape(r.label),
+                        csv_escape(r.request_type), r.metric, r.stats.n, num(r.stats.mean),
+                        num(r.stats.sd), num(r.stats.lo), num(r.stats.hi), r.stats.interval,
+                        num(r.stats.t_lo), num(r.stats.t_hi));
   }
   return text;
 }
 
 std::string sweep_table(const SweepShape& shape, const SweepRows& rows) {
-  const std::vector<std::string> shown{"violated", "availability", "completion_mean_ms",
+  const std::vector<std::string> shown{"violated_per_txn", "availability", "completion_mean_ms",
                                        "messages_per_txn"};
   std::string text = fmt::format("{:<40} {:<38} {:<22} {}\n", "point", "pattern", "metric",
                                  "mean [95% interval]");
@@ -470,8 +555,10 @@ std::string sweep_table(const SweepShape& shape, const SweepRows& rows) {
     for (const Override& o : shape.points[r.point].values) {
       point += (point.empty() ? "" : " ") + o.path + "=" + o.value;
     }
-    text += fmt::format("{:<40} {:<38} {:<22} {} [{}, {}]\n", point.empty() ? "-" : point,
-                        r.label, r.metric, num(r.stats.mean), num(r.stats.lo), num(r.stats.hi));
+    text += fmt::format("{:<40} {:<38} {:<22} {}{}\n", point.empty() ? "-" : point, r.label,
+                        r.metric, num(r.stats.mean),
+                        r.stats.n < 2 ? std::string(" (one replication: no interval)")
+                                      : fmt::format(" [{}, {}]", num(r.stats.lo), num(r.stats.hi)));
   }
   return text;
 }

@@ -82,12 +82,20 @@ sim::Result<Shard> parse_shard(const std::string& text);
 // line per request type when the scenario has several; empty while the run has not been made.
 using SweepRows = std::vector<std::string>;
 
-// Mean, sample standard deviation and the 95% Student-t interval of the mean (NaN bounds
-// for fewer than two values).
+// A metric's statistics over the replications: mean, sample standard deviation, and its
+// 95% interval, made to fit the metric (docs/output.md): a Wilson score interval over the
+// pooled transactions for a per-transaction proportion, otherwise the Student-t interval of
+// the mean clamped to the metric's range. `t_lo`, `t_hi`: for a proportion, the
+// replication-level t interval beside the Wilson one. NaN bounds for one replication.
 struct Stats {
   size_t n = 0;
   double mean = 0, sd = 0, lo = NAN, hi = NAN;
+  double t_lo = NAN, t_hi = NAN;
+  const char* interval = "none";  // "wilson", "t" or "none"
 };
+
+// The 95% Wilson score interval of a proportion with x successes in n trials (Wilson 1927).
+std::pair<double, double> wilson95(double x, double n);
 
 // One aggregate: a grid point, a pattern (or "B - A" for a paired difference against the
 // point's first pattern), a request type ("all" for every transaction), a metric and its

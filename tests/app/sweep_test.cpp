@@ -106,3 +106,75 @@ TEST_CASE("Sweep: --sweep ranges, linear and logarithmic, of numbers and duratio
         "e.g. retry.attempts=1:5:1 or services.payment.mttf=log:1min:1h:4; STEP must be positive "
         "and STOP at least START");
 }
+
+TEST_CASE("Sweep summary: the Wilson score interval against its published values",
+          "[app][sweep][intervals]") {
+  // Wilson (1927), "Probable inference, the law of succession, and statistical inference",
+  // JASA 22: the p whose score test does not reject x successes of n at 95%, the roots of
+  //   (x/n - p)^2 = z^2 p (1 - p) / n,  z = 1.959964,
+  // i.e. (p^ + z^2/2n -+ z sqrt(p^(1 - p^)/n + z^2/4n^2)) / (1 + z^2/n). For n = 10:
+  // x = 0 -> [0, 0.2775], x = 5 -> [0.2366, 0.7634], x = 10 -> [0.7225, 1] (the values of
+  // Newcombe 1998, Stat. Med. 17, table I, to 4 places). For x = 1 of 1000, by hand: p^ =
+  // 0.001, z^2/n = 0.0038415, centre (0.001 + 0.00192) / 1.0038415 = 0.0029088, half
+  // 1.952464 * sqrt(9.99e-7 + 9.604e-7) = 0.0027323: [0.000177, 0.005643].
+  auto [lo0, hi0] = app::wilson95(0, 10);
+  CHECK(lo0 == 0);
+  CHECK(hi0 == Approx(0.2775).margin(5e-5));
+  auto [lo5, hi5] = app::wilson95(5, 10);
+  CHECK(lo5 == Approx(0.2366).margin(5e-5));
+  CHECK(hi5 == Approx(0.7634).margin(5e-5));
+  auto [lo10, hi10] = app::wilson95(10, 10);
+  CHECK(lo10 == Approx(0.7225).margin(5e-5));
+  CHECK(hi10 == Approx(1));
+  auto [lo1, hi1] = app::wilson95(1, 1000);
+  CHECK(lo1 == Approx(0.000177).margin(1e-6));
+  CHECK(hi1 == Approx(0.005643).margin(1e-6));
+}
+
+TEST_CASE("Sweep summary: no interval leaves its metric's range; counts become rates per "
+          "transaction; one replication has no interval",
+          "[app][sweep][intervals]") {
+  auto loaded = app::load_scenario_file(std::string(COORDSIM_SOURCE_DIR) + "/scenarios/crash-sweep.yaml", {});
+  REQUIRE(loaded.ok());
+  const app::Scenario s = std::move(loaded).value();
+  auto out = app::run_sweep(s, {{"duration", "10s"}}, {app::parse_sweep_axis("services.inventory.mttf=1h,10s").value()}, 3, 2);
+  REQUIRE(out.ok());
+  size_t wilson = 0, rates = 0;
+  for (const app::SummaryRow& r : app::summarize_sweep(out.value())) {
+    INFO(r.label << " " << r.metric << " [" << r.stats.lo << ", " << r.stats.hi << "]");
+    const bool diff = r.label.find(" - ") != std::string::npos;
+    const bool fraction = r.metric == "availability" || r.metric == "partial_time_fraction" ||
+                          r.metric == "blocked_fraction" || r.metric == "violated_per_txn" ||
+                          r.metric == "committed_per_txn" || r.metric == "aborted_per_txn";
+    if (r.metric.size() > 8 && r.metric.compare(r.metric.size() - 8, 8, "_per_txn") == 0) ++rates;
+    REQUIRE(r.stats.n == 3);
+    if (std::isnan(r.stats.lo)) continue;  // (a metric with no values, e.g. empty percentiles)
+    CHECK(r.stats.lo <= r.stats.hi);
+    if (diff) {
+      if (fraction) {
+        CHECK(r.stats.lo >= -1);
+        CHECK(r.stats.hi <= 1);
+      }
+      continue;
+    }
+    CHECK(r.stats.lo >= 0);
+    if (fraction) CHECK(r.stats.hi <= 1);
+    if (std::string(r.stats.interval) == "wilson") {
+      ++wilson;
+      CHECK(r.stats.t_lo >= 0);
+      CHECK(r.stats.t_hi <= 1);
+    }
+  }
+  CHECK(wilson > 0);
+  CHECK(rates > 0);
+  // One replication: n = 1, no interval, and the table says so.
+  auto one = app::run_sweep(s, {{"duration", "10s"}}, {app::parse_sweep_axis("services.inventory.mttf=1h").value()}, 1, 1);
+  REQUIRE(one.ok());
+  for (const app::SummaryRow& r : app::summarize_sweep(one.value())) {
+    CHECK(r.stats.n == 1);
+    CHECK(std::isnan(r.stats.lo));
+    CHECK(std::string(r.stats.interval) == "none");
+  }
+  CHECK(app::sweep_table(one.value().shape, one.value().rows).find("(one replication: no interval)") !=
+        std::string::npos);
+}

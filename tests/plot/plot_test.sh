@@ -15,7 +15,7 @@ expect() {  # expect WHAT ACTUAL WANTED
 }
 metrics=$(cut -d, -f4 "$work/summary.csv" | tail -n +2 | sort -u | wc -l)
 expect "message" "$out" "scripts/plot: wrote $((metrics + 1)) plots to $work/plots"
-for f in overview violated availability completion_mean_ms; do
+for f in overview violated violated_per_txn availability completion_mean_ms; do
   png="$work/plots/$f.png"
   if [ ! -s "$png" ] || [ "$(head -c 8 "$png" | od -An -tx1 | tr -d ' \n')" != "89504e470d0a1a0a" ]; then
     echo "FAIL: $png is not a PNG" >&2
@@ -29,7 +29,7 @@ expect "runs file message" "$err" "scripts/plot: $work/runs.csv:1:1: this is a r
 err=$("$src/scripts/plot" "$work/none.csv" -o "$work/x" 2>&1 >/dev/null); rc=$?
 expect "missing file exit" "$rc" 2
 expect "missing file message" "$err" "scripts/plot: $work/none.csv: cannot read the file (No such file or directory)"
-printf 'pattern,request_type,metric,n,mean,sd,ci95_low,ci95_high\norchestration,all,violated,2,x,0,0,0\n' >"$work/bad.csv"
+printf 'pattern,request_type,metric,n,mean,sd,ci95_low,ci95_high,interval,t95_low,t95_high\norchestration,all,violated,2,x,0,0,0,t,,\n' >"$work/bad.csv"
 err=$("$src/scripts/plot" "$work/bad.csv" -o "$work/x" 2>&1 >/dev/null); rc=$?
 expect "bad number exit" "$rc" 2
 expect "bad number message" "$err" "scripts/plot: $work/bad.csv:2:5: mean: expected a number, found 'x'"
