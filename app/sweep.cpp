@@ -435,7 +435,8 @@ std::pair<double, double> wilson95(double x, double n) {
   const double p = std::clamp(x / n, 0.0, 1.0), z2n = z * z / n;
   const double centre = (p + z2n / 2) / (1 + z2n);
   const double half = z / (1 + z2n) * std::sqrt(p * (1 - p) / n + z2n / (4 * n));
-  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+  // (At x = 0 or x = n one bound is exactly 0 or 1; rounding would leave 1e-21.)
+  return {x <= 0 ? 0.0 : std::max(0.0, centre - half), x >= n ? 1.0 : std::min(1.0, centre + half)};
 }
 
 std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows& rows) {
