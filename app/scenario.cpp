@@ -564,8 +564,8 @@ bool all_digits(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
 }
 
-// Sets root at `o.path` to the YAML value of `o.value`. Every segment but the last must
-// exist already (so that a misspelt path is caught here, with a suggestion).
+// Sets root at `o.path` to the YAML value of `o.value`. A missing map on the way is made
+// (an absent section, or a service's absent `keys`); list indexes must exist.
 void apply_override(YAML::Node root, const Override& o, const std::string& label) {
   const auto segs = split_path(o.path);
   YAML::Node cur = root;
@@ -580,11 +580,23 @@ void apply_override(YAML::Node root, const Override& o, const std::string& label
     YAML::Node next;
     if (cur.IsMap()) {
       if (!last && !cur[seg].IsDefined()) {
+        // A section the file leaves at its defaults (retry, two_phase_commit, ...) is made
+        // here, empty; the loader then checks its keys like the file's own. A misspelling
+        // of a section the file has is caught here, with the suggestion.
         std::vector<std::string> keys;
         for (const auto& kv : cur) keys.push_back(kv.first.Scalar());
         auto near = sim::closest_match(seg, keys);
-        fail(fmt::format("no field \"{}\" in {}{}", seg, walked.empty() ? "the scenario" : walked,
-                         near ? fmt::format(" (did you mean \"{}\"?)", *near) : ""));
+        if (near) {
+          fail(fmt::format("no field \"{}\" in {} (did you mean \"{}\"?)", seg,
+                           walked.empty() ? "the scenario" : walked, *near));
+        }
+        if (i == 0 && std::find(kTopKeys.begin(), kTopKeys.end(), seg) == kTopKeys.end()) {
+          const auto top = sim::closest_match(seg, kTopKeys);
+          fail(fmt::format("no section \"{}\" in a scenario{}; the sections are {}", seg,
+                           top ? fmt::format(" (did you mean \"{}\"?)", *top) : "",
+                           sim::join_all(kTopKeys)));
+        }
+        cur[seg] = YAML::Node(YAML::NodeType::Map);
       }
       if (last) {
         YAML::Node value;

@@ -261,3 +261,27 @@ TEST_CASE("CLI: a run that makes thousands of events per transaction says so whi
   CHECK(quiet.code == 0);
   CHECK(quiet.err.empty());
 }
+
+TEST_CASE("CLI: --set and --sweep reach sections the file leaves at their defaults", "[app][cli]") {
+  // single-service.yaml has no retry, timeouts or two_phase_commit section.
+  CHECK(coordsim("validate scenarios/single-service.yaml --set retry.attempts=3").code == 0);
+  CHECK(coordsim("validate scenarios/single-service.yaml --set two_phase_commit.variant=presumed_commit").code == 0);
+  auto sweep = coordsim("sweep scenarios/single-service.yaml --set duration=40s --sweep retry.attempts=1,3 -q");
+  CHECK(sweep.code == 0);
+  // The made section's keys are checked like the file's own.
+  auto key = coordsim("validate scenarios/single-service.yaml --set retry.atempts=3");
+  CHECK(key.code == 2);
+  CHECK(key.err == "--set retry.atempts=3: retry: unknown key \"atempts\" (did you mean \"attempts\"?)\n");
+  auto value = coordsim("validate scenarios/single-service.yaml --set two_phase_commit.variant=basik");
+  CHECK(value.code == 2);
+  CHECK(value.err ==
+        "--set two_phase_commit.variant=basik: two_phase_commit.variant: expected \"presumed_abort\", "
+        "\"presumed_nothing\", \"presumed_commit\" or \"basic\", found \"basik\" (did you mean \"basic\"?)\n");
+  // A section no scenario has, and a misspelt section the file has.
+  auto none = coordsim("validate scenarios/single-service.yaml --set retyr.attempts=3");
+  CHECK(none.code == 2);
+  CHECK(none.err.rfind("--set retyr.attempts=3: no section \"retyr\" in a scenario; the sections are \"name\", ", 0) == 0);
+  auto typo = coordsim("validate scenarios/single-service.yaml --set servics.api.workers=3");
+  CHECK(typo.code == 2);
+  CHECK(typo.err == "--set servics.api.workers=3: no field \"servics\" in the scenario (did you mean \"services\"?)\n");
+}
