@@ -488,6 +488,7 @@ void check_cross(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c
                          users, users.find(' ') == std::string::npos ? "s" : ""));
   }
   check_async_broker(ctx, root, c);
+  check_colocation(ctx, root, c);
   if (std::any_of(c.patterns.begin(), c.patterns.end(), is_saga)) check_saga_order(ctx, root, c);
   if (c.transactions.has_value() == c.duration.has_value()) {
     ctx.fail(root, "",

@@ -31,6 +31,8 @@ void read_workflows(const Ctx& ctx, const YAML::Node& root, models::ScenarioConf
 void check_saga_order(const Ctx& ctx, const YAML::Node& root, const models::ScenarioConfig& c);
 // Async steps travel through the broker: the scenario needs one.
 void check_async_broker(const Ctx& ctx, const YAML::Node& root, const models::ScenarioConfig& c);
+// A step on its workflow's entry service needs every listed pattern to co-locate it.
+void check_colocation(const Ctx& ctx, const YAML::Node& root, const models::ScenarioConfig& c);
 void check_saga_order(const Ctx& ctx, const YAML::Node& root, const models::ScenarioConfig& c,
                       const models::WorkflowConfig& wf);
 

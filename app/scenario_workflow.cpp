@@ -66,7 +66,7 @@ models::CallGroups read_calls(const Ctx& ctx, const YAML::Node& n, const std::st
 }
 
 StepConfig read_step(const Ctx& ctx, const YAML::Node& n, const std::string& path,
-                     const ScenarioConfig& c, const models::WorkflowConfig& wf, uint32_t group,
+                     const ScenarioConfig& c, const models::WorkflowConfig&, uint32_t group,
                      uint32_t& calls) {
   MapReader m(ctx, n, path,
               {"service", "action", "compensate", "side_effect", "fails", "errors", "idempotent",
@@ -77,12 +77,6 @@ StepConfig read_step(const Ctx& ctx, const YAML::Node& n, const std::string& pat
   s.group = group;
   s.path = path;
   s.service = read_node_ref(ctx, m.get("service"), m.path("service"), c, false);
-  if (s.service == wf.entry) {
-    ctx.fail(m.get("service"), m.path("service"),
-             fmt::format("a step cannot run on the entry service \"{}\"; its own work per "
-                         "request is workflow.entry_op",
-                         s.service));
-  }
   const models::ServiceConfig& svc = *find_service(c, s.service);
   s.action = read_op_ref(ctx, m.get("action"), m.path("action"), svc);
   if (m.has("side_effect")) s.side_effect = read_bool(ctx, m.get("side_effect"), m.path("side_effect"));
@@ -332,6 +326,7 @@ void read_workflows(const Ctx& ctx, const YAML::Node& root, ScenarioConfig& c) {
       for (const StepConfig& s : b.steps) check_callees(ctx, root, s.calls, a);
     }
     for (const auto& b : c.workflows) {
+      if (&a == &b) continue;  // (its own entry: check_colocation, once the patterns are known)
       for (const StepConfig& s : b.steps) {
         if (s.service != a.entry) continue;
         const YAML::Node at = node_at(root, s.path);
@@ -347,6 +342,24 @@ void read_workflows(const Ctx& ctx, const YAML::Node& root, ScenarioConfig& c) {
 
 void check_saga_order(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c) {
   for (const models::WorkflowConfig& wf : c.workflows) check_saga_order(ctx, root, c, wf);
+}
+
+void check_colocation(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c) {
+  const models::PatternChoice* other = nullptr;
+  for (const models::PatternChoice& p : c.patterns) {
+    if (!p.info->colocates && other == nullptr) other = &p;
+  }
+  if (other == nullptr) return;
+  for (const models::WorkflowConfig& wf : c.workflows) {
+    for (const StepConfig& s : wf.steps) {
+      if (s.service != wf.entry) continue;
+      ctx.fail(node_at(root, s.path)["service"], join(s.path, "service"),
+               fmt::format("a step cannot run on the entry service \"{}\" under {} (only "
+                           "two_phase_commit runs a step on its coordinator's node); the "
+                           "entry's own work per request is workflow.entry_op",
+                           s.service, other->label()));
+    }
+  }
 }
 
 void check_saga_order(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c,

@@ -14,6 +14,7 @@
 
 #include "models/messages.hpp"
 #include "models/outbox.hpp"
+#include "models/token.hpp"
 #include "models/world.hpp"
 
 namespace models {
@@ -23,10 +24,14 @@ class EntryService : public sim::Behavior {
   EntryService(World& w, sim::NodeId self)
       : w_(w), requests_(w.requests(w.service_of(self))), outbox_(w, self) {}
 
+  // The Token kind of the entry operation's jobs (below ServiceNode's kinds, above every
+  // pattern's own: a node that is an entry and a participant at once tells them apart).
+  static constexpr uint32_t kEntryJob = 47;
+
   void on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) override {
     const bool blocking = self.config().call_model == sim::CallModel::kBlocking;
     if (blocking) self.hold(worker);
-    begin(self, job.token, blocking ? static_cast<int32_t>(worker) : -1);
+    begin(self, Token::unpack(job.token).txn, blocking ? static_cast<int32_t>(worker) : -1);
   }
 
  protected:
@@ -56,7 +61,7 @@ class EntryService : public sim::Behavior {
     const uint32_t op = w_.workflow(m.txn).entry_op();
     if (self.instant(op)) {
       begin(self, m.txn, -1);
-    } else if (!self.submit(op, m.txn)) {  // the queue is full: refused
+    } else if (!self.submit(op, pack(m.txn, 0, kEntryJob))) {  // the queue is full: refused
       e.state = State::kNew;
       send_answer(self, m.txn, Answer::kError);
       w_.ledger().complete(m.txn, self.now());

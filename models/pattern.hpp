@@ -53,6 +53,8 @@ struct PatternInfo {
   // The names of its own message types (100 and up), for traces and explanations; nullptr
   // for a type it does not define.
   const char* (*message_name)(uint32_t type) = nullptr;
+  // Runs a step on the entry's own node (co-location: the entry service is also a step's).
+  bool colocates = false;
 
   bool supports(Transport t) const { return (transports >> static_cast<unsigned>(t)) & 1u; }
 };

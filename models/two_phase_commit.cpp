@@ -73,15 +73,17 @@ struct CoordFlow {
   }
 };
 
-// What the coordinator's timer payloads are (Token kinds).
+// What the coordinator's timer payloads are (Token kinds: apart from the participant's, so
+// that a node that is both, co-located, tells them apart).
 enum CoordKind : uint32_t {
-  kCommitForced = 1,
-  kPrepareQueue = 2,
-  kRetransmitQueue = 3,
-  kCollectingForced = 4,
-  kAbortForced = 5,
-  kResendQueue = 6,
+  kCommitForced = 41,
+  kPrepareQueue = 42,
+  kRetransmitQueue = 43,
+  kCollectingForced = 44,
+  kAbortForced = 45,
+  kResendQueue = 46,
 };
+constexpr bool coordinator_kind(uint32_t kind) { return kind >= kCommitForced && kind <= kResendQueue; }
 
 // A durable record that names the branches' replicas: an open commit record (presumed
 // nothing and presumed abort, until its end record) or a collecting record (presumed
@@ -929,6 +931,52 @@ class Participant final : public ServiceNode {
   std::optional<uint32_t> commit_op_, abort_op_;
 };
 
+// Co-location: the coordinator runs on a participant's node (the entry service is also a
+// step's service). The two roles share the node's workers and log; the messages between
+// them stay inside the node (World::send), which saves that participant's four.
+class CoLocated final : public sim::Behavior {
+ public:
+  CoLocated(World& w, sim::NodeId self, ServiceLocks& locks) : coordinator_(w, self), participant_(w, self, locks) {}
+  void on_message(sim::Node& self, const sim::Message& m) override {
+    switch (m.type) {
+      case kRequest:
+      case kVote:
+      case kAck:
+      case kDecisionQuery:
+        coordinator_.on_message(self, m);
+        return;
+      default:
+        participant_.on_message(self, m);  // PREPARE, the decision, its calls' replies
+    }
+  }
+  void on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) override {
+    if (Token::unpack(job.token).kind == EntryService::kEntryJob) {
+      coordinator_.on_job_done(self, job, worker);
+    } else {
+      participant_.on_job_done(self, job, worker);
+    }
+  }
+  void on_timer(sim::Node& self, uint64_t payload) override {
+    if (coordinator_kind(Token::unpack(payload).kind)) {
+      coordinator_.on_timer(self, payload);
+    } else {
+      participant_.on_timer(self, payload);
+    }
+  }
+  void on_crash(sim::Node& self) override {
+    coordinator_.on_crash(self);
+    participant_.on_crash(self);
+  }
+  void on_recover(sim::Node& self) override {
+    coordinator_.on_recover(self);
+    participant_.on_recover(self);
+  }
+
+ private:
+  Coordinator coordinator_;
+  Participant participant_;
+};
+
 class TwoPhaseCommit final : public Pattern {
  public:
   void install(World& w) override {
@@ -938,7 +986,9 @@ class TwoPhaseCommit final : public Pattern {
     for (sim::NodeId id = 1; id < w.node_count(); ++id) {
       if (!w.is_service(id)) continue;
       const ServiceId s = w.service_of(id);
-      if (w.is_entry(s)) {
+      if (w.is_entry(s) && hosts_steps(w, s)) {
+        behaviors_.push_back(std::make_unique<CoLocated>(w, id, *locks_[s]));
+      } else if (w.is_entry(s)) {
         behaviors_.push_back(std::make_unique<Coordinator>(w, id));
       } else {
         behaviors_.push_back(std::make_unique<Participant>(w, id, *locks_[s]));
@@ -948,6 +998,14 @@ class TwoPhaseCommit final : public Pattern {
   }
 
  private:
+  static bool hosts_steps(const World& w, ServiceId s) {
+    for (const auto& wf : w.workflows()) {
+      for (const Step& st : wf->steps()) {
+        if (st.service == s) return true;
+      }
+    }
+    return false;
+  }
   std::vector<std::unique_ptr<ServiceLocks>> locks_;  // by service
   std::vector<std::unique_ptr<sim::Behavior>> behaviors_;
 };
@@ -983,6 +1041,7 @@ const PatternInfo kTwoPhaseCommitPattern{
         case kDecisionQuery: return "DecisionQuery";
         default: return nullptr;
       }
-    }};
+    },
+    /*colocates=*/true};
 
 }  // namespace models

@@ -25,6 +25,45 @@ std::string replica_name(const ServiceConfig& s, uint32_t r) {
 
 }  // namespace
 
+// Messages between roles on one node: delivered at once (as the next event), in order.
+class World::LocalMail final : public sim::Handler {
+ public:
+  explicit LocalMail(World& w) : w_(w), self_(w.sim().add_handler(this)) {}
+  void post(const sim::Message& m) {
+    uint32_t slot = 0;
+    if (free_.empty()) {
+      pool_.push_back(m);
+      slot = static_cast<uint32_t>(pool_.size() - 1);
+    } else {
+      slot = free_.back();
+      free_.pop_back();
+      pool_[slot] = m;
+    }
+    w_.sim().schedule_after(sim::Time::zero(), self_, 0, slot);
+  }
+  void on_event(sim::Simulation&, const sim::Event& e) override {
+    const auto slot = static_cast<uint32_t>(e.payload);
+    const sim::Message m = pool_[slot];
+    free_.push_back(slot);
+    w_.node(m.dst).deliver(m);  // (dropped if the node crashed since)
+  }
+
+ private:
+  World& w_;
+  sim::HandlerId self_;
+  std::vector<sim::Message> pool_;
+  std::vector<uint32_t> free_;
+};
+
+World::~World() = default;
+
+void World::send_local(sim::Node& from, const sim::Message& m) {
+  if (!local_mail_) local_mail_ = std::make_unique<LocalMail>(*this);
+  sim::Message copy = m;
+  copy.src = from.id();
+  local_mail_->post(copy);
+}
+
 World::World(const ScenarioConfig& cfg, uint64_t replication, PatternChoice pattern)
     : cfg_(cfg), replication_(replication), pattern_(pattern) {
   const size_t services = cfg.services.size();

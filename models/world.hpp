@@ -66,6 +66,7 @@ class World {
  public:
   // `pattern`: the pattern that will run here, and its transport (Channel reads it).
   World(const ScenarioConfig& cfg, uint64_t replication, PatternChoice pattern = {});
+  ~World();
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 
@@ -125,11 +126,18 @@ class World {
   // The request log of an entry service (shared by its replicas).
   RequestLog& requests(ServiceId s) { return request_logs_[s]; }
 
-  // Sends m from `from`, counting it against its transaction.
+  // Sends m from `from`, counting it against its transaction. A message to the sender's own
+  // node (two roles co-located on one node: a 2PC coordinator and a participant) is handed
+  // over within the node: no network, not counted.
   void send(sim::Node& from, const sim::Message& m) {
+    if (m.dst == from.id()) [[unlikely]] {
+      send_local(from, m);
+      return;
+    }
     ledger_->message(m.txn);
     from.send(m);
   }
+  void send_local(sim::Node& from, const sim::Message& m);
   // Sends a message to or from the broker: counted as a network and a broker message.
   void send_broker(sim::Node& from, const sim::Message& m) {
     ledger_->broker_message(m.txn);
@@ -174,6 +182,8 @@ class World {
   std::unordered_map<std::string, ServiceId> service_by_name_;
   std::vector<bool> is_entry_;             // by service id
   std::unique_ptr<sim::FailureInjector> failures_;
+  class LocalMail;
+  std::unique_ptr<LocalMail> local_mail_;  // made on first use
   std::vector<std::unique_ptr<Workflow>> workflows_;
   std::vector<double> type_cdf_;           // cumulative normalised weights
   std::unique_ptr<Ledger> ledger_;

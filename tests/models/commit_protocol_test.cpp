@@ -275,3 +275,60 @@ timeouts: {prepare: 1s}
   CHECK(m.unilateral_decisions == 0);
   CHECK(m.changed_decisions == 0);
 }
+
+TEST_CASE("Commit protocols: a coordinator co-located with a participant saves that "
+          "participant's messages, and stays atomic under crashes",
+          "[models][2pc]") {
+  // The coordinator's service `order` also runs step `x` (co-location, Gray & Lamport 2006
+  // section 5: the coordinator's node is one of the resource managers). Its PREPARE, vote,
+  // decision and ack stay inside the node: with n participants of which one is co-located,
+  // presumed nothing and presumed abort send 2 + 4(n - 1) messages to commit, presumed
+  // commit 2 + 3(n - 1). The forced writes are the same as without co-location: the two
+  // roles force their own records (1 + 2n, 1 + 2n, 2 + n).
+  const std::string text = R"(name: colocated
+seed: 4
+transactions: 300
+workload: {rate: 20/s}
+network: {latency: 1ms}
+services:
+  order: {workers: 16, ops: {x: 1ms}}
+  p1: {workers: 4, ops: {x: 1ms}}
+  p2: {workers: 4, ops: {x: 1ms}}
+workflow:
+  entry: order
+  steps:
+    - parallel:
+        - {service: order, action: x}
+        - {service: p1, action: x}
+        - {service: p2, action: x}
+patterns: [two_phase_commit]
+)";
+  const int n = 3;
+  const std::pair<const char*, std::pair<double, double>> cases[] = {
+      {"presumed_nothing", {2.0 + 4 * (n - 1), 1.0 + 2 * n}},
+      {"presumed_abort", {2.0 + 4 * (n - 1), 1.0 + 2 * n}},
+      {"presumed_commit", {2.0 + 3 * (n - 1), 2.0 + n}},
+  };
+  for (const auto& [variant, counts] : cases) {
+    INFO(variant);
+    const app::Scenario s = test::scenario(text, {{"two_phase_commit", fmt::format("{{variant: {}}}", variant)}});
+    const models::RunResult r = test::run(s, "two_phase_commit");
+    REQUIRE(test::outcome(r, Outcome::kCommitted) == r.metrics.transactions);
+    CHECK(r.metrics.messages.min() == counts.first);
+    CHECK(r.metrics.messages.max() == counts.first);
+    CHECK(static_cast<double>(r.metrics.forced_writes) == counts.second * static_cast<double>(r.metrics.transactions));
+    // The same under crashes of the shared node and of a participant, and message loss.
+    const app::Scenario f = test::scenario(text, {{"two_phase_commit", fmt::format("{{variant: {}}}", variant)},
+                                                  {"transactions", "3000"},
+                                                  {"services.order.mttf", "2s"}, {"services.order.mttr", "300ms"},
+                                                  {"services.p1.mttf", "3s"}, {"services.p1.mttr", "200ms"},
+                                                  {"network.loss", "0.01"}, {"timeouts", "{call: 20ms, prepare: 200ms}"}});
+    const models::RunResult c = test::run(f, "two_phase_commit");
+    CHECK(c.drained);
+    CHECK(test::outcome(c, Outcome::kViolated) == 0);
+    CHECK(test::outcome(c, Outcome::kBlocked) == 0);
+    CHECK(c.metrics.unilateral_decisions == 0);
+    CHECK(c.metrics.changed_decisions == 0);
+    CHECK(test::outcome(c, Outcome::kCommitted) > c.metrics.transactions / 2);
+  }
+}
