@@ -313,6 +313,14 @@ int main(int argc, char** argv) {
                     "Make only slice I of N of the runs (round robin, I from 1 to N), e.g. "
                     "--shard $SLURM_ARRAY_TASK_ID/8; needs --csv; combine with coordsim merge")
       ->type_name("I/N");
+  sweep->add_option("--verdict", sweep_opt.verdict,
+                    "Write the verdict (per grid point and metric, the best pattern and whether "
+                    "its paired difference to each other pattern is significant at 95%) to FILE")
+      ->type_name("FILE");
+  sweep->add_option("--metric", sweep_opt.verdict_metrics,
+                    "A metric the verdict judges (repeatable; default violated_per_txn, "
+                    "availability, acceptance_p99_ms, completion_p99_ms, messages_per_txn)")
+      ->type_name("METRIC");
   sweep->add_flag("--quiet,-q", sweep_opt.quiet,
                   "No progress on stderr (a bar on a terminal, a line per 10% otherwise)");
 

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 #include <atomic>
 #include <charconv>
@@ -508,7 +509,7 @@ std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows
           const Stats st = pools(name)         ? describe_proportion(xs, successes, trials)
                            : is_fraction(name) ? describe(xs, {0, 1})
                                                : describe(xs, {0, INFINITY});
-          out.push_back({p, patterns[k], type, name, st});
+          out.push_back({p, patterns[k], type, name, st, xs});
         }
       }
       // Paired differences against the first pattern, replication by replication.
@@ -520,7 +521,7 @@ std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows
             ds.push_back(vals[t][k][r][m] - vals[t][0][r][m]);
           }
           const Range range = is_fraction(metrics[m].name) ? Range{-1, 1} : Range{-INFINITY, INFINITY};
-          out.push_back({p, label, type, metrics[m].name, describe(ds, range)});
+          out.push_back({p, label, type, metrics[m].name, describe(ds, range), ds});
         }
       }
     }
@@ -560,6 +561,136 @@ std::string sweep_table(const SweepShape& shape, const SweepRows& rows) {
                         r.metric, num(r.stats.mean),
                         r.stats.n < 2 ? std::string(" (one replication: no interval)")
                                       : fmt::format(" [{}, {}]", num(r.stats.lo), num(r.stats.hi)));
+  }
+  return text;
+}
+
+namespace {
+bool higher_is_better(const std::string& m) {
+  return m == "availability" || m == "throughput_per_s" || m == "committed" || m == "committed_per_txn";
+}
+std::string point_text(const SweepShape& shape, size_t p) {
+  std::string point;
+  for (const Override& o : shape.points[p].values) point += (point.empty() ? "" : " ") + o.path + "=" + o.value;
+  return point.empty() ? "-" : point;
+}
+}  // namespace
+
+const std::vector<std::string>& summary_metric_names() {
+  static const std::vector<std::string> v = [] {
+    std::vector<std::string> names = metric_columns();
+    for (const auto* list : {&outcome_counts(), &event_counts()}) {
+      for (const std::string& c : *list) names.push_back(c + "_per_txn");
+    }
+    return names;
+  }();
+  return v;
+}
+
+const std::vector<std::string>& default_verdict_metrics() {
+  static const std::vector<std::string> v{"violated_per_txn", "availability", "acceptance_p99_ms",
+                                          "completion_p99_ms", "messages_per_txn"};
+  return v;
+}
+
+std::vector<VerdictRow> sweep_verdict(const SweepShape& shape, const SweepRows& rows,
+                                      const std::vector<std::string>& metrics) {
+  // (point, metric) -> the patterns' rows, in the point's pattern order.
+  std::map<std::pair<size_t, std::string>, std::vector<SummaryRow>> by;
+  for (SummaryRow& r : summarize_sweep(shape, rows)) {
+    if (r.request_type != "all" || r.label.find(" - ") != std::string::npos) continue;
+    if (std::find(metrics.begin(), metrics.end(), r.metric) == metrics.end()) continue;
+    by[{r.point, r.metric}].push_back(std::move(r));
+  }
+  std::vector<VerdictRow> out;
+  for (size_t p = 0; p < shape.points.size(); ++p) {
+    for (const std::string& m : metrics) {
+      const auto it = by.find({p, m});
+      if (it == by.end() || it->second.size() < 2) continue;
+      const auto& pats = it->second;
+      size_t best = 0;
+      for (size_t k = 1; k < pats.size(); ++k) {
+        const bool better = higher_is_better(m) ? pats[k].stats.mean > pats[best].stats.mean
+                                                : pats[k].stats.mean < pats[best].stats.mean;
+        if (better) best = k;
+      }
+      for (size_t k = 0; k < pats.size(); ++k) {
+        if (k == best) continue;
+        std::vector<double> ds;
+        for (size_t r = 0; r < pats[k].values.size() && r < pats[best].values.size(); ++r) {
+          ds.push_back(pats[k].values[r] - pats[best].values[r]);
+        }
+        VerdictRow v{p, m, pats[best].label, pats[k].label, describe(ds, {-INFINITY, INFINITY}), false};
+        v.significant = v.diff.n >= 2 && (v.diff.lo > 0 || v.diff.hi < 0);
+        out.push_back(std::move(v));
+      }
+    }
+  }
+  return out;
+}
+
+std::string verdict_text(const SweepShape& shape, const std::vector<VerdictRow>& verdict) {
+  std::string text = "\nverdict (paired differences over the replications, 95%):\n";
+  // point -> metric -> the patterns the best beats significantly, does not, and equals in
+  // every replication.
+  struct Group {
+    std::vector<std::string> beaten, close, equal;
+  };
+  std::map<std::pair<size_t, std::string>, Group> groups;
+  std::map<std::pair<size_t, std::string>, std::string> best;
+  std::vector<std::pair<size_t, std::string>> order;
+  for (const VerdictRow& v : verdict) {
+    const auto key = std::make_pair(v.point, v.metric);
+    if (!best.count(key)) order.push_back(key);
+    best[key] = v.best;
+    Group& g = groups[key];
+    const bool equal = v.diff.n >= 1 && v.diff.mean == 0 && v.diff.sd == 0;
+    (equal ? g.equal : v.significant ? g.beaten : g.close).push_back(v.other);
+  }
+  for (const auto& key : order) {
+    const Group& g = groups[key];
+    const std::string who = g.equal.empty() ? best[key]
+                                            : fmt::format("{} (equal to {})", best[key], fmt::join(g.equal, ", "));
+    text += fmt::format("  {:<40} {:<20} best {}{}{}\n", point_text(shape, key.first), key.second, who,
+                        g.beaten.empty() ? "" : fmt::format("; better than {}", fmt::join(g.beaten, ", ")),
+                        g.close.empty() ? "" : fmt::format("; not significantly better than {}", fmt::join(g.close, ", ")));
+  }
+  // Along the grid, in its order: where the best pattern of a metric changes.
+  for (const std::string& m : [&] {
+         std::vector<std::string> ms;
+         for (const auto& key : order) {
+           if (std::find(ms.begin(), ms.end(), key.second) == ms.end()) ms.push_back(key.second);
+         }
+         return ms;
+       }()) {
+    // A change: the best pattern before is neither the best here nor equal to it.
+    std::string prev;
+    size_t prev_point = 0;
+    for (size_t p = 0; p < shape.points.size(); ++p) {
+      const auto it = best.find({p, m});
+      if (it == best.end()) continue;
+      const Group& g = groups[{p, m}];
+      const bool kept = it->second == prev || std::find(g.equal.begin(), g.equal.end(), prev) != g.equal.end();
+      if (!prev.empty() && !kept) {
+        text += fmt::format("  {}: the best pattern changes from {} to {} between {} and {}\n", m, prev,
+                            it->second, point_text(shape, prev_point), point_text(shape, p));
+      }
+      if (!kept) prev = it->second;
+      prev_point = p;
+    }
+  }
+  return text;
+}
+
+std::string verdict_csv(const SweepShape& shape, const std::vector<VerdictRow>& verdict) {
+  std::string text;
+  for (const SweepAxis& a : shape.axes) text += csv_escape(a.path) + ",";
+  text += "metric,best,other,n,difference_mean,ci95_low,ci95_high,significant\n";
+  for (const VerdictRow& v : verdict) {
+    std::string axes;
+    for (const Override& o : shape.points[v.point].values) axes += csv_escape(o.value) + ",";
+    text += fmt::format("{}{},{},{},{},{},{},{},{}\n", axes, v.metric, v.best, v.other, v.diff.n,
+                        num(v.diff.mean), num(v.diff.lo), num(v.diff.hi), v.significant ? "true" : "false");
   }
   return text;
 }

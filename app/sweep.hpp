@@ -106,6 +106,7 @@ struct SummaryRow {
   std::string request_type;
   std::string metric;
   Stats stats;
+  std::vector<double> values;  // by replication (for the paired comparisons of the verdict)
 };
 
 // Parses "path=v1,v2,v3", "path=START:STOP:STEP" or "path=log:START:STOP:COUNT".
@@ -177,6 +178,29 @@ inline std::string sweep_summary_csv(const SweepOutput& out) { return sweep_summ
 // A table of the main metrics (violations, availability, completion, messages) for people,
 // for all transactions together.
 std::string sweep_table(const SweepShape& shape, const SweepRows& rows);
+
+// The verdict of a sweep: per grid point and metric (all transactions), the best pattern
+// (lowest, or highest where more is better), and its paired difference to each other
+// pattern over the replications (common random numbers), significant at 95% when the t
+// interval of the differences excludes 0.
+struct VerdictRow {
+  size_t point = 0;
+  std::string metric;
+  std::string best;   // its pattern
+  std::string other;  // the pattern compared with it
+  Stats diff;         // other minus best, replication by replication
+  bool significant = false;
+};
+// Every metric of a summary: the numeric run columns, then the rates per transaction.
+const std::vector<std::string>& summary_metric_names();
+// The metrics judged when none are named.
+const std::vector<std::string>& default_verdict_metrics();
+std::vector<VerdictRow> sweep_verdict(const SweepShape& shape, const SweepRows& rows,
+                                      const std::vector<std::string>& metrics);
+// The verdict as text: the best pattern per point and metric, with the patterns it beats
+// significantly and those it does not, then where along each axis the best pattern changes.
+std::string verdict_text(const SweepShape& shape, const std::vector<VerdictRow>& verdict);
+std::string verdict_csv(const SweepShape& shape, const std::vector<VerdictRow>& verdict);
 
 // The lines of a run's block, each with its newline.
 std::vector<std::string> block_lines(const std::string& block);

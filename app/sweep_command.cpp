@@ -1,5 +1,7 @@
 #include "app/sweep_command.hpp"
 
+#include "sim/suggest.hpp"
+
 #include <fmt/format.h>
 
 #include <atomic>
@@ -95,6 +97,17 @@ int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
   }
   if (opt.resume && opt.csv.empty()) {
     return refuse("--resume needs --csv FILE: the finished runs are kept beside that file");
+  }
+  if (!opt.shard.whole() && !opt.verdict.empty()) {
+    return refuse("--verdict needs every run of the sweep: judge the merged sweep instead");
+  }
+  for (const std::string& m : opt.verdict_metrics) {
+    const auto& names = summary_metric_names();
+    if (std::find(names.begin(), names.end(), m) == names.end()) {
+      const auto near = sim::closest_match(m, names);
+      return refuse(fmt::format("--metric {}: not a metric of the summary{}", m,
+                                near ? fmt::format(" (did you mean \"{}\"?)", *near) : ""));
+    }
   }
 
   // What is already done (with --resume) and what is left.
@@ -192,6 +205,15 @@ int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
   if (journal) journal->remove();
   if (opt.shard.whole()) {
     fmt::print("{}", sweep_table(shape, rows));
+    const auto& ms = opt.verdict_metrics.empty() ? default_verdict_metrics() : opt.verdict_metrics;
+    const auto verdict = sweep_verdict(shape, rows, ms);
+    if (!verdict.empty()) fmt::print("{}", verdict_text(shape, verdict));
+    if (!opt.verdict.empty()) {
+      if (auto st = write_file_atomic(opt.verdict, verdict_csv(shape, verdict)); !st.ok()) {
+        fmt::print(stderr, "coordsim: {}\n", st.message());
+        return kExitRunError;
+      }
+    }
   } else {
     fmt::print("shard {}/{}: {} of the sweep's {} runs written to {}; combine the shards with "
                "coordsim merge\n",
@@ -256,6 +278,8 @@ int merge_command(const std::vector<std::string>& shards, const std::string& csv
   }
   if (int rc = write_outputs(shape, Shard{}, rows, csv, summary, manifest); rc != kExitOk) return rc;
   fmt::print("{}", sweep_table(shape, rows));
+  const auto verdict = sweep_verdict(shape, rows, default_verdict_metrics());
+  if (!verdict.empty()) fmt::print("{}", verdict_text(shape, verdict));
   return kExitOk;
 }
 

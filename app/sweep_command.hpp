@@ -20,6 +20,8 @@ struct SweepOptions {
   Shard shard;
   bool resume = false;
   bool quiet = false;
+  std::string verdict;                       // "" = not written: the verdict as CSV
+  std::vector<std::string> verdict_metrics;  // empty: default_verdict_metrics()
 };
 
 // Runs the sweep; returns the exit code. `session` is the MPI session when started by a

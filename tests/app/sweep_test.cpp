@@ -178,3 +178,44 @@ TEST_CASE("Sweep summary: no interval leaves its metric's range; counts become r
   CHECK(app::sweep_table(one.value().shape, one.value().rows).find("(one replication: no interval)") !=
         std::string::npos);
 }
+
+TEST_CASE("Sweep verdict: the best pattern per point and metric, and which differences are "
+          "significant",
+          "[app][sweep][verdict]") {
+  auto loaded = app::load_scenario_file(std::string(COORDSIM_SOURCE_DIR) + "/scenarios/crash-sweep.yaml", {});
+  REQUIRE(loaded.ok());
+  const app::Scenario s = std::move(loaded).value();
+  auto out = app::run_sweep(s, {}, {app::parse_sweep_axis("services.inventory.mttf=1h,10s").value()}, 5, 2);
+  REQUIRE(out.ok());
+  const auto verdict = app::sweep_verdict(out.value().shape, out.value().rows, {"messages_per_txn", "violated_per_txn"});
+  REQUIRE(!verdict.empty());
+  bool messages = false, violations = false;
+  for (const app::VerdictRow& v : verdict) {
+    INFO(v.point << " " << v.metric << " best " << v.best << " vs " << v.other);
+    // Messages per transaction: orchestration and the orchestrated saga send 8 without
+    // failures, the others more, by the same count in every replication: significant.
+    if (v.point == 0 && v.metric == "messages_per_txn" && v.other == "two_phase_commit") {
+      messages = true;
+      CHECK((v.best == "orchestration" || v.best == "saga_orchestrated"));
+      CHECK(v.diff.mean == Approx(6));
+      CHECK(v.significant);
+    }
+    // Violations at MTTF 10 s: a pattern without violations is best (an atomic one, or
+    // choreography where it has none), and orchestration's violations are significantly more.
+    if (v.point == 1 && v.metric == "violated_per_txn") {
+      CHECK(v.best != "orchestration");
+      if (v.other == "orchestration") {
+        violations = true;
+        CHECK(v.significant);
+        CHECK(v.diff.lo > 0);
+      }
+    }
+  }
+  CHECK(messages);
+  CHECK(violations);
+  const std::string text = app::verdict_text(out.value().shape, verdict);
+  CHECK(text.find("verdict (paired differences over the replications, 95%):") != std::string::npos);
+  CHECK(text.find("violated_per_txn: the best pattern changes from ") != std::string::npos);
+  const std::string csv = app::verdict_csv(out.value().shape, verdict);
+  CHECK(csv.rfind("services.inventory.mttf,metric,best,other,n,difference_mean,ci95_low,ci95_high,significant\n", 0) == 0);
+}
