@@ -610,6 +610,55 @@ void apply_override(YAML::Node root, const Override& o, const std::string& label
         return;
       }
       next = cur[seg];
+    } else if (cur.IsSequence() && !all_digits(seg) && !last) {
+      // A step by its name (`name: pay`), or by SERVICE.ACTION (two segments), found in the
+      // list or in one of its parallel groups: a path that survives an inserted step.
+      YAML::Node found;
+      bool two = false;
+      auto is = [](const YAML::Node& item, const char* key, const std::string& value) {
+        const YAML::Node v = item[key];
+        return v.IsDefined() && v.IsScalar() && v.Scalar() == value;
+      };
+      auto match = [&](const YAML::Node& item) {
+        if (!item.IsMap()) return false;
+        if (is(item, "name", seg)) return true;
+        if (i + 2 < segs.size() && is(item, "service", seg) && is(item, "action", segs[i + 1])) {
+          two = true;
+          return true;
+        }
+        return false;
+      };
+      size_t hits = 0;
+      for (const YAML::Node& item : cur) {
+        if (match(item)) {
+          found.reset(item);
+          ++hits;
+        } else if (item.IsMap() && item["parallel"].IsDefined() && item["parallel"].IsSequence()) {
+          for (const YAML::Node& inner : item["parallel"]) {
+            if (match(inner)) {
+              found.reset(inner);
+              ++hits;
+            }
+          }
+        }
+      }
+      if (hits == 0) {
+        fail(fmt::format("{} has no step named \"{}\" (nor a step {}.ACTION); give its index, "
+                         "its name: or SERVICE.ACTION",
+                         walked, seg, seg));
+      }
+      if (hits > 1) {
+        fail(fmt::format("{} has {} steps that \"{}\" names; give the step a name: of its own", walked,
+                         hits, two ? seg + "." + segs[i + 1] : seg));
+      }
+      next = found;
+      if (two) {
+        walked = join(walked, seg);
+        ++i;
+      }
+      cur.reset(next);
+      walked = join(walked, segs[i]);
+      continue;
     } else if (cur.IsSequence()) {
       // (An index of more digits than any list has entries is out of range, not a number to
       // convert.)

@@ -69,13 +69,14 @@ StepConfig read_step(const Ctx& ctx, const YAML::Node& n, const std::string& pat
                      const ScenarioConfig& c, const models::WorkflowConfig&, uint32_t group,
                      uint32_t& calls) {
   MapReader m(ctx, n, path,
-              {"service", "action", "compensate", "side_effect", "fails", "errors", "idempotent",
+              {"name", "service", "action", "compensate", "side_effect", "fails", "errors", "idempotent",
                "pivot", "confirm", "cancel", "calls", "async", "optional"});
   m.require("service", "service: payment");
   m.require("action", "action: charge");
   StepConfig s;
   s.group = group;
   s.path = path;
+  if (m.has("name")) s.name = read_name(ctx, m.get("name"), m.path("name"));
   s.service = read_node_ref(ctx, m.get("service"), m.path("service"), c, false);
   const models::ServiceConfig& svc = *find_service(c, s.service);
   s.action = read_op_ref(ctx, m.get("action"), m.path("action"), svc);
@@ -215,6 +216,14 @@ models::WorkflowConfig read_one(const Ctx& ctx, const YAML::Node& n, const std::
         ctx.fail(node, at, fmt::format("a workflow has at most {} steps", models::kMaxSteps));
       }
       wf.steps.push_back(read_step(ctx, node, at, c, wf, group, calls));
+      const StepConfig& added = wf.steps.back();
+      for (size_t k = 0; !added.name.empty() && k + 1 < wf.steps.size(); ++k) {
+        if (wf.steps[k].name != added.name) continue;
+        ctx.fail(node["name"], join(at, "name"),
+                 fmt::format("step name \"{}\" is already the name of {}; step names are unique "
+                             "within a workflow",
+                             added.name, wf.steps[k].path));
+      }
       if (!wf.steps.back().pivot) return;
       if (pivot) {
         ctx.fail(node["pivot"], join(at, "pivot"),

@@ -86,6 +86,7 @@ struct CallConfig {
 };
 
 struct StepConfig {
+  std::string name;  // optional: a name that --set and --sweep paths may use
   std::string service;
   std::string action;
   bool side_effect = true;

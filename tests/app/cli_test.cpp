@@ -285,3 +285,40 @@ TEST_CASE("CLI: --set and --sweep reach sections the file leaves at their defaul
   CHECK(typo.code == 2);
   CHECK(typo.err == "--set servics.api.workers=3: no field \"servics\" in the scenario (did you mean \"services\"?)\n");
 }
+
+TEST_CASE("CLI: a step is addressed by its name or SERVICE.ACTION, so a path survives an "
+          "inserted step",
+          "[app][cli]") {
+  // ecommerce-order: payment.charge is steps.0, seller.confirm is in the parallel group
+  // steps.2.parallel.0.
+  auto by_pair = coordsim("run scenarios/ecommerce-order.yaml --pattern orchestration --set "
+                          "workflow.steps.payment.charge.fails=1");
+  CHECK(by_pair.code == 0);
+  CHECK(by_pair.out.find("orchestration                 11056         0") != std::string::npos);
+  CHECK(coordsim("validate scenarios/ecommerce-order.yaml --set workflow.steps.seller.confirm.fails=0.5").code == 0);
+  CHECK(coordsim("sweep scenarios/ecommerce-order.yaml --set patterns=orchestration --set duration=10s --sweep "
+                 "workflow.steps.payment.charge.fails=0,0.5 -q")
+            .code == 0);
+  auto missing = coordsim("validate scenarios/ecommerce-order.yaml --set workflow.steps.paymnt.charge.fails=0.5");
+  CHECK(missing.code == 2);
+  CHECK(missing.err ==
+        "--set workflow.steps.paymnt.charge.fails=0.5: workflow.steps has no step named \"paymnt\" "
+        "(nor a step paymnt.ACTION); give its index, its name: or SERVICE.ACTION\n");
+  // By name, in a file that names its steps.
+  const std::string named = (std::filesystem::temp_directory_path() /
+                             ("coordsim_named_" + std::to_string(getpid()) + ".yaml")).string();
+  {
+    std::ofstream f(named);
+    f << "duration: 10s\nworkload: {rate: 10/s}\nservices:\n  order: {ops: {place: 1ms}}\n"
+         "  payment: {ops: {charge: 1ms, refund: 1ms}}\nworkflow:\n  entry: order\n  steps:\n"
+         "    - {name: pay, service: payment, action: charge, compensate: refund}\n"
+         "    - {name: pay-again, service: payment, action: charge, idempotent: true}\n";
+  }
+  CHECK(coordsim("validate '" + named + "' --set workflow.steps.pay.fails=0.1").code == 0);
+  // Two steps are payment.charge: the pair is ambiguous, the names are not.
+  auto twice = coordsim("validate '" + named + "' --set workflow.steps.payment.charge.fails=0.1");
+  CHECK(twice.code == 2);
+  CHECK(twice.err.find("workflow.steps has 2 steps that \"payment.charge\" names; give the step a name: of its own") !=
+        std::string::npos);
+  std::filesystem::remove(named);
+}
