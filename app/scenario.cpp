@@ -606,7 +606,21 @@ void apply_override(YAML::Node root, const Override& o, const std::string& label
         } catch (const YAML::Exception& e) {
           fail(fmt::format("the value is not valid YAML: {}", e.msg));
         }
-        cur[seg] = value;
+        if (!o.append) {
+          cur[seg] = value;
+          return;
+        }
+        // PATH+=VALUE: the list at PATH (made if absent) gets VALUE at its end.
+        YAML::Node list = cur[seg];
+        if (!list.IsDefined() || list.IsNull()) {
+          cur[seg] = YAML::Node(YAML::NodeType::Sequence);
+          list.reset(cur[seg]);
+        }
+        if (!list.IsSequence()) {
+          fail(fmt::format("{} is not a list, so nothing can be appended to it (use = to replace it)",
+                           join(walked, seg)));
+        }
+        list.push_back(value);
         return;
       }
       next = cur[seg];
@@ -865,6 +879,15 @@ sim::Result<Override> parse_override(const std::string& arg) {
   if (eq == std::string::npos || eq == 0) {
     return sim::Status::invalid(fmt::format(
         "--set {}: expected FIELD.PATH=VALUE, e.g. --set services.payment.mttf=5min", arg));
+  }
+  if (arg[eq - 1] == '+') {
+    if (eq == 1) {
+      return sim::Status::invalid(fmt::format(
+          "--set {}: expected FIELD.PATH+=VALUE, e.g. --set \"faults+={{at: 10s, crash: payment, for: 5s}}\"", arg));
+    }
+    Override o{arg.substr(0, eq - 1), arg.substr(eq + 1)};
+    o.append = true;
+    return o;
   }
   return Override{arg.substr(0, eq), arg.substr(eq + 1)};
 }

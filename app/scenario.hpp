@@ -21,11 +21,14 @@ struct Override {
   std::string path;   // dotted: services.payment.mttf, workflow.steps.0.fails
   std::string value;  // YAML text: 5min, [a, b], {x: 1}
   std::string label = {};  // how messages name it; empty: "--set PATH=VALUE"
+  bool append = false;     // PATH+=VALUE: add VALUE at the end of the list at PATH
   // The name of this override in messages.
-  std::string where() const { return label.empty() ? "--set " + path + "=" + value : label; }
+  std::string where() const {
+    return label.empty() ? "--set " + path + (append ? "+=" : "=") + value : label;
+  }
 };
 
-// Parses "path=value". Errors name the argument.
+// Parses "path=value", or "path+=value" to append to a list. Errors name the argument.
 sim::Result<Override> parse_override(const std::string& arg);
 
 // One axis of a sweep: a field path and the values it takes.

@@ -289,7 +289,7 @@ sim::Result<SweepPlan> plan_sweep(const Scenario& base, const std::vector<Overri
   shape.scenario_hash = scenario_hash(base.text);
   shape.axes = axes;
   shape.replications = replications > 0 ? replications : base.sweep.replications;
-  for (const Override& o : overrides) shape.overrides.push_back(o.path + "=" + o.value);
+  for (const Override& o : overrides) shape.overrides.push_back(o.path + (o.append ? "+=" : "=") + o.value);
   for (const auto& values : grid) {
     std::vector<Override> all = overrides;
     all.insert(all.end(), values.begin(), values.end());

@@ -322,3 +322,23 @@ TEST_CASE("CLI: a step is addressed by its name or SERVICE.ACTION, so a path sur
         std::string::npos);
   std::filesystem::remove(named);
 }
+
+TEST_CASE("CLI: --set PATH+=VALUE appends to a list, made if absent", "[app][cli]") {
+  // One more crash on top of the file's faults: more orchestration transactions violated.
+  auto base = coordsim("run scenarios/ecommerce-order.yaml --pattern orchestration");
+  auto more = coordsim("run scenarios/ecommerce-order.yaml --pattern orchestration --set "
+                       "\"faults+={at: 20s, crash: seller, for: 10s}\"");
+  REQUIRE(base.code == 0);
+  REQUIRE(more.code == 0);
+  CHECK(base.out.find("  108  ") != std::string::npos);
+  CHECK(more.out.find("  160  ") != std::string::npos);
+  // A file without faults gets the list.
+  CHECK(coordsim("validate scenarios/single-service.yaml --set \"faults+={at: 20s, crash: api, for: 10s}\"").code == 0);
+  auto scalar = coordsim("validate scenarios/single-service.yaml --set seed+=3");
+  CHECK(scalar.code == 2);
+  CHECK(scalar.err == "--set seed+=3: seed is not a list, so nothing can be appended to it (use = to replace it)\n");
+  // The appended value is checked like the file's own, against the override.
+  auto bad = coordsim("validate scenarios/single-service.yaml --set \"faults+={at: 20s, crash: apj, for: 10s}\"");
+  CHECK(bad.code == 2);
+  CHECK(bad.err.rfind("--set faults+={at: 20s, crash: apj, for: 10s}: ", 0) == 0);
+}
