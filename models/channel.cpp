@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "models/grow.hpp"
+
 namespace models {
 
 sim::Time redelivery_wait(const BrokerConfig& b, uint32_t attempt) {
@@ -30,14 +32,7 @@ Channel::Channel(World& w, sim::NodeId self, Transport transport)
     : w_(w), self_(self), broker_(transport == Transport::kBroker && w.has_broker()) {}
 
 uint32_t Channel::open_pending(const sim::Message& m, uint32_t destination, uint64_t delivery) {
-  uint32_t slot = 0;
-  if (free_.empty()) {
-    pending_.emplace_back();
-    slot = static_cast<uint32_t>(pending_.size() - 1);
-  } else {
-    slot = free_.back();
-    free_.pop_back();
-  }
+  const uint32_t slot = take_slot(pending_, free_);
   Pending& p = pending_[slot];
   p.live = true;
   ++p.gen;

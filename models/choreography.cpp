@@ -419,12 +419,7 @@ class Service final : public ServiceNode {
     return txn < rec_.published.size() ? rec_.published[txn] : 0;
   }
   uint32_t stash(const sim::Message& m) {
-    if (free_.empty()) {
-      work_.push_back(m);
-      return static_cast<uint32_t>(work_.size() - 1);
-    }
-    const uint32_t s = free_.back();
-    free_.pop_back();
+    const uint32_t s = take_slot(work_, free_);
     work_[s] = m;
     return s;
   }

@@ -10,6 +10,7 @@
 #include "models/calls.hpp"
 #include "models/entry.hpp"
 #include "models/flow_table.hpp"
+#include "models/grow.hpp"
 #include "models/messages.hpp"
 #include "models/service_node.hpp"
 #include "models/step_store.hpp"
@@ -286,14 +287,7 @@ class LinkServer final : public ServiceNode {
   uint32_t open_link(uint64_t txn, uint32_t step) {
     const uint64_t key = pack(txn, step, kLinkKey);
     if (const auto it = open_.find(key); it != open_.end()) return it->second;
-    uint32_t slot = 0;
-    if (free_.empty()) {
-      links_.emplace_back();
-      slot = static_cast<uint32_t>(links_.size() - 1);
-    } else {
-      slot = free_.back();
-      free_.pop_back();
-    }
+    const uint32_t slot = take_slot(links_, free_);
     Link& l = links_[slot];
     l.live = true;
     ++l.gen;

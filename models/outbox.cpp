@@ -1,5 +1,6 @@
 #include "models/outbox.hpp"
 
+#include "models/grow.hpp"
 #include "models/messages.hpp"
 
 namespace models {
@@ -14,14 +15,7 @@ void Outbox::fire(sim::Node& self, uint64_t txn, uint32_t step) {
     handler_ = w_.sim().add_handler(this);
     registered_ = true;
   }
-  uint32_t slot = 0;
-  if (free_.empty()) {
-    pending_.emplace_back();
-    slot = static_cast<uint32_t>(pending_.size() - 1);
-  } else {
-    slot = free_.back();
-    free_.pop_back();
-  }
+  const uint32_t slot = take_slot(pending_, free_);
   Pending& p = pending_[slot];
   p.live = true;
   ++p.gen;

@@ -2,20 +2,14 @@
 
 #include <algorithm>
 
+#include "models/grow.hpp"
 #include "models/messages.hpp"
 #include "models/token.hpp"
 
 namespace models {
 
 void Publisher::publish(sim::Node& self, uint64_t txn, uint32_t topic, uint64_t then) {
-  uint32_t slot = 0;
-  if (free_.empty()) {
-    pending_.emplace_back();
-    slot = static_cast<uint32_t>(pending_.size() - 1);
-  } else {
-    slot = free_.back();
-    free_.pop_back();
-  }
+  const uint32_t slot = take_slot(pending_, free_);
   Pending& p = pending_[slot];
   p.live = true;
   ++p.gen;

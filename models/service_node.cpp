@@ -1,5 +1,6 @@
 #include "models/service_node.hpp"
 
+#include "models/grow.hpp"
 #include "models/messages.hpp"
 #include "models/token.hpp"
 
@@ -12,14 +13,7 @@ ServiceNode::ServiceNode(World& w, sim::NodeId self, bool keep_worker)
       caller_(w, self, Transport::kRpc) {}
 
 uint32_t ServiceNode::open_exec() {
-  uint32_t slot = 0;
-  if (free_.empty()) {
-    execs_.emplace_back();
-    slot = static_cast<uint32_t>(execs_.size() - 1);
-  } else {
-    slot = free_.back();
-    free_.pop_back();
-  }
+  const uint32_t slot = take_slot(execs_, free_);
   Exec& e = execs_[slot];
   const uint32_t gen = e.gen + 1;
   e = Exec{};

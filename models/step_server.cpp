@@ -1,5 +1,6 @@
 #include "models/step_server.hpp"
 
+#include "models/grow.hpp"
 #include "models/messages.hpp"
 #include "models/token.hpp"
 
@@ -18,12 +19,7 @@ std::vector<std::shared_ptr<StepStore>> step_stores(World& w) {
 }
 
 uint32_t StepServer::stash(const sim::Message& m) {
-  if (free_.empty()) {
-    pending_.push_back(m);
-    return static_cast<uint32_t>(pending_.size() - 1);
-  }
-  const uint32_t slot = free_.back();
-  free_.pop_back();
+  const uint32_t slot = take_slot(pending_, free_);
   pending_[slot] = m;
   return slot;
 }

@@ -571,12 +571,7 @@ class Reserver final : public ServiceNode {
   }
 
   uint32_t stash(const sim::Message& m) {
-    if (free_.empty()) {
-      replies_.push_back(m);
-      return static_cast<uint32_t>(replies_.size() - 1);
-    }
-    const uint32_t s = free_.back();
-    free_.pop_back();
+    const uint32_t s = take_slot(replies_, free_);
     replies_[s] = m;
     return s;
   }

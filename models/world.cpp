@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "models/grow.hpp"
 #include "sim/assert.hpp"
 
 namespace models {
@@ -30,15 +31,8 @@ class World::LocalMail final : public sim::Handler {
  public:
   explicit LocalMail(World& w) : w_(w), self_(w.sim().add_handler(this)) {}
   void post(const sim::Message& m) {
-    uint32_t slot = 0;
-    if (free_.empty()) {
-      pool_.push_back(m);
-      slot = static_cast<uint32_t>(pool_.size() - 1);
-    } else {
-      slot = free_.back();
-      free_.pop_back();
-      pool_[slot] = m;
-    }
+    const uint32_t slot = take_slot(pool_, free_);
+    pool_[slot] = m;
     w_.sim().schedule_after(sim::Time::zero(), self_, 0, slot);
   }
   void on_event(sim::Simulation&, const sim::Event& e) override {
