@@ -92,6 +92,7 @@ const std::vector<Column>& columns() {
       {"unfinished", [](const S&, const R&, const Row& row) { return cnt(M(row).unfinished); }},
       {"availability", [](const S&, const R&, const Row& row) { return num(M(row).availability()); }},
       {"throughput_per_s", [](const S&, const R&, const Row& row) { return num(M(row).throughput()); }},
+      {"window_s", [](const S&, const R&, const Row& row) { return num(M(row).window_s); }},
       {"acceptance_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).acceptance.mean_ns())); }},
       {"acceptance_p50_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).acceptance.percentile_ns(0.5))); }},
       {"acceptance_p90_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).acceptance.percentile_ns(0.9))); }},

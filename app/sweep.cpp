@@ -452,13 +452,18 @@ std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows
     std::string name;
     size_t at;
     bool per_txn = false;
+    bool per_s = false;  // over the measured span of arrivals (window_s)
   };
   std::vector<Metric> metrics;
   for (const std::string& m : metric_columns()) metrics.push_back({m, column(m)});
   for (const auto* list : {&outcome_counts(), &event_counts()}) {
     for (const std::string& c : *list) metrics.push_back({c + "_per_txn", column(c), true});
   }
+  for (const auto* list : {&outcome_counts(), &event_counts()}) {
+    for (const std::string& c : *list) metrics.push_back({c + "_per_s", column(c), false, true});
+  }
   const size_t txns_at = column("transactions");
+  const size_t window_at = column("window_s");
   auto value = [](const std::vector<std::string>& f, size_t at) -> double {
     if (at >= f.size() || f[at].empty()) return NAN;
     return std::strtod(f[at].c_str(), nullptr);
@@ -482,11 +487,13 @@ std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows
         const auto lines = block_lines(rows.at(first + r * np + k));
         for (size_t t = 0; t < nt; ++t) {
           const auto f = t < lines.size() ? csv_fields(lines[t]) : std::vector<std::string>{};
-          const double n = value(f, txns_at);
+          const double n = value(f, txns_at), window = value(f, window_at);
           txns[t][k][r] = n;
           for (const Metric& m : metrics) {
             const double v = value(f, m.at);
-            vals[t][k][r].push_back(m.per_txn ? (n > 0 ? v / n : NAN) : v);
+            vals[t][k][r].push_back(m.per_txn ? (n > 0 ? v / n : NAN)
+                                    : m.per_s ? (window > 0 ? v / window : NAN)
+                                              : v);
           }
         }
       }
@@ -581,6 +588,9 @@ const std::vector<std::string>& summary_metric_names() {
     std::vector<std::string> names = metric_columns();
     for (const auto* list : {&outcome_counts(), &event_counts()}) {
       for (const std::string& c : *list) names.push_back(c + "_per_txn");
+    }
+    for (const auto* list : {&outcome_counts(), &event_counts()}) {
+      for (const std::string& c : *list) names.push_back(c + "_per_s");
     }
     return names;
   }();

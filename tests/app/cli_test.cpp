@@ -342,3 +342,30 @@ TEST_CASE("CLI: --set PATH+=VALUE appends to a list, made if absent", "[app][cli
   CHECK(bad.code == 2);
   CHECK(bad.err.rfind("--set faults+={at: 20s, crash: apj, for: 10s}: ", 0) == 0);
 }
+
+TEST_CASE("Tests: no test case name has a character that ctest would split it at",
+          "[app][docs]") {
+  // catch_discover_tests registers each TEST_CASE by its name, and CMake splits a name at
+  // ";" into two tests that match nothing: the test then "passes" without running (four did
+  // before this check). Names may continue over several string literals.
+  const std::filesystem::path root = COORDSIM_SOURCE_DIR;
+  size_t cases = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root / "tests")) {
+    if (e.path().extension() != ".cpp") continue;
+    const std::string text = slurp(e.path());
+    for (size_t at = text.find("TEST_CASE(\""); at != std::string::npos; at = text.find("TEST_CASE(\"", at + 1)) {
+      // The name: the string literals up to the comma before the tags.
+      std::string name;
+      size_t i = at + 10;
+      while (i < text.size() && text[i] == '"') {
+        const size_t end = text.find('"', i + 1);
+        name += text.substr(i + 1, end - i - 1);
+        i = text.find_first_not_of(" \n", end + 1);
+      }
+      ++cases;
+      INFO(e.path().filename().string() << ": " << name);
+      CHECK(name.find(';') == std::string::npos);
+    }
+  }
+  CHECK(cases > 100);
+}

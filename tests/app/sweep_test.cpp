@@ -131,8 +131,8 @@ TEST_CASE("Sweep summary: the Wilson score interval against its published values
   CHECK(hi1 == Approx(0.005643).margin(1e-6));
 }
 
-TEST_CASE("Sweep summary: no interval leaves its metric's range; counts become rates per "
-          "transaction; one replication has no interval",
+TEST_CASE("Sweep summary: no interval leaves its metric's range, counts become rates per "
+          "transaction, one replication has no interval",
           "[app][sweep][intervals]") {
   auto loaded = app::load_scenario_file(std::string(COORDSIM_SOURCE_DIR) + "/scenarios/crash-sweep.yaml", {});
   REQUIRE(loaded.ok());
@@ -167,6 +167,18 @@ TEST_CASE("Sweep summary: no interval leaves its metric's range; counts become r
   }
   CHECK(wilson > 0);
   CHECK(rates > 0);
+  // A rate per second is the count over the measured span of arrivals (10 s less the
+  // crash sweep's warm-up, the same in every replication).
+  double committed = NAN, per_s = NAN, window = NAN;
+  for (const app::SummaryRow& r : app::summarize_sweep(out.value())) {
+    if (r.point != 1 || r.label != "orchestration" || r.request_type != "all") continue;
+    if (r.metric == "committed") committed = r.stats.mean;
+    if (r.metric == "committed_per_s") per_s = r.stats.mean;
+    if (r.metric == "window_s") window = r.stats.mean;
+  }
+  REQUIRE(window > 0);
+  CHECK(committed > 0);
+  CHECK(per_s == Approx(committed / window));
   // One replication: n = 1, no interval, and the table says so.
   auto one = app::run_sweep(s, {{"duration", "10s"}}, {app::parse_sweep_axis("services.inventory.mttf=1h").value()}, 1, 1);
   REQUIRE(one.ok());

@@ -168,7 +168,7 @@ TEST_CASE("Commit protocols: the timeline of every variant with constant delays 
   }
 }
 
-TEST_CASE("Commit protocols: under message loss PREPARE and the decision are sent again; the "
+TEST_CASE("Commit protocols: under message loss PREPARE and the decision are sent again, the "
           "mean message count matches Wald's identity",
           "[models][2pc]") {
   // Presumed nothing, N = 3 participants, every message between the coordinator and a

@@ -86,7 +86,7 @@ timeouts: {{call: 1s}}
   CHECK(rr.metrics.retries.mean() == 0);
 }
 
-TEST_CASE("Technical errors: a retriable saga step retries through them; 2PC votes no",
+TEST_CASE("Technical errors: a retriable saga step retries through them, 2PC votes no",
           "[models][errors]") {
   // After the pivot, a step with errors 0.5 is retried until it succeeds: every saga
   // commits, after 0.5 / (1 - 0.5) = 1 retry on average (a geometric number of failures).

@@ -48,7 +48,7 @@ struct Recorder final : Handler {
 };
 }  // namespace
 
-TEST_CASE("Simulation: cancelled timers never run; the rest run in (time, insertion) order",
+TEST_CASE("Simulation: cancelled timers never run, the rest run in (time, insertion) order",
           "[sim][queue]") {
   Rng rng(11, "cancel-test");
   Simulation s;
