@@ -16,6 +16,7 @@ const char* fault_name(models::FaultPoint f) {
   switch (f) {
     case models::FaultPoint::kCrashAfterSend: return "crash_after_send";
     case models::FaultPoint::kCrashAfterReceive: return "crash_after_receive";
+    case models::FaultPoint::kCrashAfterForce: return "crash_after_force";
     default: return "loss";
   }
 }
@@ -112,7 +113,8 @@ int explore_command(const Scenario& s, const ExploreArgs& a) {
   const uint64_t sends = results.empty() ? 0 : results.front().sends;
   fmt::print("one transaction of scenario {}, each fault alone: {}{}{} (a crashed node is back "
              "after {})\n",
-             s.config.name, a.options.crashes ? "a crash after every send and every delivery" : "",
+             s.config.name,
+             a.options.crashes ? "a crash after every send, every delivery and every forced log write" : "",
              a.options.crashes && a.options.losses ? ", " : "",
              a.options.losses ? "the loss of every message" : "", a.options.recover_after);
   (void)sends;

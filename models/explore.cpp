@@ -30,13 +30,17 @@ struct Record {
 };
 
 // Records the failure-free run.
-class Recorder final : public RunProbe, public sim::NetworkTap {
+class Recorder final : public RunProbe, public sim::NetworkTap, public ForceTap {
  public:
   explicit Recorder(const PatternInfo& p) : p_(p) {}
   void attach(World& w) override {
     w_ = &w;
     w.net().set_tap(this);
+    w.set_force_tap(this);
     for (sim::NodeId id = 0; id < w.node_count(); ++id) names.push_back(w.node(id).name());
+  }
+  void on_force(sim::NodeId node, const char* record) override {
+    forces.push_back({w_->sim().now(), node, node, record});
   }
   bool on_send(sim::NodeId src, const sim::Message& m) override {
     sends.push_back({w_->sim().now(), src, m.dst, message_text(p_, m)});
@@ -45,7 +49,7 @@ class Recorder final : public RunProbe, public sim::NetworkTap {
   void on_deliver(const sim::Message& m) override {
     deliveries.push_back({w_->sim().now(), m.src, m.dst, message_text(p_, m)});
   }
-  std::vector<Record> sends, deliveries;
+  std::vector<Record> sends, deliveries, forces;
   std::vector<std::string> names;  // of the nodes, by id
 
  private:
@@ -54,13 +58,17 @@ class Recorder final : public RunProbe, public sim::NetworkTap {
 };
 
 // Injects one fault.
-class Injector final : public RunProbe, public sim::NetworkTap {
+class Injector final : public RunProbe, public sim::NetworkTap, public ForceTap {
  public:
   Injector(FaultPoint f, uint64_t index, sim::Time recover_after)
       : fault_(f), index_(index), recover_after_(recover_after) {}
   void attach(World& w) override {
     w_ = &w;
     w.net().set_tap(this);
+    w.set_force_tap(this);
+  }
+  void on_force(sim::NodeId node, const char*) override {
+    if (fault_ == FaultPoint::kCrashAfterForce && ++forces_ == index_) crash_after_this_event(node);
   }
   bool on_send(sim::NodeId src, const sim::Message&) override {
     ++sends_;
@@ -92,7 +100,7 @@ class Injector final : public RunProbe, public sim::NetworkTap {
   uint64_t index_;
   sim::Time recover_after_;
   World* w_ = nullptr;
-  uint64_t sends_ = 0, deliveries_ = 0;
+  uint64_t sends_ = 0, deliveries_ = 0, forces_ = 0;
   sim::NodeId crashing_ = sim::kNoNode;
 };
 
@@ -141,6 +149,7 @@ ExploreResult explore(const ScenarioConfig& scenario, PatternChoice pattern, con
   res.baseline = classify(base);
   res.sends = rec.sends.size();
   res.deliveries = rec.deliveries.size();
+  res.forces = rec.forces.size();
   auto point = [&](FaultPoint f, uint64_t k, const Record& r) {
     Injector inj(f, k, o.recover_after);
     ExplorePoint p;
@@ -171,6 +180,13 @@ ExploreResult explore(const ScenarioConfig& scenario, PatternChoice pattern, con
     }
   }
   if (o.crashes) {
+    for (uint64_t k = 1; k <= rec.forces.size(); ++k) {
+      const Record& r = rec.forces[k - 1];
+      ExplorePoint p = point(FaultPoint::kCrashAfterForce, k, r);
+      p.node = names[r.src];
+      p.text = fmt::format("{} crashes right after forcing its {} record", names[r.src], r.what);
+      res.points.push_back(std::move(p));
+    }
     for (uint64_t k = 1; k <= rec.deliveries.size(); ++k) {
       const Record& r = rec.deliveries[k - 1];
       if (!crashable(r.dst)) continue;

@@ -6,14 +6,16 @@
 //     scheduled faults, no MTTF, no loss or duplication on any link. Its service times and
 //     delays are still drawn from the seed's streams, so every run below repeats the
 //     failure-free run exactly up to the injected fault.
-//  2. The failure-free run of each pattern is recorded: every message sent and every
-//     message delivered, in order.
+//  2. The failure-free run of each pattern is recorded: every message sent, every message
+//     delivered and every forced log write, in order.
 //  3. For each point, one run with one fault:
 //       crash after send k      the sender crashes right after handing message k to the
 //                               network (its later sends in the same handler are lost with
 //                               it), and recovers `recover_after` later;
 //       crash after receive k   the receiver crashes right after handling delivery k;
-//       loss of message k       message k is lost.
+//       loss of message k       message k is lost;
+//       crash after force k     the node crashes right after forced log write k (the record
+//                               is durable; its later sends in the same handler are lost).
 //     Crashes are of services and the broker (not of the client).
 //  4. Each run drains; the transaction's outcome is classified: committed, aborted, failed,
 //     violated, blocked (still in doubt at the end), or blocked_then_resolved (a participant
@@ -35,7 +37,7 @@ struct ExploreOptions {
   sim::Time recover_after = sim::Time::from_s(5);  // a crashed node is down this long
 };
 
-enum class FaultPoint : uint8_t { kCrashAfterSend, kCrashAfterReceive, kLoss };
+enum class FaultPoint : uint8_t { kCrashAfterSend, kCrashAfterReceive, kLoss, kCrashAfterForce };
 
 struct ExplorePoint {
   FaultPoint fault = FaultPoint::kLoss;
@@ -51,7 +53,7 @@ struct ExplorePoint {
 struct ExploreResult {
   PatternChoice pattern;
   std::string baseline;  // the outcome without a fault
-  uint64_t sends = 0, deliveries = 0;
+  uint64_t sends = 0, deliveries = 0, forces = 0;
   std::vector<ExplorePoint> points;
 };
 

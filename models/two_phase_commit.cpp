@@ -224,7 +224,7 @@ class Coordinator final : public EntryService {
 
   // Forces a record of f's transaction to the log (timeouts.log_force), then goes on.
   void force(sim::Node& self, CoordFlow& f, CoordKind k) {
-    w_.ledger().forced_write(f.txn);
+    w_.forced_write(self, f.txn, k == kCollectingForced ? "collecting" : k == kCommitForced ? "commit" : "abort");
     const sim::Time t = w_.config().timeouts.log_force;
     if (t > sim::Time::zero()) {
       self.set_timer(t, pack(f.txn, 0, k));
@@ -765,7 +765,7 @@ class Participant final : public ServiceNode {
       vote(self, txn, slot, b, kReadOnly);
       return;
     }
-    w_.ledger().forced_write(txn);  // the prepared record
+    w_.forced_write(self, txn, "prepared");
     const sim::Time force = w_.config().timeouts.log_force;
     if (force > sim::Time::zero()) {
       self.set_timer(force, token(txn, slot, kPreparedForced));
@@ -892,7 +892,7 @@ class Participant final : public ServiceNode {
   bool acks_aborts() const { return variant_ != Variant::kPresumedAbort; }
   // Forces a record of the branch, then does what `k` says (ack or vote).
   void force_then(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b, PartKind k) {
-    w_.ledger().forced_write(txn);
+    w_.forced_write(self, txn, k == kCommittedForced ? "committed" : "abort");
     const sim::Time force = w_.config().timeouts.log_force;
     if (force > sim::Time::zero()) {
       self.set_timer(force, token(txn, slot, k));
