@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "models/channel.hpp"
+#include "models/grow.hpp"
 #include "models/messages.hpp"
 
 namespace models {
@@ -29,15 +30,8 @@ void Broker::on_message(sim::Node& self, const sim::Message& m) {
     return;
   }
   if (m.type == kPublish || m.relay == kEnqueue) {
-    uint32_t slot = 0;
-    if (free_publishes_.empty()) {
-      publishes_.push_back(m);
-      slot = static_cast<uint32_t>(publishes_.size() - 1);
-    } else {
-      slot = free_publishes_.back();
-      free_publishes_.pop_back();
-      publishes_[slot] = m;
-    }
+    const uint32_t slot = take_slot(publishes_, free_publishes_);
+    publishes_[slot] = m;
     self.submit(0, slot);  // the broker's single operation: handling one message
     return;
   }
@@ -50,18 +44,8 @@ void Broker::on_message(sim::Node& self, const sim::Message& m) {
   }
 }
 
-uint32_t Broker::store() {
-  if (free_stored_.empty()) {
-    stored_.emplace_back();
-    return static_cast<uint32_t>(stored_.size() - 1);
-  }
-  const uint32_t slot = free_stored_.back();
-  free_stored_.pop_back();
-  return slot;
-}
-
 void Broker::stored(sim::Node& self, const sim::Message& enqueued) {
-  const uint32_t slot = store();
+  const uint32_t slot = take_slot(stored_, free_stored_);
   Stored& st = stored_[slot];
   st.live = true;
   st.notice = false;
@@ -113,7 +97,7 @@ void Broker::on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) 
   const auto topic = static_cast<uint32_t>(pub.value);
   if (topic < by_topic_.size()) {
     for (const uint32_t sub : by_topic_[topic]) {
-      const uint32_t slot = store();
+      const uint32_t slot = take_slot(stored_, free_stored_);
       Stored& st = stored_[slot];
       st.live = true;
       st.notice = false;

@@ -81,7 +81,6 @@ class Broker final : public sim::Behavior {
     sim::NodeId node = sim::kNoNode;  // the replica of the last delivery
     sim::TimerId timer;
   };
-  uint32_t store();
   void stored(sim::Node& self, const sim::Message& enqueued);
   void deliver(sim::Node& self, uint32_t slot);
   void deliver_queued(sim::Node& self, uint32_t slot);
