@@ -22,6 +22,8 @@
 #include "app/sweep.hpp"
 #include "app/sweep_command.hpp"
 #include "app/sweep_mpi.hpp"
+#include "app/trace_command.hpp"
+#include "app/trace_file.hpp"
 #include "models/config.hpp"
 #include "models/registry.hpp"
 #include "sim/suggest.hpp"
@@ -139,16 +141,75 @@ int cmd_explore(const ScenarioArgs& a, const std::vector<std::string>& pattern_a
   return app::explore_command(*s, e);
 }
 
+struct TraceArgs {
+  std::string file;
+  std::vector<uint64_t> txns;
+  std::optional<double> sample;
+  std::string outcome;
+  size_t first = 100;
+  bool any_selection() const { return !txns.empty() || sample || !outcome.empty(); }
+};
+
 int cmd_run(ScenarioArgs a, const std::vector<std::string>& pattern_args,
-            uint64_t replication, const std::string& csv, const std::string& json, bool timing) {
+            uint64_t replication, const std::string& csv, const std::string& json, bool timing,
+            const TraceArgs& trace) {
+  if (trace.file.empty() && trace.any_selection()) {
+    fmt::print(stderr, "coordsim: --trace-txn, --trace-sample and --trace-outcome choose what "
+                       "--trace FILE follows: give --trace FILE too\n");
+    return kExitUsage;
+  }
+  app::TraceSelection sel;
+  sel.txns = trace.txns;
+  sel.sample = trace.sample;
+  sel.first = trace.first;
+  if (!trace.outcome.empty()) {
+    auto o = app::parse_outcome(trace.outcome, "--trace-outcome");
+    if (!o.ok()) {
+      fmt::print(stderr, "coordsim: {}\n", o.status().message());
+      return kExitUsage;
+    }
+    sel.outcome = o.value();
+  }
   std::optional<app::Override> chosen;
   if (!patterns_override(pattern_args, chosen)) return kExitUsage;
   auto s = load(a, chosen);
   if (!s) return kExitUsage;
-  auto results = app::run_scenario(*s, {}, replication);
+  std::optional<app::PerfettoTrace> trace_file;
+  std::optional<models::TraceRecorder> recorder;
+  if (!trace.file.empty()) {
+    if (!trace.any_selection()) {
+      for (uint64_t t = 0; t < 100; ++t) sel.txns.push_back(t);
+      fmt::print(stderr, "note: tracing transactions 0 to 99 (choose others with --trace-txn, "
+                         "--trace-sample or --trace-outcome)\n");
+    }
+    auto filter = app::resolve_selection(*s, s->config.patterns, replication, sel);
+    if (!filter.ok()) {
+      fmt::print(stderr, "coordsim: {}\n", filter.status().message());
+      return kExitRunError;
+    }
+    if (sel.outcome && filter.value().ids.empty() && !filter.value().selects_any()) {
+      fmt::print(stderr, "note: no transaction ended {} under these patterns: the trace holds "
+                         "only the faults\n", trace.outcome);
+    }
+    trace_file.emplace(trace.file);
+    if (!trace_file->status().ok()) {
+      fmt::print(stderr, "coordsim: {}\n", trace_file->status().message());
+      return kExitRunError;
+    }
+    recorder.emplace(*trace_file, filter.value());
+  }
+  auto results = app::run_scenario(*s, {}, replication, recorder ? &*recorder : nullptr);
   if (!results.ok()) {
     fmt::print(stderr, "coordsim: {}\n", results.status().message());
     return kExitRunError;
+  }
+  if (trace_file) {
+    if (auto st = trace_file->close(); !st.ok()) {
+      fmt::print(stderr, "coordsim: {}\n", st.message());
+      return kExitRunError;
+    }
+    fmt::print(stderr, "note: trace written to {} (open it at https://ui.perfetto.dev or in "
+                       "chrome://tracing)\n", trace.file);
   }
   fmt::print("{}", app::summary_table(*s, results.value()));
   if (timing) {
@@ -265,6 +326,33 @@ int main(int argc, char** argv) {
   bool timing = false;
   run->add_flag("--timing", timing,
                 "Also print the wall time of each run's simulation loop, its rate and peak memory");
+  TraceArgs trace;
+  run->add_option("--trace", trace.file,
+                  "Write what happened to chosen transactions as a trace (Chrome / Perfetto JSON) "
+                  "to FILE: messages, jobs, crashes, log writes")
+      ->type_name("FILE");
+  run->add_option("--trace-txn", trace.txns, "Follow this transaction id (repeatable)")
+      ->type_name("N");
+  run->add_option("--trace-sample", trace.sample,
+                  "Follow this fraction of transactions, the same ones under every pattern")
+      ->type_name("P")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            char* end = nullptr;
+            const double p = std::strtod(v.c_str(), &end);
+            if (end == v.c_str() || *end != '\0' || !(p >= 0 && p <= 1)) {
+              return fmt::format("{}: expected a fraction from 0 to 1, such as 0.01", v);
+            }
+            return "";
+          },
+          "FRACTION"));
+  run->add_option("--trace-outcome", trace.outcome,
+                  "Follow transactions that end so (committed, aborted, failed, blocked, "
+                  "violated) under some pattern: the first --trace-first of each")
+      ->type_name("OUTCOME");
+  run->add_option("--trace-first", trace.first, "With --trace-outcome: how many per pattern (default 100)")
+      ->type_name("K")
+      ->check(CLI::Range(size_t{1}, size_t{1000000}));
 
   ScenarioArgs validate_args;
   CLI::App* validate =
@@ -415,7 +503,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*run) return cmd_run(run_args, pattern_args, replication, csv, json, timing);
+    if (*run) return cmd_run(run_args, pattern_args, replication, csv, json, timing, trace);
     if (*validate) return cmd_validate(validate_args);
     if (*explore) {
       return cmd_explore(explore_args, explore_patterns, explore_faults, explore_recover, explore_opt);

@@ -49,7 +49,8 @@ class StderrMonitor final : public models::RunMonitor {
 
 sim::Result<std::vector<models::RunResult>> run_scenario(const Scenario& s,
                                                          std::vector<models::PatternChoice> patterns,
-                                                         uint64_t replication) {
+                                                         uint64_t replication,
+                                                         models::RunProbe* probe) {
   if (patterns.empty()) patterns = s.config.patterns;
   std::vector<models::RunResult> out;
   for (const models::PatternChoice& p : patterns) {
@@ -58,7 +59,7 @@ sim::Result<std::vector<models::RunResult>> run_scenario(const Scenario& s,
                                               models::transport_name(p.transport)));
     }
     StderrMonitor monitor(s);
-    out.push_back(models::run(s.config, p, replication, nullptr, &monitor));
+    out.push_back(models::run(s.config, p, replication, probe, &monitor));
   }
   return out;
 }

@@ -10,9 +10,11 @@
 
 namespace app {
 
-// Runs `patterns` (all of the scenario's when empty) for one replication.
+// Runs `patterns` (all of the scenario's when empty) for one replication; `probe` (a
+// tracer) is attached to every run.
 sim::Result<std::vector<models::RunResult>> run_scenario(const Scenario& s,
                                                          std::vector<models::PatternChoice> patterns,
-                                                         uint64_t replication = 0);
+                                                         uint64_t replication = 0,
+                                                         models::RunProbe* probe = nullptr);
 
 }  // namespace app

@@ -5,6 +5,7 @@
 #include "models/channel.hpp"
 #include "models/grow.hpp"
 #include "models/messages.hpp"
+#include "models/token.hpp"
 
 namespace models {
 
@@ -32,7 +33,7 @@ void Broker::on_message(sim::Node& self, const sim::Message& m) {
   if (m.type == kPublish || m.relay == kEnqueue) {
     const uint32_t slot = take_slot(publishes_, free_publishes_);
     publishes_[slot] = m;
-    self.submit(0, slot);  // the broker's single operation: handling one message
+    self.submit(0, slot, subject(m.txn, m.step));  // the broker's single operation: handling one message
     return;
   }
   if (m.type == kDeliverAck) {
@@ -70,6 +71,7 @@ void Broker::deliver_queued(sim::Node& self, uint32_t slot) {
   const uint32_t limit = w_.config().broker.max_attempts;
   if (limit != 0 && st.attempt >= limit) {
     w_.ledger().dead_letter(st.txn);
+    w_.mark(self, st.txn, st.msg.step, "dead letter");
     given_up(slot);
     drop(slot);
     return;
@@ -124,6 +126,7 @@ void Broker::deliver(sim::Node& self, uint32_t slot) {
   const Subscription& sub = subs_[st.sub];
   if (!st.notice && sub.max_attempts != 0 && st.attempt >= sub.max_attempts) {
     w_.ledger().dead_letter(st.txn);
+    w_.mark(self, st.txn, sub.step, "dead letter");
     if (!sub.notify) {
       given_up(slot);
       drop(slot);

@@ -408,7 +408,8 @@ class Service final : public ServiceNode {
       // acknowledges the message when it is done (or, lost in a crash, the broker delivers
       // it again).
       if (!compensating_.insert(pack(m.txn, m.step, kCompensating)).second) return;
-      self.submit(*w_.workflow(m.txn).steps()[m.step].compensate_op, pack(stash(m), 0, kCompensation));
+      self.submit(*w_.workflow(m.txn).steps()[m.step].compensate_op, pack(stash(m), 0, kCompensation),
+                  subject(m.txn, m.step));
       return;
     }
     tracker_.compensation_handled(m.txn, m.step);

@@ -61,7 +61,7 @@ class EntryService : public sim::Behavior {
     const uint32_t op = w_.workflow(m.txn).entry_op();
     if (self.instant(op)) {
       begin(self, m.txn, -1);
-    } else if (!self.submit(op, pack(m.txn, 0, kEntryJob))) {  // the queue is full: refused
+    } else if (!self.submit(op, pack(m.txn, 0, kEntryJob), subject(m.txn))) {  // the queue is full: refused
       e.state = State::kNew;
       send_answer(self, m.txn, Answer::kError);
       w_.ledger().complete(m.txn, self.now());

@@ -9,20 +9,6 @@
 namespace models {
 namespace {
 
-// "Commit", "Enqueue(Call)", or "message 107".
-std::string message_text(const PatternInfo& p, const sim::Message& m) {
-  const char* name = p.message_name != nullptr ? p.message_name(m.type) : nullptr;
-  if (name == nullptr) name = shared_message_name(m.type);
-  const std::string base = name != nullptr ? name : fmt::format("message {}", m.type);
-  switch (m.relay) {
-    case kEnqueue: return fmt::format("Enqueue({})", base);
-    case kAccepted: return fmt::format("Accepted({})", base);
-    case kDelivered: return fmt::format("Delivered({})", base);
-    case kDeliveryAck: return fmt::format("DeliveryAck({})", base);
-    default: return base;
-  }
-}
-
 struct Record {
   sim::Time at;
   sim::NodeId src = 0, dst = 0;

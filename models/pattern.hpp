@@ -16,6 +16,8 @@
 #include <memory>
 #include <string>
 
+#include "sim/message.hpp"
+
 namespace models {
 
 class World;
@@ -74,5 +76,9 @@ struct PatternChoice {
 
 // The pattern over its default transport.
 inline PatternChoice default_choice(const PatternInfo& p) { return {&p, p.default_transport}; }
+
+// A message's name for people: "Commit", "Enqueue(Call)" (through the broker), or
+// "message 107" for a type nobody named.
+std::string message_text(const PatternInfo& p, const sim::Message& m);
 
 }  // namespace models

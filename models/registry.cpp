@@ -1,5 +1,7 @@
 #include "models/registry.hpp"
 
+#include <fmt/format.h>
+
 #include "models/messages.hpp"
 
 #include "models/choreography.hpp"
@@ -72,6 +74,19 @@ const char* shared_message_name(uint32_t type) {
     case kDeliverAck: return "DeliverAck";
     case kDeadLettered: return "DeadLettered";
     default: return nullptr;
+  }
+}
+
+std::string message_text(const PatternInfo& p, const sim::Message& m) {
+  const char* name = p.message_name != nullptr ? p.message_name(m.type) : nullptr;
+  if (name == nullptr) name = shared_message_name(m.type);
+  const std::string base = name != nullptr ? name : fmt::format("message {}", m.type);
+  switch (m.relay) {
+    case kEnqueue: return fmt::format("Enqueue({})", base);
+    case kAccepted: return fmt::format("Accepted({})", base);
+    case kDelivered: return fmt::format("Delivered({})", base);
+    case kDeliveryAck: return fmt::format("DeliveryAck({})", base);
+    default: return base;
   }
 }
 

@@ -146,6 +146,7 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
               !w.sim().next_event_time().has_value();
   r.wall_s = std::chrono::duration<double>(t1 - t0).count();
   r.clamped_samples = sim::Distribution::clamped_samples() - clamped_before;
+  if (probe != nullptr) probe->finish(w);
   return r;
 }
 

@@ -56,6 +56,8 @@ class RunProbe {
  public:
   virtual ~RunProbe() = default;
   virtual void attach(World& w) = 0;
+  // The run has drained and is summarised; the world is still there to look at.
+  virtual void finish(World& w) { (void)w; }
 };
 
 // Looks at a run every million events (coordsim run: says so when a run goes long).

@@ -34,7 +34,7 @@ bool ServiceNode::run(sim::Node& self, uint64_t txn, uint32_t step, uint32_t att
                       uint64_t cookie) {
   const Step& s = w_.workflow(txn).steps()[step];
   SIM_ASSERT(Token::unpack(cookie).kind == 0, "a cookie not made by cookie()");
-  if (s.calls.empty()) return self.submit(s.action_op, cookie | kDirect);
+  if (s.calls.empty()) return self.submit(s.action_op, cookie | kDirect, subject(txn, step));
   const uint32_t slot = open_exec();
   Exec& e = execs_[slot];
   e.txn = txn;
@@ -43,7 +43,7 @@ bool ServiceNode::run(sim::Node& self, uint64_t txn, uint32_t step, uint32_t att
   e.root = attempt;
   e.cookie = cookie;
   e.groups = &s.calls;
-  if (self.submit(s.action_op, pack(slot, 0, kOpDone))) return true;
+  if (self.submit(s.action_op, pack(slot, 0, kOpDone), subject(txn, step))) return true;
   e.live = false;
   free_.push_back(slot);
   return false;
@@ -63,7 +63,7 @@ void ServiceNode::serve_call(sim::Node& self, const sim::Message& m) {
   e.caller_ref = m.ref;
   e.caller_flags = m.flags;
   e.groups = &call.groups;
-  if (!self.submit(call.op, pack(slot, 0, kOpDone))) finish(self, slot, StepResult::kError);
+  if (!self.submit(call.op, pack(slot, 0, kOpDone), subject(m.txn, m.step))) finish(self, slot, StepResult::kError);
 }
 
 void ServiceNode::serve_fire(sim::Node& self, const sim::Message& m) {
@@ -77,7 +77,7 @@ void ServiceNode::serve_fire(sim::Node& self, const sim::Message& m) {
   e.fire = true;
   e.delivery = m;
   e.groups = &s.calls;
-  if (self.submit(s.action_op, pack(slot, 0, kOpDone))) return;
+  if (self.submit(s.action_op, pack(slot, 0, kOpDone), subject(m.txn, m.step))) return;
   e.live = false;  // a full queue: not acknowledged, delivered again
   free_.push_back(slot);
 }

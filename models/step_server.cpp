@@ -52,7 +52,7 @@ void StepServer::handle(sim::Node& self, const sim::Message& m) {
       break;
     case kCompensate:
       SIM_ASSERT(step.compensate_op.has_value(), "compensation of a step without one");
-      self.submit(*step.compensate_op, pack(stash(m), 0, kCompensation));
+      self.submit(*step.compensate_op, pack(stash(m), 0, kCompensation), subject(m.txn, m.step));
       break;
     case kResolve:
       reply(self, m, kResolved, store_->resolve(m.txn, m.step) ? 1 : 0);

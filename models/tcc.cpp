@@ -498,7 +498,8 @@ class Reserver final : public ServiceNode {
     if (!res_.confirming.emplace(key(m.txn, m.step), self.id()).second) return;  // being confirmed
     confirming_[key(m.txn, m.step)] = m;
     const Step& step = w_.workflow(m.txn).steps()[m.step];
-    if (step.confirm_op && self.submit(*step.confirm_op, pack(m.txn, m.step, kConfirmWork))) return;
+    if (step.confirm_op && self.submit(*step.confirm_op, pack(m.txn, m.step, kConfirmWork),
+                                       subject(m.txn, m.step))) return;
     confirmed(self, m.txn, step);
   }
 
@@ -528,7 +529,7 @@ class Reserver final : public ServiceNode {
     release(self, m.txn, m.step);
     w_.ledger().participant_decided(m.txn, Decision::kAbort, true, true);
     const Step& step = w_.workflow(m.txn).steps()[m.step];
-    if (step.cancel_op) self.submit(*step.cancel_op, pack(m.txn, m.step, kCancelWork));
+    if (step.cancel_op) self.submit(*step.cancel_op, pack(m.txn, m.step, kCancelWork), subject(m.txn, m.step));
   }
 
   // A reservation is decided: no longer open, and its holder's timer (if it is this

@@ -53,6 +53,14 @@ constexpr uint64_t pack(uint64_t txn, uint32_t step, uint32_t kind, uint32_t par
   return Token{txn, step, kind, part}.pack();
 }
 
+// A job's subject (sim::Job::subject, shown to observers): the transaction, and the step it
+// works on or kNoStep (an entry's request, a participant's commit work).
+constexpr uint32_t kNoStep = (1u << Token::kStepBits) - 1;
+static_assert(kMaxSteps < kNoStep, "kNoStep is no step index");
+constexpr uint64_t subject(uint64_t txn, uint32_t step = kNoStep) {
+  return Token{txn, step, 0, 0}.pack();
+}
+
 static_assert(Token::unpack(pack(Token::kMaxTxn, 31, 63, 4095)).txn == Token::kMaxTxn);
 static_assert(Token::unpack(pack(12345, 7, 3, 99)).step == 7);
 static_assert(Token::unpack(pack(12345, 7, 3, 99)).part == 99);

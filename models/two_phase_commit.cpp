@@ -794,7 +794,7 @@ class Participant final : public ServiceNode {
     learnt(txn, b);
     b.state = Branch::State::kDeciding;
     b.committing = true;
-    if (commit_op_ && self.submit(*commit_op_, token(txn, slot, kCommitWork))) return;
+    if (commit_op_ && self.submit(*commit_op_, token(txn, slot, kCommitWork), subject(txn))) return;
     committed(self, txn, slot, b);
   }
 
@@ -841,7 +841,7 @@ class Participant final : public ServiceNode {
         learnt(txn, b);
         b.state = Branch::State::kDeciding;
         b.committing = false;
-        if (abort_op_ && self.submit(*abort_op_, token(txn, slot, kAbortWork))) return;
+        if (abort_op_ && self.submit(*abort_op_, token(txn, slot, kAbortWork), subject(txn))) return;
         aborted(txn, slot, b);
         return;
       default:

@@ -133,7 +133,7 @@ double hashed_uniform(uint64_t seed, uint64_t replication, uint64_t txn, uint32_
 // A call's technical error uses the step kTechnicalErrorCall + part.
 enum DrawPurpose : uint32_t {
   kBusinessFailure = 1, kKeyChoice = 2, kTechnicalError = 3, kRequestType = 4, kCallError = 5,
-  kJoinReplica = 6
+  kJoinReplica = 6, kTraceSample = 7
 };
 
 }  // namespace models

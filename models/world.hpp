@@ -33,6 +33,7 @@
 #include "sim/failure.hpp"
 #include "sim/network.hpp"
 #include "sim/node.hpp"
+#include "sim/observer.hpp"
 #include "sim/simulation.hpp"
 
 namespace models {
@@ -83,6 +84,7 @@ class World {
   Transport transport() const { return pattern_.transport; }
   uint64_t replication() const { return replication_; }
   sim::Simulation& sim() { return sim_; }
+  const sim::Simulation& sim() const { return sim_; }
   sim::Network& net() { return *net_; }
   sim::Node& node(sim::NodeId id) { return *nodes_[id]; }
   const sim::Node& node(sim::NodeId id) const { return *nodes_[id]; }
@@ -150,6 +152,11 @@ class World {
   void forced_write(const sim::Node& self, uint64_t txn, const char* record) {
     ledger_->forced_write(txn);
     if (force_tap_ != nullptr) [[unlikely]] force_tap_->on_force(self.id(), record);
+    if (sim::Observer* obs = sim_.observer()) [[unlikely]] obs->on_log_force(self.id(), txn, record);
+  }
+  // A model-level event worth showing an observer ("dead letter"): costs nothing without one.
+  void mark(const sim::Node& at, uint64_t txn, uint32_t step, const char* what) {
+    if (sim::Observer* obs = sim_.observer()) [[unlikely]] obs->on_mark(at.id(), txn, step, what);
   }
   void set_force_tap(ForceTap* tap) { force_tap_ = tap; }
   // Sends a message to or from the broker: counted as a network and a broker message.

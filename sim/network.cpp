@@ -1,5 +1,6 @@
 #include "sim/network.hpp"
 
+
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/dijkstra_shortest_paths.hpp>
 
@@ -195,24 +196,51 @@ uint32_t Network::store(const Message& m) {
   return slot;
 }
 
+const char* drop_name(Drop d) {
+  switch (d) {
+    case Drop::kLost:
+      return "lost";
+    case Drop::kPartitioned:
+      return "partitioned";
+    case Drop::kUnroutable:
+      return "unroutable";
+    case Drop::kNodeDown:
+      return "node down";
+  }
+  return "?";
+}
+
+void Network::dropped_at_send(NodeId src, const Message& msg, Drop why) {
+  Message m = msg;
+  m.src = src;
+  Observer* obs = sim_.observer();
+  obs->on_send(src, m, Observer::kNoSlot);
+  obs->on_drop(m, Observer::kNoSlot, why);
+}
+
 void Network::send(NodeId src, const Message& msg) {
   SIM_ASSERT(src < n_ && msg.dst < n_, "message between unknown nodes");
   ++counters_.sent;
+  Observer* const obs = sim_.observer();
   if (tap_ != nullptr && !tap_->on_send(src, msg)) {
     ++counters_.lost;
+    if (obs != nullptr) dropped_at_send(src, msg, Drop::kLost);
     return;
   }
   const Route& route = this->route(src, msg.dst);
   if (!route.ok) {
     ++counters_.unroutable;
+    if (obs != nullptr) dropped_at_send(src, msg, Drop::kUnroutable);
     return;
   }
   if (path_cut(route, sim_.now())) {
     ++counters_.partitioned;
+    if (obs != nullptr) dropped_at_send(src, msg, Drop::kPartitioned);
     return;
   }
   const uint32_t slot = store(msg);
   pool_[slot].src = src;
+  if (obs != nullptr) [[unlikely]] obs->on_send(src, pool_[slot], slot);
   if (route.hops == 1) {  // the common case, without launch()'s loop and recursion
     Link& link = links_[route_links_[route.first]];
     if (link.clean()) {
@@ -228,6 +256,7 @@ void Network::launch(uint32_t slot, const Route& route, size_t hop, Time delay) 
     Link& link = links_[route_links_[route.first + h]];
     if (link.rng.bernoulli(link.loss)) {
       ++counters_.lost;
+      if (Observer* obs = sim_.observer()) obs->on_drop(pool_[slot], slot, Drop::kLost);
       free_.push_back(slot);
       return;
     }
@@ -236,6 +265,7 @@ void Network::launch(uint32_t slot, const Route& route, size_t hop, Time delay) 
       ++counters_.duplicated;
       const uint32_t copy = store(pool_[slot]);  // store() may move the pool: index, not reference
       pool_[copy].duplicate = true;
+      if (Observer* obs = sim_.observer()) obs->on_duplicate(pool_[copy], slot, copy);
       launch(copy, route, h + 1, delay + link.latency.sample(link.rng));
     }
     delay += d;
@@ -248,12 +278,15 @@ void Network::on_event(Simulation& sim, const Event& e) {
   const auto slot = static_cast<uint32_t>(e.payload);
   const Message m = pool_[slot];
   free_.push_back(slot);
+  Observer* const obs = sim_.observer();
   if (!partitions_.empty() && path_cut_slow(route(m.src, m.dst), sim_.now())) {
     ++counters_.partitioned;
+    if (obs != nullptr) obs->on_drop(m, slot, Drop::kPartitioned);
     return;
   }
   ++counters_.delivered;
   if (tap_ != nullptr) tap_->on_deliver(m);
+  if (obs != nullptr) [[unlikely]] obs->on_deliver(m, slot);
   MessageSink* sink = sinks_[m.dst];
   SIM_ASSERT(sink != nullptr, "message for a node with no sink attached");
   sink->deliver(m);

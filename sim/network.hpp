@@ -33,6 +33,7 @@
 
 #include "sim/distribution.hpp"
 #include "sim/message.hpp"
+#include "sim/observer.hpp"
 #include "sim/rng.hpp"
 #include "sim/simulation.hpp"
 
@@ -152,6 +153,8 @@ class Network final : public Handler {
   // Carries the pooled message in `slot` along the route from hop `hop` on.
   void launch(uint32_t slot, const Route& route, size_t hop, Time delay);
   uint32_t store(const Message& m);
+  // Tells the observer of a message dropped before it entered the network.
+  void dropped_at_send(NodeId src, const Message& msg, Drop why);
   // Returns true iff a partition cuts a hop of the route at time t (inline: the common case
   // of no partition at all costs one test per message).
   bool path_cut(const Route& route, Time t) const {

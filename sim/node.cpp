@@ -1,5 +1,7 @@
 #include "sim/node.hpp"
 
+#include "sim/observer.hpp"
+
 namespace sim {
 
 Node::Node(Simulation& sim, Network& net, NodeId id, NodeConfig config, uint64_t seed,
@@ -31,26 +33,31 @@ void Node::set_busy(int delta) {
   busy_gauge_.set(sim_.now(), busy_);
 }
 
-bool Node::submit(uint32_t op, uint64_t token) {
+bool Node::submit(uint32_t op, uint64_t token, uint64_t subject) {
   SIM_ASSERT(op < config_.ops.size(), "submit() of an unknown operation");
   ++counters_.submitted;
+  const Job job{op, token, subject};
+  Observer* const obs = sim_.observer();
   if (!up()) {
     ++counters_.rejected;
+    if (obs != nullptr) [[unlikely]] obs->on_job_lost(id_, job, true);
     return false;
   }
   if (!free_workers_.empty()) {
     const uint32_t w = free_workers_.back();
     free_workers_.pop_back();
     set_busy(+1);
-    start(w, Job{op, token});
+    start(w, job);
     return true;
   }
   if (config_.queue_capacity && queue_.size() >= *config_.queue_capacity) {
     ++counters_.rejected;
+    if (obs != nullptr) [[unlikely]] obs->on_job_lost(id_, job, true);
     return false;
   }
-  queue_.push_back(Job{op, token});
+  queue_.push_back(job);
   queue_len_.set(sim_.now(), static_cast<double>(queue_.size()));
+  if (obs != nullptr) [[unlikely]] obs->on_job_queued(id_, job);
   return true;
 }
 
@@ -60,12 +67,13 @@ void Node::start(uint32_t worker, const Job& job) {
   w.job = job;
   const Time service = config_.ops[job.op].service.sample(op_rng_[job.op]);
   sim_.schedule_after(service, self_, kind(kJobDone), worker);
+  if (Observer* obs = sim_.observer()) [[unlikely]] obs->on_job_start(id_, job, worker);
 }
 
-void Node::serve_on(uint32_t worker, uint32_t op, uint64_t token) {
+void Node::serve_on(uint32_t worker, uint32_t op, uint64_t token, uint64_t subject) {
   SIM_ASSERT(workers_[worker].state == WorkerState::kHeld, "serve_on() of a worker not held");
   ++counters_.submitted;
-  start(worker, Job{op, token});
+  start(worker, Job{op, token, subject});
 }
 
 void Node::hold(uint32_t worker) {
@@ -101,6 +109,7 @@ void Node::finish(uint32_t worker) {
   holding_in_callback_ = static_cast<int32_t>(worker);
   hold_requested_ = false;
   const uint32_t epoch = epoch_;
+  if (Observer* obs = sim_.observer()) [[unlikely]] obs->on_job_end(id_, job, worker);
   if (behavior_ != nullptr) behavior_->on_job_done(*this, job, worker);
   holding_in_callback_ = -1;
   // The behavior may have crashed its own node, or started new work on this worker.
@@ -120,6 +129,7 @@ void Node::on_event(Simulation& sim, const Event& e) {
       finish(static_cast<uint32_t>(e.payload));
       break;
     case kTimer:
+      if (Observer* obs = sim_.observer()) [[unlikely]] obs->on_timer(id_, e.payload);
       if (behavior_ != nullptr) behavior_->on_timer(*this, e.payload);
       break;
     default:
@@ -130,6 +140,9 @@ void Node::on_event(Simulation& sim, const Event& e) {
 void Node::deliver(const Message& m) {
   if (!up()) {
     ++counters_.messages_dropped;
+    if (Observer* obs = sim_.observer()) [[unlikely]] {
+      obs->on_drop(m, Observer::kNoSlot, Drop::kNodeDown);
+    }
     return;
   }
   SIM_ASSERT(behavior_ != nullptr, "message for a node without behavior");
@@ -140,6 +153,13 @@ void Node::crash() {
   if (down_count_++ > 0) return;  // already down
   ++counters_.crashes;
   ++epoch_;
+  if (Observer* obs = sim_.observer()) [[unlikely]] {
+    obs->on_crash(id_);
+    for (const Job& j : queue_) obs->on_job_lost(id_, j, false);
+    for (const Worker& w : workers_) {
+      if (w.state == WorkerState::kServing) obs->on_job_lost(id_, w.job, false);
+    }
+  }
   counters_.lost_in_crash += queue_.size();
   queue_.clear();
   queue_len_.set(sim_.now(), 0);
@@ -158,6 +178,7 @@ void Node::recover() {
   SIM_ASSERT(down_count_ > 0, "recover() of a node that is up");
   if (--down_count_ > 0) return;
   up_gauge_.set(sim_.now(), 1.0);
+  if (Observer* obs = sim_.observer()) [[unlikely]] obs->on_recover(id_);
   if (behavior_ != nullptr) behavior_->on_recover(*this);
 }
 

@@ -63,8 +63,10 @@ struct LogRecord {
 };
 
 struct Job {
+  static constexpr uint64_t kNoSubject = ~uint64_t{0};
   uint32_t op = 0;
   uint64_t token = 0;  // the behavior's own reference (e.g. a transaction and step)
+  uint64_t subject = kNoSubject;  // what the job is about, for observers (model-defined)
 };
 
 struct NodeCounters {
@@ -121,10 +123,12 @@ class Node final : public Handler, public MessageSink {
 
   // Queues `op` for service. Returns false (and counts a rejection) if the node is down or
   // its queue is full.
-  bool submit(uint32_t op, uint64_t token);
+  // `subject` is shown to an observer (sim/observer.hpp): models put the transaction there.
+  bool submit(uint32_t op, uint64_t token, uint64_t subject = Job::kNoSubject);
   // Starts `op` on a worker that the behavior holds (e.g. the orchestrator continuing a
   // request after a synchronous reply). REQUIRES: worker is held.
-  void serve_on(uint32_t worker, uint32_t op, uint64_t token);
+  void serve_on(uint32_t worker, uint32_t op, uint64_t token,
+                uint64_t subject = Job::kNoSubject);
   // Keeps `worker` busy after its job's on_job_done returns. REQUIRES: called from
   // on_job_done for that worker.
   void hold(uint32_t worker);

@@ -25,6 +25,7 @@
 namespace sim {
 
 class Simulation;
+class Observer;
 
 // Anything that receives events: a node, a network, a workload source, a PHOLD process.
 class Handler {
@@ -96,6 +97,11 @@ class Simulation {
   // intervention between two events, such as an injected crash.
   void after_this_event(std::function<void()> f) { after_ = std::move(f); }
 
+  // The observer that sees this simulation's network, nodes and models (sim/observer.hpp),
+  // or nullptr. Not owned; it must outlive the run.
+  void set_observer(Observer* o) { observer_ = o; }
+  Observer* observer() const { return observer_; }
+
   size_t pending_events() const { return queue_.size(); }
   // The time of the earliest pending event that will run (cancelled timers at the front
   // are discarded on the way), or nullopt if none is left.
@@ -133,6 +139,7 @@ class Simulation {
   uint64_t fingerprint_ = 0xcbf29ce484222325ULL;
   bool stop_requested_ = false;
   std::function<void()> after_;
+  Observer* observer_ = nullptr;
   EventQueue queue_;
   std::vector<Handler*> handlers_;
   std::vector<TimerSlot> timers_;

@@ -369,3 +369,36 @@ TEST_CASE("Tests: no test case name has a character that ctest would split it at
   }
   CHECK(cases > 100);
 }
+
+TEST_CASE("CLI: run --trace writes a trace, and its options are checked", "[app][cli][trace]") {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / fmt::format("coordsim_cli_trace_{}.json", getpid())).string();
+  auto ok = coordsim(fmt::format("run scenarios/ecommerce-order.yaml --trace '{}' --trace-outcome violated "
+                                 "--trace-first 2 -p orchestration",
+                                 path));
+  CHECK(ok.code == 0);
+  CHECK(ok.err == fmt::format("note: trace written to {} (open it at https://ui.perfetto.dev or in "
+                              "chrome://tracing)\n",
+                              path));
+  const std::string text = slurp(path);
+  CHECK(text.starts_with("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n"));
+  CHECK(text.ends_with("\n]}\n"));
+  std::filesystem::remove(path);
+
+  auto alone = coordsim("run scenarios/single-service.yaml --trace-txn 1");
+  CHECK(alone.code == 2);
+  CHECK(alone.err ==
+        "coordsim: --trace-txn, --trace-sample and --trace-outcome choose what --trace FILE "
+        "follows: give --trace FILE too\n");
+  auto outcome = coordsim(fmt::format("run scenarios/single-service.yaml --trace '{}' --trace-outcome bogus", path));
+  CHECK(outcome.code == 2);
+  CHECK(outcome.err ==
+        "coordsim: --trace-outcome bogus: expected an outcome: committed, aborted, failed, "
+        "blocked or violated\n");
+  auto dir = coordsim("run scenarios/single-service.yaml --trace /nonexistent-dir/t.json");
+  CHECK(dir.code == 1);
+  CHECK(dir.err.ends_with("coordsim: /nonexistent-dir/t.json: cannot write the trace: No such file or directory\n"));
+  auto sample = coordsim(fmt::format("run scenarios/single-service.yaml --trace '{}' --trace-sample 2", path));
+  CHECK(sample.code == 2);
+  CHECK(sample.err.starts_with("--trace-sample: 2: expected a fraction from 0 to 1, such as 0.01\n"));
+}
