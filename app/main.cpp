@@ -18,6 +18,7 @@
 #include "app/runner.hpp"
 #include "app/scenario.hpp"
 #include "app/exit_codes.hpp"
+#include "app/explain_command.hpp"
 #include "app/explore_command.hpp"
 #include "app/sweep.hpp"
 #include "app/sweep_command.hpp"
@@ -149,6 +150,28 @@ struct TraceArgs {
   size_t first = 100;
   bool any_selection() const { return !txns.empty() || sample || !outcome.empty(); }
 };
+
+int cmd_explain(const ScenarioArgs& a, const std::vector<std::string>& pattern_args,
+                const std::string& outcome, app::ExplainArgs e) {
+  if (e.txns.empty() && outcome.empty()) {
+    fmt::print(stderr, "coordsim: explain needs --txn N (repeatable) or --outcome OUTCOME: "
+                       "which transaction to explain\n");
+    return kExitUsage;
+  }
+  if (!outcome.empty()) {
+    auto o = app::parse_outcome(outcome, "--outcome");
+    if (!o.ok()) {
+      fmt::print(stderr, "coordsim: {}\n", o.status().message());
+      return kExitUsage;
+    }
+    e.outcome = o.value();
+  }
+  std::optional<app::Override> chosen;
+  if (!patterns_override(pattern_args, chosen)) return kExitUsage;
+  auto s = load(a, chosen);
+  if (!s) return kExitUsage;
+  return app::explain_command(*s, e);
+}
 
 int cmd_run(ScenarioArgs a, const std::vector<std::string>& pattern_args,
             uint64_t replication, const std::string& csv, const std::string& json, bool timing,
@@ -457,6 +480,28 @@ int main(int argc, char** argv) {
       ->type_name("K")
       ->check(CLI::Range(size_t{0}, size_t{1000000}));
 
+  ScenarioArgs explain_args;
+  std::vector<std::string> explain_patterns;
+  std::string explain_outcome;
+  app::ExplainArgs explain_opt;
+  CLI::App* explain = cli.add_subcommand(
+      "explain",
+      "Tell what happened to one transaction under each pattern (messages, jobs, faults, why it "
+      "ended as it did), with its Mermaid sequence diagram");
+  add_scenario_args(explain, explain_args);
+  explain->add_option("--pattern,-p", explain_patterns,
+                      "Explain under this pattern (repeatable) instead of the scenario's list")
+      ->type_name("NAME[/TRANSPORT]");
+  explain->add_option("--txn", explain_opt.txns, "The transaction id to explain (repeatable)")->type_name("N");
+  explain->add_option("--outcome", explain_outcome,
+                      "Explain transactions that end so (committed, aborted, failed, blocked, violated)")
+      ->type_name("OUTCOME");
+  explain->add_option("--first", explain_opt.first, "With --outcome: how many per pattern (default 1)")
+      ->type_name("K")
+      ->check(CLI::Range(size_t{1}, size_t{1000}));
+  explain->add_option("--mermaid", explain_opt.mermaid, "Also write the sequence diagrams alone to FILE")
+      ->type_name("FILE");
+
   CLI::App* bench = cli.add_subcommand("bench", "Kernel benchmarks: rates and peak memory, not pass/fail");
   bench->require_subcommand(1);
   app::PholdParams phold;
@@ -505,6 +550,7 @@ int main(int argc, char** argv) {
   try {
     if (*run) return cmd_run(run_args, pattern_args, replication, csv, json, timing, trace);
     if (*validate) return cmd_validate(validate_args);
+    if (*explain) return cmd_explain(explain_args, explain_patterns, explain_outcome, explain_opt);
     if (*explore) {
       return cmd_explore(explore_args, explore_patterns, explore_faults, explore_recover, explore_opt);
     }

@@ -402,3 +402,22 @@ TEST_CASE("CLI: run --trace writes a trace, and its options are checked", "[app]
   CHECK(sample.code == 2);
   CHECK(sample.err.starts_with("--trace-sample: 2: expected a fraction from 0 to 1, such as 0.01\n"));
 }
+
+TEST_CASE("CLI: explain needs a transaction, and checks the outcome's name", "[app][cli][explain]") {
+  auto none = coordsim("explain scenarios/ecommerce-order.yaml");
+  CHECK(none.code == 2);
+  CHECK(none.err ==
+        "coordsim: explain needs --txn N (repeatable) or --outcome OUTCOME: which transaction to "
+        "explain\n");
+  auto bad = coordsim("explain scenarios/ecommerce-order.yaml --outcome lost");
+  CHECK(bad.code == 2);
+  CHECK(bad.err ==
+        "coordsim: --outcome lost: expected an outcome: committed, aborted, failed, blocked or "
+        "violated\n");
+  auto ok = coordsim("explain scenarios/ecommerce-order.yaml -p orchestration --outcome violated");
+  CHECK(ok.code == 0);
+  CHECK(ok.out.starts_with("transaction "));
+  CHECK(ok.out.find(": violated\n") != std::string::npos);
+  CHECK(ok.out.find("    => violated: some side effects remain and others do not") != std::string::npos);
+  CHECK(ok.out.find("sequenceDiagram\n  participant n0 as client\n") != std::string::npos);
+}
