@@ -27,6 +27,7 @@
 #include "app/trace_file.hpp"
 #include "models/config.hpp"
 #include "models/registry.hpp"
+#include "models/timeseries.hpp"
 #include "sim/suggest.hpp"
 #include "sim/units.hpp"
 
@@ -143,6 +144,7 @@ int cmd_explore(const ScenarioArgs& a, const std::vector<std::string>& pattern_a
 }
 
 struct TraceArgs {
+  std::string timeseries, interval = "1s";
   std::string file;
   std::vector<uint64_t> txns;
   std::optional<double> sample;
@@ -221,10 +223,41 @@ int cmd_run(ScenarioArgs a, const std::vector<std::string>& pattern_args,
     }
     recorder.emplace(*trace_file, filter.value());
   }
-  auto results = app::run_scenario(*s, {}, replication, recorder ? &*recorder : nullptr);
+  std::optional<models::TimeSeriesProbe> series;
+  if (!trace.timeseries.empty()) {
+    const auto every = sim::parse_duration(trace.interval);
+    if (!every.ok() || every.value() <= sim::Time::zero()) {
+      fmt::print(stderr, "coordsim: --interval {}: expected a positive duration such as 1s{}\n", trace.interval,
+                 every.ok() ? "" : fmt::format(" ({})", every.status().message()));
+      return kExitUsage;
+    }
+    if (s->config.duration && every.value().ns() > 0 &&
+        static_cast<uint64_t>(sim::Time::saturating_add(*s->config.duration, s->config.drain).ns() / every.value().ns()) >
+            models::TimeSeriesProbe::kMaxIntervals) {
+      fmt::print(stderr, "coordsim: --interval {}: more than {} intervals in the run's {} and {} of drain; "
+                         "choose a longer interval\n",
+                 trace.interval, models::TimeSeriesProbe::kMaxIntervals, *s->config.duration, s->config.drain);
+      return kExitUsage;
+    }
+    series.emplace(every.value());
+  }
+  models::ProbeList probes;
+  if (recorder) probes.add(&*recorder);
+  if (series) probes.add(&*series);
+  auto results = app::run_scenario(*s, {}, replication, probes.empty() ? nullptr : &probes);
   if (!results.ok()) {
     fmt::print(stderr, "coordsim: {}\n", results.status().message());
     return kExitRunError;
+  }
+  if (series) {
+    if (series->truncated()) {
+      fmt::print(stderr, "note: the time series stops after {} intervals: choose a longer --interval\n",
+                 models::TimeSeriesProbe::kMaxIntervals);
+    }
+    if (auto st = app::write_file_atomic(trace.timeseries, app::timeseries_csv(series->rows())); !st.ok()) {
+      fmt::print(stderr, "coordsim: {}\n", st.message());
+      return kExitRunError;
+    }
   }
   if (trace_file) {
     if (auto st = trace_file->close(); !st.ok()) {
@@ -350,6 +383,11 @@ int main(int argc, char** argv) {
   run->add_flag("--timing", timing,
                 "Also print the wall time of each run's simulation loop, its rate and peak memory");
   TraceArgs trace;
+  run->add_option("--timeseries", trace.timeseries,
+                  "Also write the run interval by interval to FILE (tidy CSV: arrivals, outcomes, "
+                  "latency percentiles, in flight, and per node up, queue, utilisation)")
+      ->type_name("FILE");
+  run->add_option("--interval", trace.interval, "The time series' interval (default 1s)")->type_name("DURATION");
   run->add_option("--trace", trace.file,
                   "Write what happened to chosen transactions as a trace (Chrome / Perfetto JSON) "
                   "to FILE: messages, jobs, crashes, log writes")

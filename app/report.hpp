@@ -12,6 +12,7 @@
 #include "app/files.hpp"
 #include "app/scenario.hpp"
 #include "models/run.hpp"
+#include "models/timeseries.hpp"
 #include "sim/status.hpp"
 
 namespace app {
@@ -39,6 +40,9 @@ std::string to_json(const Scenario& s, const std::vector<models::RunResult>& res
 // newline.
 std::string csv_escape(const std::string& v);
 
+// A time series (coordsim run --timeseries) as tidy CSV: pattern, t_start_s, t_end_s,
+// metric, node, value (docs/output.md).
+std::string timeseries_csv(const std::vector<models::SeriesRow>& rows);
 
 // FNV-1a of the scenario text, as 16 hex digits: identifies the exact input of a result.
 std::string scenario_hash(const std::string& text);

@@ -193,6 +193,16 @@ class Ledger {
   // no async step is outstanding (nothing left to drain: a coordinator may be done while a
   // prepared participant has not yet learnt its decision).
   bool all_done() const { return open_ == 0 && in_doubt_total_ == 0 && async_.empty(); }
+  // Now: transactions the patterns have not finished, participants in doubt, dead letters so
+  // far (every transaction's), and the client's deadline (availability).
+  uint64_t open_now() const { return open_; }
+  uint64_t in_doubt_now() const { return in_doubt_total_; }
+  uint64_t dead_letters_so_far() const {
+    uint64_t n = 0;
+    for (const Acc& a : acc_) n += a.dead_letters;
+    return n;
+  }
+  sim::Time deadline() const { return deadline_; }
   Outcome classify(const TxnRecord& r) const;
   // The end of the warm-up: the partial-state averages start over.
   void reset_gauges(sim::Time now);

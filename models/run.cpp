@@ -90,7 +90,7 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   control.at_warmup(cfg.warmup);
   // Runs to `until` in chunks of events, showing the monitor the run after each chunk.
   constexpr uint64_t kChunk = 1'000'000;
-  auto run_to = [&](sim::Time until) {
+  auto run_chunks = [&](sim::Time until) {
     if (monitor == nullptr) return s.run_until(until);
     uint64_t n = 0;
     for (;;) {
@@ -100,6 +100,21 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
       monitor->progress(choice, s.events_handled(), w.ledger().size(), s.now(),
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
+  };
+  // ... and stops at every sampling time of the probe on the way.
+  const sim::Time every = probe != nullptr ? probe->sample_every() : sim::Time::max();
+  sim::Time next_sample = every;
+  auto run_to = [&](sim::Time until) {
+    uint64_t n = 0;
+    while (every != sim::Time::max() && next_sample <= until) {
+      // Nothing left to happen: no more samples (and the clock stays at the last event).
+      if (!s.next_event_time().has_value()) break;
+      n += run_chunks(next_sample);
+      if (s.stopped()) return n;
+      probe->sample(w);
+      next_sample = sim::Time::saturating_add(next_sample, every);
+    }
+    return n + run_chunks(until);
   };
   // Phase 1: arrivals. With a duration, run to it; with a transaction count, run in slices
   // until the client has issued its last transaction.

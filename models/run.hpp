@@ -8,6 +8,7 @@
 //  4. Classify every measured transaction (arrived after the warm-up) and summarise.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,39 @@ class RunProbe {
   virtual void attach(World& w) = 0;
   // The run has drained and is summarised; the world is still there to look at.
   virtual void finish(World& w) { (void)w; }
+  // A probe that samples the run: run() stops at every multiple of sample_every() (after
+  // every event up to that time, before any later one: no event is added, so the run is the
+  // same) and calls sample(). Time::max(): never.
+  virtual sim::Time sample_every() const { return sim::Time::max(); }
+  virtual void sample(World& w) { (void)w; }
+};
+
+// Several probes on one run (a trace and a time series). At most one of them samples.
+class ProbeList final : public RunProbe {
+ public:
+  void add(RunProbe* p) {
+    if (p != nullptr) probes_.push_back(p);
+  }
+  bool empty() const { return probes_.empty(); }
+  void attach(World& w) override {
+    for (RunProbe* p : probes_) p->attach(w);
+  }
+  void finish(World& w) override {
+    for (RunProbe* p : probes_) p->finish(w);
+  }
+  sim::Time sample_every() const override {
+    sim::Time t = sim::Time::max();
+    for (const RunProbe* p : probes_) t = std::min(t, p->sample_every());
+    return t;
+  }
+  void sample(World& w) override {
+    for (RunProbe* p : probes_) {
+      if (p->sample_every() != sim::Time::max()) p->sample(w);
+    }
+  }
+
+ private:
+  std::vector<RunProbe*> probes_;
 };
 
 // Looks at a run every million events (coordsim run: says so when a run goes long).

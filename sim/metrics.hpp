@@ -88,6 +88,11 @@ class TimeWeighted {
     start_ = now;
     last_ = now;
   }
+  // The integral of the value (value x ns) over [start, now], and where it starts.
+  double integral(Time now) const {
+    return integral_ + value_ * static_cast<double>((now - last_).ns());
+  }
+  Time start() const { return start_; }
   // The time average over [start, now]. REQUIRES: now >= the last change.
   double mean(Time now) const {
     const double span = static_cast<double>((now - start_).ns());

@@ -159,6 +159,10 @@ class Node final : public Handler, public MessageSink {
     return busy_gauge_.mean(sim_.now()) / static_cast<double>(config_.workers);
   }
   double availability() const { return up_gauge_.mean(sim_.now()); }
+  // The gauges themselves (time series take their integrals between two times).
+  const TimeWeighted& queue_gauge() const { return queue_len_; }
+  const TimeWeighted& busy_gauge() const { return busy_gauge_; }
+  const TimeWeighted& up_gauge() const { return up_gauge_; }
   void reset_metrics();  // end of warm-up
 
   void on_event(Simulation& sim, const Event& e) override;

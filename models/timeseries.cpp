@@ -1,0 +1,130 @@
+#include "models/timeseries.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "models/world.hpp"
+
+namespace models {
+namespace {
+
+// The q-quantile (nearest rank) of v, in seconds; v is reordered.
+double quantile_s(std::vector<int64_t>& v, double q) {
+  if (v.empty()) return 0;
+  const size_t rank = std::max<size_t>(1, static_cast<size_t>(std::ceil(q * static_cast<double>(v.size()))));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rank - 1), v.end());
+  return static_cast<double>(v[rank - 1]) * 1e-9;
+}
+
+}  // namespace
+
+void TimeSeriesProbe::attach(World& w) {
+  first_row_ = rows_.size();
+  pattern_ = w.pattern().label();
+  last_ = sim::Time::zero();
+  samples_ = 0;
+  truncated_ = false;
+  dead_letters_ = 0;
+  marks_.assign(w.node_count(), NodeMark{});
+  for (sim::NodeId n = 0; n < w.node_count(); ++n) {
+    const sim::Node& node = w.node(n);
+    marks_[n] = {node.queue_gauge().integral(w.sim().now()), node.busy_gauge().integral(w.sim().now()),
+                 node.up_gauge().integral(w.sim().now()), node.up_gauge().start()};
+  }
+}
+
+void TimeSeriesProbe::sample(World& w) { take(w, w.sim().now()); }
+
+void TimeSeriesProbe::take(World& w, sim::Time now) {
+  if (now <= last_) return;
+  if (samples_ >= kMaxIntervals) {
+    truncated_ = true;
+    return;
+  }
+  ++samples_;
+  const double span = static_cast<double>((now - last_).ns());
+  auto row = [&](const char* metric, const std::string& node, double v) {
+    rows_.push_back({pattern_, last_, now, metric, node, v});
+  };
+  const Ledger& l = w.ledger_view();
+  row("in_flight", "", static_cast<double>(l.open_now()));
+  row("in_doubt", "", static_cast<double>(l.in_doubt_now()));
+  // The part of the interval some partition (or one-way cut) of the scenario covers.
+  double cut = 0;
+  for (const FaultConfig& f : w.config().faults) {
+    if (f.kind == FaultConfig::Kind::kCrash) continue;
+    const sim::Time a = std::max(last_, f.at), b = std::min(now, sim::Time::saturating_add(f.at, f.duration));
+    if (b > a) cut = std::max(cut, static_cast<double>((b - a).ns()) / span);
+  }
+  row("partitioned", "", cut);
+  const uint64_t dl = l.dead_letters_so_far();
+  row("dead_letters", "", static_cast<double>(dl - dead_letters_));
+  dead_letters_ = dl;
+  for (sim::NodeId n = 1; n < w.node_count(); ++n) {  // every node but the client
+    const sim::Node& node = w.node(n);
+    NodeMark& m = marks_[n];
+    // A gauge reset in the interval (the end of the warm-up) is read from the reset on.
+    auto mean = [&](const sim::TimeWeighted& g, double then) {
+      if (g.start() != m.start) {
+        const double s = static_cast<double>((now - g.start()).ns());
+        return s > 0 ? g.integral(now) / s : g.value();
+      }
+      return (g.integral(now) - then) / span;
+    };
+    row("up", node.name(), mean(node.up_gauge(), m.up));
+    row("queue", node.name(), mean(node.queue_gauge(), m.queue));
+    row("utilisation", node.name(), mean(node.busy_gauge(), m.busy) / static_cast<double>(node.config().workers));
+    m = {node.queue_gauge().integral(now), node.busy_gauge().integral(now), node.up_gauge().integral(now),
+         node.up_gauge().start()};
+  }
+  last_ = now;
+}
+
+void TimeSeriesProbe::finish(World& w) {
+  take(w, w.sim().now());  // the last, partial interval
+  // The transactions, by the interval they arrived in.
+  const Ledger& l = w.ledger_view();
+  const size_t n = samples_;
+  if (n == 0) return;
+  std::vector<std::array<uint64_t, kOutcomeCount>> outcomes(n);
+  std::vector<uint64_t> arrivals(n), in_time(n);
+  std::vector<std::vector<int64_t>> acceptance(n), completion(n);
+  for (uint64_t t = 0; t < l.size(); ++t) {
+    const TxnRecord& r = l.at(t);
+    const auto k = static_cast<size_t>(r.arrival.ns() / interval_.ns());
+    if (k >= n) continue;
+    ++arrivals[k];
+    ++outcomes[k][static_cast<size_t>(l.classify(r))];
+    if (r.answer != Answer::kNone) {
+      acceptance[k].push_back((r.answered - r.arrival).ns());
+      if ((r.answer == Answer::kOk || r.answer == Answer::kRejected) && r.answered - r.arrival <= l.deadline()) {
+        ++in_time[k];
+      }
+    }
+    if (r.done) completion[k].push_back((r.completed - r.arrival).ns());
+  }
+  for (size_t k = 0; k < n; ++k) {
+    const sim::Time a = sim::Time::from_ns(interval_.ns() * static_cast<int64_t>(k));
+    const sim::Time b = std::min(w.sim().now(), sim::Time::saturating_add(a, interval_));
+    auto row = [&](const std::string& metric, double v) { rows_.push_back({pattern_, a, b, metric, "", v}); };
+    row("arrivals", static_cast<double>(arrivals[k]));
+    for (size_t o = 0; o < outcomes[k].size(); ++o) {
+      row(outcome_name(static_cast<Outcome>(o)), static_cast<double>(outcomes[k][o]));
+    }
+    // Figures of no transaction are left out (no row), not written as 0.
+    if (arrivals[k] > 0) row("availability", static_cast<double>(in_time[k]) / static_cast<double>(arrivals[k]));
+    if (!acceptance[k].empty()) {
+      row("acceptance_p50_s", quantile_s(acceptance[k], 0.50));
+      row("acceptance_p99_s", quantile_s(acceptance[k], 0.99));
+    }
+    if (!completion[k].empty()) {
+      row("completion_p50_s", quantile_s(completion[k], 0.50));
+      row("completion_p99_s", quantile_s(completion[k], 0.99));
+    }
+  }
+  std::stable_sort(rows_.begin() + static_cast<std::ptrdiff_t>(first_row_), rows_.end(),
+                   [](const SeriesRow& x, const SeriesRow& y) { return x.start < y.start; });
+}
+
+}  // namespace models

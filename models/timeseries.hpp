@@ -1,0 +1,68 @@
+// models::TimeSeries: a run seen interval by interval (coordsim run --timeseries), in tidy
+// long form: one value per (interval, metric, node).
+//
+// Two kinds of figures:
+//  - Of the transactions that arrived in the interval (classified at the end of the run,
+//    with their final outcome): arrivals, committed, aborted, failed, blocked, violated,
+//    availability (answered within the deadline / arrivals), acceptance and completion
+//    p50 and p99 (seconds).
+//  - Of the system during the interval, sampled at its end without adding any event (the
+//    run is the same with and without): in_flight (transactions not finished), in_doubt
+//    (participants), dead_letters (in the interval), partitioned (the part of the interval
+//    a partition of the scenario covers); per node (each replica, the broker):
+//    up (the fraction of the interval it was up), queue (mean length), utilisation (mean
+//    busy workers / workers).
+// Every transaction is counted, warm-up included: a timeline shows the whole run.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/run.hpp"
+#include "sim/time.hpp"
+
+namespace models {
+
+struct SeriesRow {
+  std::string pattern;   // the run's pattern label
+  sim::Time start, end;  // the interval
+  std::string metric;
+  std::string node;  // "" for a figure of the whole system
+  double value = 0;
+};
+
+class TimeSeriesProbe final : public RunProbe {
+ public:
+  static constexpr size_t kMaxIntervals = 100'000;
+  explicit TimeSeriesProbe(sim::Time interval) : interval_(interval) {}
+
+  void attach(World& w) override;
+  void finish(World& w) override;
+  sim::Time sample_every() const override { return interval_; }
+  void sample(World& w) override;
+
+  // The rows of every run so far, run by run (one run per pattern).
+  const std::vector<SeriesRow>& rows() const { return rows_; }
+  // True iff the run had more than kMaxIntervals intervals (the later ones are left out).
+  bool truncated() const { return truncated_; }
+
+ private:
+  struct NodeMark {
+    double queue = 0, busy = 0, up = 0;  // the gauges' integrals at the last sample
+    sim::Time start;                     // the gauges' start then (a warm-up resets them)
+  };
+  void take(World& w, sim::Time now);
+
+  sim::Time interval_;
+  sim::Time last_;
+  std::vector<NodeMark> marks_;
+  uint64_t dead_letters_ = 0;
+  size_t samples_ = 0;
+  bool truncated_ = false;
+  std::vector<SeriesRow> rows_;
+  size_t first_row_ = 0;  // of the current run
+  std::string pattern_;
+};
+
+}  // namespace models
