@@ -125,8 +125,8 @@ std::string line(const models::World& w, const models::Workflow& wf, const Trace
 }
 
 // Why the outcome is what it is, from the transaction's record and its events.
-std::vector<std::string> reasons(const models::World& w, const models::Workflow& wf, const models::TxnRecord& r,
-                                 const std::vector<TraceEvent>& evs) {
+std::vector<std::string> reasons(const models::World& w, const models::Workflow& wf, uint64_t txn,
+                                 const models::TxnRecord& r, const std::vector<TraceEvent>& evs) {
   std::vector<std::string> out;
   std::vector<std::string> in_place, undone, never;
   for (const models::Step& s : wf.steps()) {
@@ -153,7 +153,18 @@ std::vector<std::string> reasons(const models::World& w, const models::Workflow&
   if (dup > 0) out.push_back(fmt::format("{} network duplicate{}", dup, dup == 1 ? "" : "s"));
   if (r.retries > 0) out.push_back(fmt::format("{} retr{}", r.retries, r.retries == 1 ? "y" : "ies"));
   if (r.compensations > 0) out.push_back(fmt::format("{} compensation{} sent", r.compensations, r.compensations == 1 ? "" : "s"));
-  if (r.refused) out.push_back("a business refusal (or a NO vote) decided the abort");
+  if (r.refused) {
+    // Which step said no: the business draws are the same under every pattern.
+    std::string who;
+    for (const models::Step& s : wf.steps()) {
+      if (w.refuses(txn, s)) {
+        who = step_name(wf, s.index);
+        break;
+      }
+    }
+    out.push_back(who.empty() ? "a business refusal (or a NO vote) decided the abort"
+                              : fmt::format("{} refused it (a business no), which decided the abort", who));
+  }
   if (r.in_doubt > 0) out.push_back(fmt::format("{} participant{} still in doubt at the end", r.in_doubt, r.in_doubt == 1 ? "" : "s"));
   if (r.answer != models::Answer::kNone) {
     out.push_back(fmt::format("the client was told {} at {} (after {})", answer_text(r.answer), at(r.answered),
@@ -236,7 +247,7 @@ Story StoryCollector::tell(const models::World& w, uint64_t txn, std::vector<Tra
                    r.measured ? "" : " (not measured: in the warm-up or after the arrivals)");
   for (const TraceEvent& e : evs) t += fmt::format("  {:>14}  {}\n", at(e.start), line(w, wf, e));
   t += "  why:\n";
-  for (const std::string& why : reasons(w, wf, r, evs)) t += fmt::format("    - {}\n", why);
+  for (const std::string& why : reasons(w, wf, txn, r, evs)) t += fmt::format("    - {}\n", why);
   for (const std::string& down : downs) t += fmt::format("    - {}, while it was open\n", down);
   t += fmt::format("    => {}: {}\n", models::outcome_name(o), outcome_meaning(o));
   st.text = std::move(t);

@@ -39,5 +39,20 @@ case "$err" in "scripts/plot: --metrics: unknown metric 'violatd'; the summary h
 err=$("$src/scripts/plot" "$work/summary.csv" -o "$work/x" --request-type checkout 2>&1 >/dev/null); rc=$?
 expect "unknown request type exit" "$rc" 2
 expect "unknown request type message" "$err" "scripts/plot: --request-type: unknown request type 'checkout'; the summary has all"
+# The timeline of a run's time series: a PNG, and a summary given as a time series refused.
+"$coordsim" run "$src/scenarios/ecommerce-order.yaml" -p orchestration -p saga_orchestrated \
+  --set duration=10s --timeseries "$work/series.csv" >/dev/null
+out2=$("$src/scripts/plot" --timeline "$work/series.csv" -o "$work/tl")
+expect "timeline message" "$out2" "scripts/plot: wrote the timeline of 2 patterns to $work/tl/timeline.png"
+if [ "$(head -c 8 "$work/tl/timeline.png" | od -An -tx1 | tr -d ' \n')" != "89504e470d0a1a0a" ]; then
+  echo "FAIL: the timeline is not a PNG" >&2
+  status=1
+fi
+err=$("$src/scripts/plot" --timeline "$work/summary.csv" -o "$work/x" 2>&1 >/dev/null); rc=$?
+expect "timeline of a summary exit" "$rc" 2
+expect "timeline of a summary message" "$err" "scripts/plot: $work/summary.csv:1:1: expected the header of a time series (pattern,t_start_s,t_end_s,metric,node,value), as coordsim run --timeseries writes it"
+err=$("$src/scripts/plot" --timeline "$work/series.csv" -o "$work/x" --metrics nope 2>&1 >/dev/null); rc=$?
+expect "timeline unknown metric exit" "$rc" 2
+case "$err" in "scripts/plot: --metrics: unknown metric 'nope'; the time series has "*) ;; *) echo "FAIL: timeline metric message: $err" >&2; status=1 ;; esac
 [ $status -eq 0 ] && echo "ok: $out"
 exit $status
