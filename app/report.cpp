@@ -141,6 +141,16 @@ const std::vector<Column>& columns() {
       {"changed_decisions", [](const S&, const R&, const Row& row) { return cnt(M(row).changed_decisions); }},
       {"dead_letters", [](const S&, const R&, const Row& row) { return cnt(M(row).dead_letters); }},
       {"duplicate_deliveries", [](const S&, const R&, const Row& row) { return cnt(M(row).duplicate_deliveries); }},
+      {"traced", [](const S&, const R&, const Row& row) { return cnt(M(row).traced); }},
+      {"spans_per_trace", [](const S&, const R&, const Row& row) {
+         const auto& m = M(row);
+         return num(m.traced ? static_cast<double>(m.spans) / static_cast<double>(m.traced) : 0.0);
+       }},
+      {"spans_lost", [](const S&, const R&, const Row& row) { return cnt(M(row).spans - M(row).spans_collected); }},
+      {"trace_completeness", [](const S&, const R&, const Row& row) {
+         const auto& m = M(row);
+         return num(m.traced ? static_cast<double>(m.traces_complete) / static_cast<double>(m.traced) : 1.0);
+       }},
       {"drained", [](const S&, const R& r, const Row&) { return flag(r.drained); }},
       {"sim_end_s", [](const S&, const R& r, const Row&) { return num(r.end.seconds()); }},
       {"events", [](const S&, const R& r, const Row&) { return cnt(r.events); }},
@@ -264,6 +274,19 @@ std::string summary_table(const Scenario& s, const std::vector<models::RunResult
         ms(m.lock_hold.percentile_ns(0.5)), ms(m.lock_hold.percentile_ns(0.99)),
         ms(m.lock_wait.percentile_ns(0.5)), ms(m.lock_wait.percentile_ns(0.99)),
         m.unilateral_decisions, m.changed_decisions);
+  }
+  // Tracing's cost and completeness, a line per run, when the scenario traces.
+  if (s.config.tracing.present) {
+    for (const models::RunResult& r : results) {
+      const models::RunMetrics& m = r.metrics;
+      out += fmt::format(
+          "{}: tracing {} of {} transactions ({:.3g}%), {:.2f} spans each; spans lost {} of {}; "
+          "complete traces {:.2f}%\n",
+          r.pattern.label(), m.traced, m.transactions,
+          m.transactions ? 100.0 * static_cast<double>(m.traced) / static_cast<double>(m.transactions) : 0.0,
+          m.traced ? static_cast<double>(m.spans) / static_cast<double>(m.traced) : 0.0, m.spans - m.spans_collected,
+          m.spans, m.traced ? 100.0 * static_cast<double>(m.traces_complete) / static_cast<double>(m.traced) : 100.0);
+    }
   }
   for (const models::RunResult& r : results) {
     if (!r.drained) {

@@ -27,7 +27,7 @@ using models::ScenarioConfig;
 const std::vector<std::string> kTopKeys{
     "name",     "seed",    "duration", "transactions", "warmup", "drain",  "workload",
     "network",  "services", "broker",  "workflow",     "workflows", "patterns", "retry", "timeouts",
-    "two_phase_commit", "tcc",  "faults",   "sweep"};
+    "two_phase_commit", "tcc",  "tracing", "faults",   "sweep"};
 
 // ---------------------------------------------------------------- sections
 void read_backoff(const Ctx& ctx, const YAML::Node& n, const std::string& path,
@@ -112,7 +112,7 @@ void read_workload(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   }
 }
 
-std::set<std::string> g_reserved{"client", "broker"};
+std::set<std::string> g_reserved{"client", "broker", "collector"};
 
 void read_services(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   if (!n.IsMap() || n.size() == 0) {
@@ -252,6 +252,28 @@ void read_broker(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   if (m.has("mttf")) {
     b.mttf = read_mean_time(ctx, m.get("mttf"), m.path("mttf"));
     b.mttr = read_mean_time(ctx, m.get("mttr"), m.path("mttr"));
+  }
+}
+
+void read_tracing(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+  MapReader m(ctx, n, "tracing", {"sample", "span_cpu", "collector"});
+  auto& t = c.tracing;
+  t.present = true;
+  if (m.has("sample")) t.sample = read_probability(ctx, m.get("sample"), m.path("sample"));
+  if (m.has("span_cpu")) t.span_cpu = read_duration(ctx, m.get("span_cpu"), m.path("span_cpu"));
+  if (!m.has("collector")) return;
+  MapReader cm(ctx, m.get("collector"), m.path("collector"), {"workers", "queue", "collect", "mttf", "mttr"});
+  if (cm.has("workers")) t.workers = static_cast<uint32_t>(read_count(ctx, cm.get("workers"), cm.path("workers"), 1, 100000));
+  if (cm.has("queue")) t.queue = static_cast<uint32_t>(read_count(ctx, cm.get("queue"), cm.path("queue"), 0, 1'000'000'000));
+  if (cm.has("collect")) t.collect = read_distribution(ctx, cm.get("collect"), cm.path("collect"));
+  if (cm.has("mttf") != cm.has("mttr")) {
+    const char* given = cm.has("mttf") ? "mttf" : "mttr";
+    ctx.fail(cm.get(given), cm.path(given),
+             fmt::format("{} needs {} too", given, cm.has("mttf") ? "mttr" : "mttf"));
+  }
+  if (cm.has("mttf")) {
+    t.mttf = read_mean_time(ctx, cm.get("mttf"), cm.path("mttf"));
+    t.mttr = read_mean_time(ctx, cm.get("mttr"), cm.path("mttr"));
   }
 }
 
@@ -748,6 +770,7 @@ ScenarioConfig read_config(const Ctx& ctx, const YAML::Node& root, std::vector<s
   read_workload(ctx, top.get("workload"), c);
   top.require("services", "services: {payment: {workers: 4, ops: {charge: exp(5ms)}}}");
   if (top.has("broker")) read_broker(ctx, top.get("broker"), c);
+  if (top.has("tracing")) read_tracing(ctx, top.get("tracing"), c);
   read_services(ctx, top.get("services"), c);
   if (top.has("network")) read_network(ctx, top.get("network"), c);
   read_workflows(ctx, root, c);

@@ -64,11 +64,15 @@ std::string read_node_ref(const Ctx& ctx, const YAML::Node& n, const std::string
   }
   const std::string name = read_name(ctx, n, path);
   if (find_service(c, name)) return name;
-  if (allow_infra && (name == "client" || (name == "broker" && c.broker.present))) return name;
+  if (allow_infra && (name == "client" || (name == "broker" && c.broker.present) ||
+                      (name == "collector" && c.tracing.present))) {
+    return name;
+  }
   std::vector<std::string> valid = service_names(c);
   if (allow_infra) {
     valid.push_back("client");
     if (c.broker.present) valid.push_back("broker");
+    if (c.tracing.present) valid.push_back("collector");
   }
   auto near = sim::closest_match(name, valid);
   ctx.fail(n, path,

@@ -71,17 +71,21 @@ const std::vector<std::string>& outcome_counts() {
 const std::vector<std::string>& event_counts() {
   static const std::vector<std::string> v{"exposures", "technical_errors", "suppressed_duplicates",
                                           "unilateral_decisions", "dead_letters",
-                                          "duplicate_deliveries", "broker_messages"};
+                                          "duplicate_deliveries", "broker_messages", "spans_lost"};
   return v;
 }
 bool is_fraction(const std::string& m) {
   return m == "availability" || m == "partial_time_fraction" || m == "blocked_fraction" ||
+         m == "trace_completeness" ||
          (m.size() > 8 && m.compare(m.size() - 8, 8, "_per_txn") == 0 &&
           std::find(outcome_counts().begin(), outcome_counts().end(), m.substr(0, m.size() - 8)) !=
               outcome_counts().end());
 }
 // Per-transaction proportions that pool: a count of transactions out of the transactions.
-bool pools(const std::string& m) { return is_fraction(m) && m != "partial_time_fraction"; }
+// (Trace completeness is a fraction of the traced transactions, not of all: it does not pool.)
+bool pools(const std::string& m) {
+  return is_fraction(m) && m != "partial_time_fraction" && m != "trace_completeness";
+}
 
 std::string num(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : ""; }
 

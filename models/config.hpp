@@ -122,6 +122,20 @@ struct BrokerConfig {
   std::optional<sim::Distribution> mttf, mttr;
 };
 
+// Distributed tracing as a cost (docs/scenarios.md, tracing): a sampled transaction's every
+// job at a service is a span, which costs span_cpu more service time there and is then
+// sent as a message to the collector, a node of its own that serves each span in
+// `collect` and may be slow (collect), full (queue) or down (mttf, mttr, faults).
+struct TracingConfig {
+  bool present = false;
+  double sample = 1.0;  // the fraction of transactions traced (the same ones under every pattern)
+  sim::Time span_cpu = sim::Time::zero();
+  uint32_t workers = 1;                    // the collector's
+  std::optional<uint32_t> queue;           // spans waiting at the collector; nullopt = unbounded
+  sim::Distribution collect = sim::Distribution::constant(sim::Time::zero());
+  std::optional<sim::Distribution> mttf, mttr;
+};
+
 struct RetryConfig {
   enum class Jitter { kNone, kFull, kEqual };
   uint32_t attempts = 1;  // total tries of one call, the first included
@@ -190,6 +204,7 @@ struct ScenarioConfig {
   std::vector<ServiceConfig> services;
   std::unordered_map<std::string, size_t> service_index;  // by name (the loader fills it)
   BrokerConfig broker;
+  TracingConfig tracing;
   std::vector<WorkflowConfig> workflows;  // one per request type (`workflow:` gives one)
   std::vector<PatternChoice> patterns;  // the loader gives [orchestration] by default
   RetryConfig retry;

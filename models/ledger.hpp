@@ -93,6 +93,9 @@ struct RunMetrics {
   uint64_t dead_letters = 0;
   uint64_t duplicate_deliveries = 0;  // broker deliveries a subscriber had received before
   uint64_t client_retries = 0;  // requests the client sent again (workload.retry)
+  // Tracing (models/tracing.hpp), of the measured transactions: those traced, those whose
+  // every span reached the collector, spans sent and spans collected.
+  uint64_t traced = 0, traces_complete = 0, spans = 0, spans_collected = 0;
   double window_s = 0;     // measured span of arrivals, for throughput
   double availability() const {
     return transactions ? static_cast<double>(answered_in_time) / static_cast<double>(transactions)

@@ -29,6 +29,8 @@ enum MessageType : uint32_t {
   kDeliver = 32,      // broker -> subscriber; value = topic, attempt = delivery attempt
   kDeliverAck = 33,   // subscriber -> broker
   kDeadLettered = 34,  // broker -> subscriber: the delivery (value = topic) was given up
+  // Tracing (models/tracing.hpp): a service -> the collector, one per span.
+  kSpan = 40,         // step
 };
 
 // The name of a shared message type ("Call"), or nullptr for a pattern's own type.

@@ -73,6 +73,7 @@ const char* shared_message_name(uint32_t type) {
     case kDeliver: return "Deliver";
     case kDeliverAck: return "DeliverAck";
     case kDeadLettered: return "DeadLettered";
+    case kSpan: return "Span";
     default: return nullptr;
   }
 }

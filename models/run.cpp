@@ -1,5 +1,7 @@
 #include "models/run.hpp"
 
+#include "models/tracing.hpp"
+
 #include <chrono>
 
 #include "models/client.hpp"
@@ -143,6 +145,10 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   r.metrics = std::move(summary.total);
   for (size_t t = 0; t < summary.by_type.size(); ++t) {
     r.types.push_back({w.workflows()[t]->name(), std::move(summary.by_type[t])});
+  }
+  if (const Tracing* t = w.tracing()) {
+    t->add_to(r.metrics);
+    for (size_t k = 0; k < r.types.size(); ++k) t->add_to(r.types[k].metrics, static_cast<int>(k));
   }
   r.metrics.window_s = (arrivals_end - cfg.warmup).seconds();
   for (TypeMetrics& t : r.types) t.metrics.window_s = r.metrics.window_s;

@@ -1,5 +1,7 @@
 #include "models/world.hpp"
 
+#include "models/tracing.hpp"
+
 #include <algorithm>
 
 #include "models/grow.hpp"
@@ -75,6 +77,10 @@ World::World(const ScenarioConfig& cfg, uint64_t replication, PatternChoice patt
     names.push_back("broker");
     node_service_.push_back(kNoService);
   }
+  if (cfg.tracing.present) {
+    names.push_back("collector");
+    node_service_.push_back(kNoService);
+  }
   // The nodes a name in links and faults stands for: a service's replicas, one replica
   // ("payment#2"), the client or the broker.
   std::unordered_map<std::string, sim::NodeId> replica_by_name;
@@ -131,6 +137,20 @@ World::World(const ScenarioConfig& cfg, uint64_t replication, PatternChoice patt
     b.ops = {{"handle", cfg.broker.latency}};
     nodes_.push_back(std::make_unique<sim::Node>(sim_, *net_, broker_, b, cfg.seed, replication));
   }
+  if (cfg.tracing.present) {
+    collector_ = static_cast<sim::NodeId>(nodes_.size());
+    sim::NodeConfig c;
+    c.name = "collector";
+    c.workers = cfg.tracing.workers;
+    c.queue_capacity = cfg.tracing.queue;
+    c.ops = {{"collect", cfg.tracing.collect}};
+    nodes_.push_back(std::make_unique<sim::Node>(sim_, *net_, collector_, c, cfg.seed, replication));
+    tracing_ = std::make_unique<Tracing>(*this, collector_);
+    nodes_[collector_]->set_behavior(tracing_.get());
+    for (sim::NodeId n = 1; n < collector_; ++n) {
+      if (is_service(n)) nodes_[n]->set_overhead(tracing_.get());
+    }
+  }
 
   std::vector<sim::Node*> raw;
   for (auto& n : nodes_) raw.push_back(n.get());
@@ -142,6 +162,9 @@ World::World(const ScenarioConfig& cfg, uint64_t replication, PatternChoice patt
   }
   if (cfg.broker.present && cfg.broker.mttf && cfg.broker.mttr) {
     failures_->add_random(broker_, *cfg.broker.mttf, *cfg.broker.mttr);
+  }
+  if (cfg.tracing.present && cfg.tracing.mttf && cfg.tracing.mttr) {
+    failures_->add_random(collector_, *cfg.tracing.mttf, *cfg.tracing.mttr);
   }
   for (const FaultConfig& f : cfg.faults) {
     switch (f.kind) {

@@ -71,6 +71,8 @@ class ForceTap {
   virtual void on_force(sim::NodeId node, const char* record) = 0;
 };
 
+class Tracing;
+
 class World {
  public:
   // `pattern`: the pattern that will run here, and its transport (Channel reads it).
@@ -91,6 +93,8 @@ class World {
   size_t node_count() const { return nodes_.size(); }
   sim::NodeId client() const { return 0; }
   bool has_broker() const { return broker_ != sim::kNoNode; }
+  // The tracing model (the scenario's tracing block), or nullptr.
+  const Tracing* tracing() const { return tracing_.get(); }
   sim::NodeId broker() const { return broker_; }
 
   // Services and their replicas.
@@ -212,6 +216,8 @@ class World {
   std::vector<std::unique_ptr<KeyChooser>> keys_;  // by service id
   std::vector<RequestLog> request_logs_;           // by service id (entries only used)
   sim::NodeId broker_ = sim::kNoNode;
+  sim::NodeId collector_ = sim::kNoNode;
+  std::unique_ptr<Tracing> tracing_;
 };
 
 }  // namespace models

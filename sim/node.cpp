@@ -65,7 +65,8 @@ void Node::start(uint32_t worker, const Job& job) {
   Worker& w = workers_[worker];
   w.state = WorkerState::kServing;
   w.job = job;
-  const Time service = config_.ops[job.op].service.sample(op_rng_[job.op]);
+  Time service = config_.ops[job.op].service.sample(op_rng_[job.op]);
+  if (overhead_ != nullptr) [[unlikely]] service = Time::saturating_add(service, overhead_->extra(*this, job));
   sim_.schedule_after(service, self_, kind(kJobDone), worker);
   if (Observer* obs = sim_.observer()) [[unlikely]] obs->on_job_start(id_, job, worker);
 }
@@ -110,6 +111,7 @@ void Node::finish(uint32_t worker) {
   hold_requested_ = false;
   const uint32_t epoch = epoch_;
   if (Observer* obs = sim_.observer()) [[unlikely]] obs->on_job_end(id_, job, worker);
+  if (overhead_ != nullptr) [[unlikely]] overhead_->done(*this, job);
   if (behavior_ != nullptr) behavior_->on_job_done(*this, job, worker);
   holding_in_callback_ = -1;
   // The behavior may have crashed its own node, or started new work on this worker.

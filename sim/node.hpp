@@ -79,6 +79,16 @@ struct NodeCounters {
 };
 
 class Node;
+// Work a node does around every job besides the job itself, the same under every behavior
+// (recording a trace span): more service time, and something done when the job ends.
+class JobOverhead {
+ public:
+  virtual ~JobOverhead() = default;
+  // Added to the service time of `job` as it starts.
+  virtual Time extra(const Node& self, const Job& job) = 0;
+  // `job` has been served (before the behavior hears of it).
+  virtual void done(Node& self, const Job& job) = 0;
+};
 
 // The pattern-specific logic of one node (OMNeT++'s handleMessage, in spirit).
 class Behavior {
@@ -103,6 +113,7 @@ class Node final : public Handler, public MessageSink {
   Node& operator=(const Node&) = delete;
 
   void set_behavior(Behavior* b) { behavior_ = b; }
+  void set_overhead(JobOverhead* o) { overhead_ = o; }
 
   NodeId id() const { return id_; }
   const std::string& name() const { return config_.name; }
@@ -194,6 +205,7 @@ class Node final : public Handler, public MessageSink {
   NodeConfig config_;
   std::vector<Rng> op_rng_;  // one stream per operation
   Behavior* behavior_ = nullptr;
+  JobOverhead* overhead_ = nullptr;
   std::vector<Worker> workers_;
   std::vector<uint32_t> free_workers_;
   std::deque<Job> queue_;
