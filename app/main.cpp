@@ -470,6 +470,12 @@ int main(int argc, char** argv) {
                     "A metric the verdict judges (repeatable; default violated_per_txn, "
                     "availability, acceptance_p99_ms, completion_p99_ms, messages_per_txn)")
       ->type_name("METRIC");
+  sweep->add_option("--timeseries", sweep_opt.timeseries,
+                    "Also write every run interval by interval to FILE (tidy CSV, as run --timeseries, "
+                    "with the run, the axes and the replication)")
+      ->type_name("FILE");
+  sweep->add_option("--interval", sweep_opt.interval, "The time series' interval (default 1s)")
+      ->type_name("DURATION");
   sweep->add_flag("--quiet,-q", sweep_opt.quiet,
                   "No progress on stderr (a bar on a terminal, a line per 10% otherwise)");
 

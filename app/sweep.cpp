@@ -1,5 +1,7 @@
 #include "app/sweep.hpp"
 
+#include "models/timeseries.hpp"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -326,13 +328,33 @@ sim::Result<SweepPlan> plan_sweep(const Scenario& base, const std::vector<Overri
   return plan;
 }
 
+std::string time_series_header(const SweepShape& shape) {
+  std::string h = "run,";
+  for (const SweepAxis& a : shape.axes) h += csv_escape(a.path) + ",";
+  return h + "replication," + timeseries_csv({});
+}
+
 std::string make_run(const SweepPlan& plan, size_t index) {
   const SweepShape::Run& run = plan.runs.at(index);
   const Scenario& sc = plan.scenarios[run.point];
-  const models::RunResult result =
-      models::run(sc.config, sc.config.patterns[run.pattern], run.replication);
+  std::optional<models::TimeSeriesProbe> series;
+  if (plan.series_every != sim::Time::max()) series.emplace(plan.series_every);
+  const models::RunResult result = models::run(sc.config, sc.config.patterns[run.pattern], run.replication,
+                                               series ? &*series : nullptr);
   std::string prefix = std::to_string(index) + ",";
   for (const Override& o : plan.shape.points[run.point].values) prefix += csv_escape(o.value) + ",";
+  if (series && plan.series_sink) {
+    const std::string text = timeseries_csv(series->rows());
+    const std::string with = prefix + std::to_string(run.replication) + ",";
+    std::string rows;
+    size_t at = text.find('\n') + 1;  // past the header
+    while (at < text.size()) {
+      const size_t end = text.find('\n', at);
+      rows += with + text.substr(at, end - at + 1);
+      at = end + 1;
+    }
+    plan.series_sink(index, std::move(rows));
+  }
   std::string block;
   for (const std::string& row : csv_rows(sc, result)) {
     // The row without its newline, then its checksum (run_line_checksum).

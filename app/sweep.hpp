@@ -67,7 +67,16 @@ struct SweepPlan {
   SweepShape shape;
   std::vector<Scenario> scenarios;  // one per point
   std::vector<SweepShape::Run> runs;  // shape.runs(), once
+  // --timeseries: every run made here is sampled at this interval, and its rows (CSV lines
+  // that start with the run's identity, time_series_header()) go to the sink, called from
+  // the run's thread (the sink locks). Time::max(): no time series.
+  sim::Time series_every = sim::Time::max();
+  std::function<void(size_t run, std::string rows)> series_sink;
 };
+
+// The header of a sweep's time series: run, the axes, replication, then the columns of
+// `coordsim run --timeseries`.
+std::string time_series_header(const SweepShape& shape);
 
 // `--shard i/n`: the runs whose index is i-1 modulo n (round robin, so every shard gets a
 // share of every grid point).

@@ -1,11 +1,14 @@
 #include "app/sweep_command.hpp"
 
 #include "sim/suggest.hpp"
+#include "sim/units.hpp"
 
 #include <fmt/format.h>
 
 #include <atomic>
 #include <csignal>
+#include <map>
+#include <mutex>
 #include <set>
 
 #include "app/exit_codes.hpp"
@@ -73,7 +76,7 @@ int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
     fmt::print(stderr, "{}\n", planned.status().message());
     return kExitUsage;
   }
-  const SweepPlan& plan = planned.value();
+  SweepPlan& plan = planned.value();
   const SweepShape& shape = plan.shape;
   const size_t total = plan.runs.size();
 
@@ -108,6 +111,26 @@ int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
       return refuse(fmt::format("--metric {}: not a metric of the summary{}", m,
                                 near ? fmt::format(" (did you mean \"{}\"?)", *near) : ""));
     }
+  }
+
+  // --timeseries: the series of the runs made by this command, in run order.
+  std::mutex series_mu;
+  std::map<size_t, std::string> series;
+  if (!opt.timeseries.empty()) {
+    if (opt.resume || !opt.shard.whole() || distributed) {
+      return refuse("--timeseries writes the runs this command makes, in one process: it does "
+                    "not combine with --resume, --shard or MPI");
+    }
+    const auto every = sim::parse_duration(opt.interval);
+    if (!every.ok() || every.value() <= sim::Time::zero()) {
+      return refuse(fmt::format("--interval {}: expected a positive duration such as 1s{}", opt.interval,
+                                every.ok() ? "" : fmt::format(" ({})", every.status().message())));
+    }
+    plan.series_every = every.value();
+    plan.series_sink = [&](size_t run, std::string rows) {
+      const std::lock_guard<std::mutex> lock(series_mu);
+      series[run] = std::move(rows);
+    };
   }
 
   // What is already done (with --resume) and what is left.
@@ -201,6 +224,14 @@ int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
 
   if (int rc = write_outputs(shape, opt.shard, rows, opt.csv, opt.summary, opt.manifest); rc != kExitOk) {
     return rc;
+  }
+  if (!opt.timeseries.empty()) {
+    std::string text = time_series_header(shape);
+    for (const auto& [run, lines] : series) text += lines;
+    if (auto st = write_file_atomic(opt.timeseries, text); !st.ok()) {
+      fmt::print(stderr, "coordsim: {}\n", st.message());
+      return kExitRunError;
+    }
   }
   if (journal) journal->remove();
   if (opt.shard.whole()) {

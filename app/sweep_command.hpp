@@ -22,6 +22,8 @@ struct SweepOptions {
   bool quiet = false;
   std::string verdict;                       // "" = not written: the verdict as CSV
   std::vector<std::string> verdict_metrics;  // empty: default_verdict_metrics()
+  std::string timeseries;                    // "" = not written: every run interval by interval
+  std::string interval = "1s";
 };
 
 // Runs the sweep; returns the exit code. `session` is the MPI session when started by a

@@ -421,3 +421,38 @@ TEST_CASE("CLI: explain needs a transaction, and checks the outcome's name", "[a
   CHECK(ok.out.find("    => violated: some side effects remain and others do not") != std::string::npos);
   CHECK(ok.out.find("sequenceDiagram\n  participant n0 as client\n") != std::string::npos);
 }
+
+TEST_CASE("CLI: sweep --timeseries writes every run's series, the same as run's and for any --jobs",
+          "[app][cli][timeseries]") {
+  const auto tmp = std::filesystem::temp_directory_path();
+  const std::string one = (tmp / fmt::format("coordsim_ts1_{}.csv", getpid())).string();
+  const std::string two = (tmp / fmt::format("coordsim_ts2_{}.csv", getpid())).string();
+  const std::string single = (tmp / fmt::format("coordsim_ts_run_{}.csv", getpid())).string();
+  const std::string sweep =
+      "sweep scenarios/single-service.yaml --set duration=5s --set warmup=1s --sweep services.api.workers=1,2 "
+      "--replications 2 -q --interval 500ms --timeseries ";
+  auto a = coordsim(sweep + one + " --jobs 1");
+  auto b = coordsim(sweep + two + " --jobs 2");
+  REQUIRE(a.code == 0);
+  REQUIRE(b.code == 0);
+  const std::string text = slurp(one);
+  CHECK(text == slurp(two));
+  CHECK(text.starts_with("run,services.api.workers,replication,pattern,t_start_s,t_end_s,metric,node,value\n"));
+  // Run 1 is the first point's second replication... run 2 is workers=2, replication 0:
+  // its rows are what `coordsim run` writes for that point, after "2,2,0,".
+  auto r = coordsim("run scenarios/single-service.yaml --set duration=5s --set warmup=1s --set services.api.workers=2 "
+                    "--interval 500ms --timeseries " + single);
+  REQUIRE(r.code == 0);
+  std::istringstream run_rows(slurp(single));
+  std::string line, expected;
+  std::getline(run_rows, line);  // the header
+  while (std::getline(run_rows, line)) expected += "2,2,0," + line + "\n";
+  CHECK(text.find(expected) != std::string::npos);
+  CHECK(expected.size() > 100);
+  auto resume = coordsim(sweep + one + " --csv " + (tmp / "coordsim_ts_runs.csv").string() + " --resume");
+  CHECK(resume.code == 2);
+  CHECK(resume.err ==
+        "coordsim: --timeseries writes the runs this command makes, in one process: it does not "
+        "combine with --resume, --shard or MPI\n");
+  for (const auto& f : {one, two, single}) std::filesystem::remove(f);
+}
