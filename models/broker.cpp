@@ -19,6 +19,12 @@ Broker::Broker(World& w, std::vector<Subscription> subscriptions, DeadLetter on_
     if (topic >= by_topic_.size()) by_topic_.resize(topic + 1);
     by_topic_[topic].push_back(i);
   }
+  // Messages stored and not yet acknowledged (or given up): the broker's backlog.
+  w.add_gauge("broker", "backlog", [this] {
+    double n = 0;
+    for (const Stored& st : stored_) n += st.live ? 1 : 0;
+    return n;
+  });
 }
 
 void Broker::on_message(sim::Node& self, const sim::Message& m) {

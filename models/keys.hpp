@@ -50,6 +50,12 @@ class LockTable {
   // Releases everything txn holds and withdraws it from every queue it waits in.
   void release(uint64_t txn);
   bool holds_all(uint64_t txn) const;
+  // Keys held now (O(keys locked or waited for): for sampling, not for the hot path).
+  size_t held_keys() const {
+    size_t n = 0;
+    for (const auto& [key, k] : keys_) n += k.held ? 1 : 0;
+    return n;
+  }
   void clear() {  // a crash: volatile lock state is lost
     keys_.clear();
     requests_.clear();

@@ -61,6 +61,7 @@ void TimeSeriesProbe::take(World& w, sim::Time now) {
   const uint64_t dl = l.dead_letters_so_far();
   row("dead_letters", "", static_cast<double>(dl - dead_letters_));
   dead_letters_ = dl;
+  for (const World::Gauge& g : w.gauges()) row(g.name.c_str(), g.node, g.read());
   for (sim::NodeId n = 1; n < w.node_count(); ++n) {  // every node but the client
     const sim::Node& node = w.node(n);
     NodeMark& m = marks_[n];

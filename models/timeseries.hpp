@@ -11,7 +11,9 @@
 //    (participants), dead_letters (in the interval), partitioned (the part of the interval
 //    a partition of the scenario covers); per node (each replica, the broker):
 //    up (the fraction of the interval it was up), queue (mean length), utilisation (mean
-//    busy workers / workers).
+//    busy workers / workers); and the gauges the pattern offers (World::add_gauge), read at
+//    the interval's end: locks_held per service and in_doubt per participant under 2PC,
+//    the broker's backlog (messages stored and not yet acknowledged).
 // Every transaction is counted, warm-up included: a timeline shows the whole run.
 #pragma once
 

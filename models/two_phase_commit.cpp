@@ -495,6 +495,15 @@ class Participant final : public ServiceNode {
     abort_op_ = node_->op_id("abort");
   }
 
+  // Branches prepared and not yet told the decision, now (for sampling).
+  size_t in_doubt() {
+    size_t n = 0;
+    for (auto& table : branches_) {
+      table.for_each([&](uint64_t, Branch& b) { n += b.state == Branch::State::kPrepared ? 1 : 0; });
+    }
+    return n;
+  }
+
   // A lock request of branch `own` is granted (ServiceLocks).
   void on_locked(uint64_t own) {
     const uint64_t txn = Token::unpack(own).txn;
@@ -971,6 +980,7 @@ class CoLocated final : public sim::Behavior {
     coordinator_.on_recover(self);
     participant_.on_recover(self);
   }
+  Participant& participant() { return participant_; }
 
  private:
   Coordinator coordinator_;
@@ -982,7 +992,11 @@ class TwoPhaseCommit final : public Pattern {
   void install(World& w) override {
     install_broker(w, behaviors_);
     locks_.resize(w.service_count());
-    for (auto& l : locks_) l = std::make_unique<ServiceLocks>();
+    for (ServiceId s = 0; s < w.service_count(); ++s) {
+      locks_[s] = std::make_unique<ServiceLocks>();
+      const LockTable& table = locks_[s]->table;
+      w.add_gauge(w.service_config(s).name, "locks_held", [&table] { return static_cast<double>(table.held_keys()); });
+    }
     for (sim::NodeId id = 1; id < w.node_count(); ++id) {
       if (!w.is_service(id)) continue;
       const ServiceId s = w.service_of(id);
@@ -992,6 +1006,11 @@ class TwoPhaseCommit final : public Pattern {
         behaviors_.push_back(std::make_unique<Coordinator>(w, id));
       } else {
         behaviors_.push_back(std::make_unique<Participant>(w, id, *locks_[s]));
+      }
+      Participant* p = dynamic_cast<Participant*>(behaviors_.back().get());
+      if (auto* both = dynamic_cast<CoLocated*>(behaviors_.back().get())) p = &both->participant();
+      if (p != nullptr) {
+        w.add_gauge(w.node(id).name(), "in_doubt", [p] { return static_cast<double>(p->in_doubt()); });
       }
       w.node(id).set_behavior(behaviors_.back().get());
     }

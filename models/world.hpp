@@ -18,6 +18,7 @@
 #pragma once
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,6 +94,16 @@ class World {
   size_t node_count() const { return nodes_.size(); }
   sim::NodeId client() const { return 0; }
   bool has_broker() const { return broker_ != sim::kNoNode; }
+  // Gauges a pattern offers observers (a time series samples them): a name ("locks_held"),
+  // the node (or service) it belongs to, and how to read it now.
+  struct Gauge {
+    std::string node, name;
+    std::function<double()> read;
+  };
+  void add_gauge(std::string node, std::string name, std::function<double()> read) {
+    gauges_.push_back({std::move(node), std::move(name), std::move(read)});
+  }
+  const std::vector<Gauge>& gauges() const { return gauges_; }
   // The tracing model (the scenario's tracing block), or nullptr.
   const Tracing* tracing() const { return tracing_.get(); }
   sim::NodeId broker() const { return broker_; }
@@ -217,6 +228,7 @@ class World {
   std::vector<RequestLog> request_logs_;           // by service id (entries only used)
   sim::NodeId broker_ = sim::kNoNode;
   sim::NodeId collector_ = sim::kNoNode;
+  std::vector<Gauge> gauges_;
   std::unique_ptr<Tracing> tracing_;
 };
 

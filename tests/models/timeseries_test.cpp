@@ -104,3 +104,25 @@ TEST_CASE("Time series: intervals add up to the run, and show the crash and the 
   CHECK(span == Approx(2.0));
   CHECK(busy / span == Approx(whole).epsilon(1e-9));
 }
+
+TEST_CASE("Time series: the pattern's gauges, 2PC's in-doubt participants adding up to the system's",
+          "[models][timeseries]") {
+  // The coordinator (order) is down from 1 s to 1.3 s: participants that voted yes wait.
+  const app::Scenario s = test::scenario(
+      kCrash, {{"patterns", "[two_phase_commit]"}, {"faults", "[{at: 1s, crash: order, for: 300ms}]"}});
+  models::TimeSeriesProbe probe(sim::Time::from_ms(50));
+  models::run(s.config, s.config.patterns.at(0), 0, &probe);
+  std::map<int64_t, double> total, by_node;
+  bool locks = false;
+  for (const auto& r : probe.rows()) {
+    if (r.metric == "in_doubt" && r.node.empty()) total[r.start.ns()] = r.value;
+    if (r.metric == "in_doubt" && !r.node.empty()) by_node[r.start.ns()] += r.value;
+    if (r.metric == "locks_held") locks = true;
+  }
+  REQUIRE(!total.empty());
+  CHECK(total == by_node);
+  CHECK(locks);
+  double most = 0;
+  for (const auto& [t, v] : total) most = std::max(most, v);
+  CHECK(most > 0);  // someone was in doubt while the coordinator was down
+}
