@@ -3,10 +3,15 @@
 #include "sim/suggest.hpp"
 #include "sim/units.hpp"
 
+#include <boost/math/distributions/students_t.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
+#include <tuple>
+#include <cmath>
 #include <map>
 #include <mutex>
 #include <set>
@@ -65,7 +70,150 @@ int usage(const std::string& message) {
   return kExitUsage;
 }
 
+// A run's lines under a new run index: the index field and the checksum redone.
+std::string renumber(const std::string& block, size_t index) {
+  std::string out;
+  size_t at = 0;
+  while (at < block.size()) {
+    const size_t end = block.find('\n', at);
+    const std::string line = block.substr(at, end - at);
+    const std::string content = line.substr(0, line.rfind(','));
+    const std::string renumbered = std::to_string(index) + content.substr(content.find(','));
+    out += renumbered + "," + run_line_checksum(renumbered) + "\n";
+    at = end + 1;
+  }
+  return out;
+}
+
+// --precision: the sweep with R = 2, 3, ... replications (every point alike, so that the
+// result is exactly `--replications R`), until every target is met at every point and
+// pattern; replication r keeps its seed, so the runs of a round are kept for the next.
+int precision_sweep(const Scenario& base, const std::vector<Override>& overrides, const SweepOptions& opt,
+                    const std::vector<PrecisionTarget>& targets) {
+  auto first = plan_sweep(base, overrides, opt.axes, opt.replications);
+  if (!first.ok()) return usage(first.status().message());
+  uint32_t r = std::max<uint32_t>(2, first.value().shape.replications);
+  if (r > opt.max_replications) {
+    return usage(fmt::format("--max-replications {}: below the sweep's {} replications", opt.max_replications, r));
+  }
+  std::map<std::tuple<size_t, uint32_t, size_t>, std::string> made;  // (point, replication, pattern)
+  std::vector<uint32_t> needed;  // by point: the first R that met every target there (0: not yet)
+  size_t shown = SIZE_MAX;       // points meeting the targets, as last said on stderr
+  for (;; ++r) {
+    auto planned = plan_sweep(base, overrides, opt.axes, r);
+    if (!planned.ok()) return usage(planned.status().message());
+    const SweepPlan& plan = planned.value();
+    SweepRows rows(plan.runs.size());
+    std::vector<size_t> todo;
+    for (size_t i = 0; i < plan.runs.size(); ++i) {
+      const auto& run = plan.runs[i];
+      const auto it = made.find({run.point, run.replication, run.pattern});
+      if (it != made.end()) {
+        rows[i] = renumber(it->second, i);
+      } else {
+        todo.push_back(i);
+      }
+    }
+    RunQueue queue(todo);
+    make_runs(plan, queue, opt.jobs, [&](size_t i, std::string line) { rows[i] = std::move(line); });
+    for (size_t i : todo) {
+      const auto& run = plan.runs[i];
+      made[{run.point, run.replication, run.pattern}] = rows[i];
+    }
+    // Which points meet every target now.
+    const auto summary = summarize_sweep(plan.shape, rows);
+    needed.resize(plan.shape.points.size(), 0);
+    std::vector<bool> met(plan.shape.points.size(), true);
+    for (const SummaryRow& row : summary) {
+      if (row.request_type != "all" || row.label.find(" - ") != std::string::npos) continue;
+      for (const PrecisionTarget& t : targets) {
+        if (row.metric != t.metric) continue;
+        const double half = t_half_width(row.stats.n, row.stats.sd);
+        if (!(half <= std::max(t.rel * std::fabs(row.stats.mean), t.abs))) met[row.point] = false;
+      }
+    }
+    bool all = true;
+    for (size_t p = 0; p < met.size(); ++p) {
+      if (met[p] && needed[p] == 0) needed[p] = r;
+      if (needed[p] == 0) all = false;
+    }
+    size_t ok = 0;
+    for (uint32_t n : needed) ok += n != 0 ? 1 : 0;
+    if (!opt.quiet && (ok != shown || r % 10 == 0)) {  // when it changes, and every 10 rounds
+      fmt::print(stderr, "precision: {} replications: {} of {} points meet the targets\n", r, ok, needed.size());
+      shown = ok;
+    }
+    if (!all && r < opt.max_replications) continue;
+    // The last round is the sweep: write it as such.
+    if (int rc = write_outputs(plan.shape, opt.shard, rows, opt.csv, opt.summary, opt.manifest); rc != kExitOk) {
+      return rc;
+    }
+    fmt::print("{}", sweep_table(plan.shape, rows));
+    std::string report = fmt::format("\nprecision ({}): {} replications per point{}\n",
+                                     [&] {
+                                       std::vector<std::string> ts;
+                                       for (const auto& t : targets) {
+                                         ts.push_back(t.abs > 0 ? fmt::format("{} half-width <= max({} x mean, {})", t.metric, t.rel, t.abs)
+                                                                : fmt::format("{} half-width <= {} x mean", t.metric, t.rel));
+                                       }
+                                       return fmt::format("{}", fmt::join(ts, "; "));
+                                     }(),
+                                     r, all ? "" : fmt::format(" (--max-replications {} reached)", opt.max_replications));
+    for (size_t p = 0; p < needed.size(); ++p) {
+      std::string where;
+      for (const Override& o : plan.shape.points[p].values) where += (where.empty() ? "" : " ") + o.path + "=" + o.value;
+      report += fmt::format("  {}: {}\n", where.empty() ? "(the scenario)" : where,
+                            needed[p] ? fmt::format("met with {} replications", needed[p])
+                                      : fmt::format("not met with {}", r));
+    }
+    fmt::print("{}", report);
+    const auto& ms = opt.verdict_metrics.empty() ? default_verdict_metrics() : opt.verdict_metrics;
+    const auto verdict = sweep_verdict(plan.shape, rows, ms);
+    if (!verdict.empty()) fmt::print("{}", verdict_text(plan.shape, verdict));
+    if (!opt.verdict.empty()) {
+      if (auto st = write_file_atomic(opt.verdict, verdict_csv(plan.shape, verdict)); !st.ok()) {
+        fmt::print(stderr, "coordsim: {}\n", st.message());
+        return kExitRunError;
+      }
+    }
+    return kExitOk;
+  }
+}
+
 }  // namespace
+
+sim::Result<PrecisionTarget> parse_precision(const std::string& arg) {
+  const std::string usage_text = fmt::format(
+      "--precision {}: expected METRIC=REL or METRIC=REL:ABS, e.g. availability=0.001 or "
+      "violated_per_txn=0.1:0.0005 (the 95% half-width at most REL times the mean, or ABS)",
+      arg);
+  const size_t eq = arg.find('=');
+  if (eq == std::string::npos || eq == 0) return sim::Status::invalid(usage_text);
+  PrecisionTarget t;
+  t.metric = arg.substr(0, eq);
+  const auto& names = summary_metric_names();
+  if (std::find(names.begin(), names.end(), t.metric) == names.end()) {
+    const auto near = sim::closest_match(t.metric, names);
+    return sim::Status::invalid(fmt::format("--precision {}: not a metric of the summary{}", arg,
+                                            near ? fmt::format(" (did you mean \"{}\"?)", *near) : ""));
+  }
+  const std::string rest = arg.substr(eq + 1);
+  const size_t colon = rest.find(':');
+  auto number = [](const std::string& text, double& out) {
+    char* end = nullptr;
+    out = std::strtod(text.c_str(), &end);
+    return !text.empty() && end != text.c_str() && *end == '\0' && std::isfinite(out) && out >= 0;
+  };
+  if (!number(rest.substr(0, colon), t.rel) || t.rel <= 0) return sim::Status::invalid(usage_text);
+  if (colon != std::string::npos && !number(rest.substr(colon + 1), t.abs)) return sim::Status::invalid(usage_text);
+  return t;
+}
+
+double t_half_width(size_t n, double sd) {
+  if (n < 2) return INFINITY;
+  const boost::math::students_t t(static_cast<double>(n - 1));
+  return boost::math::quantile(boost::math::complement(t, 0.025)) * sd / std::sqrt(static_cast<double>(n));
+}
 
 int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
                   const SweepOptions& opt, const mpi::Session* session) {
@@ -111,6 +259,21 @@ int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
       return refuse(fmt::format("--metric {}: not a metric of the summary{}", m,
                                 near ? fmt::format(" (did you mean \"{}\"?)", *near) : ""));
     }
+  }
+
+  if (!opt.precision.empty()) {
+    if (opt.resume || !opt.shard.whole() || distributed || !opt.timeseries.empty()) {
+      return refuse("--precision grows the sweep round by round in one process: it does not combine with "
+                    "--resume, --shard, MPI or --timeseries (run the replications it reports with "
+                    "--replications R for those)");
+    }
+    std::vector<PrecisionTarget> targets;
+    for (const std::string& p : opt.precision) {
+      auto t = parse_precision(p);
+      if (!t.ok()) return refuse(t.status().message());
+      targets.push_back(t.value());
+    }
+    return precision_sweep(base, overrides, opt, targets);
   }
 
   // --timeseries: the series of the runs made by this command, in run order.

@@ -24,7 +24,23 @@ struct SweepOptions {
   std::vector<std::string> verdict_metrics;  // empty: default_verdict_metrics()
   std::string timeseries;                    // "" = not written: every run interval by interval
   std::string interval = "1s";
+  // --precision METRIC=REL[:ABS]: replications are added (to every point alike) until each
+  // named metric's 95% half-width is at most max(REL x |mean|, ABS) at every point and
+  // pattern, or max_replications is reached.
+  std::vector<std::string> precision;
+  uint32_t max_replications = 100;
 };
+
+// One --precision target.
+struct PrecisionTarget {
+  std::string metric;
+  double rel = 0, abs = 0;
+};
+// "availability=0.001" or "violated_per_txn=0.1:0.0005"; an error names the option.
+sim::Result<PrecisionTarget> parse_precision(const std::string& arg);
+// The unclamped half-width of the replication-level 95% Student-t interval: t(0.975, n-1)
+// sd / sqrt(n); infinite for fewer than two replications.
+double t_half_width(size_t n, double sd);
 
 // Runs the sweep; returns the exit code. `session` is the MPI session when started by a
 // launcher (every rank calls this; only rank 0 writes and prints).

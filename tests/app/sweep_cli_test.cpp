@@ -22,6 +22,7 @@
 
 #include "../test_util.hpp"
 #include "app/progress.hpp"
+#include "app/sweep_command.hpp"
 #include "app/sweep_files.hpp"
 
 namespace fs = std::filesystem;
@@ -482,4 +483,75 @@ TEST_CASE("Sweep CLI: an edited metric in a journal, a runs file or a shard is r
   CHECK(merged.code == 2);
   CHECK(merged.err == fmt::format("coordsim: s2.csv:2:1: run 1{}", kTail));
   fs::remove_all(m);
+}
+
+namespace {
+
+// The replication-level half-width of completion_mean_ms at services.api.workers=W (the
+// orchestration row of a summary), and its mean.
+std::pair<double, double> half_and_mean(const std::string& summary, const std::string& workers) {
+  std::istringstream in(summary);
+  std::string line;
+  std::getline(in, line);  // services.api.workers,pattern,request_type,metric,n,mean,sd,...
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+    if (f[0] == workers && f[1] == "orchestration" && f[2] == "all" && f[3] == "completion_mean_ms") {
+      return {app::t_half_width(std::stoul(f[4]), std::stod(f[6])), std::stod(f[5])};
+    }
+  }
+  FAIL("no completion_mean_ms row for workers=" << workers);
+  return {0, 0};
+}
+
+}  // namespace
+
+TEST_CASE("Sweep: --precision stops at the first replication count that meets the target",
+          "[app][sweep][precision]") {
+  const fs::path d = scratch("precision");
+  const std::string base = std::string("sweep '") + COORDSIM_SOURCE_DIR +
+                           "/scenarios/single-service.yaml' --set duration=5s --set warmup=1s "
+                           "--sweep services.api.workers=1,2 -q";
+  auto one = coordsim(d, base + " --precision completion_mean_ms=0.1 --jobs 1 --csv p1.csv --summary s1.csv");
+  auto two = coordsim(d, base + " --precision completion_mean_ms=0.1 --jobs 2 --csv p2.csv --summary s2.csv");
+  REQUIRE(one.code == 0);
+  REQUIRE(two.code == 0);
+  CHECK(one.out.find("\nprecision (completion_mean_ms half-width <= 0.1 x mean): 10 replications per point\n"
+                     "  services.api.workers=1: met with 10 replications\n"
+                     "  services.api.workers=2: met with 4 replications\n") != std::string::npos);
+  CHECK(test::slurp(d / "s1.csv") == test::slurp(d / "s2.csv"));
+  CHECK(test::slurp(d / "p1.csv") == test::slurp(d / "p2.csv"));
+  // The result is the sweep with --replications 10, byte for byte.
+  auto ten = coordsim(d, base + " --replications 10 --csv r10.csv --summary s10.csv");
+  REQUIRE(ten.code == 0);
+  CHECK(test::slurp(d / "s10.csv") == test::slurp(d / "s1.csv"));
+  CHECK(test::slurp(d / "r10.csv") == test::slurp(d / "p1.csv"));
+  // 10 is the first count that meets it at workers=1: with 9 the half-width is above 10% of
+  // the mean, with 10 it is not.
+  auto nine = coordsim(d, base + " --replications 9 --summary s9.csv");
+  REQUIRE(nine.code == 0);
+  const auto [h9, m9] = half_and_mean(test::slurp(d / "s9.csv"), "1");
+  const auto [h10, m10] = half_and_mean(test::slurp(d / "s10.csv"), "1");
+  CHECK(h9 > 0.1 * m9);
+  CHECK(h10 <= 0.1 * m10);
+
+  auto bad = coordsim(d, base + " --precision completion_mean_ms");
+  CHECK(bad.code == 2);
+  CHECK(bad.err ==
+        "coordsim: --precision completion_mean_ms: expected METRIC=REL or METRIC=REL:ABS, e.g. "
+        "availability=0.001 or violated_per_txn=0.1:0.0005 (the 95% half-width at most REL times "
+        "the mean, or ABS)\n");
+  auto unknown = coordsim(d, base + " --precision completion_mean=0.1");
+  CHECK(unknown.code == 2);
+  CHECK(unknown.err ==
+        "coordsim: --precision completion_mean=0.1: not a metric of the summary (did you mean "
+        "\"completion_mean_ms\"?)\n");
+  auto resume = coordsim(d, base + " --precision completion_mean_ms=0.1 --csv p1.csv --resume");
+  CHECK(resume.code == 2);
+  CHECK(resume.err ==
+        "coordsim: --precision grows the sweep round by round in one process: it does not "
+        "combine with --resume, --shard, MPI or --timeseries (run the replications it reports "
+        "with --replications R for those)\n");
+  fs::remove_all(d);
 }
