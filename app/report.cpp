@@ -18,7 +18,7 @@ double ms(double ns) { return ns * 1e-6; }
 // One value of a column: text, a count or a real number. CSV prints reals with 6
 // significant digits; JSON keeps the type.
 struct Cell {
-  enum class Kind { kText, kCount, kReal } kind;
+  enum class Kind { kText, kCount, kReal, kFlag } kind;
   std::string text;
   uint64_t count = 0;
   double real = 0;
@@ -30,6 +30,8 @@ struct Cell {
         return std::to_string(count);
       case Kind::kReal:
         return fmt::format("{:.6g}", real);
+      case Kind::kFlag:
+        return count != 0 ? "true" : "false";
     }
     return "";
   }
@@ -41,6 +43,8 @@ struct Cell {
         return count;
       case Kind::kReal:
         return std::isfinite(real) ? nlohmann::ordered_json(real) : nlohmann::ordered_json();
+      case Kind::kFlag:
+        return count != 0;
     }
     return {};
   }
@@ -48,7 +52,7 @@ struct Cell {
 Cell txt(std::string t) { return {Cell::Kind::kText, std::move(t)}; }
 Cell cnt(uint64_t c) { return {Cell::Kind::kCount, "", c}; }
 Cell num(double v) { return {Cell::Kind::kReal, "", 0, v}; }
-Cell flag(bool b) { return txt(b ? "true" : "false"); }
+Cell flag(bool b) { return {Cell::Kind::kFlag, "", b ? 1u : 0u}; }
 
 // One row of a run: all its transactions ("all"), or one request type's.
 struct Row {
