@@ -1,5 +1,7 @@
 #include "app/runner.hpp"
 
+#include "app/progress.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -13,18 +15,30 @@ namespace {
 // than the work), and every kEvery seconds of wall time after the first kEvery.
 class StderrMonitor final : public models::RunMonitor {
  public:
-  explicit StderrMonitor(const Scenario& s) : s_(s) {}
+  explicit StderrMonitor(const Scenario& s)
+      : s_(s), bar_(Progress::mode_for_stderr(false) == Progress::Mode::kBar) {}
+  ~StderrMonitor() override {
+    if (drawn_) fmt::print(stderr, "\r\033[K");  // the bar's line is cleared at the end
+  }
   void progress(models::PatternChoice choice, uint64_t events, uint64_t transactions, sim::Time now,
                 double wall_s) override {
     const double per = static_cast<double>(events) / static_cast<double>(std::max<uint64_t>(transactions, 1));
     if (!warned_ && per > kEventsPerTxn) {
       warned_ = true;
+      if (drawn_) fmt::print(stderr, "\r\033[K");
       fmt::print(stderr,
                  "note: {}: {} events for {} transactions so far ({:.0f} per transaction, at "
                  "simulated time {}): something multiplies the work (retries or redeliveries "
                  "that feed each other, failures far more frequent than the work, or clients "
                  "that never pause); the run goes on\n",
                  choice.label(), events, transactions, per, now);
+    }
+    // On a terminal, a run longer than a few seconds shows how far it is, on one line.
+    if (bar_ && wall_s >= kBarAfter) {
+      fmt::print(stderr, "\r{}\033[K", run_progress_text(s_.config, choice, transactions, now, wall_s));
+      std::fflush(stderr);
+      drawn_ = true;
+      return;
     }
     if (wall_s >= next_report_s_) {
       next_report_s_ = wall_s + kEvery;
@@ -39,13 +53,30 @@ class StderrMonitor final : public models::RunMonitor {
 
  private:
   static constexpr double kEventsPerTxn = 5000;
+  static constexpr double kBarAfter = 3;
   static constexpr double kEvery = 30;
   const Scenario& s_;
   bool warned_ = false;
+  bool bar_ = false, drawn_ = false;
   double next_report_s_ = kEvery;
 };
 
 }  // namespace
+
+std::string run_progress_text(const models::ScenarioConfig& c, const models::PatternChoice& choice,
+                              uint64_t transactions, sim::Time now, double wall_s) {
+  std::string where;
+  if (c.duration && now <= *c.duration) {
+    where = fmt::format("simulated {} of {} ({:.0f}%)", now, *c.duration,
+                        100.0 * now.seconds() / std::max(c.duration->seconds(), 1e-9));
+  } else if (!c.duration && c.transactions && transactions < *c.transactions) {
+    where = fmt::format("{} of {} transactions ({:.0f}%)", transactions, *c.transactions,
+                        100.0 * static_cast<double>(transactions) / static_cast<double>(*c.transactions));
+  } else {
+    where = fmt::format("draining at simulated {}", now);
+  }
+  return fmt::format("{}: {}, {:.0f} s", choice.label(), where, wall_s);
+}
 
 sim::Result<std::vector<models::RunResult>> run_scenario(const Scenario& s,
                                                          std::vector<models::PatternChoice> patterns,

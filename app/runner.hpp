@@ -10,6 +10,12 @@
 
 namespace app {
 
+// What `coordsim run` shows on a terminal while a run takes more than a few seconds:
+// "orchestration: simulated 12s of 1min (20%), 4 s", or the transactions so far, or
+// "draining at simulated ...".
+std::string run_progress_text(const models::ScenarioConfig& c, const models::PatternChoice& choice,
+                              uint64_t transactions, sim::Time now, double wall_s);
+
 // Runs `patterns` (all of the scenario's when empty) for one replication; `probe` (a
 // tracer) is attached to every run.
 sim::Result<std::vector<models::RunResult>> run_scenario(const Scenario& s,

@@ -92,15 +92,20 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   control.at_warmup(cfg.warmup);
   // Runs to `until` in chunks of events, showing the monitor the run after each chunk.
   constexpr uint64_t kChunk = 1'000'000;
+  uint64_t next_report = kChunk;  // the monitor looks every kChunk events, across calls
   auto run_chunks = [&](sim::Time until) {
     if (monitor == nullptr) return s.run_until(until);
     uint64_t n = 0;
     for (;;) {
-      const uint64_t k = s.run_until(until, kChunk);
+      const uint64_t budget = next_report > s.events_handled() ? next_report - s.events_handled() : 1;
+      const uint64_t k = s.run_until(until, budget);
       n += k;
-      if (k < kChunk || s.stopped()) return n;
-      monitor->progress(choice, s.events_handled(), w.ledger().size(), s.now(),
-                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      if (s.events_handled() >= next_report) {
+        monitor->progress(choice, s.events_handled(), w.ledger().size(), s.now(),
+                          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        next_report = s.events_handled() + kChunk;
+      }
+      if (k < budget || s.stopped()) return n;
     }
   };
   // ... and stops at every sampling time of the probe on the way.

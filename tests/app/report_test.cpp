@@ -9,6 +9,7 @@
 #include "app/report.hpp"
 #include "app/runner.hpp"
 #include "app/sweep.hpp"
+#include "../models/pattern_helpers.hpp"
 
 namespace {
 
@@ -140,4 +141,26 @@ TEST_CASE("Report: a sweep axis may not change the request types", "[app][report
         "mix.yaml: the sweep point workflows={browse: {weight: 1, entry: web, steps: [{service: "
         "db, action: read}]}} has the request types [], the first point [browse, buy]: an axis "
         "may not add, remove or rename workflows");
+}
+
+TEST_CASE("Report: the progress line of a long run says how far it is", "[app][report]") {
+  const app::Scenario s = test::scenario(R"(name: p
+duration: 60s
+workload: {rate: 10/s}
+services: {api: {workers: 1, ops: {handle: 1ms}}}
+workflow: {entry: api, entry_op: handle}
+)");
+  const models::PatternChoice p = s.config.patterns.at(0);
+  CHECK(app::run_progress_text(s.config, p, 120, sim::Time::from_s(12), 4.2) ==
+        "orchestration: simulated 12s of 1min (20%), 4 s");
+  CHECK(app::run_progress_text(s.config, p, 600, sim::Time::from_s(70), 9) ==
+        "orchestration: draining at simulated 70s, 9 s");
+  const app::Scenario n = test::scenario(R"(name: q
+transactions: 1000
+workload: {rate: 10/s}
+services: {api: {workers: 1, ops: {handle: 1ms}}}
+workflow: {entry: api, entry_op: handle}
+)");
+  CHECK(app::run_progress_text(n.config, p, 250, sim::Time::from_s(25), 3) ==
+        "orchestration: 250 of 1000 transactions (25%), 3 s");
 }
