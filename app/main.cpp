@@ -506,6 +506,19 @@ int main(int argc, char** argv) {
                     "Write the manifest to FILE (default: beside --csv)")
       ->type_name("FILE");
 
+  std::vector<std::string> compare_inputs, compare_metrics;
+  std::string compare_verdict;
+  CLI::App* compare = cli.add_subcommand(
+      "compare",
+      "Say, from a finished sweep's runs file (or its shards), which pattern is best at each point "
+      "and whether the differences are significant (paired over the replications)");
+  compare->add_option("runs", compare_inputs, "The runs file that coordsim sweep --csv wrote (or every shard's)")
+      ->required()
+      ->type_name("RUNS.csv");
+  compare->add_option("--metric", compare_metrics, "Judge this metric (repeatable; default: the main ones)")
+      ->type_name("M");
+  compare->add_option("--verdict", compare_verdict, "Also write the verdict as CSV to FILE")->type_name("FILE");
+
   ScenarioArgs explore_args;
   std::vector<std::string> explore_patterns;
   std::string explore_faults = "both", explore_recover = "5s";
@@ -602,6 +615,7 @@ int main(int argc, char** argv) {
   try {
     if (*run) return cmd_run(run_args, pattern_args, replication, csv, json, timing, trace);
     if (*validate) return cmd_validate(validate_args);
+    if (*compare) return app::compare_command(compare_inputs, compare_metrics, compare_verdict);
     if (*explain) return cmd_explain(explain_args, explain_patterns, explain_outcome, explain_opt);
     if (*explore) {
       return cmd_explore(explore_args, explore_patterns, explore_faults, explore_recover, explore_opt);

@@ -416,64 +416,105 @@ int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
   return kExitOk;
 }
 
-int merge_command(const std::vector<std::string>& shards, const std::string& csv,
-                  const std::string& summary, const std::string& manifest) {
+namespace {
+
+// Reads the runs files of a sweep (all its shards, or the one file of a whole sweep), each
+// checked against its manifest; the sweep's shape and every run's lines.
+sim::Result<SweepOutput> read_sweep_runs(const std::vector<std::string>& shards, const char* command) {
   std::optional<Manifest> first;
   std::vector<Manifest> manifests;
   for (const std::string& file : shards) {
     const std::string m = default_manifest_path(file);
     if (!file_exists(m)) {
-      return usage(fmt::format(
+      return sim::Status::invalid(fmt::format(
           "{}: cannot read the manifest of {} (coordsim sweep --csv writes it beside the runs "
           "file)",
           m, file));
     }
     auto read = read_manifest(m);
-    if (!read.ok()) return usage(read.status().message());
+    if (!read.ok()) return read.status();
     const Manifest& got = read.value();
     if (first && got.shape.id() != first->shape.id()) {
-      return usage(fmt::format("{}: expected a shard of the same sweep as {} (sweep {}), found sweep {}",
-                               file, shards.front(), first->shape.id(), got.shape.id()));
+      return sim::Status::invalid(fmt::format("{}: expected a shard of the same sweep as {} (sweep {}), found sweep {}",
+                                              file, shards.front(), first->shape.id(), got.shape.id()));
     }
     if (first && got.shard.count != first->shard.count) {
-      return usage(fmt::format("{}: expected a shard of {} (like {}), found a shard of {}", file,
-                               first->shard.count, shards.front(), got.shard.count));
+      return sim::Status::invalid(fmt::format("{}: expected a shard of {} (like {}), found a shard of {}", file,
+                                              first->shard.count, shards.front(), got.shard.count));
     }
     if (!first) first = got;
     manifests.push_back(got);
   }
-  const SweepShape& shape = first->shape;
+  SweepOutput out{first->shape, SweepRows(first->shape.run_count())};
   const uint32_t count = first->shard.count;
   std::set<uint32_t> have;
-  SweepRows rows(shape.run_count());
   for (size_t s = 0; s < shards.size(); ++s) {
     const Shard& shard = manifests[s].shard;
     if (!have.insert(shard.index).second) {
-      return usage(fmt::format("{}: shard {}/{} is given twice", shards[s], shard.index, count));
+      return sim::Status::invalid(fmt::format("{}: shard {}/{} is given twice", shards[s], shard.index, count));
     }
-    auto lines = read_runs_file(shards[s], shape, shard);
-    if (!lines.ok()) return usage(lines.status().message());
+    auto lines = read_runs_file(shards[s], out.shape, shard);
+    if (!lines.ok()) return lines.status();
     size_t expected = 0;
-    for (size_t i = 0; i < rows.size(); ++i) expected += shard.holds(i) ? 1u : 0u;
+    for (size_t i = 0; i < out.rows.size(); ++i) expected += shard.holds(i) ? 1u : 0u;
     if (lines.value().size() != expected) {
-      return usage(fmt::format("{}: expected the shard's {} runs, found {} (finish the shard with "
-                               "--resume)",
-                               shards[s], expected, lines.value().size()));
+      return sim::Status::invalid(fmt::format("{}: expected the shard's {} runs, found {} (finish the shard with "
+                                              "--resume)",
+                                              shards[s], expected, lines.value().size()));
     }
-    for (auto& [i, line] : lines.value()) rows[i] = std::move(line);
+    for (auto& [i, line] : lines.value()) out.rows[i] = std::move(line);
   }
   if (have.size() != count) {
     std::vector<std::string> missing;
     for (uint32_t i = 1; i <= count; ++i) {
       if (!have.count(i)) missing.push_back(fmt::format("{}/{}", i, count));
     }
-    return usage(fmt::format("merge: expected all {} shards of the sweep; missing {}", count,
-                             fmt::join(missing, ", ")));
+    return sim::Status::invalid(fmt::format("{}: expected all {} shards of the sweep; missing {}", command, count,
+                                            fmt::join(missing, ", ")));
   }
+  return out;
+}
+
+}  // namespace
+
+int merge_command(const std::vector<std::string>& shards, const std::string& csv,
+                  const std::string& summary, const std::string& manifest) {
+  auto read = read_sweep_runs(shards, "merge");
+  if (!read.ok()) return usage(read.status().message());
+  const SweepShape& shape = read.value().shape;
+  const SweepRows& rows = read.value().rows;
   if (int rc = write_outputs(shape, Shard{}, rows, csv, summary, manifest); rc != kExitOk) return rc;
   fmt::print("{}", sweep_table(shape, rows));
   const auto verdict = sweep_verdict(shape, rows, default_verdict_metrics());
   if (!verdict.empty()) fmt::print("{}", verdict_text(shape, verdict));
+  return kExitOk;
+}
+
+int compare_command(const std::vector<std::string>& runs, const std::vector<std::string>& metrics,
+                    const std::string& verdict_file) {
+  for (const std::string& m : metrics) {
+    const auto& names = summary_metric_names();
+    if (std::find(names.begin(), names.end(), m) == names.end()) {
+      const auto near = sim::closest_match(m, names);
+      return usage(fmt::format("--metric {}: not a metric of the summary{}", m,
+                               near ? fmt::format(" (did you mean \"{}\"?)", *near) : ""));
+    }
+  }
+  auto read = read_sweep_runs(runs, "compare");
+  if (!read.ok()) return usage(read.status().message());
+  const SweepShape& shape = read.value().shape;
+  const auto verdict = sweep_verdict(shape, read.value().rows, metrics.empty() ? default_verdict_metrics() : metrics);
+  if (verdict.empty()) {
+    fmt::print("compare: every point has a single pattern: nothing to compare\n");
+    return kExitOk;
+  }
+  fmt::print("{}", verdict_text(shape, verdict));
+  if (!verdict_file.empty()) {
+    if (auto st = write_file_atomic(verdict_file, verdict_csv(shape, verdict)); !st.ok()) {
+      fmt::print(stderr, "coordsim: {}\n", st.message());
+      return kExitRunError;
+    }
+  }
   return kExitOk;
 }
 

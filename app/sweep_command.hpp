@@ -47,6 +47,12 @@ double t_half_width(size_t n, double sd);
 int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
                   const SweepOptions& opt, const mpi::Session* session);
 
+// The verdict (sweep_verdict) of a finished sweep from its runs files (the one of a whole
+// sweep, or every shard's), each beside its manifest: per point and metric, the best pattern
+// and whether its paired differences to the others are significant.
+int compare_command(const std::vector<std::string>& runs, const std::vector<std::string>& metrics,
+                    const std::string& verdict_file);
+
 // Combines the runs files of every shard of one sweep into the single-machine outputs.
 int merge_command(const std::vector<std::string>& shards, const std::string& csv,
                   const std::string& summary, const std::string& manifest);

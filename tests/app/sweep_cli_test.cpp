@@ -555,3 +555,36 @@ TEST_CASE("Sweep: --precision stops at the first replication count that meets th
         "with --replications R for those)\n");
   fs::remove_all(d);
 }
+
+TEST_CASE("Compare: a planted gap is significant, two identical patterns are not", "[app][sweep][compare]") {
+  const fs::path d = scratch("compare");
+  // Inventory never fails: the orchestrated saga never compensates and is orchestration,
+  // message for message and microsecond for microsecond (identical patterns); 2PC sends its
+  // prepare, vote, decision and acknowledgement instead of a call and its reply to each of
+  // the three participants: 6 messages more per transaction in every replication (the
+  // planted gap).
+  auto sweep = coordsim(d, std::string("sweep '") + COORDSIM_SOURCE_DIR +
+                               "/scenarios/crash-sweep.yaml' --set duration=10s --set \"patterns=[orchestration, "
+                               "saga_orchestrated, two_phase_commit]\" --sweep services.inventory.mttf=1000h "
+                               "--replications 3 -q --csv runs.csv");
+  REQUIRE(sweep.code == 0);
+  auto c = coordsim(d, "compare runs.csv --metric messages_per_txn --verdict verdict.csv");
+  REQUIRE(c.code == 0);
+  CHECK(c.out ==
+        "\nverdict (paired differences over the replications, 95%):\n"
+        "  services.inventory.mttf=1000h            messages_per_txn     best orchestration (equal to "
+        "saga_orchestrated); better than two_phase_commit\n");
+  CHECK(test::slurp(d / "verdict.csv") ==
+        "services.inventory.mttf,metric,best,other,n,difference_mean,ci95_low,ci95_high,significant\n"
+        "1000h,messages_per_txn,orchestration,saga_orchestrated,3,0,0,0,false\n"
+        "1000h,messages_per_txn,orchestration,two_phase_commit,3,6,6,6,true\n");
+  auto bad = coordsim(d, "compare runs.csv --metric messages_per_tx");
+  CHECK(bad.code == 2);
+  CHECK(bad.err == "coordsim: --metric messages_per_tx: not a metric of the summary (did you mean \"messages_per_txn\"?)\n");
+  auto none = coordsim(d, "compare nothing.csv");
+  CHECK(none.code == 2);
+  CHECK(none.err ==
+        "coordsim: nothing.manifest.json: cannot read the manifest of nothing.csv (coordsim sweep --csv "
+        "writes it beside the runs file)\n");
+  fs::remove_all(d);
+}
