@@ -20,7 +20,7 @@ class StderrMonitor final : public models::RunMonitor {
   ~StderrMonitor() override {
     if (drawn_) fmt::print(stderr, "\r\033[K");  // the bar's line is cleared at the end
   }
-  void progress(models::PatternChoice choice, uint64_t events, uint64_t transactions, sim::Time now,
+  bool progress(models::PatternChoice choice, uint64_t events, uint64_t transactions, sim::Time now,
                 double wall_s) override {
     const double per = static_cast<double>(events) / static_cast<double>(std::max<uint64_t>(transactions, 1));
     if (!warned_ && per > kEventsPerTxn) {
@@ -38,7 +38,7 @@ class StderrMonitor final : public models::RunMonitor {
       fmt::print(stderr, "\r{}\033[K", run_progress_text(s_.config, choice, transactions, now, wall_s));
       std::fflush(stderr);
       drawn_ = true;
-      return;
+      return true;
     }
     if (wall_s >= next_report_s_) {
       next_report_s_ = wall_s + kEvery;
@@ -49,6 +49,7 @@ class StderrMonitor final : public models::RunMonitor {
                  "transactions, simulated time {}{}\n",
                  choice.label(), wall_s, events, transactions, now, horizon);
     }
+    return true;
   }
 
  private:

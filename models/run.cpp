@@ -92,18 +92,21 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   control.at_warmup(cfg.warmup);
   // Runs to `until` in chunks of events, showing the monitor the run after each chunk.
   constexpr uint64_t kChunk = 1'000'000;
-  uint64_t next_report = kChunk;  // the monitor looks every kChunk events, across calls
-  auto run_chunks = [&](sim::Time until) {
+  const uint64_t chunk = monitor != nullptr ? std::max<uint64_t>(1, monitor->every()) : kChunk;
+  uint64_t next_report = chunk;  // the monitor looks every `chunk` events, across calls
+  bool cut = false;              // the monitor cut the run short
+  auto run_chunks = [&](sim::Time until) -> uint64_t {
     if (monitor == nullptr) return s.run_until(until);
     uint64_t n = 0;
     for (;;) {
+      if (cut) return n;
       const uint64_t budget = next_report > s.events_handled() ? next_report - s.events_handled() : 1;
       const uint64_t k = s.run_until(until, budget);
       n += k;
       if (s.events_handled() >= next_report) {
-        monitor->progress(choice, s.events_handled(), w.ledger().size(), s.now(),
-                          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-        next_report = s.events_handled() + kChunk;
+        cut = !monitor->progress(choice, s.events_handled(), w.ledger().size(), s.now(),
+                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        next_report = s.events_handled() + chunk;
       }
       if (k < budget || s.stopped()) return n;
     }
@@ -117,7 +120,7 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
       // Nothing left to happen: no more samples (and the clock stays at the last event).
       if (!s.next_event_time().has_value()) break;
       n += run_chunks(next_sample);
-      if (s.stopped()) return n;
+      if (s.stopped() || cut) return n;
       probe->sample(w);
       next_sample = sim::Time::saturating_add(next_sample, every);
     }
@@ -129,7 +132,7 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
     run_to(*cfg.duration);
   } else {
     const sim::Time slice = sim::Time::from_ms(100);
-    while (!client.arrivals_done() && s.pending_events() > 0) run_to(s.now() + slice);
+    while (!client.arrivals_done() && s.pending_events() > 0 && !cut) run_to(s.now() + slice);
     w.failures().set_horizon(s.now());
   }
   const sim::Time arrivals_end = cfg.duration ? *cfg.duration : client.last_arrival();
@@ -168,8 +171,8 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   r.end = s.now();
   r.arrivals_end = arrivals_end;
   // The drain limit cut the run short iff work was left and something was still due then.
-  r.drained = w.ledger().all_done() || !control.limit_hit() ||
-              !w.sim().next_event_time().has_value();
+  r.drained = !cut && (w.ledger().all_done() || !control.limit_hit() ||
+                       !w.sim().next_event_time().has_value());
   r.wall_s = std::chrono::duration<double>(t1 - t0).count();
   r.clamped_samples = sim::Distribution::clamped_samples() - clamped_before;
   if (probe != nullptr) probe->finish(w);

@@ -94,12 +94,15 @@ class ProbeList final : public RunProbe {
   std::vector<RunProbe*> probes_;
 };
 
-// Looks at a run every million events (coordsim run: says so when a run goes long).
+// Looks at a run every every() events (coordsim run: says so when a run goes long; the
+// run-path fuzzer: bounds it).
 class RunMonitor {
  public:
   virtual ~RunMonitor() = default;
-  // `transactions`: arrived so far; `wall_s`: since the run started.
-  virtual void progress(PatternChoice choice, uint64_t events, uint64_t transactions,
+  virtual uint64_t every() const { return 1'000'000; }
+  // `transactions`: arrived so far; `wall_s`: since the run started. Returns false to cut
+  // the run short there: it ends at once, not drained.
+  virtual bool progress(PatternChoice choice, uint64_t events, uint64_t transactions,
                         sim::Time now, double wall_s) = 0;
 };
 
