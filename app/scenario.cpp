@@ -224,6 +224,21 @@ void read_network(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   }
 }
 
+// The random crashes of an infrastructure node (the broker, the collector): mttf and mttr,
+// both or neither.
+void read_failures(const Ctx& ctx, const MapReader& m, std::optional<sim::Distribution>& mttf,
+                   std::optional<sim::Distribution>& mttr) {
+  if (m.has("mttf") != m.has("mttr")) {
+    const char* given = m.has("mttf") ? "mttf" : "mttr";
+    ctx.fail(m.get(given), m.path(given),
+             fmt::format("{} needs {} too", given, m.has("mttf") ? "mttr" : "mttf"));
+  }
+  if (m.has("mttf")) {
+    mttf = read_mean_time(ctx, m.get("mttf"), m.path("mttf"));
+    mttr = read_mean_time(ctx, m.get("mttr"), m.path("mttr"));
+  }
+}
+
 void read_broker(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   MapReader m(ctx, n, "broker",
               {"workers", "latency", "redelivery", "redelivery_max", "max_attempts", "durable",
@@ -244,15 +259,7 @@ void read_broker(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   }
   if (m.has("max_attempts")) b.max_attempts = static_cast<uint32_t>(read_count(ctx, m.get("max_attempts"), m.path("max_attempts"), 0, 1000000));
   if (m.has("durable")) b.durable = read_bool(ctx, m.get("durable"), m.path("durable"));
-  if (m.has("mttf") != m.has("mttr")) {
-    const char* given = m.has("mttf") ? "mttf" : "mttr";
-    ctx.fail(m.get(given), m.path(given),
-             fmt::format("{} needs {} too", given, m.has("mttf") ? "mttr" : "mttf"));
-  }
-  if (m.has("mttf")) {
-    b.mttf = read_mean_time(ctx, m.get("mttf"), m.path("mttf"));
-    b.mttr = read_mean_time(ctx, m.get("mttr"), m.path("mttr"));
-  }
+  read_failures(ctx, m, b.mttf, b.mttr);
 }
 
 void read_tracing(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
@@ -266,15 +273,7 @@ void read_tracing(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   if (cm.has("workers")) t.workers = static_cast<uint32_t>(read_count(ctx, cm.get("workers"), cm.path("workers"), 1, 100000));
   if (cm.has("queue")) t.queue = static_cast<uint32_t>(read_count(ctx, cm.get("queue"), cm.path("queue"), 0, 1'000'000'000));
   if (cm.has("collect")) t.collect = read_distribution(ctx, cm.get("collect"), cm.path("collect"));
-  if (cm.has("mttf") != cm.has("mttr")) {
-    const char* given = cm.has("mttf") ? "mttf" : "mttr";
-    ctx.fail(cm.get(given), cm.path(given),
-             fmt::format("{} needs {} too", given, cm.has("mttf") ? "mttr" : "mttf"));
-  }
-  if (cm.has("mttf")) {
-    t.mttf = read_mean_time(ctx, cm.get("mttf"), cm.path("mttf"));
-    t.mttr = read_mean_time(ctx, cm.get("mttr"), cm.path("mttr"));
-  }
+  read_failures(ctx, cm, t.mttf, t.mttr);
 }
 
 // A transport by name, and whether pattern `p` runs over it.
