@@ -449,7 +449,11 @@ int main(int argc, char** argv) {
       ->type_name("FILE");
   sweep->add_option("--summary", sweep_opt.summary,
                     "Write means, standard deviations and 95% intervals per grid point, "
-                    "pattern and metric, and paired differences between patterns, to FILE")
+                    "pattern and metric to FILE")
+      ->type_name("FILE");
+  sweep->add_option("--differences", sweep_opt.differences,
+                    "Write the paired differences between patterns (each minus the point's first, "
+                    "replication by replication) with their 95% intervals to FILE")
       ->type_name("FILE");
   sweep->add_option("--manifest", sweep_opt.manifest,
                     "Write the JSON manifest of the sweep (its axes, points, patterns, "
@@ -488,7 +492,7 @@ int main(int argc, char** argv) {
                   "No progress on stderr (a bar on a terminal, a line per 10% otherwise)");
 
   std::vector<std::string> merge_inputs;
-  std::string merge_csv, merge_summary, merge_manifest;
+  std::string merge_csv, merge_summary, merge_manifest, merge_differences;
   CLI::App* merge = cli.add_subcommand(
       "merge",
       "Combine the runs files of all shards of a sweep (coordsim sweep --shard I/N --csv) "
@@ -501,6 +505,9 @@ int main(int argc, char** argv) {
       ->required()
       ->type_name("FILE");
   merge->add_option("--summary", merge_summary, "Write the summary (as coordsim sweep --summary)")
+      ->type_name("FILE");
+  merge->add_option("--differences", merge_differences,
+                    "Write the paired differences (as coordsim sweep --differences)")
       ->type_name("FILE");
   merge->add_option("--manifest", merge_manifest,
                     "Write the manifest to FILE (default: beside --csv)")
@@ -633,7 +640,7 @@ int main(int argc, char** argv) {
       return cmd_sweep(sweep_args, sweep_axes, sweep_shard, sweep_opt,
                        session ? &*session : nullptr);
     }
-    if (*merge) return app::merge_command(merge_inputs, merge_csv, merge_summary, merge_manifest);
+    if (*merge) return app::merge_command(merge_inputs, merge_csv, merge_summary, merge_manifest, merge_differences);
     if (*ph) {
       const auto r = app::run_phold(phold);
       fmt::print("{}\n", app::format_phold(phold, r));

@@ -568,12 +568,29 @@ std::string sweep_summary_csv(const SweepShape& shape, const SweepRows& rows) {
   for (const SweepAxis& a : shape.axes) text += csv_escape(a.path) + ",";
   text += "pattern,request_type,metric,n,mean,sd,ci95_low,ci95_high,interval,t95_low,t95_high\n";
   for (const SummaryRow& r : summarize_sweep(shape, rows)) {
+    if (r.label.find(" - ") != std::string::npos) continue;  // sweep_differences_csv's
     std::string axes;
     for (const Override& o : shape.points[r.point].values) axes += csv_escape(o.value) + ",";
     text += fmt::format("{}{},{},{},{},{},{},{},{},{},{},{}\n", axes, csv_escape(r.label),
                         csv_escape(r.request_type), r.metric, r.stats.n, num(r.stats.mean),
                         num(r.stats.sd), num(r.stats.lo), num(r.stats.hi), r.stats.interval,
                         num(r.stats.t_lo), num(r.stats.t_hi));
+  }
+  return text;
+}
+
+std::string sweep_differences_csv(const SweepShape& shape, const SweepRows& rows) {
+  std::string text;
+  for (const SweepAxis& a : shape.axes) text += csv_escape(a.path) + ",";
+  text += "pattern,baseline,request_type,metric,n,mean,sd,ci95_low,ci95_high,interval\n";
+  for (const SummaryRow& r : summarize_sweep(shape, rows)) {
+    const size_t dash = r.label.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::string axes;
+    for (const Override& o : shape.points[r.point].values) axes += csv_escape(o.value) + ",";
+    text += fmt::format("{}{},{},{},{},{},{},{},{},{},{}\n", axes, csv_escape(r.label.substr(0, dash)),
+                        csv_escape(r.label.substr(dash + 3)), csv_escape(r.request_type), r.metric, r.stats.n,
+                        num(r.stats.mean), num(r.stats.sd), num(r.stats.lo), num(r.stats.hi), r.stats.interval);
   }
   return text;
 }

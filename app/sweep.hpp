@@ -183,6 +183,10 @@ inline std::vector<SummaryRow> summarize_sweep(const SweepOutput& out) {
 // Student-t interval of the mean over replications; then, for every pattern after the first,
 // the paired difference (pattern - first pattern) per replication, with its own interval.
 std::string sweep_summary_csv(const SweepShape& shape, const SweepRows& rows);
+// The paired differences, in a file of their own: per point, pattern B (`pattern`) minus the
+// point's first pattern A (`baseline`), replication by replication, per request type and
+// metric: n, mean, sd, the 95% t interval of the differences and `interval` (t or none).
+std::string sweep_differences_csv(const SweepShape& shape, const SweepRows& rows);
 inline std::string sweep_summary_csv(const SweepOutput& out) { return sweep_summary_csv(out.shape, out.rows); }
 // A table of the main metrics (violations, availability, completion, messages) for people,
 // for all transactions together.

@@ -46,7 +46,7 @@ std::string base_name(const std::string& path) {
 // Writes the runs file, the summary (whole sweeps only) and the manifest.
 int write_outputs(const SweepShape& shape, const Shard& shard, const SweepRows& rows,
                   const std::string& csv, const std::string& summary,
-                  const std::string& manifest) {
+                  const std::string& manifest, const std::string& differences) {
   auto fail = [](const sim::Status& st) {
     fmt::print(stderr, "coordsim: {}\n", st.message());
     return kExitRunError;
@@ -56,6 +56,9 @@ int write_outputs(const SweepShape& shape, const Shard& shard, const SweepRows& 
   }
   if (!summary.empty()) {
     if (auto st = write_file_atomic(summary, sweep_summary_csv(shape, rows)); !st.ok()) return fail(st);
+  }
+  if (!differences.empty()) {
+    if (auto st = write_file_atomic(differences, sweep_differences_csv(shape, rows)); !st.ok()) return fail(st);
   }
   const std::string m = !manifest.empty() ? manifest : csv.empty() ? "" : default_manifest_path(csv);
   if (!m.empty()) {
@@ -145,7 +148,7 @@ int precision_sweep(const Scenario& base, const std::vector<Override>& overrides
     }
     if (!all && r < opt.max_replications) continue;
     // The last round is the sweep: write it as such.
-    if (int rc = write_outputs(plan.shape, opt.shard, rows, opt.csv, opt.summary, opt.manifest); rc != kExitOk) {
+    if (int rc = write_outputs(plan.shape, opt.shard, rows, opt.csv, opt.summary, opt.manifest, opt.differences); rc != kExitOk) {
       return rc;
     }
     fmt::print("{}", sweep_table(plan.shape, rows));
@@ -248,6 +251,10 @@ int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
   }
   if (opt.resume && opt.csv.empty()) {
     return refuse("--resume needs --csv FILE: the finished runs are kept beside that file");
+  }
+  if (!opt.shard.whole() && !opt.differences.empty()) {
+    return refuse("--differences needs every run of the sweep: write it with `coordsim merge` once all "
+                  "shards are done");
   }
   if (!opt.shard.whole() && !opt.verdict.empty()) {
     return refuse("--verdict needs every run of the sweep: judge the merged sweep instead");
@@ -385,7 +392,7 @@ int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
     return kExitInterrupted;
   }
 
-  if (int rc = write_outputs(shape, opt.shard, rows, opt.csv, opt.summary, opt.manifest); rc != kExitOk) {
+  if (int rc = write_outputs(shape, opt.shard, rows, opt.csv, opt.summary, opt.manifest, opt.differences); rc != kExitOk) {
     return rc;
   }
   if (!opt.timeseries.empty()) {
@@ -478,12 +485,12 @@ sim::Result<SweepOutput> read_sweep_runs(const std::vector<std::string>& shards,
 }  // namespace
 
 int merge_command(const std::vector<std::string>& shards, const std::string& csv,
-                  const std::string& summary, const std::string& manifest) {
+                  const std::string& summary, const std::string& manifest, const std::string& differences) {
   auto read = read_sweep_runs(shards, "merge");
   if (!read.ok()) return usage(read.status().message());
   const SweepShape& shape = read.value().shape;
   const SweepRows& rows = read.value().rows;
-  if (int rc = write_outputs(shape, Shard{}, rows, csv, summary, manifest); rc != kExitOk) return rc;
+  if (int rc = write_outputs(shape, Shard{}, rows, csv, summary, manifest, differences); rc != kExitOk) return rc;
   fmt::print("{}", sweep_table(shape, rows));
   const auto verdict = sweep_verdict(shape, rows, default_verdict_metrics());
   if (!verdict.empty()) fmt::print("{}", verdict_text(shape, verdict));

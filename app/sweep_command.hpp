@@ -17,6 +17,7 @@ struct SweepOptions {
   uint32_t replications = 0;  // 0: the file's
   unsigned jobs = 1;
   std::string csv, summary, manifest;  // "" = not written (the manifest defaults beside csv)
+  std::string differences;             // "" = not written: the paired differences
   Shard shard;
   bool resume = false;
   bool quiet = false;
@@ -55,6 +56,7 @@ int compare_command(const std::vector<std::string>& runs, const std::vector<std:
 
 // Combines the runs files of every shard of one sweep into the single-machine outputs.
 int merge_command(const std::vector<std::string>& shards, const std::string& csv,
-                  const std::string& summary, const std::string& manifest);
+                  const std::string& summary, const std::string& manifest,
+                  const std::string& differences = "");
 
 }  // namespace app

@@ -18,9 +18,8 @@ axes = ["tracing.sample", "tracing.collector.collect"]
 mean_of_runs = (runs[runs.request_type == "all"]
                 .groupby(axes + ["pattern"])["completion_mean_ms"].mean())
 
-# The summary: one row per point, pattern, request type and metric (paired differences
-# "B - A" are rows of their own: keep the patterns).
-s = summary[(summary.request_type == "all") & ~summary.pattern.str.contains(" - ")]
+# The summary: one row per point, pattern, request type and metric.
+s = summary[summary.request_type == "all"]
 wide = s.pivot_table(index=axes + ["pattern"], columns="metric", values="mean")
 low = s[s.metric == "trace_completeness"].set_index(axes + ["pattern"])["ci95_low"]
 high = s[s.metric == "trace_completeness"].set_index(axes + ["pattern"])["ci95_high"]

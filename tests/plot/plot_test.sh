@@ -7,7 +7,8 @@ coordsim=$1 src=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$coordsim" sweep "$src/scenarios/crash-sweep.yaml" --set duration=10s --replications 2 \
-  --sweep services.inventory.mttf=1h,1min,10s -q --csv "$work/runs.csv" --summary "$work/summary.csv" >/dev/null
+  --sweep services.inventory.mttf=1h,1min,10s -q --csv "$work/runs.csv" --summary "$work/summary.csv" \
+  --differences "$work/differences.csv" >/dev/null
 out=$("$src/scripts/plot" "$work/summary.csv" -o "$work/plots")
 status=0
 expect() {  # expect WHAT ACTUAL WANTED
@@ -54,5 +55,13 @@ expect "timeline of a summary message" "$err" "scripts/plot: $work/summary.csv:1
 err=$("$src/scripts/plot" --timeline "$work/series.csv" -o "$work/x" --metrics nope 2>&1 >/dev/null); rc=$?
 expect "timeline unknown metric exit" "$rc" 2
 case "$err" in "scripts/plot: --metrics: unknown metric 'nope'; the time series has "*) ;; *) echo "FAIL: timeline metric message: $err" >&2; status=1 ;; esac
+# The paired differences, from their own file; the summary holds none of them.
+out3=$("$src/scripts/plot" "$work/differences.csv" --differences -o "$work/diff")
+case "$out3" in "scripts/plot: wrote "*" plots to $work/diff") ;; *) echo "FAIL: differences plot: $out3" >&2; status=1 ;; esac
+if grep -q " - " "$work/summary.csv"; then echo "FAIL: the summary holds paired differences" >&2; status=1; fi
+expect "differences header" "$(head -1 "$work/differences.csv")" "services.inventory.mttf,pattern,baseline,request_type,metric,n,mean,sd,ci95_low,ci95_high,interval"
+err=$("$src/scripts/plot" "$work/summary.csv" --differences -o "$work/x" 2>&1 >/dev/null); rc=$?
+expect "summary as differences exit" "$rc" 2
+expect "summary as differences message" "$err" "scripts/plot: $work/summary.csv:1:1: expected the paired differences that coordsim sweep --differences writes, a header ending in pattern,baseline,request_type,metric,n,mean,sd,ci95_low,ci95_high,interval"
 [ $status -eq 0 ] && echo "ok: $out"
 exit $status
