@@ -24,9 +24,16 @@ for f in overview violated violated_per_txn availability completion_mean_ms; do
   fi
 done
 set +e
-err=$("$src/scripts/plot" "$work/runs.csv" -o "$work/x" 2>&1 >/dev/null); rc=$?
-expect "runs file exit" "$rc" 2
-expect "runs file message" "$err" "scripts/plot: $work/runs.csv:1:1: this is a runs file (one row per run); plot the summary that coordsim sweep --summary writes"
+# A runs file is summarised by coordsim merge: the same plots as from the summary.
+out_runs=$(COORDSIM="$coordsim" "$src/scripts/plot" "$work/runs.csv" -o "$work/from-runs")
+expect "runs file message" "$out_runs" "scripts/plot: wrote $((metrics + 1)) plots to $work/from-runs"
+if ! cmp -s "$work/plots/violated_per_txn.png" "$work/from-runs/violated_per_txn.png"; then
+  echo "FAIL: the runs file's plot differs from the summary's" >&2; status=1
+fi
+cp "$work/runs.csv" "$work/alone.csv"
+err=$(COORDSIM="$coordsim" "$src/scripts/plot" "$work/alone.csv" -o "$work/x" 2>&1 >/dev/null); rc=$?
+expect "runs file without manifest exit" "$rc" 2
+case "$err" in "scripts/plot: $work/alone.csv: cannot summarise this runs file: coordsim: $work/alone.manifest.json: cannot read the manifest of $work/alone.csv"*) ;; *) echo "FAIL: runs file without manifest: $err" >&2; status=1 ;; esac
 err=$("$src/scripts/plot" "$work/none.csv" -o "$work/x" 2>&1 >/dev/null); rc=$?
 expect "missing file exit" "$rc" 2
 expect "missing file message" "$err" "scripts/plot: $work/none.csv: cannot read the file (No such file or directory)"
