@@ -563,14 +563,64 @@ std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows
   return out;
 }
 
+namespace {
+
+// An axis whose every value is a duration or a rate gets a numeric twin column in SI units
+// (seconds, or events per second) beside the text the user wrote: "services.payment.mttf_s".
+struct SiTwin {
+  std::string suffix;          // "_s", "_per_s"; "" for an axis without a twin
+  std::vector<double> values;  // by the axis's value index
+};
+std::vector<SiTwin> si_twins(const SweepShape& shape) {
+  std::vector<SiTwin> out;
+  for (const SweepAxis& a : shape.axes) {
+    SiTwin durations{"_s", {}}, rates{"_per_s", {}};
+    for (const std::string& v : a.values) {
+      if (auto d = sim::parse_duration(v); d.ok() && sim::looks_like_duration(v)) durations.values.push_back(d.value().seconds());
+      if (auto r = sim::parse_rate(v); r.ok()) rates.values.push_back(r.value());
+    }
+    if (durations.values.size() == a.values.size()) {
+      out.push_back(std::move(durations));
+    } else if (rates.values.size() == a.values.size()) {
+      out.push_back(std::move(rates));
+    } else {
+      out.push_back({});
+    }
+  }
+  return out;
+}
+// The leading columns of a summary line: each axis's text, and its twin's number.
+std::string axis_header(const SweepShape& shape) {
+  std::string h;
+  const auto twins = si_twins(shape);
+  for (size_t i = 0; i < shape.axes.size(); ++i) {
+    h += csv_escape(shape.axes[i].path) + ",";
+    if (!twins[i].suffix.empty()) h += csv_escape(shape.axes[i].path + twins[i].suffix) + ",";
+  }
+  return h;
+}
+std::string axis_fields(const SweepShape& shape, size_t point, const std::vector<SiTwin>& twins) {
+  std::string f;
+  const auto& values = shape.points[point].values;
+  for (size_t i = 0; i < values.size() && i < shape.axes.size(); ++i) {
+    f += csv_escape(values[i].value) + ",";
+    if (twins[i].suffix.empty()) continue;
+    const auto& texts = shape.axes[i].values;
+    const size_t k = static_cast<size_t>(std::find(texts.begin(), texts.end(), values[i].value) - texts.begin());
+    f += (k < twins[i].values.size() ? fmt::format("{}", twins[i].values[k]) : std::string()) + ",";
+  }
+  return f;
+}
+
+}  // namespace
+
 std::string sweep_summary_csv(const SweepShape& shape, const SweepRows& rows) {
-  std::string text;
-  for (const SweepAxis& a : shape.axes) text += csv_escape(a.path) + ",";
+  std::string text = axis_header(shape);
+  const auto twins = si_twins(shape);
   text += "pattern,request_type,metric,n,mean,sd,ci95_low,ci95_high,interval,t95_low,t95_high\n";
   for (const SummaryRow& r : summarize_sweep(shape, rows)) {
     if (r.label.find(" - ") != std::string::npos) continue;  // sweep_differences_csv's
-    std::string axes;
-    for (const Override& o : shape.points[r.point].values) axes += csv_escape(o.value) + ",";
+    const std::string axes = axis_fields(shape, r.point, twins);
     text += fmt::format("{}{},{},{},{},{},{},{},{},{},{},{}\n", axes, csv_escape(r.label),
                         csv_escape(r.request_type), r.metric, r.stats.n, num(r.stats.mean),
                         num(r.stats.sd), num(r.stats.lo), num(r.stats.hi), r.stats.interval,
@@ -580,14 +630,13 @@ std::string sweep_summary_csv(const SweepShape& shape, const SweepRows& rows) {
 }
 
 std::string sweep_differences_csv(const SweepShape& shape, const SweepRows& rows) {
-  std::string text;
-  for (const SweepAxis& a : shape.axes) text += csv_escape(a.path) + ",";
+  std::string text = axis_header(shape);
+  const auto twins = si_twins(shape);
   text += "pattern,baseline,request_type,metric,n,mean,sd,ci95_low,ci95_high,interval\n";
   for (const SummaryRow& r : summarize_sweep(shape, rows)) {
     const size_t dash = r.label.find(" - ");
     if (dash == std::string::npos) continue;
-    std::string axes;
-    for (const Override& o : shape.points[r.point].values) axes += csv_escape(o.value) + ",";
+    const std::string axes = axis_fields(shape, r.point, twins);
     text += fmt::format("{}{},{},{},{},{},{},{},{},{},{}\n", axes, csv_escape(r.label.substr(0, dash)),
                         csv_escape(r.label.substr(dash + 3)), csv_escape(r.request_type), r.metric, r.stats.n,
                         num(r.stats.mean), num(r.stats.sd), num(r.stats.lo), num(r.stats.hi), r.stats.interval);

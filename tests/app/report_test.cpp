@@ -122,8 +122,8 @@ TEST_CASE("Report: a sweep of a request mix summarises every request type", "[ap
   CHECK(all > 0);
   CHECK(all == parts);
   const std::string summary = app::sweep_summary_csv(out.value());
-  CHECK(summary.rfind("workload.rate,pattern,request_type,metric,n,mean,sd,ci95_low,ci95_high,interval,t95_low,t95_high\n", 0) == 0);
-  CHECK(summary.find("\n100/s,orchestration,buy,transactions,3,") != std::string::npos);
+  CHECK(summary.rfind("workload.rate,workload.rate_per_s,pattern,request_type,metric,n,mean,sd,ci95_low,ci95_high,interval,t95_low,t95_high\n", 0) == 0);
+  CHECK(summary.find("\n100/s,100,orchestration,buy,transactions,3,") != std::string::npos);
 }
 
 TEST_CASE("Report: a sweep axis may not change the request types", "[app][report][sweep][errors]") {

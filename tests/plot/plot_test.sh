@@ -14,7 +14,10 @@ status=0
 expect() {  # expect WHAT ACTUAL WANTED
   if [ "$2" != "$3" ]; then echo "FAIL: $1: got [$2], expected [$3]" >&2; status=1; fi
 }
-metrics=$(cut -d, -f4 "$work/summary.csv" | tail -n +2 | sort -u | wc -l)
+# The metric column (after the swept field and its numeric twin in seconds).
+col=$(head -1 "$work/summary.csv" | tr , '\n' | grep -n '^metric$' | cut -d: -f1)
+metrics=$(cut -d, -f"$col" "$work/summary.csv" | tail -n +2 | sort -u | wc -l)
+expect "summary header" "$(head -1 "$work/summary.csv" | cut -d, -f1-3)" "services.inventory.mttf,services.inventory.mttf_s,pattern"
 expect "message" "$out" "scripts/plot: wrote $((metrics + 1)) plots to $work/plots"
 for f in overview violated violated_per_txn availability completion_mean_ms; do
   png="$work/plots/$f.png"
@@ -66,7 +69,7 @@ case "$err" in "scripts/plot: --metrics: unknown metric 'nope'; the time series 
 out3=$("$src/scripts/plot" "$work/differences.csv" --differences -o "$work/diff")
 case "$out3" in "scripts/plot: wrote "*" plots to $work/diff") ;; *) echo "FAIL: differences plot: $out3" >&2; status=1 ;; esac
 if grep -q " - " "$work/summary.csv"; then echo "FAIL: the summary holds paired differences" >&2; status=1; fi
-expect "differences header" "$(head -1 "$work/differences.csv")" "services.inventory.mttf,pattern,baseline,request_type,metric,n,mean,sd,ci95_low,ci95_high,interval"
+expect "differences header" "$(head -1 "$work/differences.csv")" "services.inventory.mttf,services.inventory.mttf_s,pattern,baseline,request_type,metric,n,mean,sd,ci95_low,ci95_high,interval"
 err=$("$src/scripts/plot" "$work/summary.csv" --differences -o "$work/x" 2>&1 >/dev/null); rc=$?
 expect "summary as differences exit" "$rc" 2
 expect "summary as differences message" "$err" "scripts/plot: $work/summary.csv:1:1: expected the paired differences that coordsim sweep --differences writes, a header ending in pattern,baseline,request_type,metric,n,mean,sd,ci95_low,ci95_high,interval"
