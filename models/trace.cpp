@@ -169,10 +169,6 @@ void TraceRecorder::on_job_lost(sim::NodeId node, const sim::Job& job, bool reje
   TraceEvent e;
   if (!about(job, e)) return;
   queued_.erase({node, job.token});
-  // A job lost from a worker: its running entry goes too (the crash frees every worker).
-  for (auto it = running_.begin(); it != running_.end();) {
-    it = it->first.first == node && !rejected ? running_.erase(it) : std::next(it);
-  }
   e.kind = TraceEvent::Kind::kJobLost;
   e.start = e.end = now();
   e.node = node;
@@ -182,43 +178,34 @@ void TraceRecorder::on_job_lost(sim::NodeId node, const sim::Job& job, bool reje
   sink_.event(*w_, e);
 }
 
-void TraceRecorder::instant(TraceEvent::Kind kind, sim::NodeId node, std::string what) {
+void TraceRecorder::instant(TraceEvent::Kind kind, sim::NodeId node, std::string what,
+                            std::optional<uint64_t> txn, uint32_t step) {
   TraceEvent e;
   e.kind = kind;
   e.start = e.end = now();
   e.node = node;
+  e.has_txn = txn.has_value();
+  e.txn = txn.value_or(0);
+  e.step = step;
   e.what = std::move(what);
   sink_.event(*w_, e);
 }
 
-void TraceRecorder::on_crash(sim::NodeId node) { instant(TraceEvent::Kind::kCrash, node, "crash"); }
+void TraceRecorder::on_crash(sim::NodeId node) {
+  // The crash frees every worker: what ran there ends without a span (on_job_lost says so).
+  std::erase_if(running_, [node](const auto& r) { return r.first.first == node; });
+  instant(TraceEvent::Kind::kCrash, node, "crash");
+}
 void TraceRecorder::on_recover(sim::NodeId node) {
   instant(TraceEvent::Kind::kRecover, node, "recovery");
 }
 
 void TraceRecorder::on_log_force(sim::NodeId node, uint64_t txn, const char* record) {
-  if (!follows(txn)) return;
-  TraceEvent e;
-  e.kind = TraceEvent::Kind::kForce;
-  e.start = e.end = now();
-  e.node = node;
-  e.has_txn = true;
-  e.txn = txn;
-  e.what = record;
-  sink_.event(*w_, e);
+  if (follows(txn)) instant(TraceEvent::Kind::kForce, node, record, txn);
 }
 
 void TraceRecorder::on_mark(sim::NodeId node, uint64_t txn, uint32_t step, const char* what) {
-  if (!follows(txn)) return;
-  TraceEvent e;
-  e.kind = TraceEvent::Kind::kMark;
-  e.start = e.end = now();
-  e.node = node;
-  e.has_txn = true;
-  e.txn = txn;
-  e.step = step;
-  e.what = what;
-  sink_.event(*w_, e);
+  if (follows(txn)) instant(TraceEvent::Kind::kMark, node, what, txn, step);
 }
 
 }  // namespace models

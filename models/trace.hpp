@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <string>
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -111,7 +112,9 @@ class TraceRecorder final : public RunProbe, public sim::Observer {
   bool follows(uint64_t txn) const;
   // The event of a message from its send to now.
   TraceEvent message(const sim::Message& m, const InFlight& f) const;
-  void instant(TraceEvent::Kind kind, sim::NodeId node, std::string what);
+  // An event at one time: about no transaction (a crash), or about txn (and step).
+  void instant(TraceEvent::Kind kind, sim::NodeId node, std::string what,
+               std::optional<uint64_t> txn = std::nullopt, uint32_t step = kNoStep);
   // A job's subject, decoded into e; false if it is about no transaction followed.
   bool about(const sim::Job& job, TraceEvent& e) const;
   sim::Time now() const;
