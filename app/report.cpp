@@ -391,13 +391,19 @@ std::string to_json(const Scenario& s, const std::vector<models::RunResult>& res
   return j.dump(2) + "\n";
 }
 
-std::string timeseries_csv(const std::vector<models::SeriesRow>& rows) {
-  std::string out = "pattern,t_start_s,t_end_s,metric,node,value\n";
+const char* timeseries_header() { return "pattern,t_start_s,t_end_s,metric,node,value\n"; }
+
+std::string timeseries_rows(const std::vector<models::SeriesRow>& rows, const std::string& prefix) {
+  std::string out;
   for (const models::SeriesRow& r : rows) {
-    out += fmt::format("{},{},{},{},{},{}\n", csv_escape(r.pattern), r.start.seconds(), r.end.seconds(), r.metric,
-                       csv_escape(r.node), r.value);
+    out += fmt::format("{}{},{},{},{},{},{}\n", prefix, csv_escape(r.pattern), r.start.seconds(), r.end.seconds(),
+                       r.metric, csv_escape(r.node), r.value);
   }
   return out;
+}
+
+std::string timeseries_csv(const std::vector<models::SeriesRow>& rows) {
+  return timeseries_header() + timeseries_rows(rows, "");
 }
 
 }  // namespace app

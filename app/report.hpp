@@ -43,6 +43,9 @@ std::string csv_escape(const std::string& v);
 // A time series (coordsim run --timeseries) as tidy CSV: pattern, t_start_s, t_end_s,
 // metric, node, value (docs/output.md).
 std::string timeseries_csv(const std::vector<models::SeriesRow>& rows);
+// Its header line, and its rows alone, each led by `prefix` (a sweep's run identity).
+const char* timeseries_header();
+std::string timeseries_rows(const std::vector<models::SeriesRow>& rows, const std::string& prefix);
 
 // FNV-1a of the scenario text, as 16 hex digits: identifies the exact input of a result.
 std::string scenario_hash(const std::string& text);

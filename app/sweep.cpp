@@ -331,7 +331,7 @@ sim::Result<SweepPlan> plan_sweep(const Scenario& base, const std::vector<Overri
 std::string time_series_header(const SweepShape& shape) {
   std::string h = "run,";
   for (const SweepAxis& a : shape.axes) h += csv_escape(a.path) + ",";
-  return h + "replication," + timeseries_csv({});
+  return h + "replication," + timeseries_header();
 }
 
 std::string make_run(const SweepPlan& plan, size_t index) {
@@ -344,16 +344,7 @@ std::string make_run(const SweepPlan& plan, size_t index) {
   std::string prefix = std::to_string(index) + ",";
   for (const Override& o : plan.shape.points[run.point].values) prefix += csv_escape(o.value) + ",";
   if (series && plan.series_sink) {
-    const std::string text = timeseries_csv(series->rows());
-    const std::string with = prefix + std::to_string(run.replication) + ",";
-    std::string rows;
-    size_t at = text.find('\n') + 1;  // past the header
-    while (at < text.size()) {
-      const size_t end = text.find('\n', at);
-      rows += with + text.substr(at, end - at + 1);
-      at = end + 1;
-    }
-    plan.series_sink(index, std::move(rows));
+    plan.series_sink(index, timeseries_rows(series->rows(), prefix + std::to_string(run.replication) + ","));
   }
   std::string block;
   for (const std::string& row : csv_rows(sc, result)) {
