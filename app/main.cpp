@@ -129,10 +129,9 @@ int cmd_explore(const ScenarioArgs& a, const std::vector<std::string>& pattern_a
                 const std::string& faults, const std::string& recover_after, app::ExploreArgs e) {
   std::optional<app::Override> chosen;
   if (!patterns_override(pattern_args, chosen)) return kExitUsage;
-  const auto back = sim::parse_duration(recover_after);
-  if (!back.ok() || back.value() <= sim::Time::zero()) {
-    fmt::print(stderr, "coordsim: --recover-after {}: expected a positive duration such as 5s{}\n",
-               recover_after, back.ok() ? "" : fmt::format(" ({})", back.status().message()));
+  const auto back = app::positive_duration_option("--recover-after", recover_after, "5s");
+  if (!back.ok()) {
+    fmt::print(stderr, "coordsim: {}\n", back.status().message());
     return kExitUsage;
   }
   e.options.recover_after = back.value();
@@ -207,12 +206,8 @@ int cmd_run(ScenarioArgs a, const std::vector<std::string>& pattern_args,
       fmt::print(stderr, "note: tracing transactions 0 to 99 (choose others with --trace-txn, "
                          "--trace-sample or --trace-outcome)\n");
     }
-    auto filter = app::resolve_selection(*s, s->config.patterns, replication, sel);
-    if (!filter.ok()) {
-      fmt::print(stderr, "coordsim: {}\n", filter.status().message());
-      return kExitRunError;
-    }
-    if (sel.outcome && filter.value().ids.empty() && !filter.value().selects_any()) {
+    const models::TxnFilter filter = app::resolve_selection(*s, s->config.patterns, replication, sel);
+    if (sel.outcome && !filter.selects_any()) {
       fmt::print(stderr, "note: no transaction ended {} under these patterns: the trace holds "
                          "only the faults\n", trace.outcome);
     }
@@ -221,17 +216,16 @@ int cmd_run(ScenarioArgs a, const std::vector<std::string>& pattern_args,
       fmt::print(stderr, "coordsim: {}\n", trace_file->status().message());
       return kExitRunError;
     }
-    recorder.emplace(*trace_file, filter.value());
+    recorder.emplace(*trace_file, filter);
   }
   std::optional<models::TimeSeriesProbe> series;
   if (!trace.timeseries.empty()) {
-    const auto every = sim::parse_duration(trace.interval);
-    if (!every.ok() || every.value() <= sim::Time::zero()) {
-      fmt::print(stderr, "coordsim: --interval {}: expected a positive duration such as 1s{}\n", trace.interval,
-                 every.ok() ? "" : fmt::format(" ({})", every.status().message()));
+    const auto every = app::positive_duration_option("--interval", trace.interval, "1s");
+    if (!every.ok()) {
+      fmt::print(stderr, "coordsim: {}\n", every.status().message());
       return kExitUsage;
     }
-    if (s->config.duration && every.value().ns() > 0 &&
+    if (s->config.duration &&
         static_cast<uint64_t>(sim::Time::saturating_add(*s->config.duration, s->config.drain).ns() / every.value().ns()) >
             models::TimeSeriesProbe::kMaxIntervals) {
       fmt::print(stderr, "coordsim: --interval {}: more than {} intervals in the run's {} and {} of drain; "

@@ -1,6 +1,7 @@
 #include "app/runner.hpp"
 
 #include "app/progress.hpp"
+#include "sim/units.hpp"
 
 #include <fmt/format.h>
 
@@ -63,6 +64,14 @@ class StderrMonitor final : public models::RunMonitor {
 };
 
 }  // namespace
+
+sim::Result<sim::Time> positive_duration_option(const std::string& option, const std::string& text,
+                                                const std::string& example) {
+  const auto d = sim::parse_duration(text);
+  if (d.ok() && d.value() > sim::Time::zero()) return d.value();
+  return sim::Status::invalid(fmt::format("{} {}: expected a positive duration such as {}{}", option, text, example,
+                                          d.ok() ? "" : fmt::format(" ({})", d.status().message())));
+}
 
 std::string run_progress_text(const models::ScenarioConfig& c, const models::PatternChoice& choice,
                               uint64_t transactions, sim::Time now, double wall_s) {

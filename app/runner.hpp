@@ -10,6 +10,12 @@
 
 namespace app {
 
+// A command-line option that takes a positive duration (--interval, --recover-after): its
+// value, or "--interval 0s: expected a positive duration such as 1s" (with the parser's
+// reason when the text is no duration at all).
+sim::Result<sim::Time> positive_duration_option(const std::string& option, const std::string& text,
+                                                const std::string& example);
+
 // What `coordsim run` shows on a terminal while a run takes more than a few seconds:
 // "orchestration: simulated 12s of 1min (20%), 4 s", or the transactions so far, or
 // "draining at simulated ...".

@@ -19,6 +19,7 @@
 #include "app/exit_codes.hpp"
 #include "app/progress.hpp"
 #include "app/report.hpp"
+#include "app/runner.hpp"
 #include "app/sweep_files.hpp"
 
 namespace app {
@@ -291,11 +292,8 @@ int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
       return refuse("--timeseries writes the runs this command makes, in one process: it does "
                     "not combine with --resume, --shard or MPI");
     }
-    const auto every = sim::parse_duration(opt.interval);
-    if (!every.ok() || every.value() <= sim::Time::zero()) {
-      return refuse(fmt::format("--interval {}: expected a positive duration such as 1s{}", opt.interval,
-                                every.ok() ? "" : fmt::format(" ({})", every.status().message())));
-    }
+    const auto every = positive_duration_option("--interval", opt.interval, "1s");
+    if (!every.ok()) return refuse(every.status().message());
     plan.series_every = every.value();
     plan.series_sink = [&](size_t run, std::string rows) {
       const std::lock_guard<std::mutex> lock(series_mu);

@@ -55,7 +55,7 @@ std::vector<std::vector<uint64_t>> find_outcome(const Scenario& s,
   return out;
 }
 
-sim::Result<models::TxnFilter> resolve_selection(const Scenario& s,
+models::TxnFilter resolve_selection(const Scenario& s,
                                                  const std::vector<models::PatternChoice>& patterns,
                                                  uint64_t replication, const TraceSelection& sel) {
   models::TxnFilter f;

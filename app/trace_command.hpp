@@ -27,7 +27,7 @@ sim::Result<models::Outcome> parse_outcome(const std::string& text, const std::s
 // The transactions to follow. An outcome needs a first pass over the patterns (the runs are
 // deterministic: the second pass sees the same transactions end the same way); the ids
 // found are then followed under every pattern, so they can be set side by side.
-sim::Result<models::TxnFilter> resolve_selection(const Scenario& s,
+models::TxnFilter resolve_selection(const Scenario& s,
                                                  const std::vector<models::PatternChoice>& patterns,
                                                  uint64_t replication, const TraceSelection& sel);
 

@@ -456,3 +456,17 @@ TEST_CASE("CLI: sweep --timeseries writes every run's series, the same as run's 
         "combine with --resume, --shard or MPI\n");
   for (const auto& f : {one, two, single}) std::filesystem::remove(f);
 }
+
+TEST_CASE("CLI: --interval and --recover-after take a positive duration", "[app][cli]") {
+  auto run = coordsim("run scenarios/single-service.yaml --timeseries /dev/null --interval abc");
+  CHECK(run.code == 2);
+  CHECK(run.err ==
+        "coordsim: --interval abc: expected a positive duration such as 1s (expected a duration like "
+        "\"250ms\", found \"abc\")\n");
+  auto sweep = coordsim("sweep scenarios/single-service.yaml --timeseries /dev/null --interval 0s -q");
+  CHECK(sweep.code == 2);
+  CHECK(sweep.err == "coordsim: --interval 0s: expected a positive duration such as 1s\n");
+  auto explore = coordsim("explore scenarios/ecommerce-order.yaml --recover-after 0s");
+  CHECK(explore.code == 2);
+  CHECK(explore.err == "coordsim: --recover-after 0s: expected a positive duration such as 5s\n");
+}
