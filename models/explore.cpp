@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <functional>
+
 #include "models/messages.hpp"
 #include "models/run.hpp"
 #include "models/world.hpp"
@@ -15,18 +17,26 @@ struct Record {
   std::string what;
 };
 
+// Hands a run's forced log writes to a function (the kernel's observer, of which explore
+// needs only this; the probes below tap the network under the same method names).
+class ForceWatch final : public sim::Observer {
+ public:
+  explicit ForceWatch(std::function<void(sim::NodeId, const char*)> f) : f_(std::move(f)) {}
+  void on_log_force(sim::NodeId node, uint64_t, const char* record) override { f_(node, record); }
+
+ private:
+  std::function<void(sim::NodeId, const char*)> f_;
+};
+
 // Records the failure-free run.
-class Recorder final : public RunProbe, public sim::NetworkTap, public ForceTap {
+class Recorder final : public RunProbe, public sim::NetworkTap {
  public:
   explicit Recorder(const PatternInfo& p) : p_(p) {}
   void attach(World& w) override {
     w_ = &w;
     w.net().set_tap(this);
-    w.set_force_tap(this);
+    w.sim().set_observer(&watch_);
     for (sim::NodeId id = 0; id < w.node_count(); ++id) names.push_back(w.node(id).name());
-  }
-  void on_force(sim::NodeId node, const char* record) override {
-    forces.push_back({w_->sim().now(), node, node, record});
   }
   bool on_send(sim::NodeId src, const sim::Message& m) override {
     sends.push_back({w_->sim().now(), src, m.dst, message_text(p_, m)});
@@ -41,20 +51,20 @@ class Recorder final : public RunProbe, public sim::NetworkTap, public ForceTap 
  private:
   World* w_ = nullptr;  // (during the run only)
   const PatternInfo& p_;
+  ForceWatch watch_{[this](sim::NodeId node, const char* record) {
+    forces.push_back({w_->sim().now(), node, node, record});
+  }};
 };
 
 // Injects one fault.
-class Injector final : public RunProbe, public sim::NetworkTap, public ForceTap {
+class Injector final : public RunProbe, public sim::NetworkTap {
  public:
   Injector(FaultPoint f, uint64_t index, sim::Time recover_after)
       : fault_(f), index_(index), recover_after_(recover_after) {}
   void attach(World& w) override {
     w_ = &w;
     w.net().set_tap(this);
-    w.set_force_tap(this);
-  }
-  void on_force(sim::NodeId node, const char*) override {
-    if (fault_ == FaultPoint::kCrashAfterForce && ++forces_ == index_) crash_after_this_event(node);
+    w.sim().set_observer(&watch_);
   }
   bool on_send(sim::NodeId src, const sim::Message&) override {
     ++sends_;
@@ -88,6 +98,9 @@ class Injector final : public RunProbe, public sim::NetworkTap, public ForceTap 
   World* w_ = nullptr;
   uint64_t sends_ = 0, deliveries_ = 0, forces_ = 0;
   sim::NodeId crashing_ = sim::kNoNode;
+  ForceWatch watch_{[this](sim::NodeId node, const char*) {
+    if (fault_ == FaultPoint::kCrashAfterForce && ++forces_ == index_) crash_after_this_event(node);
+  }};
 };
 
 std::string classify(const RunResult& r) {

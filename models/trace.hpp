@@ -96,7 +96,6 @@ class TraceRecorder final : public RunProbe, public sim::Observer {
   void on_job_start(sim::NodeId node, const sim::Job& job, uint32_t worker) override;
   void on_job_end(sim::NodeId node, const sim::Job& job, uint32_t worker) override;
   void on_job_lost(sim::NodeId node, const sim::Job& job, bool rejected) override;
-  void on_timer(sim::NodeId, uint64_t) override {}
   void on_crash(sim::NodeId node) override;
   void on_recover(sim::NodeId node) override;
   void on_log_force(sim::NodeId node, uint64_t txn, const char* record) override;

@@ -64,14 +64,6 @@ class RequestLog {
 // so that a request still occupies a worker (what the blocking call model needs).
 inline constexpr const char* kImplicitRequestOp = "_request";
 
-// Sees every forced log write (coordsim explore's crash points after a force).
-class ForceTap {
- public:
-  virtual ~ForceTap() = default;
-  // `node` has just forced the record named `record` ("commit", "prepared", ...).
-  virtual void on_force(sim::NodeId node, const char* record) = 0;
-};
-
 class Tracing;
 
 class World {
@@ -163,17 +155,15 @@ class World {
     from.send(m);
   }
   void send_local(sim::Node& from, const sim::Message& m);
-  // A commit protocol forces `record` for txn at `self`: counted, and shown to the tap.
+  // A commit protocol forces `record` for txn at `self`: counted, and shown to the observer.
   void forced_write(const sim::Node& self, uint64_t txn, const char* record) {
     ledger_->forced_write(txn);
-    if (force_tap_ != nullptr) [[unlikely]] force_tap_->on_force(self.id(), record);
     if (sim::Observer* obs = sim_.observer()) [[unlikely]] obs->on_log_force(self.id(), txn, record);
   }
   // A model-level event worth showing an observer ("dead letter"): costs nothing without one.
   void mark(const sim::Node& at, uint64_t txn, uint32_t step, const char* what) {
     if (sim::Observer* obs = sim_.observer()) [[unlikely]] obs->on_mark(at.id(), txn, step, what);
   }
-  void set_force_tap(ForceTap* tap) { force_tap_ = tap; }
   // Sends a message to or from the broker: counted as a network and a broker message.
   void send_broker(sim::Node& from, const sim::Message& m) {
     ledger_->broker_message(m.txn);
@@ -218,7 +208,6 @@ class World {
   std::unordered_map<std::string, ServiceId> service_by_name_;
   std::vector<bool> is_entry_;             // by service id
   std::unique_ptr<sim::FailureInjector> failures_;
-  ForceTap* force_tap_ = nullptr;
   class LocalMail;
   std::unique_ptr<LocalMail> local_mail_;  // made on first use
   std::vector<std::unique_ptr<Workflow>> workflows_;

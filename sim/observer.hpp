@@ -29,33 +29,34 @@ enum class Drop : uint8_t {
 };
 const char* drop_name(Drop d);
 
+// Every method does nothing by default: an observer overrides what it watches.
 class Observer {
  public:
   virtual ~Observer() = default;
 
   // The network. `slot` names the copy in flight.
-  virtual void on_send(NodeId src, const Message& m, uint32_t slot) = 0;
-  virtual void on_duplicate(const Message& m, uint32_t slot, uint32_t copy_slot) = 0;
+  virtual void on_send(NodeId /*src*/, const Message& /*m*/, uint32_t /*slot*/) {}
+  virtual void on_duplicate(const Message& /*m*/, uint32_t /*slot*/, uint32_t /*copy_slot*/) {}
   // m is handed to its destination now (its sink may still drop it: on_drop kNodeDown).
-  virtual void on_deliver(const Message& m, uint32_t slot) = 0;
+  virtual void on_deliver(const Message& /*m*/, uint32_t /*slot*/) {}
   // m is dropped. `slot` is kNoSlot when it never entered the network (lost at its send).
   static constexpr uint32_t kNoSlot = 0xffff'ffffu;
-  virtual void on_drop(const Message& m, uint32_t slot, Drop why) = 0;
+  virtual void on_drop(const Message& /*m*/, uint32_t /*slot*/, Drop /*why*/) {}
 
   // A node's jobs. A job waits in the queue (queued), runs on a worker (start, end), or is
   // lost: rejected at submit (queue full, node down) or dropped by a crash.
-  virtual void on_job_queued(NodeId node, const Job& job) = 0;
-  virtual void on_job_start(NodeId node, const Job& job, uint32_t worker) = 0;
-  virtual void on_job_end(NodeId node, const Job& job, uint32_t worker) = 0;
-  virtual void on_job_lost(NodeId node, const Job& job, bool rejected) = 0;
-  virtual void on_timer(NodeId node, uint64_t payload) = 0;
-  virtual void on_crash(NodeId node) = 0;
-  virtual void on_recover(NodeId node) = 0;
+  virtual void on_job_queued(NodeId /*node*/, const Job& /*job*/) {}
+  virtual void on_job_start(NodeId /*node*/, const Job& /*job*/, uint32_t /*worker*/) {}
+  virtual void on_job_end(NodeId /*node*/, const Job& /*job*/, uint32_t /*worker*/) {}
+  virtual void on_job_lost(NodeId /*node*/, const Job& /*job*/, bool /*rejected*/) {}
+  virtual void on_timer(NodeId /*node*/, uint64_t /*payload*/) {}
+  virtual void on_crash(NodeId /*node*/) {}
+  virtual void on_recover(NodeId /*node*/) {}
 
   // Models: a record forced to `node`'s durable log for a subject (a transaction), and a
   // model-level mark ("dead letter", "decided commit").
-  virtual void on_log_force(NodeId node, uint64_t txn, const char* record) = 0;
-  virtual void on_mark(NodeId node, uint64_t txn, uint32_t step, const char* what) = 0;
+  virtual void on_log_force(NodeId /*node*/, uint64_t /*txn*/, const char* /*record*/) {}
+  virtual void on_mark(NodeId /*node*/, uint64_t /*txn*/, uint32_t /*step*/, const char* /*what*/) {}
 };
 
 }  // namespace sim
