@@ -659,12 +659,13 @@ namespace {
 bool higher_is_better(const std::string& m) {
   return m == "availability" || m == "throughput_per_s" || m == "committed" || m == "committed_per_txn";
 }
+}  // namespace
+
 std::string point_text(const SweepShape& shape, size_t p) {
   std::string point;
   for (const Override& o : shape.points[p].values) point += (point.empty() ? "" : " ") + o.path + "=" + o.value;
   return point.empty() ? "-" : point;
 }
-}  // namespace
 
 const std::vector<std::string>& summary_metric_names() {
   static const std::vector<std::string> v = [] {

@@ -191,6 +191,8 @@ inline std::string sweep_summary_csv(const SweepOutput& out) { return sweep_summ
 // A table of the main metrics (violations, availability, completion, messages) for people,
 // for all transactions together.
 std::string sweep_table(const SweepShape& shape, const SweepRows& rows);
+// A grid point as "path=value path=value", "-" for a sweep without axes.
+std::string point_text(const SweepShape& shape, size_t point);
 
 // The verdict of a sweep: per grid point and metric (all transactions), the best pattern
 // (lowest, or highest where more is better), and its paired difference to each other

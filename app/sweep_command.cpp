@@ -74,6 +74,20 @@ int usage(const std::string& message) {
   return kExitUsage;
 }
 
+// Prints the verdict on `metrics` (the default ones if empty), and writes it as CSV to
+// `file` unless that is "".
+int show_verdict(const SweepShape& shape, const SweepRows& rows, const std::vector<std::string>& metrics,
+                 const std::string& file) {
+  const auto verdict = sweep_verdict(shape, rows, metrics.empty() ? default_verdict_metrics() : metrics);
+  if (!verdict.empty()) fmt::print("{}", verdict_text(shape, verdict));
+  if (file.empty()) return kExitOk;
+  if (auto st = write_file_atomic(file, verdict_csv(shape, verdict)); !st.ok()) {
+    fmt::print(stderr, "coordsim: {}\n", st.message());
+    return kExitRunError;
+  }
+  return kExitOk;
+}
+
 // A run's lines under a new run index: the index field and the checksum redone.
 std::string renumber(const std::string& block, size_t index) {
   std::string out;
@@ -153,34 +167,21 @@ int precision_sweep(const Scenario& base, const std::vector<Override>& overrides
       return rc;
     }
     fmt::print("{}", sweep_table(plan.shape, rows));
-    std::string report = fmt::format("\nprecision ({}): {} replications per point{}\n",
-                                     [&] {
-                                       std::vector<std::string> ts;
-                                       for (const auto& t : targets) {
-                                         ts.push_back(t.abs > 0 ? fmt::format("{} half-width <= max({} x mean, {})", t.metric, t.rel, t.abs)
-                                                                : fmt::format("{} half-width <= {} x mean", t.metric, t.rel));
-                                       }
-                                       return fmt::format("{}", fmt::join(ts, "; "));
-                                     }(),
-                                     r, all ? "" : fmt::format(" (--max-replications {} reached)", opt.max_replications));
+    std::vector<std::string> said;
+    for (const auto& t : targets) {
+      said.push_back(t.abs > 0 ? fmt::format("{} half-width <= max({} x mean, {})", t.metric, t.rel, t.abs)
+                               : fmt::format("{} half-width <= {} x mean", t.metric, t.rel));
+    }
+    std::string report = fmt::format("\nprecision ({}): {} replications per point{}\n", fmt::join(said, "; "), r,
+                                     all ? "" : fmt::format(" (--max-replications {} reached)", opt.max_replications));
     for (size_t p = 0; p < needed.size(); ++p) {
-      std::string where;
-      for (const Override& o : plan.shape.points[p].values) where += (where.empty() ? "" : " ") + o.path + "=" + o.value;
-      report += fmt::format("  {}: {}\n", where.empty() ? "(the scenario)" : where,
+      const std::string where = point_text(plan.shape, p);
+      report += fmt::format("  {}: {}\n", where == "-" ? "(the scenario)" : where,
                             needed[p] ? fmt::format("met with {} replications", needed[p])
                                       : fmt::format("not met with {}", r));
     }
     fmt::print("{}", report);
-    const auto& ms = opt.verdict_metrics.empty() ? default_verdict_metrics() : opt.verdict_metrics;
-    const auto verdict = sweep_verdict(plan.shape, rows, ms);
-    if (!verdict.empty()) fmt::print("{}", verdict_text(plan.shape, verdict));
-    if (!opt.verdict.empty()) {
-      if (auto st = write_file_atomic(opt.verdict, verdict_csv(plan.shape, verdict)); !st.ok()) {
-        fmt::print(stderr, "coordsim: {}\n", st.message());
-        return kExitRunError;
-      }
-    }
-    return kExitOk;
+    return show_verdict(plan.shape, rows, opt.verdict_metrics, opt.verdict);
   }
 }
 
@@ -404,15 +405,7 @@ int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
   if (journal) journal->remove();
   if (opt.shard.whole()) {
     fmt::print("{}", sweep_table(shape, rows));
-    const auto& ms = opt.verdict_metrics.empty() ? default_verdict_metrics() : opt.verdict_metrics;
-    const auto verdict = sweep_verdict(shape, rows, ms);
-    if (!verdict.empty()) fmt::print("{}", verdict_text(shape, verdict));
-    if (!opt.verdict.empty()) {
-      if (auto st = write_file_atomic(opt.verdict, verdict_csv(shape, verdict)); !st.ok()) {
-        fmt::print(stderr, "coordsim: {}\n", st.message());
-        return kExitRunError;
-      }
-    }
+    if (int rc = show_verdict(shape, rows, opt.verdict_metrics, opt.verdict); rc != kExitOk) return rc;
   } else {
     fmt::print("shard {}/{}: {} of the sweep's {} runs written to {}; combine the shards with "
                "coordsim merge\n",
@@ -507,19 +500,10 @@ int compare_command(const std::vector<std::string>& runs, const std::vector<std:
   }
   auto read = read_sweep_runs(runs, "compare");
   if (!read.ok()) return usage(read.status().message());
-  const SweepShape& shape = read.value().shape;
-  const auto verdict = sweep_verdict(shape, read.value().rows, metrics.empty() ? default_verdict_metrics() : metrics);
-  if (verdict.empty()) {
-    fmt::print("compare: every point has a single pattern: nothing to compare\n");
-    return kExitOk;
+  for (const SweepPoint& p : read.value().shape.points) {
+    if (p.patterns.size() > 1) return show_verdict(read.value().shape, read.value().rows, metrics, verdict_file);
   }
-  fmt::print("{}", verdict_text(shape, verdict));
-  if (!verdict_file.empty()) {
-    if (auto st = write_file_atomic(verdict_file, verdict_csv(shape, verdict)); !st.ok()) {
-      fmt::print(stderr, "coordsim: {}\n", st.message());
-      return kExitRunError;
-    }
-  }
+  fmt::print("compare: every point has a single pattern: nothing to compare\n");
   return kExitOk;
 }
 
