@@ -17,6 +17,7 @@
 #include "app/report.hpp"
 #include "app/runner.hpp"
 #include "app/scenario.hpp"
+#include "app/scenario_fields.hpp"
 #include "app/exit_codes.hpp"
 #include "app/explain_command.hpp"
 #include "app/explore_command.hpp"
@@ -414,6 +415,16 @@ int main(int argc, char** argv) {
       cli.add_subcommand("validate", "Check a scenario file without running it");
   add_scenario_args(validate, validate_args);
 
+  std::string fields_prefix;
+  bool fields_markdown = false;
+  CLI::App* fields = cli.add_subcommand(
+      "fields", "List the scenario fields: path, type, default and meaning (docs/scenarios.md)");
+  fields->add_option("PREFIX", fields_prefix, "Only the fields whose path starts so, e.g. broker or services.NAME")
+      ->type_name("PREFIX");
+  fields->add_flag("--markdown", fields_markdown,
+                   "Print the docs' table of one group instead (PREFIX is the group: \"\" for the "
+                   "top level, workload, service, step, ...)");
+
   ScenarioArgs sweep_args;
   std::vector<std::string> sweep_axes;
   app::SweepOptions sweep_opt;
@@ -616,6 +627,7 @@ int main(int argc, char** argv) {
   try {
     if (*run) return cmd_run(run_args, pattern_args, replication, csv, json, timing, trace);
     if (*validate) return cmd_validate(validate_args);
+    if (*fields) return app::print_fields(fields_prefix, fields_markdown) ? kExitOk : kExitUsage;
     if (*compare) return app::compare_command(compare_inputs, compare_metrics, compare_verdict);
     if (*explain) return cmd_explain(explain_args, explain_patterns, explain_outcome, explain_opt);
     if (*explore) {

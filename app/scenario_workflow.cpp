@@ -5,6 +5,7 @@
 #include <cctype>
 #include <optional>
 
+#include "app/scenario_fields.hpp"
 #include "app/scenario_internal.hpp"
 #include "models/limits.hpp"
 #include "models/workflow.hpp"
@@ -15,13 +16,21 @@ namespace {
 using models::ScenarioConfig;
 using models::StepConfig;
 
+// The keys of a step or a call: its group's, but `parallel`, which makes an entry a group
+// instead (read by the list's reader).
+std::vector<std::string> entry_keys(std::string_view group) {
+  std::vector<std::string> keys = field_keys(group);
+  std::erase(keys, "parallel");
+  return keys;
+}
+
 // `calls:` of a step or of a call: a list of calls and parallel groups, in order.
 models::CallGroups read_calls(const Ctx& ctx, const YAML::Node& n, const std::string& path,
                               const ScenarioConfig& c, uint32_t& count, int depth);
 
 models::CallConfig read_call(const Ctx& ctx, const YAML::Node& n, const std::string& path,
                              const ScenarioConfig& c, uint32_t& count, int depth) {
-  MapReader m(ctx, n, path, {"service", "action", "errors", "timeout", "attempts", "calls"});
+  MapReader m(ctx, n, path, entry_keys("call"));
   m.require("service", "service: mongo");
   m.require("action", "action: find");
   if (++count > models::kMaxCalls) {
@@ -68,9 +77,7 @@ models::CallGroups read_calls(const Ctx& ctx, const YAML::Node& n, const std::st
 StepConfig read_step(const Ctx& ctx, const YAML::Node& n, const std::string& path,
                      const ScenarioConfig& c, const models::WorkflowConfig&, uint32_t group,
                      uint32_t& calls) {
-  MapReader m(ctx, n, path,
-              {"name", "service", "action", "compensate", "side_effect", "fails", "errors", "idempotent",
-               "pivot", "confirm", "cancel", "calls", "async", "optional"});
+  MapReader m(ctx, n, path, entry_keys("step"));
   m.require("service", "service: payment");
   m.require("action", "action: charge");
   StepConfig s;
@@ -150,33 +157,11 @@ StepConfig read_step(const Ctx& ctx, const YAML::Node& n, const std::string& pat
   return s;
 }
 
-// The node at a dotted path from the root (workflow.steps.I, workflows.NAME.steps.I.calls.0,
-// ...): the place a step or a call was read from.
-YAML::Node node_at(const YAML::Node& root, const std::string& p) {
-  YAML::Node n = root;
-  size_t start = 0;
-  while (start <= p.size()) {
-    const size_t dot = p.find('.', start);
-    const std::string seg = p.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!seg.empty() && std::isdigit(static_cast<unsigned char>(seg[0]))) {
-      n.reset(n[std::stoul(seg)]);
-    } else {
-      n.reset(n[seg]);
-    }
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return n;
-}
-
-std::string name_of(const StepConfig& s) { return s.service + "." + s.action; }
-
-
 // One workflow (a request type) at `path`: `workflow`, or `workflows.NAME` with a weight.
 models::WorkflowConfig read_one(const Ctx& ctx, const YAML::Node& n, const std::string& path,
                                 const ScenarioConfig& c, bool weighted) {
-  std::vector<std::string> keys{"entry", "entry_op", "steps"};
-  if (weighted) keys.push_back("weight");
+  std::vector<std::string> keys = field_keys("workflow");
+  if (!weighted) std::erase(keys, "weight");  // a share only means something in a mix
   MapReader m(ctx, n, path, keys);
   m.require("entry", "entry: order");
   models::WorkflowConfig wf;
@@ -265,6 +250,27 @@ models::WorkflowConfig read_one(const Ctx& ctx, const YAML::Node& n, const std::
 
 }  // namespace
 
+// The node at a dotted path from the root (workflow.steps.I, workflows.NAME.steps.I.calls.0,
+// ...): the place a step or a call was read from.
+YAML::Node node_at(const YAML::Node& root, const std::string& p) {
+  YAML::Node n = root;
+  size_t start = 0;
+  while (start <= p.size()) {
+    const size_t dot = p.find('.', start);
+    const std::string seg = p.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (!seg.empty() && std::isdigit(static_cast<unsigned char>(seg[0]))) {
+      n.reset(n[std::stoul(seg)]);
+    } else {
+      n.reset(n[seg]);
+    }
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return n;
+}
+
+std::string name_of(const StepConfig& s) { return s.service + "." + s.action; }
+
 void check_async_broker(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c) {
   if (c.broker.present) return;
   for (const models::WorkflowConfig& wf : c.workflows) {
@@ -344,83 +350,6 @@ void read_workflows(const Ctx& ctx, const YAML::Node& root, ScenarioConfig& c) {
                              "step{}; give the step another service",
                              s.service, one ? "the workflow" : "request type \"" + a.name + "\"",
                              one ? "" : " of \"" + b.name + "\""));
-      }
-    }
-  }
-}
-
-void check_saga_order(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c) {
-  for (const models::WorkflowConfig& wf : c.workflows) check_saga_order(ctx, root, c, wf);
-}
-
-void check_colocation(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c) {
-  const models::PatternChoice* other = nullptr;
-  for (const models::PatternChoice& p : c.patterns) {
-    if (!p.info->colocates && other == nullptr) other = &p;
-  }
-  if (other == nullptr) return;
-  for (const models::WorkflowConfig& wf : c.workflows) {
-    for (const StepConfig& s : wf.steps) {
-      if (s.service != wf.entry) continue;
-      ctx.fail(node_at(root, s.path)["service"], join(s.path, "service"),
-               fmt::format("a step cannot run on the entry service \"{}\" under {} (only "
-                           "two_phase_commit runs a step on its coordinator's node); the "
-                           "entry's own work per request is workflow.entry_op",
-                           s.service, other->label()));
-    }
-  }
-}
-
-void check_saga_order(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c,
-                      const models::WorkflowConfig& wf) {
-  const auto& steps = wf.steps;
-  const auto p = models::saga_pivot(wf);
-  if (!p) return;  // every side effect can be compensated: no pivot, no retriable steps
-  const StepConfig& pivot = steps[*p];
-  // "the saga's pivot payment.refund (workflow.steps.1; ...)"
-  const std::string the_pivot = fmt::format(
-      "the saga's pivot {} ({}{})", name_of(pivot), pivot.path,
-      pivot.pivot ? "" : "; by default the last step without compensation");
-  for (const StepConfig& s : steps) {
-    if (&s == &pivot) continue;
-    const YAML::Node at = node_at(root, s.path);
-    if (s.group == pivot.group) {
-      ctx.fail(at, s.path,
-               fmt::format("saga step {} runs beside {} in one parallel group; the pivot must "
-                           "run alone, since a step beside it could fail after the pivot's effect, "
-                           "which cannot be undone. Move the pivot out of the group",
-                           name_of(s), the_pivot));
-    }
-    if (!s.side_effect) continue;
-    if (s.group < pivot.group && !s.compensate) {
-      ctx.fail(at, s.path,
-               fmt::format("saga step {} has a side effect but no compensation, and comes before "
-                           "{}: give it a compensate operation, or make it the pivot with "
-                           "pivot: true",
-                           name_of(s), the_pivot));
-    }
-    if (s.group > pivot.group) {
-      const std::string after =
-          fmt::format("saga step {} comes after {}, so it is retried until it succeeds",
-                      name_of(s), the_pivot);
-      if (s.compensate) {
-        ctx.fail(at, s.path,
-                 fmt::format("{} and is never compensated: remove its compensate operation",
-                             after));
-      }
-      if (s.fails > 0) {
-        ctx.fail(at, s.path,
-                 fmt::format("{} and cannot refuse: its fails must be 0", after));
-      }
-      if (s.errors >= 1) {
-        ctx.fail(at, s.path,
-                 fmt::format("{}, which it never would: its errors must be below 1", after));
-      }
-      if (!s.idempotent && !find_service(c, s.service)->inbox) {
-        ctx.fail(at, s.path,
-                 fmt::format("{}, and a retry must not apply it twice: give it idempotent: true, "
-                             "or give service \"{}\" an inbox (inbox: true)",
-                             after, s.service));
       }
     }
   }

@@ -149,6 +149,30 @@ TEST_CASE("CLI: usage errors exit 2, help exits 0", "[app][cli]") {
         "services.payment.mttf=5min\n");
 }
 
+TEST_CASE("CLI: fields lists the scenario's fields from the table, and refuses an unknown prefix",
+          "[app][cli]") {
+  auto all = coordsim("fields");
+  CHECK(all.code == 0);
+  CHECK(all.out.find("services.NAME.workers\n  count, in requests; default 1\n  requests served at once\n") !=
+        std::string::npos);
+  CHECK(all.out.find("workflow.steps.N.calls.N.timeout\n  duration; default `timeouts.call`\n") != std::string::npos);
+  auto some = coordsim("fields timeouts");
+  CHECK(some.code == 0);
+  CHECK(some.out.rfind("timeouts\n  mapping; default as below\n", 0) == 0);
+  CHECK(some.out.find("timeouts.log_force\n  duration; default 0\n  time to force a record to a durable log\n") !=
+        std::string::npos);
+  auto md = coordsim("fields --markdown tcc");
+  CHECK(md.out ==
+        "| key | type | meaning | default |\n|---|---|---|---|\n"
+        "| `expiry` | duration | how long a TCC reservation lives before it releases itself | `30s` |\n");
+  auto none = coordsim("fields tmeouts");
+  CHECK(none.code == 2);
+  CHECK(none.err == "coordsim fields: no scenario field starts with \"tmeouts\"; `coordsim fields` lists them all\n");
+  auto group = coordsim("fields --markdown services");
+  CHECK(group.code == 2);
+  CHECK(group.err.rfind("coordsim fields: no group \"services\"; the groups are \"\" (the top level), workload, ", 0) == 0);
+}
+
 TEST_CASE("CLI: run prints a table and writes the documented CSV columns", "[app][cli]") {
   const std::string csv = (std::filesystem::temp_directory_path() /
                            ("coordsim_cli_" + std::to_string(getpid()) + ".csv")).string();
