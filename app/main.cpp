@@ -274,9 +274,14 @@ int cmd_run(ScenarioArgs a, const std::vector<std::string>& pattern_args,
     }
   }
   if (!csv.empty()) {
-    std::string text = app::csv_header();
+    const std::vector<std::string> services = app::csv_services(s->config);
+    if (services.empty() && !s->config.services.empty()) {
+      fmt::print(stderr, "note: {} services: the CSV has per-service columns for at most {}; --json has them all\n",
+                 s->config.services.size(), app::kMaxServiceColumns);
+    }
+    std::string text = app::csv_header(services);
     for (const auto& r : results.value()) {
-      for (const std::string& row : app::csv_rows(*s, r)) text += row;
+      for (const std::string& row : app::csv_rows(*s, r, services)) text += row;
     }
     if (auto st = app::write_file_atomic(csv, text); !st.ok()) {
       fmt::print(stderr, "coordsim: {}\n", st.message());

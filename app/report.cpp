@@ -189,16 +189,81 @@ const std::vector<std::string>& csv_columns() {
   return names;
 }
 
-std::string csv_header() { return fmt::format("{}\n", fmt::join(csv_columns(), ",")); }
+const std::vector<std::string>& service_figures() {
+  static const std::vector<std::string> names{"utilisation", "mean_queue", "availability", "served"};
+  return names;
+}
+
+std::vector<std::string> csv_services(const models::ScenarioConfig& c) {
+  std::vector<std::string> out;
+  if (c.services.size() > kMaxServiceColumns) return out;
+  for (const models::ServiceConfig& svc : c.services) out.push_back(svc.name);
+  return out;
+}
+
+std::string csv_header(const std::vector<std::string>& services) {
+  std::string out = fmt::format("{}", fmt::join(csv_columns(), ","));
+  for (const std::string& svc : services) {
+    for (const std::string& f : service_figures()) out += fmt::format(",{}.{}", svc, f);
+  }
+  return out + "\n";
+}
 
 namespace {
-std::string csv_line(const Scenario& s, const models::RunResult& r, const Row& row) {
+
+// A service's figures over its replicas: utilisation, availability and queue averaged,
+// counts added; in the order of r.nodes (a service's replicas are adjacent).
+struct ServiceSum {
+  std::string name;
+  uint64_t replicas = 0;
+  models::NodeSummary sum;
+};
+std::vector<ServiceSum> service_sums(const std::vector<models::NodeSummary>& nodes) {
+  std::vector<ServiceSum> out;
+  for (size_t i = 0; i < nodes.size();) {
+    ServiceSum s{nodes[i].service, 0, {}};
+    size_t k = i;
+    for (; k < nodes.size() && nodes[k].service == nodes[i].service; ++k, ++s.replicas) {
+      s.sum.utilisation += nodes[k].utilisation;
+      s.sum.availability += nodes[k].availability;
+      s.sum.mean_queue += nodes[k].mean_queue;
+      s.sum.served += nodes[k].served;
+      s.sum.served_to_end += nodes[k].served_to_end;
+      s.sum.rejected += nodes[k].rejected;
+      s.sum.crashes += nodes[k].crashes;
+      s.sum.lost_in_crash += nodes[k].lost_in_crash;
+    }
+    const auto d = static_cast<double>(s.replicas);
+    s.sum.utilisation /= d;
+    s.sum.availability /= d;
+    s.sum.mean_queue /= d;
+    out.push_back(std::move(s));
+    i = k;
+  }
+  return out;
+}
+
+std::string csv_line(const Scenario& s, const models::RunResult& r, const Row& row,
+                     const std::vector<std::string>& services) {
   std::string out;
   bool first = true;
   for (const Column& c : columns()) {
     if (!first) out += ',';
     first = false;
     out += csv_escape(c.value(s, r, row).csv());
+  }
+  if (services.empty()) return out + "\n";
+  // The service figures belong to the run, not to a request type: on the totals row only.
+  const bool totals = row.metrics == &r.metrics;
+  const auto sums = totals ? service_sums(r.nodes) : std::vector<ServiceSum>{};
+  for (const std::string& name : services) {
+    const auto it = std::find_if(sums.begin(), sums.end(), [&](const ServiceSum& x) { return x.name == name; });
+    if (it == sums.end()) {
+      out += ",,,,";
+      continue;
+    }
+    out += fmt::format(",{:.6g},{:.6g},{:.6g},{}", it->sum.utilisation, it->sum.mean_queue, it->sum.availability,
+                       it->sum.served);
   }
   return out + "\n";
 }
@@ -217,13 +282,14 @@ std::vector<std::pair<std::string, double>> numbers(const Scenario& s, const mod
 }
 }  // namespace
 
-std::string csv_row(const Scenario& s, const models::RunResult& r) {
-  return csv_line(s, r, rows_of(r).front());
+std::string csv_row(const Scenario& s, const models::RunResult& r, const std::vector<std::string>& services) {
+  return csv_line(s, r, rows_of(r).front(), services);
 }
 
-std::vector<std::string> csv_rows(const Scenario& s, const models::RunResult& r) {
+std::vector<std::string> csv_rows(const Scenario& s, const models::RunResult& r,
+                                  const std::vector<std::string>& services) {
   std::vector<std::string> out;
-  for (const Row& row : rows_of(r)) out.push_back(csv_line(s, r, row));
+  for (const Row& row : rows_of(r)) out.push_back(csv_line(s, r, row, services));
   return out;
 }
 
@@ -328,38 +394,21 @@ nlohmann::ordered_json node_json(const models::NodeSummary& n) {
   return node;
 }
 
-// A service's figures over its replicas: utilisation, availability and queue averaged,
-// counts added.
 nlohmann::ordered_json services_json(const std::vector<models::NodeSummary>& nodes) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (size_t i = 0; i < nodes.size();) {
-    size_t k = i;
-    models::NodeSummary sum;
-    uint64_t replicas = 0;
-    for (; k < nodes.size() && nodes[k].service == nodes[i].service; ++k, ++replicas) {
-      sum.utilisation += nodes[k].utilisation;
-      sum.availability += nodes[k].availability;
-      sum.mean_queue += nodes[k].mean_queue;
-      sum.served += nodes[k].served;
-      sum.served_to_end += nodes[k].served_to_end;
-      sum.rejected += nodes[k].rejected;
-      sum.crashes += nodes[k].crashes;
-      sum.lost_in_crash += nodes[k].lost_in_crash;
-    }
-    const auto d = static_cast<double>(replicas);
+  for (const ServiceSum& x : service_sums(nodes)) {
     nlohmann::ordered_json svc;
-    svc["name"] = nodes[i].service;
-    svc["replicas"] = replicas;
-    svc["utilisation"] = sum.utilisation / d;
-    svc["availability"] = sum.availability / d;
-    svc["mean_queue"] = sum.mean_queue / d;
-    svc["served"] = sum.served;
-    svc["served_to_end"] = sum.served_to_end;
-    svc["rejected"] = sum.rejected;
-    svc["crashes"] = sum.crashes;
-    svc["lost_in_crash"] = sum.lost_in_crash;
+    svc["name"] = x.name;
+    svc["replicas"] = x.replicas;
+    svc["utilisation"] = x.sum.utilisation;
+    svc["availability"] = x.sum.availability;
+    svc["mean_queue"] = x.sum.mean_queue;
+    svc["served"] = x.sum.served;
+    svc["served_to_end"] = x.sum.served_to_end;
+    svc["rejected"] = x.sum.rejected;
+    svc["crashes"] = x.sum.crashes;
+    svc["lost_in_crash"] = x.sum.lost_in_crash;
     out.push_back(std::move(svc));
-    i = k;
   }
   return out;
 }

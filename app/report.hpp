@@ -23,11 +23,19 @@ inline constexpr const char* kCoordsimVersion = "0.1.0";
 std::string summary_table(const Scenario& s, const std::vector<models::RunResult>& results);
 
 const std::vector<std::string>& csv_columns();
-std::string csv_header();
+// The per-service columns that follow them: for each service, its figures over its replicas
+// (service_figures(): utilisation, queue and availability averaged, jobs served added), as
+// NAME.FIGURE, on the totals row only. A scenario with more than kMaxServiceColumns services
+// has none (the JSON output has them all); csv_services() gives the names to write.
+inline constexpr size_t kMaxServiceColumns = 200;
+const std::vector<std::string>& service_figures();
+std::vector<std::string> csv_services(const models::ScenarioConfig& c);
+std::string csv_header(const std::vector<std::string>& services = {});
 // The row of a run's totals (request_type "all").
-std::string csv_row(const Scenario& s, const models::RunResult& r);
+std::string csv_row(const Scenario& s, const models::RunResult& r, const std::vector<std::string>& services = {});
 // Every row of a run: its totals, then one per request type when the scenario has several.
-std::vector<std::string> csv_rows(const Scenario& s, const models::RunResult& r);
+std::vector<std::string> csv_rows(const Scenario& s, const models::RunResult& r,
+                                  const std::vector<std::string>& services = {});
 // The numeric columns of a result (counts and reals, not identifiers), in column order:
 // what a sweep aggregates.
 std::vector<std::pair<std::string, double>> numeric_metrics(const Scenario& s,

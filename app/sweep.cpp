@@ -76,7 +76,12 @@ const std::vector<std::string>& event_counts() {
                                           "duplicate_deliveries", "broker_messages", "spans_lost"};
   return v;
 }
+bool ends_with(const std::string& s, std::string_view tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
 bool is_fraction(const std::string& m) {
+  // (A service's utilisation and availability, NAME.utilisation: time averages in [0, 1].)
+  if (m.find('.') != std::string::npos) return ends_with(m, ".utilisation") || ends_with(m, ".availability");
   return m == "availability" || m == "partial_time_fraction" || m == "blocked_fraction" ||
          m == "trace_completeness" ||
          (m.size() > 8 && m.compare(m.size() - 8, 8, "_per_txn") == 0 &&
@@ -86,7 +91,8 @@ bool is_fraction(const std::string& m) {
 // Per-transaction proportions that pool: a count of transactions out of the transactions.
 // (Trace completeness is a fraction of the traced transactions, not of all: it does not pool.)
 bool pools(const std::string& m) {
-  return is_fraction(m) && m != "partial_time_fraction" && m != "trace_completeness";
+  return is_fraction(m) && m != "partial_time_fraction" && m != "trace_completeness" &&
+         m.find('.') == std::string::npos;
 }
 
 std::string num(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : ""; }
@@ -256,6 +262,7 @@ std::string SweepShape::id() const {
   for (const SweepAxis& a : axes) key += fmt::format("axis {}={}\n", a.path, fmt::join(a.values, ","));
   for (const SweepPoint& p : points) key += fmt::format("patterns {}\n", fmt::join(p.patterns, ","));
   if (!request_types.empty()) key += fmt::format("request types {}\n", fmt::join(request_types, ","));
+  if (!services.empty()) key += fmt::format("services {}\n", fmt::join(services, ","));
   return fmt::format("{:016x}", sim::hash_name(key));
 }
 
@@ -324,14 +331,78 @@ sim::Result<SweepPlan> plan_sweep(const Scenario& base, const std::vector<Overri
   }
   shape.scenario_name = plan.scenarios.front().config.name;
   shape.seed = plan.scenarios.front().config.seed;
+  shape.services = csv_services(plan.scenarios.front().config);
   plan.runs = shape.runs();
   return plan;
 }
 
+namespace {
+
+// An axis whose every value is a duration or a rate gets a numeric twin column in SI units
+// (seconds, or events per second) beside the text the user wrote: "services.payment.mttf_s".
+struct SiTwin {
+  std::string suffix;          // "_s", "_per_s"; "" for an axis without a twin
+  std::vector<double> values;  // by the axis's value index
+};
+std::vector<SiTwin> si_twins(const SweepShape& shape) {
+  std::vector<SiTwin> out;
+  for (const SweepAxis& a : shape.axes) {
+    SiTwin durations{"_s", {}}, rates{"_per_s", {}};
+    for (const std::string& v : a.values) {
+      if (auto d = sim::parse_duration(v); d.ok() && sim::looks_like_duration(v)) durations.values.push_back(d.value().seconds());
+      if (auto r = sim::parse_rate(v); r.ok()) rates.values.push_back(r.value());
+    }
+    if (durations.values.size() == a.values.size()) {
+      out.push_back(std::move(durations));
+    } else if (rates.values.size() == a.values.size()) {
+      out.push_back(std::move(rates));
+    } else {
+      out.push_back({});
+    }
+  }
+  return out;
+}
+// The leading columns of a summary line: each axis's text, and its twin's number.
+std::string axis_header(const SweepShape& shape) {
+  std::string h;
+  const auto twins = si_twins(shape);
+  for (size_t i = 0; i < shape.axes.size(); ++i) {
+    h += csv_escape(shape.axes[i].path) + ",";
+    if (!twins[i].suffix.empty()) h += csv_escape(shape.axes[i].path + twins[i].suffix) + ",";
+  }
+  return h;
+}
+std::string axis_fields(const SweepShape& shape, size_t point, const std::vector<SiTwin>& twins) {
+  std::string f;
+  const auto& values = shape.points[point].values;
+  for (size_t i = 0; i < values.size() && i < shape.axes.size(); ++i) {
+    f += csv_escape(values[i].value) + ",";
+    if (twins[i].suffix.empty()) continue;
+    const auto& texts = shape.axes[i].values;
+    const size_t k = static_cast<size_t>(std::find(texts.begin(), texts.end(), values[i].value) - texts.begin());
+    // (12 digits: 1min is 60, not the 60.00000000000001 of its sum of parts.)
+    f += (k < twins[i].values.size() ? fmt::format("{:.12g}", twins[i].values[k]) : std::string()) + ",";
+  }
+  return f;
+}
+
+}  // namespace
+
+size_t SweepShape::axis_column(size_t a) const {
+  const auto twins = si_twins(*this);
+  size_t at = 1;
+  for (size_t i = 0; i < a; ++i) at += twins[i].suffix.empty() ? size_t{1} : size_t{2};
+  return at;
+}
+
+size_t SweepShape::lead_columns() const {
+  size_t n = 1 + axes.size();
+  for (const SiTwin& t : si_twins(*this)) n += t.suffix.empty() ? size_t{0} : size_t{1};
+  return n;
+}
+
 std::string time_series_header(const SweepShape& shape) {
-  std::string h = "run,";
-  for (const SweepAxis& a : shape.axes) h += csv_escape(a.path) + ",";
-  return h + "replication," + timeseries_header();
+  return "run," + axis_header(shape) + "replication," + timeseries_header();
 }
 
 std::string make_run(const SweepPlan& plan, size_t index) {
@@ -341,13 +412,13 @@ std::string make_run(const SweepPlan& plan, size_t index) {
   if (plan.series_every != sim::Time::max()) series.emplace(plan.series_every);
   const models::RunResult result = models::run(sc.config, sc.config.patterns[run.pattern], run.replication,
                                                series ? &*series : nullptr);
-  std::string prefix = std::to_string(index) + ",";
-  for (const Override& o : plan.shape.points[run.point].values) prefix += csv_escape(o.value) + ",";
+  // The run's number, then each axis's value and SI twin.
+  const std::string prefix = std::to_string(index) + "," + axis_fields(plan.shape, run.point, si_twins(plan.shape));
   if (series && plan.series_sink) {
     plan.series_sink(index, timeseries_rows(series->rows(), prefix + std::to_string(run.replication) + ","));
   }
   std::string block;
-  for (const std::string& row : csv_rows(sc, result)) {
+  for (const std::string& row : csv_rows(sc, result, plan.shape.services)) {
     // The row without its newline, then its checksum (run_line_checksum).
     const std::string line = prefix + row.substr(0, row.size() - 1);
     block += line + "," + run_line_checksum(line) + "\n";
@@ -389,9 +460,8 @@ sim::Result<SweepOutput> run_sweep(const Scenario& base, const std::vector<Overr
 }
 
 std::string sweep_runs_header(const SweepShape& shape) {
-  std::string text = "run,";
-  for (const SweepAxis& a : shape.axes) text += csv_escape(a.path) + ",";
-  const std::string header = csv_header();
+  std::string text = "run," + axis_header(shape);
+  const std::string header = csv_header(shape.services);
   return text + header.substr(0, header.size() - 1) + ",checksum\n";
 }
 
@@ -461,15 +531,16 @@ std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows
   // Where each metric sits in a runs line; a rate per transaction is a count column over
   // the `transactions` column.
   const std::vector<std::string>& cols = csv_columns();
+  const size_t lead = shape.lead_columns();
   auto column = [&](const std::string& name) {
-    return 1 + shape.axes.size() +
-           static_cast<size_t>(std::find(cols.begin(), cols.end(), name) - cols.begin());
+    return lead + static_cast<size_t>(std::find(cols.begin(), cols.end(), name) - cols.begin());
   };
   struct Metric {
     std::string name;
     size_t at;
     bool per_txn = false;
     bool per_s = false;  // over the measured span of arrivals (window_s)
+    bool per_run_s = false;  // over the whole run's simulated time (sim_end_s)
   };
   std::vector<Metric> metrics;
   for (const std::string& m : metric_columns()) metrics.push_back({m, column(m)});
@@ -479,8 +550,19 @@ std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows
   for (const auto* list : {&outcome_counts(), &event_counts()}) {
     for (const std::string& c : *list) metrics.push_back({c + "_per_s", column(c), false, true});
   }
+  // Each service's figures (service_figures(), after the scenario columns), and its jobs
+  // served per second.
+  const size_t nf = service_figures().size();
+  for (size_t v = 0; v < shape.services.size(); ++v) {
+    for (size_t i = 0; i < nf; ++i) {
+      metrics.push_back({shape.services[v] + "." + service_figures()[i], lead + cols.size() + v * nf + i});
+    }
+    metrics.push_back(
+        {shape.services[v] + ".served_per_s", lead + cols.size() + v * nf + nf - 1, false, false, true});
+  }
   const size_t txns_at = column("transactions");
   const size_t window_at = column("window_s");
+  const size_t end_at = column("sim_end_s");
   auto value = [](const std::vector<std::string>& f, size_t at) -> double {
     if (at >= f.size() || f[at].empty()) return NAN;
     return std::strtod(f[at].c_str(), nullptr);
@@ -504,13 +586,14 @@ std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows
         const auto lines = block_lines(rows.at(first + r * np + k));
         for (size_t t = 0; t < nt; ++t) {
           const auto f = t < lines.size() ? csv_fields(lines[t]) : std::vector<std::string>{};
-          const double n = value(f, txns_at), window = value(f, window_at);
+          const double n = value(f, txns_at), window = value(f, window_at), end = value(f, end_at);
           txns[t][k][r] = n;
           for (const Metric& m : metrics) {
             const double v = value(f, m.at);
-            vals[t][k][r].push_back(m.per_txn ? (n > 0 ? v / n : NAN)
-                                    : m.per_s ? (window > 0 ? v / window : NAN)
-                                              : v);
+            vals[t][k][r].push_back(m.per_txn     ? (n > 0 ? v / n : NAN)
+                                    : m.per_s     ? (window > 0 ? v / window : NAN)
+                                    : m.per_run_s ? (end > 0 ? v / end : NAN)
+                                                  : v);
           }
         }
       }
@@ -553,57 +636,6 @@ std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows
   }
   return out;
 }
-
-namespace {
-
-// An axis whose every value is a duration or a rate gets a numeric twin column in SI units
-// (seconds, or events per second) beside the text the user wrote: "services.payment.mttf_s".
-struct SiTwin {
-  std::string suffix;          // "_s", "_per_s"; "" for an axis without a twin
-  std::vector<double> values;  // by the axis's value index
-};
-std::vector<SiTwin> si_twins(const SweepShape& shape) {
-  std::vector<SiTwin> out;
-  for (const SweepAxis& a : shape.axes) {
-    SiTwin durations{"_s", {}}, rates{"_per_s", {}};
-    for (const std::string& v : a.values) {
-      if (auto d = sim::parse_duration(v); d.ok() && sim::looks_like_duration(v)) durations.values.push_back(d.value().seconds());
-      if (auto r = sim::parse_rate(v); r.ok()) rates.values.push_back(r.value());
-    }
-    if (durations.values.size() == a.values.size()) {
-      out.push_back(std::move(durations));
-    } else if (rates.values.size() == a.values.size()) {
-      out.push_back(std::move(rates));
-    } else {
-      out.push_back({});
-    }
-  }
-  return out;
-}
-// The leading columns of a summary line: each axis's text, and its twin's number.
-std::string axis_header(const SweepShape& shape) {
-  std::string h;
-  const auto twins = si_twins(shape);
-  for (size_t i = 0; i < shape.axes.size(); ++i) {
-    h += csv_escape(shape.axes[i].path) + ",";
-    if (!twins[i].suffix.empty()) h += csv_escape(shape.axes[i].path + twins[i].suffix) + ",";
-  }
-  return h;
-}
-std::string axis_fields(const SweepShape& shape, size_t point, const std::vector<SiTwin>& twins) {
-  std::string f;
-  const auto& values = shape.points[point].values;
-  for (size_t i = 0; i < values.size() && i < shape.axes.size(); ++i) {
-    f += csv_escape(values[i].value) + ",";
-    if (twins[i].suffix.empty()) continue;
-    const auto& texts = shape.axes[i].values;
-    const size_t k = static_cast<size_t>(std::find(texts.begin(), texts.end(), values[i].value) - texts.begin());
-    f += (k < twins[i].values.size() ? fmt::format("{}", twins[i].values[k]) : std::string()) + ",";
-  }
-  return f;
-}
-
-}  // namespace
 
 std::string sweep_summary_csv(const SweepShape& shape, const SweepRows& rows) {
   std::string text = axis_header(shape);

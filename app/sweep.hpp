@@ -46,6 +46,14 @@ struct SweepShape {
   // writes one line for all its transactions (request_type "all") and one per type.
   std::vector<std::string> request_types;
   size_t lines_per_run() const { return 1 + request_types.size(); }
+  // The services with columns of their own in the runs lines (csv_services() of the first
+  // point; a point without one of them leaves its columns empty).
+  std::vector<std::string> services;
+  // The columns before a runs line's scenario columns: the run index, then each axis's
+  // value and, for an axis of durations or rates, its number in SI units (si_twins()).
+  size_t lead_columns() const;
+  // The column of axis a's value in a runs line.
+  size_t axis_column(size_t a) const;
   // The request_type of a run's k-th line.
   const std::string& request_type_of_line(size_t k) const;
 

@@ -63,7 +63,8 @@ int write_outputs(const SweepShape& shape, const Shard& shard, const SweepRows& 
   }
   const std::string m = !manifest.empty() ? manifest : csv.empty() ? "" : default_manifest_path(csv);
   if (!m.empty()) {
-    const ManifestFiles files{csv.empty() ? "" : base_name(csv), summary.empty() ? "" : base_name(summary)};
+    const ManifestFiles files{csv.empty() ? "" : base_name(csv), summary.empty() ? "" : base_name(summary),
+                              differences.empty() ? "" : base_name(differences)};
     if (auto st = write_file_atomic(m, sweep_manifest(shape, shard, files)); !st.ok()) return fail(st);
   }
   return kExitOk;

@@ -88,13 +88,14 @@ std::string sweep_manifest(const SweepShape& shape, const Shard& shard, const Ma
   }
   j["points"] = points;
   j["request_types"] = shape.request_types;
+  j["services"] = shape.services;
   j["runs"] = shape.run_count();
   if (!shard.whole()) {
     size_t held = 0;
     for (size_t i = 0; i < shape.run_count(); ++i) held += shard.holds(i) ? 1u : 0u;
     j["shard"] = {{"index", shard.index}, {"count", shard.count}, {"runs", held}};
   }
-  j["files"] = {{"runs", files.runs}, {"summary", files.summary}};
+  j["files"] = {{"runs", files.runs}, {"summary", files.summary}, {"differences", files.differences}};
   return j.dump(2) + "\n";
 }
 
@@ -154,6 +155,7 @@ sim::Result<Manifest> read_manifest(const std::string& path) {
       s.points.push_back(std::move(p));
     }
     if (j.contains("request_types")) s.request_types = rd.strings(j, "", "request_types");
+    if (j.contains("services")) s.services = rd.strings(j, "", "services");
     if (rd.str(j, "", "sweep_id") != s.id()) {
       rd.fail("/sweep_id", fmt::format("{} (the id of the sweep this manifest describes); the "
                                        "file was edited",
@@ -169,7 +171,8 @@ sim::Result<Manifest> read_manifest(const std::string& path) {
       m.shard = {static_cast<uint32_t>(i), static_cast<uint32_t>(n)};
     }
     const Json& files = rd.field(j, "", "files");
-    m.files = {rd.str(files, "/files", "runs"), rd.str(files, "/files", "summary")};
+    m.files = {rd.str(files, "/files", "runs"), rd.str(files, "/files", "summary"),
+               files.contains("differences") ? rd.str(files, "/files", "differences") : ""};
   } catch (const std::runtime_error& e) {
     return sim::Status::invalid(e.what());
   }
@@ -184,20 +187,22 @@ sim::Status check_run_line(const SweepShape& shape, const std::vector<SweepShape
   const auto f = csv_fields(line);
   const std::vector<std::string>& cols = csv_columns();
   const size_t axes = shape.axes.size();
-  if (f.size() != 1 + axes + cols.size() + 1) {
-    return sim::Status::invalid(
-        fmt::format("run {}: expected {} fields, found {}", index, 1 + axes + cols.size() + 1, f.size()));
+  const size_t lead = shape.lead_columns();
+  const size_t width = lead + cols.size() + shape.services.size() * service_figures().size() + 1;
+  if (f.size() != width) {
+    return sim::Status::invalid(fmt::format("run {}: expected {} fields, found {}", index, width, f.size()));
   }
   const SweepShape::Run& run = runs[index];
   const SweepPoint& point = shape.points[run.point];
   auto col = [&](const char* name) -> const std::string& {
     const size_t at = static_cast<size_t>(std::find(cols.begin(), cols.end(), name) - cols.begin());
-    return f[1 + axes + at];
+    return f[lead + at];
   };
   for (size_t a = 0; a < axes; ++a) {
-    if (f[1 + a] != point.values[a].value) {
+    const std::string& got = f[shape.axis_column(a)];
+    if (got != point.values[a].value) {
       return sim::Status::invalid(fmt::format("run {}: {} is {}, expected {}", index,
-                                              shape.axes[a].path, f[1 + a], point.values[a].value));
+                                              shape.axes[a].path, got, point.values[a].value));
     }
   }
   const std::string rep = std::to_string(run.replication);

@@ -27,6 +27,7 @@ std::string journal_path(const std::string& runs_csv);
 struct ManifestFiles {
   std::string runs;     // base names, as the sweep wrote them ("" if not written)
   std::string summary;
+  std::string differences = {};
 };
 std::string sweep_manifest(const SweepShape& shape, const Shard& shard, const ManifestFiles& files);
 

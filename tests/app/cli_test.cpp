@@ -181,9 +181,23 @@ TEST_CASE("CLI: run prints a table and writes the documented CSV columns", "[app
   REQUIRE(r.code == 0);
   CHECK(r.out.find("orchestration") != std::string::npos);
   const std::string text = slurp(csv);
-  CHECK(text.rfind(app::csv_header(), 0) == 0);
-  // One header line and one row.
+  // The scenario columns, then the service's own figures.
+  const std::string header = app::csv_header({"api"});
+  CHECK(text.rfind(header, 0) == 0);
+  CHECK(header.find(",fingerprint,api.utilisation,api.mean_queue,api.availability,api.served\n") !=
+        std::string::npos);
+  // One header line and one row; the service's utilisation is a fraction, and it served jobs.
   CHECK(std::count(text.begin(), text.end(), '\n') == 2);
+  const std::string row = text.substr(header.size());
+  std::vector<std::string> f;
+  std::stringstream in(row.substr(0, row.size() - 1));
+  for (std::string x; std::getline(in, x, ',');) f.push_back(x);
+  REQUIRE(f.size() >= 4);
+  const double util = std::stod(f[f.size() - 4]), avail = std::stod(f[f.size() - 2]);
+  CHECK(util > 0);
+  CHECK(util < 1);
+  CHECK(avail == 1);
+  CHECK(std::stoull(f.back()) > 0);
 }
 
 TEST_CASE("Docs: every pattern of the table has its section, its place in the reference and "

@@ -78,9 +78,19 @@ size_t lines(const std::string& text) {
 TEST_CASE("Sweep CLI: writes runs, summary and manifest, with progress lines off a terminal",
           "[app][sweep][cli]") {
   const fs::path d = scratch("files");
-  auto r = coordsim(d, kSweep + " --csv runs.csv --summary summary.csv");
+  auto r = coordsim(d, kSweep + " --csv runs.csv --summary summary.csv --differences diff.csv");
   REQUIRE(r.code == 0);
-  CHECK(lines(test::slurp(d / "runs.csv")) == 1 + 36);
+  const std::string runs = test::slurp(d / "runs.csv");
+  CHECK(lines(runs) == 1 + 36);
+  // The axis as written and its SI twin, the scenario columns, each service's figures, the
+  // checksum; the twin holds seconds.
+  const std::string header = runs.substr(0, runs.find('\n'));
+  CHECK(header.rfind("run,services.payment.mttf,services.payment.mttf_s,scenario,", 0) == 0);
+  CHECK(header.find(",fingerprint,order.utilisation,order.mean_queue,order.availability,order.served,"
+                    "payment.utilisation,") != std::string::npos);
+  CHECK(header.size() - header.rfind(",checksum") == 9);
+  CHECK(runs.find("\n0,1h,3600,ecommerce-order,") != std::string::npos);
+  CHECK(runs.find("\n24,1min,60,ecommerce-order,") != std::string::npos);
   CHECK(!fs::exists(d / "runs.csv.partial"));  // the journal is gone once the files are written
   // stderr is not a terminal here: plain lines, the first and the last of them these.
   CHECK(r.err.rfind("sweep: 0/36 runs (0%), 0.0 s elapsed\n", 0) == 0);
@@ -100,6 +110,8 @@ TEST_CASE("Sweep CLI: writes runs, summary and manifest, with progress lines off
   CHECK(m["runs"] == 36);
   CHECK(m["files"]["runs"] == "runs.csv");
   CHECK(m["files"]["summary"] == "summary.csv");
+  CHECK(m["files"]["differences"] == "diff.csv");
+  CHECK(m["services"] == nlohmann::json({"order", "payment", "inventory", "seller", "logistics", "notification"}));
   CHECK(!m.contains("shard"));
   // Read back, it describes the same sweep.
   auto back = app::read_manifest((d / "runs.manifest.json").string());

@@ -139,13 +139,18 @@ TEST_CASE("Sweep summary: no interval leaves its metric's range, counts become r
   const app::Scenario s = std::move(loaded).value();
   auto out = app::run_sweep(s, {{"duration", "10s"}}, {app::parse_sweep_axis("services.inventory.mttf=1h,10s").value()}, 3, 2);
   REQUIRE(out.ok());
-  size_t wilson = 0, rates = 0;
+  size_t wilson = 0, rates = 0, service_rows = 0;
+  auto ends = [](const std::string& m, const std::string& tail) {
+    return m.size() > tail.size() && m.compare(m.size() - tail.size(), tail.size(), tail) == 0;
+  };
   for (const app::SummaryRow& r : app::summarize_sweep(out.value())) {
     INFO(r.label << " " << r.metric << " [" << r.stats.lo << ", " << r.stats.hi << "]");
     const bool diff = r.label.find(" - ") != std::string::npos;
     const bool fraction = r.metric == "availability" || r.metric == "partial_time_fraction" ||
                           r.metric == "blocked_fraction" || r.metric == "violated_per_txn" ||
-                          r.metric == "committed_per_txn" || r.metric == "aborted_per_txn";
+                          r.metric == "committed_per_txn" || r.metric == "aborted_per_txn" ||
+                          ends(r.metric, ".utilisation") || ends(r.metric, ".availability");
+    if (r.metric.find('.') != std::string::npos) ++service_rows;
     if (r.metric.size() > 8 && r.metric.compare(r.metric.size() - 8, 8, "_per_txn") == 0) ++rates;
     REQUIRE(r.stats.n == 3);
     if (std::isnan(r.stats.lo)) continue;  // (a metric with no values, e.g. empty percentiles)
@@ -167,6 +172,36 @@ TEST_CASE("Sweep summary: no interval leaves its metric's range, counts become r
   }
   CHECK(wilson > 0);
   CHECK(rates > 0);
+  // Each service's five figures, for every point, pattern and request type (all and the
+  // paired differences).
+  const auto& shape = out.value().shape;
+  CHECK(service_rows == shape.services.size() * 5 * shape.points.size() * (2 * shape.points[0].patterns.size() - 1));
+  CHECK(shape.services.size() == s.config.services.size());
+  // A service's jobs served per second is over the run's simulated time (a run of 10 s
+  // of arrivals with nothing crashing drains at once: it ends within 1% after 10 s).
+  double served = NAN, served_per_s = NAN;
+  for (const app::SummaryRow& r : app::summarize_sweep(out.value())) {
+    if (r.point != 0 || r.label != "orchestration" || r.request_type != "all") continue;
+    if (r.metric == "inventory.served") served = r.stats.mean;
+    if (r.metric == "inventory.served_per_s") served_per_s = r.stats.mean;
+  }
+  CHECK(served > 0);
+  CHECK(served_per_s == Approx(served / 10).epsilon(0.01));
+  // An inventory that crashes every second or so (mttr 5 s) is up less of the time than one
+  // that crashes once an hour, and busy some of it.
+  auto crashing = app::run_sweep(s, {{"duration", "10s"}, {"patterns", "[orchestration]"}},
+                                 {app::parse_sweep_axis("services.inventory.mttf=1h,1s").value()}, 2, 2);
+  REQUIRE(crashing.ok());
+  double avail[2] = {NAN, NAN}, util = NAN;
+  for (const app::SummaryRow& r : app::summarize_sweep(crashing.value())) {
+    if (r.request_type != "all") continue;
+    if (r.metric == "inventory.availability") avail[r.point] = r.stats.mean;
+    if (r.point == 0 && r.metric == "inventory.utilisation") util = r.stats.mean;
+  }
+  CHECK(avail[0] == 1);
+  CHECK(avail[1] < 0.8);
+  CHECK(util > 0);
+  CHECK(util < 1);
   // A rate per second is the count over the measured span of arrivals (10 s less the
   // crash sweep's warm-up, the same in every replication).
   double committed = NAN, per_s = NAN, window = NAN;

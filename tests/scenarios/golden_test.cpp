@@ -48,9 +48,11 @@ TEST_CASE("Golden: every ready scenario reproduces its recorded CSV", "[scenario
     REQUIRE(s.ok());
     auto results = app::run_scenario(s.value(), {});
     REQUIRE(results.ok());
-    std::string csv = app::csv_header();
+    // As coordsim run --csv writes it: the scenario columns, then each service's.
+    const auto services = app::csv_services(s.value().config);
+    std::string csv = app::csv_header(services);
     for (const auto& r : results.value()) {
-      for (const std::string& row : app::csv_rows(s.value(), r)) csv += row;
+      for (const std::string& row : app::csv_rows(s.value(), r, services)) csv += row;
     }
     const fs::path golden = root / "tests/scenarios/golden" / (name + ".csv");
     REQUIRE(fs::exists(golden));
