@@ -789,19 +789,21 @@ std::string verdict_text(const SweepShape& shape, const std::vector<VerdictRow>&
          }
          return ms;
        }()) {
-    // A change: the best pattern before is neither the best here nor equal to it.
+    // A change: the best pattern before is significantly worse here than the best here. (A
+    // new best that ties with it, or beats it by less than the noise, is no change.)
     std::string prev;
     size_t prev_point = 0;
     for (size_t p = 0; p < shape.points.size(); ++p) {
       const auto it = best.find({p, m});
       if (it == best.end()) continue;
       const Group& g = groups[{p, m}];
-      const bool kept = it->second == prev || std::find(g.equal.begin(), g.equal.end(), prev) != g.equal.end();
-      if (!prev.empty() && !kept) {
-        text += fmt::format("  {}: the best pattern changes from {} to {} between {} and {}\n", m, prev,
-                            it->second, point_text(shape, prev_point), point_text(shape, p));
+      const bool beaten = std::find(g.beaten.begin(), g.beaten.end(), prev) != g.beaten.end();
+      if (!prev.empty() && beaten) {
+        text += fmt::format("  {}: the best pattern changes from {} to {} between {} and {} ({} is significantly "
+                            "worse there)\n",
+                            m, prev, it->second, point_text(shape, prev_point), point_text(shape, p), prev);
       }
-      if (!kept) prev = it->second;
+      if (prev.empty() || beaten) prev = it->second;
       prev_point = p;
     }
   }
