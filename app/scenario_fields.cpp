@@ -141,6 +141,10 @@ const std::vector<Field> kFields{
     {"broker", "max_attempts", T::kCount, "deliveries", "5", "",
      "after this many deliveries without acknowledgement the message goes to the dead-letter "
      "queue; `0` delivers without limit"},
+    {"broker", "prefetch", T::kCount, "messages", "0", "",
+     "deliveries of one subscription (or of one destination's queue) that may be unacknowledged at "
+     "once; the others wait in the broker, in order, until one is acknowledged or given up. `0`: "
+     "no limit (a slow subscriber gets everything at once, and its redeliveries with it)"},
     {"broker", "durable", T::kBool, "", "true", "",
      "`true`: queued messages survive a broker crash; `false`: they are lost"},
     {"broker", "mttf", T::kMeanTime, "s", "", "never fails", "random crashes of the broker, as for services"},

@@ -247,6 +247,7 @@ void read_broker(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
                            b.redelivery_max, b.redelivery));
     }
   }
+  if (m.has("prefetch")) b.prefetch = static_cast<uint32_t>(read_count(ctx, m.get("prefetch"), m.path("prefetch"), 0, 1000000));
   if (m.has("max_attempts")) b.max_attempts = static_cast<uint32_t>(read_count(ctx, m.get("max_attempts"), m.path("max_attempts"), 0, 1000000));
   if (m.has("durable")) b.durable = read_bool(ctx, m.get("durable"), m.path("durable"));
   read_failures(ctx, m, b.mttf, b.mttr);

@@ -19,6 +19,7 @@ Broker::Broker(World& w, std::vector<Subscription> subscriptions, DeadLetter on_
     if (topic >= by_topic_.size()) by_topic_.resize(topic + 1);
     by_topic_[topic].push_back(i);
   }
+  lanes_.resize(subs_.size());
   // Messages stored and not yet acknowledged (or given up): the broker's backlog.
   w.add_gauge("broker", "backlog", [this] {
     double n = 0;
@@ -33,7 +34,7 @@ void Broker::on_message(sim::Node& self, const sim::Message& m) {
     const auto gen = static_cast<uint32_t>(m.relay_ref >> 32);
     if (slot >= stored_.size() || !stored_[slot].live || stored_[slot].gen != gen) return;
     self.cancel_timer(stored_[slot].timer);
-    drop(slot);
+    drop(self, slot);
     return;
   }
   if (m.type == kPublish || m.relay == kEnqueue) {
@@ -47,7 +48,7 @@ void Broker::on_message(sim::Node& self, const sim::Message& m) {
     const auto gen = static_cast<uint32_t>(m.ref >> 32);
     if (slot >= stored_.size() || !stored_[slot].live || stored_[slot].gen != gen) return;
     self.cancel_timer(stored_[slot].timer);
-    drop(slot);
+    drop(self, slot);
   }
 }
 
@@ -63,7 +64,8 @@ void Broker::stored(sim::Node& self, const sim::Message& enqueued) {
   st.origin = enqueued.src;
   st.attempt = 0;
   st.node = sim::kNoNode;
-  deliver_queued(self, slot);
+  st.lane = lane_of_queue(enqueued.relay_node);
+  admit(self, slot);
   sim::Message ack;
   ack.dst = enqueued.src;
   ack.txn = enqueued.txn;
@@ -79,7 +81,7 @@ void Broker::deliver_queued(sim::Node& self, uint32_t slot) {
     w_.ledger().dead_letter(st.txn);
     w_.mark(self, st.txn, st.msg.step, "dead letter");
     given_up(slot);
-    drop(slot);
+    drop(self, slot);
     return;
   }
   ++st.attempt;
@@ -114,7 +116,8 @@ void Broker::on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) 
       st.sub = sub;
       st.attempt = 0;
       st.node = sim::kNoNode;
-      deliver(self, slot);
+      st.lane = sub;
+      admit(self, slot);
     }
   }
   sim::Message ack;
@@ -134,9 +137,10 @@ void Broker::deliver(sim::Node& self, uint32_t slot) {
     w_.ledger().dead_letter(st.txn);
     w_.mark(self, st.txn, sub.step, "dead letter");
     if (!sub.notify) {
+      const uint64_t txn = st.txn;
       given_up(slot);
-      drop(slot);
-      if (on_dead_letter_) on_dead_letter_(st.txn, sub);
+      drop(self, slot);  // (which may deliver the next message into this slot's place)
+      if (on_dead_letter_) on_dead_letter_(txn, sub);
       return;
     }
     st.notice = true;  // from now on the notice is delivered, until acknowledged
@@ -178,9 +182,43 @@ void Broker::given_up(uint32_t slot) {
   if (async) w_.ledger().async_ended(st.txn, step);  // it will never run
 }
 
-void Broker::drop(uint32_t slot) {
-  stored_[slot].live = false;
+uint32_t Broker::lane_of_queue(uint32_t destination) {
+  const auto [it, added] = queue_lanes_.try_emplace(destination, static_cast<uint32_t>(lanes_.size()));
+  if (added) lanes_.emplace_back();
+  return it->second;
+}
+
+void Broker::admit(sim::Node& self, uint32_t slot) {
+  Stored& st = stored_[slot];
+  Lane& lane = lanes_[st.lane];
+  const uint32_t limit = w_.config().broker.prefetch;
+  if (limit != 0 && lane.in_flight >= limit) {
+    st.waiting = true;
+    lane.waiting.push_back(slot);
+    return;
+  }
+  st.waiting = false;
+  ++lane.in_flight;
+  if (st.sub == kQueued) {
+    deliver_queued(self, slot);
+  } else {
+    deliver(self, slot);
+  }
+}
+
+void Broker::drop(sim::Node& self, uint32_t slot) {
+  Stored& st = stored_[slot];
+  st.live = false;
   free_stored_.push_back(slot);
+  if (st.waiting) return;  // (only a volatile broker's crash drops a waiting message)
+  Lane& lane = lanes_[st.lane];
+  --lane.in_flight;
+  // The next one in line, if the broker is up to deliver it (after a crash, recovery does).
+  if (!lane.waiting.empty() && self.up()) {
+    const uint32_t next = lane.waiting.front();
+    lane.waiting.pop_front();
+    admit(self, next);
+  }
 }
 
 void Broker::on_crash(sim::Node& self) {
@@ -191,19 +229,31 @@ void Broker::on_crash(sim::Node& self) {
     for (uint32_t s = 0; s < stored_.size(); ++s) {
       if (!stored_[s].live) continue;
       given_up(s);
-      drop(s);
+      stored_[s].live = false;
+      free_stored_.push_back(s);
     }
+    for (Lane& lane : lanes_) lane = Lane{};
   }
 }
 
 void Broker::on_recover(sim::Node& self) {
-  // Durable messages are delivered again (their redelivery timers died with the crash).
+  // Durable messages are delivered again (their redelivery timers died with the crash);
+  // those held back by the prefetch limit still wait their turn.
   for (uint32_t s = 0; s < stored_.size(); ++s) {
-    if (!stored_[s].live) continue;
+    if (!stored_[s].live || stored_[s].waiting) continue;
     if (stored_[s].sub == kQueued) {
       deliver_queued(self, s);
     } else {
       deliver(self, s);
+    }
+  }
+  // A lane that ended deliveries while the broker was down has room again.
+  const uint32_t limit = w_.config().broker.prefetch;
+  for (Lane& lane : lanes_) {
+    while (!lane.waiting.empty() && (limit == 0 || lane.in_flight < limit)) {
+      const uint32_t next = lane.waiting.front();
+      lane.waiting.pop_front();
+      admit(self, next);
     }
   }
 }

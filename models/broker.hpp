@@ -32,14 +32,21 @@
 // (kDeliveryAck), or, after broker.max_attempts deliveries (0: without limit), dead-lettered
 // (counted; nobody is told: the sender's timeout stands).
 //
+// Prefetch. With broker.prefetch = N > 0, at most N deliveries of one subscription (or of
+// one destination's queue) are unacknowledged at once: a message stored beyond that waits,
+// in arrival order, and is first delivered when an earlier one is acknowledged or given up
+// (dead-lettered). Redeliveries of the N go on as above. 0: no limit.
+//
 // Crash: publishes and enqueues waiting for a worker are lost (their senders send again). Stored
 // messages survive if the broker is durable, and are delivered again on recovery; a
 // volatile broker loses them. The broker does not deduplicate publishes: a producer that
 // publishes again after a lost acknowledgement creates a second copy.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "models/balancer.hpp"
@@ -80,13 +87,25 @@ class Broker final : public sim::Behavior {
     uint32_t attempt = 0;
     sim::NodeId node = sim::kNoNode;  // the replica of the last delivery
     sim::TimerId timer;
+    uint32_t lane = 0;     // its subscription's or destination's prefetch lane
+    bool waiting = false;  // held back by the prefetch limit: not yet delivered
   };
+  // The deliveries of one subscription or destination: how many are unacknowledged, and
+  // the stored messages waiting for one of them to end.
+  struct Lane {
+    uint32_t in_flight = 0;
+    std::deque<uint32_t> waiting;
+  };
+  // A newly stored message: delivered now, or queued in its lane behind the prefetch limit.
+  void admit(sim::Node& self, uint32_t slot);
+  uint32_t lane_of_queue(uint32_t destination);
   void stored(sim::Node& self, const sim::Message& enqueued);
   void deliver(sim::Node& self, uint32_t slot);
   void deliver_queued(sim::Node& self, uint32_t slot);
   // The wait after delivery number `attempt` (from 1) before the next.
   sim::Time redelivery_wait(uint32_t attempt) const;
-  void drop(uint32_t slot);
+  // The message leaves the broker; the next one waiting in its lane is delivered.
+  void drop(sim::Node& self, uint32_t slot);
   // A stored message will never be delivered: an async step's is over for the ledger.
   void given_up(uint32_t slot);
 
@@ -99,6 +118,8 @@ class Broker final : public sim::Behavior {
   std::vector<uint32_t> free_publishes_;
   std::vector<Stored> stored_;  // durable when the broker is
   std::vector<uint32_t> free_stored_;
+  std::vector<Lane> lanes_;  // one per subscription, then one per queue destination
+  std::unordered_map<uint32_t, uint32_t> queue_lanes_;  // destination -> its lane
 };
 
 // Puts a Broker with `subscriptions` on the world's broker node, if the scenario has one

@@ -118,6 +118,7 @@ struct BrokerConfig {
   sim::Time redelivery = sim::Time::from_s(1);       // the first wait for an acknowledgement
   sim::Time redelivery_max = sim::Time::from_s(30);  // waits double up to this
   uint32_t max_attempts = 5;  // deliveries before the dead-letter queue; 0 = without limit
+  uint32_t prefetch = 0;      // deliveries unacknowledged at once per subscription or queue; 0 = no limit
   bool durable = true;
   std::optional<sim::Distribution> mttf, mttr;
 };

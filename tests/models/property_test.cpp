@@ -225,6 +225,8 @@ std::string random_scenario(uint64_t seed) {
       g.chance(0.3) ? fmt::format(", retry: {{attempts: {}, timeout: {}ms}}", 2 + g.below(2), 200 + g.below(800))
                     : "";
   (void)async_used;
+  const char* prefetches[] = {"0", "0", "2", "8"};  // (the broker's in-flight limit, or none)
+  const char* prefetch = prefetches[g.below(4)];
   return fmt::format(R"(name: property-{seed}
 seed: {seed}
 duration: 10s
@@ -233,7 +235,7 @@ workload: {{rate: 40/s{client_retry}}}
 network: {{latency: exp(1ms), loss: {loss:.4f}, duplicate: {dup:.4f}}}
 services:
   entry: {{workers: 8, ops: {{in: exp(0.5ms)}}, {fail}}}
-{svcs}broker: {{workers: 8, latency: exp(0.5ms), redelivery: 1s, max_attempts: {max}, durable: true, {fail}}}
+{svcs}broker: {{workers: 8, latency: exp(0.5ms), redelivery: 1s, max_attempts: {max}, prefetch: {prefetch}, durable: true, {fail}}}
 {workflows}patterns: [orchestration, orchestration/broker, choreography, choreography/rpc, two_phase_commit, saga_orchestrated, saga_orchestrated/broker, saga_choreographed, tcc, tcc/broker]
 retry: {{attempts: {tries}, backoff: {{base: 20ms, max: 200ms}}, jitter: full, compensation_attempts: 0}}
 timeouts: {{call: 100ms, prepare: 300ms, lock_wait: 100ms}}
@@ -242,7 +244,7 @@ faults:
   - {{at: {part_at}s, partition: [[entry], [s0]], for: {part_for}ms}}
   - {{at: {crash_at}s, crash: {victim}, for: 1s}}
 )",
-                     fmt::arg("seed", seed), fmt::arg("client_retry", client_retry),
+                     fmt::arg("seed", seed), fmt::arg("client_retry", client_retry), fmt::arg("prefetch", prefetch),
                      fmt::arg("loss", g.between(0, 0.02)),
                      fmt::arg("dup", g.between(0, 0.02)), fmt::arg("fail", fail),
                      fmt::arg("svcs", svcs), fmt::arg("max", attempts[g.below(3)]),

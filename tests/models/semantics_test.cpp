@@ -8,7 +8,12 @@
 
 #include <fmt/format.h>
 
+#include "models/messages.hpp"
+#include "models/world.hpp"
 #include "pattern_helpers.hpp"
+#include "sim/observer.hpp"
+
+#include <map>
 
 using models::Outcome;
 
@@ -232,4 +237,80 @@ patterns: [orchestration]
   const models::RunResult r = test::run(s, "orchestration");
   CHECK(r.metrics.partial_mean == Approx(0.7).epsilon(0.02));
   CHECK(r.metrics.partial_fraction == Approx(1 - std::exp(-0.7)).epsilon(0.02));
+}
+
+namespace {
+
+// Counts, per subscriber step, the broker's deliveries not yet acknowledged (by delivery
+// id), and the most there ever were at once.
+class InFlight final : public models::RunProbe {
+ public:
+  void attach(models::World& w) override {
+    watch_.broker = w.broker();
+    w.sim().set_observer(&watch_);
+  }
+  uint32_t most(uint32_t step) const { return step < watch_.most.size() ? watch_.most[step] : 0; }
+
+ private:
+  struct Watch final : sim::Observer {
+    sim::NodeId broker = sim::kNoNode;
+    std::map<uint64_t, uint32_t> open;  // delivery id -> step
+    std::vector<uint32_t> now, most;
+    void on_send(sim::NodeId src, const sim::Message& m, uint32_t) override {
+      if (src == broker && m.type == models::kDeliver && !open.count(m.ref)) {
+        open[m.ref] = m.step;
+        if (m.step >= now.size()) {
+          now.resize(m.step + 1);
+          most.resize(m.step + 1);
+        }
+        most[m.step] = std::max(most[m.step], ++now[m.step]);
+      } else if (m.dst == broker && m.type == models::kDeliverAck) {
+        const auto it = open.find(m.ref);
+        if (it == open.end()) return;
+        --now[it->second];
+        open.erase(it);
+      }
+    }
+  };
+  Watch watch_;
+};
+
+}  // namespace
+
+TEST_CASE("Broker: with a prefetch of N, at most N deliveries of a subscription are unacknowledged at once",
+          "[models][broker]") {
+  // A subscriber (b) far slower than the arrivals builds a backlog at the broker. Without a
+  // limit the broker hands it everything at once (and redelivers what it has not yet
+  // acknowledged); with prefetch 3 it never has more than 3 unacknowledged deliveries, the
+  // rest wait in order, and every order still completes.
+  const char* text = R"(name: prefetch
+seed: 5
+transactions: 400
+drain: 600s
+workload: {rate: 200/s}
+services:
+  entry: {workers: 64}
+  a: {workers: 16, ops: {do: 1ms}}
+  b: {workers: 1, ops: {do: 8ms}}
+broker: {latency: 0.1ms, redelivery: 200ms, max_attempts: 0}
+workflow:
+  entry: entry
+  steps:
+    - {service: a, action: do}
+    - {service: b, action: do}
+patterns: [choreography]
+)";
+  const app::Scenario unlimited = test::scenario(text);
+  const app::Scenario limited = test::scenario(text, {{"broker.prefetch", "3"}});
+  InFlight all, three;
+  const auto u = models::run(unlimited.config, test::pattern("choreography"), 0, &all);
+  const auto l = models::run(limited.config, test::pattern("choreography"), 0, &three);
+  CHECK(test::outcome(u, Outcome::kCommitted) == 400);
+  CHECK(test::outcome(l, Outcome::kCommitted) == 400);
+  INFO("most unacknowledged at b: " << all.most(1) << " without a limit, " << three.most(1) << " with 3");
+  CHECK(all.most(1) > 20);
+  CHECK(three.most(1) == 3);
+  CHECK(three.most(0) <= 3);
+  // Without the flood of redeliveries, b serves each order once or nearly.
+  CHECK(node(l, "b").served_to_end < node(u, "b").served_to_end);
 }
