@@ -367,6 +367,14 @@ std::string summary_table(const Scenario& s, const std::vector<models::RunResult
           "flight; their outcomes are as they stood\n",
           r.pattern.label(), s.config.drain);
     }
+    if (r.late_touches > 0) {
+      out += fmt::format(
+          "note: {}: {} event{} about transactions already summarised (a finished transaction's "
+          "record is released after every wait of the scenario has passed, {} here) came later "
+          "and {} not counted\n",
+          r.pattern.label(), r.late_touches, r.late_touches == 1 ? "" : "s",
+          sim::Time::from_ns(static_cast<int64_t>(r.quiet_ns)), r.late_touches == 1 ? "was" : "were");
+    }
     if (r.clamped_samples > 0) {
       out += fmt::format(
           "note: {}: {} random sample{} (service times, delays or failure times) {} longer "

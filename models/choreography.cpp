@@ -1,6 +1,7 @@
 // The choreographed engine (see choreography.hpp for the protocol): an Entry on the entry
 // service's replicas, a Service on every other service's replicas, a Broker on the broker
 // node, and a Tracker on the simulator's side that observes when each transaction is over.
+#include "models/txn_array.hpp"
 #include "models/choreography.hpp"
 
 #include <unordered_map>
@@ -55,6 +56,7 @@ class Topics {
 class Tracker {
  public:
   Tracker(World& w, bool saga) : w_(w), saga_(saga) {
+    t_.follow(w.ledger().released());
     for (const auto& wf : w.workflows()) {
       stage_masks_.emplace_back();
       for (const auto& stage : wf->stages()) {
@@ -120,12 +122,9 @@ class Tracker {
     bool started = false;
     bool completed = false;
   };
-  T& at(uint64_t txn) {
-    grow_to(t_, txn);
-    return t_[txn];
-  }
+  T& at(uint64_t txn) { return t_.at(txn); }
   void check(uint64_t txn) {
-    T& t = t_[txn];
+    T& t = t_.at(txn);
     if (!t.started || (t.expected & ~t.finished) != 0) return;
     if ((t.comp_expected & ~t.comp_handled) != 0) return;
     if (t.ok == all_[w_.type_of(txn)] || t.failed != 0) {
@@ -140,7 +139,7 @@ class Tracker {
   bool saga_;
   std::vector<std::vector<uint32_t>> stage_masks_;  // [type][stage]
   std::vector<uint32_t> all_;                       // [type]
-  std::vector<T> t_;
+  TxnArray<T> t_;
 };
 
 // The entry service: serves the request, publishes "start", answers the client.
@@ -179,9 +178,9 @@ class Entry final : public EntryService {
 
 // What a service keeps, durably, about its steps: shared by its replicas.
 struct ServiceRecord {
-  ServiceRecord(World& w, ServiceId s) : store(w, s) {}
+  ServiceRecord(World& w, ServiceId s) : store(w, s) { published.follow(w.ledger().released()); }
   StepStore store;
-  std::vector<uint32_t> published;                // the outbox marks: per txn, by step
+  TxnArray<uint32_t> published;                   // the outbox marks: per txn, by step
   std::unordered_map<uint64_t, uint32_t> joins;   // inputs received, by Token(txn, step)
   std::unordered_set<uint64_t> seen;              // deliveries received
   std::unordered_set<uint64_t> left_out;          // optional steps given up, by Token(txn, step)
@@ -356,8 +355,7 @@ class Service final : public ServiceNode {
   // An event this service produced is published: mark it (the outbox) and acknowledge the
   // delivery that caused it.
   void published(sim::Node& self, const Publisher::Pending& p) {
-    grow_to(rec_.published, p.txn);
-    rec_.published[p.txn] |= 1u << topics_.step_of(type_of(p.txn), p.topic);
+    rec_.published.at(p.txn) |= 1u << topics_.step_of(type_of(p.txn), p.topic);
     if (p.then != 0) ack(self, p.txn, p.then);
   }
 
@@ -417,7 +415,7 @@ class Service final : public ServiceNode {
   }
 
   uint32_t published_of(uint64_t txn) const {
-    return txn < rec_.published.size() ? rec_.published[txn] : 0;
+    return rec_.published.get(txn);
   }
   uint32_t stash(const sim::Message& m) {
     const uint32_t s = take_slot(work_, free_);

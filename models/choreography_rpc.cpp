@@ -89,7 +89,7 @@ void send_chain_call(World& w, Caller& caller, sim::Node& self, Call& c, const s
 // ---------------------------------------------------------------- entry
 class ChainEntry final : public EntryService {
  public:
-  ChainEntry(World& w, sim::NodeId self) : EntryService(w, self), caller_(w, self) {}
+  ChainEntry(World& w, sim::NodeId self) : EntryService(w, self), caller_(w, self) { flows_.follow(w.ledger().released()); }
 
   void on_message(sim::Node& self, const sim::Message& m) override {
     if (relayed(m)) return;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "models/grow.hpp"
+#include "models/txn_array.hpp"
 #include "sim/assert.hpp"
 
 namespace models {
@@ -27,8 +28,7 @@ class FlowTable {
 
   // Returns the state of txn, creating it (reset by T::reset()) if absent.
   T& open(uint64_t txn) {
-    grow_to(slot_of_, txn, kNone);
-    uint32_t& s = slot_of_[txn];
+    uint32_t& s = slot_of_.at(txn);
     if (s >= kTagged) {
       if (free_.empty()) {
         slots_.emplace_back();
@@ -46,38 +46,44 @@ class FlowTable {
   }
   // Returns the state of txn, or nullptr if it has none.
   T* find(uint64_t txn) {
-    if (txn >= slot_of_.size() || slot_of_[txn] >= kTagged) return nullptr;
-    return &slots_[slot_of_[txn]];
+    const uint32_t s = slot_of_.get(txn);
+    if (s >= kTagged) return nullptr;
+    return &slots_[s];
   }
   void close(uint64_t txn) {
-    SIM_ASSERT(txn < slot_of_.size() && slot_of_[txn] < kTagged, "close() of a flow not open");
-    free_.push_back(slot_of_[txn]);
-    txn_of_[slot_of_[txn]] = kFree;
-    slot_of_[txn] = kNone;
+    uint32_t& s = slot_of_.at(txn);
+    SIM_ASSERT(s < kTagged, "close() of a flow not open");
+    free_.push_back(s);
+    txn_of_[s] = kFree;
+    s = kNone;
     --live_;
   }
   // Closes the flow, leaving `tag` behind (read by tag(); open() starts afresh).
   void close(uint64_t txn, uint8_t tag) {
     SIM_ASSERT(tag <= kMaxTag, "a flow's tag is at most 14");
     close(txn);
-    slot_of_[txn] = kTagged + tag;
+    slot_of_.at(txn) = kTagged + tag;
   }
   // The tag a closed flow left, or -1 (open, never opened, or closed without a tag).
   int tag(uint64_t txn) const {
-    if (txn >= slot_of_.size() || slot_of_[txn] < kTagged || slot_of_[txn] == kNone) return -1;
-    return static_cast<int>(slot_of_[txn] - kTagged);
+    const uint32_t s = slot_of_.get(txn);
+    if (s < kTagged || s == kNone) return -1;
+    return static_cast<int>(s - kTagged);
   }
   // Forgets every open flow (a crash); tags stay.
   void clear() {
     for (uint32_t s = 0; s < txn_of_.size(); ++s) {
       if (txn_of_[s] == kFree) continue;
-      slot_of_[txn_of_[s]] = kNone;
+      slot_of_.at(txn_of_[s]) = kNone;
       txn_of_[s] = kFree;
       free_.push_back(s);
     }
     live_ = 0;
   }
   size_t live() const { return live_; }
+  // The indexes (and tags) of transactions the ledger released are dropped (TxnArray): a
+  // released transaction's flow is closed, and its tag is read no more.
+  void follow(const uint64_t* released) { slot_of_.follow(released); }
   // Calls f(txn, state) for every open flow, in transaction order.
   template <typename F>
   void for_each(F&& f) {
@@ -91,7 +97,7 @@ class FlowTable {
   }
 
  private:
-  std::vector<uint32_t> slot_of_;
+  TxnArray<uint32_t> slot_of_{kNone};
   static constexpr uint64_t kFree = ~uint64_t{0};
   std::vector<T> slots_;
   std::vector<uint64_t> txn_of_;  // by slot: the transaction it holds, or kFree

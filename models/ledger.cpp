@@ -26,28 +26,55 @@ Ledger::Ledger(std::vector<uint32_t> side_effect_masks, sim::Time deadline, sim:
     : side_effects_(std::move(side_effect_masks)),
       deadline_(deadline),
       warmup_(warmup),
-      acc_(side_effects_.size()) {}
+      acc_(side_effects_.size()) {
+  txns_.follow(&released_);
+  if (acc_.size() > 1) folded_.by_type.resize(acc_.size());
+}
+
+TxnRecord& Ledger::late(uint64_t txn) {
+  (void)txn;
+  ++late_;
+  scratch_ = TxnRecord{};
+  return scratch_;
+}
+
+void Ledger::release(sim::Time now) {
+  const bool typed = acc_.size() > 1;
+  while (released_ < size_) {
+    const TxnRecord& r = txns_.get(released_);
+    if (!r.done || r.in_doubt > 0 || now - r.touched <= quiet_) return;
+    if (!async_.empty() && async_.count(released_)) return;
+    if (r.measured) {
+      add(folded_.total, r);
+      if (typed) add(folded_.by_type[r.type], r);
+    }
+    ++released_;
+  }
+}
 
 uint64_t Ledger::begin(sim::Time now, uint32_t type) {
   SIM_ASSERT(type < side_effects_.size(), "a transaction of an unknown request type");
-  TxnRecord r;
+  if (quiet_ != sim::Time::max()) release(now);
+  const uint64_t id = size_++;
+  TxnRecord& r = txns_.at(id);
+  r = TxnRecord{};
   r.arrival = now;
+  r.touched = now;
   r.type = static_cast<uint8_t>(type);
   r.measured = now >= warmup_ && now < measure_end_;
-  txns_.push_back(r);
   ++open_;
-  return txns_.size() - 1;
+  return id;
 }
 
 void Ledger::answer(uint64_t txn, Answer a, sim::Time now) {
-  TxnRecord& r = txns_[txn];
+  TxnRecord& r = rec(txn);
   if (r.answer != Answer::kNone) return;  // the first answer is the one the client saw
   r.answer = a;
   r.answered = now;
 }
 
 void Ledger::apply(uint64_t txn, uint32_t step, bool idempotent, sim::Time now) {
-  TxnRecord& r = txns_[txn];
+  TxnRecord& r = rec(txn);
   const uint32_t bit = 1u << step;
   if (r.applied & bit) {
     if (!idempotent) ++r.duplicates;
@@ -61,7 +88,7 @@ void Ledger::apply(uint64_t txn, uint32_t step, bool idempotent, sim::Time now) 
 }
 
 void Ledger::compensate(uint64_t txn, uint32_t step, sim::Time now) {
-  TxnRecord& r = txns_[txn];
+  TxnRecord& r = rec(txn);
   const uint32_t before = r.applied;
   r.applied &= ~(1u << step);
   track_partial(r, before, now);
@@ -100,7 +127,7 @@ void Ledger::close_gauges(sim::Time now) {
 }
 
 void Ledger::decide(uint64_t txn, Decision d) {
-  TxnRecord& r = txns_[txn];
+  TxnRecord& r = rec(txn);
   if (r.decision == Decision::kNone) {
     r.decision = d;
   } else if (r.decision != d) {
@@ -114,7 +141,7 @@ void Ledger::participant_decided(uint64_t txn, Decision d, bool told, bool promi
 }
 
 void Ledger::complete(uint64_t txn, sim::Time now) {
-  TxnRecord& r = txns_[txn];
+  TxnRecord& r = rec(txn);
   if (r.done) return;
   r.done = true;
   r.completed = now;
@@ -123,21 +150,22 @@ void Ledger::complete(uint64_t txn, sim::Time now) {
 }
 
 void Ledger::reopen(uint64_t txn) {
-  TxnRecord& r = txns_[txn];
+  TxnRecord& r = rec(txn);
   if (!r.done) return;
   r.done = false;
   ++open_;
 }
 
 void Ledger::lock_held(uint64_t txn, sim::Time span) {
-  if (txns_[txn].measured) acc(txn).lock_hold.add(span);
+  if (rec(txn).measured) acc(txn).lock_hold.add(span);
 }
 void Ledger::lock_waited(uint64_t txn, sim::Time span) {
-  if (txns_[txn].measured) acc(txn).lock_wait.add(span);
+  if (rec(txn).measured) acc(txn).lock_wait.add(span);
 }
 void Ledger::blocked_for(uint64_t txn, sim::Time span, bool beyond) {
-  if (beyond) txns_[txn].blocked_long = true;
-  if (txns_[txn].measured) acc(txn).in_doubt.add(span);
+  TxnRecord& r = rec(txn);
+  if (beyond) r.blocked_long = true;
+  if (r.measured) acc(txn).in_doubt.add(span);
 }
 
 Outcome Ledger::classify(const TxnRecord& r) const {
@@ -196,10 +224,13 @@ void Ledger::add(RunMetrics& m, const Acc& a, const Gauge& g) {
 }
 
 Summary Ledger::summarize() const {
-  Summary s;
+  // The released records first, then the rest, in id order either way: the same sums, in
+  // the same order, as over every record.
+  Summary s = folded_;
   const bool typed = acc_.size() > 1;
   if (typed) s.by_type.resize(acc_.size());
-  for (const TxnRecord& r : txns_) {
+  for (uint64_t id = released_; id < size_; ++id) {
+    const TxnRecord& r = txns_.get(id);
     if (!r.measured) continue;
     add(s.total, r);
     if (typed) add(s.by_type[r.type], r);

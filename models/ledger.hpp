@@ -25,9 +25,16 @@
 // transactions in partial state and the time-weighted indicator "at least one is", over
 // the measured window (warm-up to the end of arrivals).
 //
-// Per-transaction state is a small fixed record (workflows have at most 32 steps), kept
-// for the whole run so that late effects (a retry that lands after the client gave up) are
-// still classified. Latency distributions are streaming histograms.
+// Per-transaction state is a small fixed record (workflows have at most 32 steps). Late
+// effects (a retry that lands after the client gave up) are still classified: a record is
+// kept while its transaction may change. With release_after(Q), a record is folded into the
+// run's metrics and released once its transaction is done, no participant is in doubt
+// about it, no async step of it is outstanding, and nothing has touched it for Q of
+// simulated time (World sets Q above the longest wait of the scenario: a timeout, a
+// redelivery, a reservation's expiry, plus the drain); records are released in id order,
+// so the metrics are the same, to the bit, as when every record is kept. A record touched
+// after its release is counted (late_touches(); a run reports it) and not classified
+// again. Latency distributions are streaming histograms.
 #pragma once
 
 #include <array>
@@ -35,6 +42,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "models/txn_array.hpp"
 #include "sim/metrics.hpp"
 #include "sim/time.hpp"
 
@@ -52,6 +60,7 @@ enum class Decision : uint8_t { kNone, kCommit, kAbort };
 
 struct TxnRecord {
   sim::Time arrival, answered, completed, first_effect;
+  sim::Time touched;          // when anything last changed it (for its release)
   uint32_t applied = 0;       // steps whose effect is in place now
   uint32_t ever_applied = 0;  // steps whose effect was ever in place
   uint32_t messages = 0;      // network and broker messages sent for it
@@ -69,7 +78,7 @@ struct TxnRecord {
   bool degraded : 1 = false;  // an optional step failed and was left out of the answer
   bool blocked_long : 1 = false;  // a participant was in doubt longer than the failure-free window
 };
-static_assert(sizeof(TxnRecord) <= 56, "a transaction's record stays within 56 bytes");
+static_assert(sizeof(TxnRecord) <= 64, "a transaction's record stays within a cache line");
 
 struct RunMetrics {
   uint64_t transactions = 0;  // measured ones
@@ -117,27 +126,34 @@ class Ledger {
   // side_effect_masks: per request type, the steps with a side effect.
   Ledger(std::vector<uint32_t> side_effect_masks, sim::Time deadline, sim::Time warmup);
 
-  // Room for n transactions up front (when the scenario says how many): the records are
-  // then written in place, not copied at every doubling.
-  void reserve(uint64_t n) { txns_.reserve(n); }
+  // The clock that dates changes (REQUIRES: set before the first begin()).
+  void set_clock(const sim::Time* now) { now_ = now; }
+  // Releases records as described above, Q after their last change; Time::max(): never
+  // (every record is kept, for a trace or a time series that reads them after the run).
+  void release_after(sim::Time q) { quiet_ = q; }
+  // Every id below this is released (TxnArray::follow).
+  const uint64_t* released() const { return &released_; }
+  uint64_t released_count() const { return released_; }
+  // Calls about a transaction after its record was released (0 when Q is long enough).
+  uint64_t late_touches() const { return late_; }
   // A new transaction of request type `type` arrives now. Returns its id (ids are dense,
   // from 0).
   uint64_t begin(sim::Time now, uint32_t type);
-  uint32_t type(uint64_t txn) const { return txns_[txn].type; }
+  uint32_t type(uint64_t txn) const { return get(txn).type; }
   // Arrivals after this time are not measured.
   void set_measure_end(sim::Time t) { measure_end_ = t; }
 
-  TxnRecord& at(uint64_t txn) { return txns_[txn]; }
-  const TxnRecord& at(uint64_t txn) const { return txns_[txn]; }
-  size_t size() const { return txns_.size(); }
+  TxnRecord& at(uint64_t txn) { return rec(txn); }
+  const TxnRecord& at(uint64_t txn) const { return get(txn); }
+  size_t size() const { return size_; }
 
   void answer(uint64_t txn, Answer a, sim::Time now);
   void apply(uint64_t txn, uint32_t step, bool idempotent, sim::Time now);
   void compensate(uint64_t txn, uint32_t step, sim::Time now);
   // A business refusal or a NO vote: the system decided to abort (aborted, not failed).
-  void refuse(uint64_t txn) { txns_[txn].refused = true; }
+  void refuse(uint64_t txn) { rec(txn).refused = true; }
   // An optional step failed (refused, or out of attempts): the answer goes on without it.
-  void degrade(uint64_t txn) { txns_[txn].degraded = true; }
+  void degrade(uint64_t txn) { rec(txn).degraded = true; }
   // The decider's decision (see the header comment).
   void decide(uint64_t txn, Decision d);
   // A participant acted on decision d: `told` by the decider, or on its own; `promised`:
@@ -146,20 +162,22 @@ class Ledger {
   void complete(uint64_t txn, sim::Time now);
   // A transaction the pattern had finished starts again (a client's retry restarted it).
   void reopen(uint64_t txn);
-  void message(uint64_t txn) { ++txns_[txn].messages; }
-  void retry(uint64_t txn) { ++txns_[txn].retries; }
+  void message(uint64_t txn) { ++rec(txn).messages; }
+  void retry(uint64_t txn) { ++rec(txn).retries; }
   // The client sent its request again (an end-to-end retry).
   void client_retry(uint64_t txn) { count(txn, &Acc::client_retries); }
-  void compensation(uint64_t txn) { ++txns_[txn].compensations; }
+  void compensation(uint64_t txn) { ++rec(txn).compensations; }
   void in_doubt(uint64_t txn, int delta) {
-    txns_[txn].in_doubt = static_cast<int16_t>(txns_[txn].in_doubt + delta);
+    TxnRecord& r = rec(txn);
+    r.in_doubt = static_cast<int16_t>(r.in_doubt + delta);
     in_doubt_total_ = static_cast<uint64_t>(static_cast<int64_t>(in_doubt_total_) + delta);
   }
-  bool measured(uint64_t txn) const { return txns_[txn].measured; }
+  bool measured(uint64_t txn) const { return get(txn).measured; }
   // Every side-effect step of txn has its effect in place.
   bool all_applied(uint64_t txn) const {
-    const uint32_t mask = side_effects_[txns_[txn].type];
-    return (txns_[txn].applied & mask) == mask;
+    const TxnRecord& r = get(txn);
+    const uint32_t mask = side_effects_[r.type];
+    return (r.applied & mask) == mask;
   }
 
   // Resource costs, recorded when they end (only for measured transactions).
@@ -231,10 +249,21 @@ class Ledger {
     uint64_t technical_errors = 0, suppressed = 0, unilateral = 0, client_retries = 0;
     Gauge partial;
   };
-  Acc& acc(uint64_t txn) { return acc_[txns_[txn].type]; }
+  Acc& acc(uint64_t txn) { return acc_[get(txn).type]; }
   void count(uint64_t txn, uint64_t Acc::*field) {
-    if (txns_[txn].measured) ++(acc(txn).*field);
+    if (rec(txn).measured) ++(acc(txn).*field);
   }
+  // The record to change (dated now), or, released, a scratch one (counted late).
+  TxnRecord& rec(uint64_t txn) {
+    if (txn < released_) [[unlikely]] return late(txn);
+    TxnRecord& r = txns_.at(txn);
+    r.touched = *now_;
+    return r;
+  }
+  const TxnRecord& get(uint64_t txn) const { return txns_.get(txn); }
+  TxnRecord& late(uint64_t txn);
+  // Folds and releases the oldest records that can no longer change.
+  void release(sim::Time now);
   // Updates the partial-state gauges after r's applied effects changed from `before`.
   void track_partial(const TxnRecord& r, uint32_t before, sim::Time now);
   bool partial(const TxnRecord& r, uint32_t applied) const {
@@ -246,7 +275,14 @@ class Ledger {
   void add(RunMetrics& m, const TxnRecord& r) const;
   static void add(RunMetrics& m, const Acc& a, const Gauge& g);
 
-  std::vector<TxnRecord> txns_;
+  TxnArray<TxnRecord> txns_;
+  uint64_t size_ = 0;
+  uint64_t released_ = 0;  // records below this id are folded into folded_ and gone
+  uint64_t late_ = 0;
+  TxnRecord scratch_;      // what a late call changes
+  sim::Time quiet_ = sim::Time::max();
+  const sim::Time* now_ = nullptr;
+  Summary folded_;         // the released records' part of summarize() (no counters, no gauges)
   std::vector<uint32_t> side_effects_;  // by request type
   sim::Time deadline_, warmup_;
   sim::Time measure_end_ = sim::Time::max();

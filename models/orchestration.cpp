@@ -42,7 +42,7 @@ struct Flow {
 
 class Orchestrator final : public EntryService {
  public:
-  Orchestrator(World& w, sim::NodeId self) : EntryService(w, self), caller_(w, self) {}
+  Orchestrator(World& w, sim::NodeId self) : EntryService(w, self), caller_(w, self) { flows_.follow(w.ledger().released()); }
 
   void on_message(sim::Node& self, const sim::Message& m) override {
     if (relayed(m)) return;

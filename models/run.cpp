@@ -81,6 +81,9 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   const std::unique_ptr<Pattern> pattern = choice.info->make(choice.transport);
   pattern->install(w);
   if (probe != nullptr) probe->attach(w);
+  // A probe reads the records after the run (a trace, a time series): keep them all.
+  // Otherwise a finished transaction's record is folded into the metrics and released.
+  if (probe == nullptr) w.ledger().release_after(w.quiet_period());
   Client client(w);
   client.start();
   if (cfg.duration) w.failures().set_horizon(*cfg.duration);
@@ -167,6 +170,9 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   r.network = w.net().counters();
   r.events = s.events_handled();
   r.transactions_simulated = w.ledger().size();
+  r.late_touches = w.ledger().late_touches();
+  r.quiet_ns = static_cast<uint64_t>(w.quiet_period().ns());
+  r.records_released = w.ledger().released_count();
   r.fingerprint = s.fingerprint();
   r.end = s.now();
   r.arrivals_end = arrivals_end;

@@ -42,6 +42,11 @@ struct RunResult {
   sim::NetworkCounters network;
   uint64_t events = 0;
   uint64_t transactions_simulated = 0;  // all of them, warm-up included
+  // Calls about a transaction after its record was released (Ledger::late_touches()): 0
+  // unless a chain of waits outlasts the scenario's quiet period; a run reports it.
+  uint64_t late_touches = 0;
+  uint64_t quiet_ns = 0;
+  uint64_t records_released = 0;  // transactions folded into the metrics before the end  // the quiet period after which records were released (World::quiet_period())
   uint64_t fingerprint = 0;
   sim::Time end;           // simulated time when the run stopped
   sim::Time arrivals_end;  // when arrivals stopped

@@ -1,4 +1,5 @@
 // The saga orchestrator (see saga_orchestrated.hpp for the protocol).
+#include "models/txn_array.hpp"
 #include "models/saga_orchestrated.hpp"
 
 #include <algorithm>
@@ -70,7 +71,10 @@ struct Flow {
 
 class SagaOrchestrator final : public EntryService {
  public:
-  SagaOrchestrator(World& w, sim::NodeId self) : EntryService(w, self), caller_(w, self) {}
+  SagaOrchestrator(World& w, sim::NodeId self) : EntryService(w, self), caller_(w, self) {
+    flows_.follow(w.ledger().released());
+    log_.follow(w.ledger().released());
+  }
 
   void on_message(sim::Node& self, const sim::Message& m) override {
     if (relayed(m)) return;
@@ -145,10 +149,7 @@ class SagaOrchestrator final : public EntryService {
   }
 
  private:
-  SagaRecord& record(uint64_t txn) {
-    grow_to(log_, txn);
-    return log_[txn];
-  }
+  SagaRecord& record(uint64_t txn) { return log_.at(txn); }
   const Step& step(uint64_t txn, uint32_t s) const { return w_.workflow(txn).steps()[s]; }
 
   // The request is served (on `worker`, held, or -1): begin the saga.
@@ -379,7 +380,7 @@ class SagaOrchestrator final : public EntryService {
 
   Caller caller_;
   FlowTable<Flow> flows_;              // volatile
-  std::vector<SagaRecord> log_;        // durable
+  TxnArray<SagaRecord> log_;           // durable
   std::unordered_set<uint64_t> open_;  // durable: sagas begun and not ended
 };
 

@@ -6,21 +6,17 @@
 namespace models {
 
 StepStore::StepStore(World& w, ServiceId service)
-    : w_(w), service_(service), inbox_(w.service_config(service).inbox) {}
+    : w_(w), service_(service), inbox_(w.service_config(service).inbox) {
+  bits_.follow(w.ledger().released());
+}
 
 void StepStore::crash(sim::NodeId node) {
   std::erase_if(executing_, [node](const auto& e) { return e.second == node; });
 }
 
-StepStore::Bits& StepStore::bits(uint64_t txn) {
-  grow_to(bits_, txn);
-  return bits_[txn];
-}
+StepStore::Bits& StepStore::bits(uint64_t txn) { return bits_.at(txn); }
 
-const StepStore::Bits& StepStore::bits(uint64_t txn) const {
-  static const Bits kNone;
-  return txn < bits_.size() ? bits_[txn] : kNone;
-}
+const StepStore::Bits& StepStore::bits(uint64_t txn) const { return bits_.get(txn); }
 
 std::optional<StepResult> StepStore::outcome(uint64_t txn, uint32_t step) const {
   const Bits& b = bits(txn);

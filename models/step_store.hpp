@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "models/keys.hpp"
+#include "models/txn_array.hpp"
 #include "models/token.hpp"
 #include "models/world.hpp"
 
@@ -92,7 +93,7 @@ class StepStore {
   World& w_;
   ServiceId service_;
   bool inbox_;
-  std::vector<Bits> bits_;  // durable, by transaction
+  TxnArray<Bits> bits_;  // durable, by transaction (released with the ledger's records)
   // Volatile (inbox): Token(txn, step) -> the replica executing it.
   std::unordered_map<uint64_t, sim::NodeId> executing_;
   ExposureTracker exposures_;

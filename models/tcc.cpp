@@ -1,5 +1,6 @@
 // Try-confirm-cancel (see tcc.hpp for the protocol): a Coordinator on the entry service, a
 // Reserver on every other service.
+#include "models/txn_array.hpp"
 #include "models/tcc.hpp"
 
 #include <algorithm>
@@ -70,7 +71,7 @@ struct Flow {
 
 class Coordinator final : public EntryService {
  public:
-  Coordinator(World& w, sim::NodeId self) : EntryService(w, self), caller_(w, self) {}
+  Coordinator(World& w, sim::NodeId self) : EntryService(w, self), caller_(w, self) { flows_.follow(w.ledger().released()); }
 
   void on_message(sim::Node& self, const sim::Message& m) override {
     if (relayed(m)) return;
@@ -335,7 +336,7 @@ struct Reservations {
     sim::NodeId holder = sim::kNoNode;  // the replica that made it: its timer expires it
     uint64_t timeout = 0;               // its id in the holder's expiry queue
   };
-  std::vector<std::vector<Entry>> entries = std::vector<std::vector<Entry>>(kMaxSteps);
+  std::vector<TxnArray<Entry>> entries = std::vector<TxnArray<Entry>>(kMaxSteps);
   std::set<uint64_t> open;                                // reserved, not yet decided
   std::unordered_map<uint64_t, sim::NodeId> confirming;  // volatile: -> the replica
 };
@@ -416,9 +417,7 @@ class Reserver final : public ServiceNode {
   using State = ReservationState;
   using Entry = Reservations::Entry;
   Entry& entry(uint64_t txn, uint32_t step) {
-    auto& row = res_.entries[step];
-    grow_to(row, txn);
-    return row[txn];
+    return res_.entries[step].at(txn);
   }
   static uint64_t key(uint64_t txn, uint32_t step) { return pack(txn, step, kKey); }
 
@@ -591,7 +590,10 @@ class Tcc final : public Pattern {
   void install(World& w) override {
     install_broker(w, behaviors_);
     const auto stores = step_stores(w);
-    for (ServiceId s = 0; s < w.service_count(); ++s) reservations_.push_back(std::make_unique<Reservations>());
+    for (ServiceId s = 0; s < w.service_count(); ++s) {
+      reservations_.push_back(std::make_unique<Reservations>());
+      for (auto& row : reservations_.back()->entries) row.follow(w.ledger().released());
+    }
     for (sim::NodeId id = 1; id < w.node_count(); ++id) {
       if (!w.is_service(id)) continue;
       const ServiceId s = w.service_of(id);

@@ -1,3 +1,4 @@
+#include "models/txn_array.hpp"
 #include "models/two_phase_commit.hpp"
 
 #include <algorithm>
@@ -101,7 +102,12 @@ class Coordinator final : public EntryService {
         balancer_(w, self),
         prepare_timeouts_(w.config().timeouts.prepare, Token::tag(kPrepareQueue)),
         retransmits_(w.config().timeouts.call, Token::tag(kRetransmitQueue)),
-        resends_(w.config().timeouts.call, Token::tag(kResendQueue)) {}
+        resends_(w.config().timeouts.call, Token::tag(kResendQueue)) {
+    flows_.follow(w.ledger().released());
+    commit_open_.follow(w.ledger().released());
+    collecting_.follow(w.ledger().released());
+    commit_mask_.follow(w.ledger().released());
+  }
 
   void on_message(sim::Node& self, const sim::Message& m) override {
     if (relayed(m)) return;
@@ -171,7 +177,7 @@ class Coordinator final : public EntryService {
     // Commit records without an end record: tell the participants again.
     commit_open_.for_each([&](uint64_t txn, const BranchRecord& r) {
       CoordFlow& f = recovered(txn, r);
-      f.tell = commit_mask_[txn];
+      f.tell = commit_mask_.get(txn);
       f.committing = true;
       commit_logged(self, f);
     });
@@ -298,8 +304,7 @@ class Coordinator final : public EntryService {
   void commit_logged(sim::Node& self, CoordFlow& f) {
     w_.ledger().decide(f.txn, Decision::kCommit);
     if (!f.answered) fire_async(self, f.txn);  // (not again when a recovery commits it again)
-    grow_to(commit_mask_, f.txn);
-    commit_mask_[f.txn] = f.tell;
+    commit_mask_.at(f.txn) = f.tell;
     reply(self, f, Answer::kOk);
     if (variant_ == Variant::kPresumedCommit) {
       // The commit record ends the transaction here: commits are not acknowledged. It is
@@ -343,7 +348,7 @@ class Coordinator final : public EntryService {
 
   // A participant in doubt asks: answer from the log, by the variant's presumption.
   void on_query(sim::Node& self, const sim::Message& m) {
-    const bool committed = m.txn < commit_mask_.size() && (commit_mask_[m.txn] & (1u << m.step));
+    const bool committed = (commit_mask_.get(m.txn) & (1u << m.step)) != 0;
     if (committed) {
       send_to(self, kCommit, m.src, m.txn, m.step);
       return;
@@ -420,7 +425,7 @@ class Coordinator final : public EntryService {
   Balancer balancer_;
   FlowTable<CoordFlow> flows_;  // volatile
   sim::TimeoutQueue prepare_timeouts_, retransmits_, resends_;  // volatile
-  std::vector<uint32_t> commit_mask_;  // durable: commit records (the participants told)
+  TxnArray<uint32_t> commit_mask_;  // durable: commit records (the participants told)
   FlowTable<BranchRecord> commit_open_;  // durable: commit records without an end record
   FlowTable<BranchRecord> collecting_;   // durable (presumed commit): collecting records
 };
@@ -490,6 +495,7 @@ class Participant final : public ServiceNode {
     }
     SIM_ASSERT(steps_.size() <= Token::kMaxPart, "too many 2PC branches on one service");
     branches_.resize(steps_.size());
+    for (auto& table : branches_) table.follow(w.ledger().released());
     node_ = &w.node(self);
     commit_op_ = node_->op_id("commit");
     abort_op_ = node_->op_id("abort");

@@ -1,5 +1,7 @@
 #include "models/world.hpp"
 
+#include <cmath>
+
 #include "models/tracing.hpp"
 
 #include <algorithm>
@@ -212,7 +214,43 @@ World::World(const ScenarioConfig& cfg, uint64_t replication, PatternChoice patt
   }
   type_cdf_.back() = 1.0;
   ledger_ = std::make_unique<Ledger>(std::move(masks), cfg.workload.deadline, cfg.warmup);
-  if (cfg.transactions) ledger_->reserve(std::min<uint64_t>(*cfg.transactions, 10'000'000));
+  ledger_->set_clock(sim_.clock());
+  for (RequestLog& log : request_logs_) log.follow(ledger_->released());
+}
+
+sim::Time World::quiet_period() const {
+  // Every wait this pattern may start for a transaction, added up (those the scenario leaves
+  // infinite, a client without a deadline, left out), twice over, and a second or a
+  // thousand mean network delays for the messages between: a chain of timers and messages
+  // about a finished transaction that outlasts this is not one these patterns make. A record
+  // touched after its release is counted, never silently dropped (Ledger::late_touches()).
+  const ScenarioConfig& c = cfg_;
+  auto times = [](sim::Time t, uint64_t n) {
+    return t.ns() > 0 && static_cast<uint64_t>(t.ns()) > static_cast<uint64_t>(sim::Time::max().ns()) / n
+               ? sim::Time::max()
+               : sim::Time::from_ns(t.ns() * static_cast<int64_t>(n));
+  };
+  sim::Time sum = sim::Time::zero();
+  auto add = [&](sim::Time t) { sum = sim::Time::saturating_add(sum, t); };
+  add(c.timeouts.call);
+  add(c.timeouts.log_force);
+  add(times(c.retry.backoff_max, std::max<uint32_t>(1, c.retry.attempts)));
+  const std::string name = pattern_.info != nullptr ? pattern_.info->name : "";
+  if (name == "two_phase_commit") {
+    add(c.timeouts.prepare);
+    add(c.timeouts.lock_wait);
+  }
+  if (name == "tcc") add(c.tcc.expiry);
+  if (c.broker.present) {  // redeliveries (of commands, events or async steps)
+    add(times(c.broker.redelivery_max, c.broker.max_attempts == 0 ? 16 : c.broker.max_attempts + 4));
+  }
+  const ClientRetryConfig& r = c.workload.retry;
+  if (r.timeout != sim::Time::max()) add(times(sim::Time::saturating_add(r.timeout, r.backoff_max), r.attempts));
+  if (c.workload.deadline != sim::Time::max()) add(c.workload.deadline);
+  const double mean_hop = c.network.latency.mean_ns();
+  const sim::Time hops = std::isfinite(mean_hop) && mean_hop * 1000 < 1e18 ? sim::Time::from_ns(static_cast<int64_t>(mean_hop * 1000))
+                                                                         : sim::Time::max();
+  return sim::Time::saturating_add(sim::Time::saturating_add(sum, sum), std::max(sim::Time::from_s(1), hops));
 }
 
 uint32_t World::draw_type(uint64_t txn) const {

@@ -27,6 +27,7 @@
 
 #include "models/config.hpp"
 #include "models/grow.hpp"
+#include "models/txn_array.hpp"
 #include "models/keys.hpp"
 #include "models/ledger.hpp"
 #include "models/pattern.hpp"
@@ -51,13 +52,12 @@ class RequestLog {
     sim::NodeId node = sim::kNoNode;  // kOpen: the replica that has it...
     uint32_t epoch = 0;               // ...and its crash count when it took it
   };
-  Entry& at(uint64_t txn) {
-    grow_to(entries_, txn);
-    return entries_[txn];
-  }
+  Entry& at(uint64_t txn) { return entries_.at(txn); }
+  // Entries of transactions the ledger released are dropped (TxnArray).
+  void follow(const uint64_t* released) { entries_.follow(released); }
 
  private:
-  std::vector<Entry> entries_;
+  TxnArray<Entry> entries_;
 };
 
 // The operation every entry service gets when a workflow names no entry_op: zero time,
@@ -75,6 +75,9 @@ class World {
   World& operator=(const World&) = delete;
 
   const ScenarioConfig& config() const { return cfg_; }
+  // How long after its last change a finished transaction's record is kept (Ledger): above
+  // every wait the scenario configures.
+  sim::Time quiet_period() const;
   const PatternChoice& pattern() const { return pattern_; }
   Transport transport() const { return pattern_.transport; }
   uint64_t replication() const { return replication_; }

@@ -55,6 +55,8 @@ class Simulation {
   HandlerId add_handler(Handler* h);
 
   Time now() const { return now_; }
+  // The clock itself, for a model that dates what it records without being handed the time.
+  const Time* clock() const { return &now_; }
 
   // Schedules an event at absolute time `at`. REQUIRES: at >= now(), kind < kTimerBit.
   void schedule(Time at, HandlerId target, uint32_t kind, uint64_t payload) {

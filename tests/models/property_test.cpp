@@ -272,6 +272,7 @@ TEST_CASE("Invariants: random workflows under random faults keep every pattern's
                    << m.transactions << "; unilateral " << m.unilateral_decisions
                    << ", changed " << m.changed_decisions);
       const std::string name = k.info->name;
+      REQUIRE(r.late_touches == 0);  // no record was released while something could still touch it
       if (k.info->atomic) {
         REQUIRE(test::outcome(r, Outcome::kViolated) == 0);
         REQUIRE(m.changed_decisions == 0);
@@ -292,6 +293,7 @@ TEST_CASE("Invariants: random workflows under random faults keep every pattern's
       const app::Scenario v = test::scenario(text, {{"two_phase_commit", fmt::format("{{variant: {}}}", variant)}});
       const models::RunResult r = test::run(v, "two_phase_commit");
       const models::RunMetrics& m = r.metrics;
+      REQUIRE(r.late_touches == 0);
       INFO("seed " << seed << ", two_phase_commit " << variant << ": "
                    << test::outcome(r, Outcome::kViolated) << " violated, "
                    << test::outcome(r, Outcome::kBlocked) << " blocked of " << m.transactions
