@@ -1,14 +1,17 @@
 // models::TxnArray<T>: a record per transaction id, kept only for the transactions the
 // ledger has not yet released (Ledger::released(): every id below it is summarised and can
 // no longer change). Entries live in chunks of 4096 ids; a chunk wholly below the release
-// point is freed when the next chunk is made, so memory follows the transactions in flight,
-// not the length of the run. The index of chunk pointers costs 2 bytes per 1000 ids.
+// point is freed when the next chunk is made, and the index of chunks drops its released
+// front as it goes, so memory follows the transactions in flight, not the length of the run.
 //
 // at(txn) makes the entry if absent (value `fill`); get(txn) reads it, or `fill` when it was
-// never made or is released. An array that follows no release point (the default, and every
-// run that keeps its records for a trace or a time series) keeps everything.
+// never made or is released. A write to a released id goes to a scratch entry (Ledger counts
+// such late touches). An array that follows no release point (the default, and every run
+// that keeps its records for a trace or a time series) keeps everything.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -21,7 +24,7 @@ class TxnArray {
   static constexpr unsigned kShift = 12;
   static constexpr uint64_t kChunk = uint64_t{1} << kShift;
 
-  explicit TxnArray(T fill = T{}) : fill_(fill) {}
+  explicit TxnArray(T fill = T{}) : fill_(fill), scratch_(fill) {}
   TxnArray(TxnArray&&) noexcept = default;
   TxnArray& operator=(TxnArray&&) noexcept = default;
 
@@ -29,51 +32,62 @@ class TxnArray {
   void follow(const uint64_t* released) { released_ = released; }
 
   T& at(uint64_t txn) {
-    const size_t c = static_cast<size_t>(txn >> kShift);
-    if (c >= chunks_.size() || !chunks_[c]) [[unlikely]] make(c);
-    return chunks_[c][txn & (kChunk - 1)];
+    const uint64_t c = txn >> kShift;
+    if (c < base_ || c - base_ >= chunks_.size() || !chunks_[c - base_]) [[unlikely]] return make(txn);
+    return chunks_[c - base_][txn & (kChunk - 1)];
   }
   const T& get(uint64_t txn) const {
-    const size_t c = static_cast<size_t>(txn >> kShift);
-    if (c >= chunks_.size() || !chunks_[c]) return fill_;
-    return chunks_[c][txn & (kChunk - 1)];
+    const uint64_t c = txn >> kShift;
+    if (c < base_ || c - base_ >= chunks_.size() || !chunks_[c - base_]) return fill_;
+    return chunks_[c - base_][txn & (kChunk - 1)];
   }
   // The entry if it was made and is kept, else nullptr.
   T* find(uint64_t txn) {
-    const size_t c = static_cast<size_t>(txn >> kShift);
-    if (c >= chunks_.size() || !chunks_[c]) return nullptr;
-    return &chunks_[c][txn & (kChunk - 1)];
+    const uint64_t c = txn >> kShift;
+    if (c < base_ || c - base_ >= chunks_.size() || !chunks_[c - base_]) return nullptr;
+    return &chunks_[c - base_][txn & (kChunk - 1)];
   }
-  // Chunks held now (for tests and benchmarks).
+  // Chunks held now, and the length of the index (for tests and benchmarks).
   size_t chunks_held() const {
     size_t n = 0;
-    for (const auto& c : chunks_) n += c ? 1 : 0;
+    for (const auto& c : chunks_) n += c ? size_t{1} : size_t{0};
     return n;
   }
+  size_t index_size() const { return chunks_.size(); }
 
  private:
-  void make(size_t c) {
+  T& make(uint64_t txn) {
     trim();
-    if (c >= chunks_.size()) chunks_.resize(c + 1);
-    if (c < first_kept_) late_.push_back(c);
-    chunks_[c] = std::make_unique<T[]>(kChunk);
-    for (uint64_t i = 0; i < kChunk; ++i) chunks_[c][i] = fill_;
+    const uint64_t c = txn >> kShift;
+    if (c < first_kept_) {  // released: a late access
+      scratch_ = fill_;
+      return scratch_;
+    }
+    if (c - base_ >= chunks_.size()) chunks_.resize(static_cast<size_t>(c - base_ + 1));
+    auto& chunk = chunks_[static_cast<size_t>(c - base_)];
+    chunk = std::make_unique<T[]>(kChunk);
+    for (uint64_t i = 0; i < kChunk; ++i) chunk[i] = fill_;
+    return chunk[txn & (kChunk - 1)];
   }
-  // Frees the chunks wholly below the release point (and a chunk made again below it for a
-  // late access: Ledger counts those).
+  // Frees the chunks wholly below the release point, and drops the index's freed front once
+  // it is half the index.
   void trim() {
     if (released_ == nullptr) return;
-    const size_t below = static_cast<size_t>(*released_ >> kShift);
-    for (size_t c = first_kept_; c < below && c < chunks_.size(); ++c) chunks_[c].reset();
+    const uint64_t below = *released_ >> kShift;
+    for (uint64_t c = first_kept_; c < below && c - base_ < chunks_.size(); ++c) chunks_[c - base_].reset();
     if (below > first_kept_) first_kept_ = below;
-    for (size_t c : late_) chunks_[c].reset();
-    late_.clear();
+    const uint64_t dead = std::min<uint64_t>(first_kept_ - base_, chunks_.size());
+    if (dead >= 64 && 2 * dead >= chunks_.size()) {
+      chunks_.erase(chunks_.begin(), chunks_.begin() + static_cast<std::ptrdiff_t>(dead));
+      base_ += dead;
+    }
   }
 
   T fill_;
+  T scratch_;
   const uint64_t* released_ = nullptr;
-  size_t first_kept_ = 0;
-  std::vector<size_t> late_;  // chunks made again below first_kept_
+  uint64_t first_kept_ = 0;  // chunks below this are released
+  uint64_t base_ = 0;        // the chunk chunks_[0] holds
   std::vector<std::unique_ptr<T[]>> chunks_;
 };
 
