@@ -178,12 +178,33 @@ class Entry final : public EntryService {
 
 // What a service keeps, durably, about its steps: shared by its replicas.
 struct ServiceRecord {
-  ServiceRecord(World& w, ServiceId s) : store(w, s) { published.follow(w.ledger().released()); }
+  ServiceRecord(World& w, ServiceId s) : store(w, s) {
+    for (auto* a : {&published, &left_out}) a->follow(w.ledger().released());
+    joins.follow(w.ledger().released());
+    seen.follow(w.ledger().released());
+  }
+  // A step's inputs received (a join): (step, the steps whose events came), per txn.
+  uint32_t& join(uint64_t txn, uint32_t step) {
+    auto& v = joins.at(txn);
+    for (auto& [s, have] : v) {
+      if (s == step) return have;
+    }
+    v.emplace_back(step, 0);
+    return v.back().second;
+  }
+  // Records a delivery (of topic `local` to `step`); false if it came before.
+  bool first_delivery(uint64_t txn, uint32_t step, uint32_t local) {
+    const uint64_t key = (uint64_t{step} << 32) | local;
+    auto& v = seen.at(txn);
+    if (std::find(v.begin(), v.end(), key) != v.end()) return false;
+    v.push_back(key);
+    return true;
+  }
   StepStore store;
-  TxnArray<uint32_t> published;                   // the outbox marks: per txn, by step
-  std::unordered_map<uint64_t, uint32_t> joins;   // inputs received, by Token(txn, step)
-  std::unordered_set<uint64_t> seen;              // deliveries received
-  std::unordered_set<uint64_t> left_out;          // optional steps given up, by Token(txn, step)
+  TxnArray<uint32_t> published;  // the outbox marks: per txn, by step
+  TxnArray<uint32_t> left_out;   // optional steps given up: per txn, by step
+  TxnArray<std::vector<std::pair<uint32_t, uint32_t>>> joins;
+  TxnArray<std::vector<uint64_t>> seen;  // deliveries received: per txn, (step, topic)
 };
 
 // Token kinds of a service's own jobs and keys (below ServiceNode's).
@@ -208,7 +229,7 @@ class Service final : public ServiceNode {
     }
     if (m.type != kDeliver) return;
     const auto topic = static_cast<uint32_t>(m.value);
-    if (!rec_.seen.insert(pack(m.txn, m.step, kSeen, topics_.local(type_of(m.txn), topic))).second) {
+    if (!rec_.first_delivery(m.txn, m.step, topics_.local(type_of(m.txn), topic))) {
       w_.ledger().duplicate_delivery(m.txn);
     }
     if (topics_.is_failed(type_of(m.txn), topic)) {
@@ -284,7 +305,7 @@ class Service final : public ServiceNode {
     const uint32_t k = w_.workflow(txn).stage_of(step);
     if (k == 0 || topics_.is_start(type, topic)) return true;
     const uint32_t need = tracker_.stage_mask(type, k - 1);
-    uint32_t& have = rec_.joins[pack(txn, step, kJoin)];
+    uint32_t& have = rec_.join(txn, step);
     have |= 1u << topics_.step_of(type, topic);
     return (have & need) == need;
   }
@@ -294,7 +315,7 @@ class Service final : public ServiceNode {
       ack(self, m.txn, m.ref);
       return;
     }
-    if (rec_.left_out.count(pack(m.txn, m.step, kJoin))) {  // an optional step given up
+    if (rec_.left_out.get(m.txn) & (1u << m.step)) {  // an optional step given up
       leave_out(self, m.txn, m.step, m.ref);
       return;
     }
@@ -367,7 +388,7 @@ class Service final : public ServiceNode {
       // The input the dead letter carried did come: an optional step is left out, and the
       // chain goes on, once it has every input (a join may still wait for others; if one
       // of them fails, the chain stops there as it would have).
-      rec_.left_out.insert(pack(m.txn, m.step, kJoin));
+      rec_.left_out.at(m.txn) |= 1u << m.step;
       if (!join_input(m.txn, m.step, static_cast<uint32_t>(m.value))) {
         ack(self, m.txn, m.ref);
         return;

@@ -42,8 +42,8 @@ void Ledger::release(sim::Time now) {
   const bool typed = acc_.size() > 1;
   while (released_ < size_) {
     const TxnRecord& r = txns_.get(released_);
-    if (!r.done || r.in_doubt > 0 || now - r.touched <= quiet_) return;
-    if (!async_.empty() && async_.count(released_)) return;
+    const bool settled = r.done && r.in_doubt == 0 && (async_.empty() || !async_.count(released_));
+    if (now - r.touched <= (settled ? quiet_ : open_quiet_)) return;
     if (r.measured) {
       add(folded_.total, r);
       if (typed) add(folded_.by_type[r.type], r);

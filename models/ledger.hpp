@@ -27,11 +27,11 @@
 //
 // Per-transaction state is a small fixed record (workflows have at most 32 steps). Late
 // effects (a retry that lands after the client gave up) are still classified: a record is
-// kept while its transaction may change. With release_after(Q), a record is folded into the
-// run's metrics and released once its transaction is done, no participant is in doubt
-// about it, no async step of it is outstanding, and nothing has touched it for Q of
-// simulated time (World sets Q above the longest wait of the scenario: a timeout, a
-// redelivery, a reservation's expiry, plus the drain); records are released in id order,
+// kept while its transaction may change. With release_after(Q, Q'), a record is folded into
+// the run's metrics and released once nothing has touched it for Q of simulated time if its
+// transaction is done, no participant is in doubt about it and no async step of it is
+// outstanding, or for Q' otherwise (World sets Q above every wait the pattern may start, and
+// Q' above that plus the repairs the scenario may wait for); records are released in id order,
 // so the metrics are the same, to the bit, as when every record is kept. A record touched
 // after its release is counted (late_touches(); a run reports it) and not classified
 // again. Latency distributions are streaming histograms.
@@ -130,7 +130,13 @@ class Ledger {
   void set_clock(const sim::Time* now) { now_ = now; }
   // Releases records as described above, Q after their last change; Time::max(): never
   // (every record is kept, for a trace or a time series that reads them after the run).
-  void release_after(sim::Time q) { quiet_ = q; }
+  // `open_q`: the same for a transaction that is not done, has a participant in doubt or an
+  // async step out (a request lost on its way that nobody retries, a prepared participant
+  // waiting for a crashed coordinator): longer, as a repair may still finish it.
+  void release_after(sim::Time q, sim::Time open_q) {
+    quiet_ = q;
+    open_quiet_ = std::max(q, open_q);
+  }
   // Every id below this is released (TxnArray::follow).
   const uint64_t* released() const { return &released_; }
   uint64_t released_count() const { return released_; }
@@ -281,6 +287,7 @@ class Ledger {
   uint64_t late_ = 0;
   TxnRecord scratch_;      // what a late call changes
   sim::Time quiet_ = sim::Time::max();
+  sim::Time open_quiet_ = sim::Time::max();
   const sim::Time* now_ = nullptr;
   Summary folded_;         // the released records' part of summarize() (no counters, no gauges)
   std::vector<uint32_t> side_effects_;  // by request type

@@ -83,7 +83,7 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   if (probe != nullptr) probe->attach(w);
   // A probe reads the records after the run (a trace, a time series): keep them all.
   // Otherwise a finished transaction's record is folded into the metrics and released.
-  if (probe == nullptr) w.ledger().release_after(w.quiet_period());
+  if (probe == nullptr) w.ledger().release_after(w.quiet_period(), w.open_quiet_period());
   Client client(w);
   client.start();
   if (cfg.duration) w.failures().set_horizon(*cfg.duration);

@@ -272,4 +272,22 @@ ServiceId World::service(const std::string& name) const {
   return *id;
 }
 
+sim::Time World::open_quiet_period() const {
+  const ScenarioConfig& c = cfg_;
+  double repair_ns = 0;
+  auto repair = [&](const std::optional<sim::Distribution>& mttr) {
+    if (mttr) repair_ns = std::max(repair_ns, mttr->mean_ns());
+  };
+  for (const ServiceConfig& s : c.services) repair(s.mttr);
+  repair(c.broker.mttr);
+  repair(c.tracing.mttr);
+  sim::Time faults = sim::Time::zero();
+  for (const FaultConfig& f : c.faults) faults = std::max(faults, f.duration);
+  const sim::Time repairs = std::isfinite(repair_ns) && repair_ns * 20 < 1e18
+                                ? sim::Time::from_ns(static_cast<int64_t>(repair_ns * 20))
+                                : sim::Time::max();
+  const sim::Time q = quiet_period();
+  return sim::Time::saturating_add(sim::Time::saturating_add(sim::Time::saturating_add(q, q), repairs), faults);
+}
+
 }  // namespace models

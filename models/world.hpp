@@ -78,6 +78,10 @@ class World {
   // How long after its last change a finished transaction's record is kept (Ledger): above
   // every wait the scenario configures.
   sim::Time quiet_period() const;
+  // The same for a transaction not finished (or in doubt): the quiet period, and then room
+  // for every repair of the scenario (20 mean repair times of its slowest node, and its
+  // longest scheduled fault), which may still finish it.
+  sim::Time open_quiet_period() const;
   const PatternChoice& pattern() const { return pattern_; }
   Transport transport() const { return pattern_.transport; }
   uint64_t replication() const { return replication_; }
