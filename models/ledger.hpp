@@ -260,14 +260,14 @@ class Ledger {
     if (rec(txn).measured) ++(acc(txn).*field);
   }
   // The record to change (dated now), or, released, a scratch one (counted late).
-  TxnRecord& rec(uint64_t txn) {
+  [[gnu::always_inline]] TxnRecord& rec(uint64_t txn) {
     if (txn < released_) [[unlikely]] return late(txn);
     TxnRecord& r = txns_.at(txn);
     r.touched = *now_;
     return r;
   }
   const TxnRecord& get(uint64_t txn) const { return txns_.get(txn); }
-  TxnRecord& late(uint64_t txn);
+  [[gnu::noinline, gnu::cold]] TxnRecord& late(uint64_t txn);
   // Folds and releases the oldest records that can no longer change.
   void release(sim::Time now);
   // Updates the partial-state gauges after r's applied effects changed from `before`.

@@ -31,21 +31,23 @@ class TxnArray {
   // From now on, chunks wholly below *released are freed (nullptr: never).
   void follow(const uint64_t* released) { released_ = released; }
 
+  // (An id below the index's first chunk wraps to a huge offset: one comparison covers both
+  // ends.)
   T& at(uint64_t txn) {
-    const uint64_t c = txn >> kShift;
-    if (c < base_ || c - base_ >= chunks_.size() || !chunks_[c - base_]) [[unlikely]] return make(txn);
-    return chunks_[c - base_][txn & (kChunk - 1)];
+    const uint64_t i = (txn >> kShift) - base_;
+    if (i >= chunks_.size() || !chunks_[i]) [[unlikely]] return make(txn);
+    return chunks_[i][txn & (kChunk - 1)];
   }
   const T& get(uint64_t txn) const {
-    const uint64_t c = txn >> kShift;
-    if (c < base_ || c - base_ >= chunks_.size() || !chunks_[c - base_]) return fill_;
-    return chunks_[c - base_][txn & (kChunk - 1)];
+    const uint64_t i = (txn >> kShift) - base_;
+    if (i >= chunks_.size() || !chunks_[i]) return fill_;
+    return chunks_[i][txn & (kChunk - 1)];
   }
   // The entry if it was made and is kept, else nullptr.
   T* find(uint64_t txn) {
-    const uint64_t c = txn >> kShift;
-    if (c < base_ || c - base_ >= chunks_.size() || !chunks_[c - base_]) return nullptr;
-    return &chunks_[c - base_][txn & (kChunk - 1)];
+    const uint64_t i = (txn >> kShift) - base_;
+    if (i >= chunks_.size() || !chunks_[i]) return nullptr;
+    return &chunks_[i][txn & (kChunk - 1)];
   }
   // Chunks held now, and the length of the index (for tests and benchmarks).
   size_t chunks_held() const {
@@ -56,7 +58,7 @@ class TxnArray {
   size_t index_size() const { return chunks_.size(); }
 
  private:
-  T& make(uint64_t txn) {
+  [[gnu::noinline, gnu::cold]] T& make(uint64_t txn) {
     trim();
     const uint64_t c = txn >> kShift;
     if (c < first_kept_) {  // released: a late access
