@@ -87,7 +87,7 @@ void LockTable::grant_next(uint64_t key) {
 
 bool ExposureTracker::touch(const World& w, uint64_t txn, uint64_t key, bool write) {
   uint64_t& last = last_writer_[key];
-  const bool exposed = last != txn + 1 && last != 0 && !w.ledger_view().at(last - 1).done;
+  const bool exposed = last != txn + 1 && last != 0 && !w.ledger_view().done(last - 1);
   if (write) last = txn + 1;  // 0 = no writer yet
   return exposed;
 }

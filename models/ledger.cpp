@@ -48,6 +48,8 @@ void Ledger::release(sim::Time now) {
       add(folded_.total, r);
       if (typed) add(folded_.by_type[r.type], r);
     }
+    if (!r.done) released_open_.insert(released_);
+    for (const Released& f : on_release_) f(released_, r);
     ++released_;
   }
 }

@@ -39,7 +39,9 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "models/txn_array.hpp"
@@ -140,6 +142,10 @@ class Ledger {
   // Every id below this is released (TxnArray::follow).
   const uint64_t* released() const { return &released_; }
   uint64_t released_count() const { return released_; }
+  // Called with each record as it is released (before it is gone), in id order: for what a
+  // model keeps per transaction beside the ledger and adds to the metrics at the end.
+  using Released = std::function<void(uint64_t txn, const TxnRecord& r)>;
+  void on_release(Released f) { on_release_.push_back(std::move(f)); }
   // Calls about a transaction after its record was released (0 when Q is long enough).
   uint64_t late_touches() const { return late_; }
   // A new transaction of request type `type` arrives now. Returns its id (ids are dense,
@@ -179,6 +185,11 @@ class Ledger {
     in_doubt_total_ = static_cast<uint64_t>(static_cast<int64_t>(in_doubt_total_) + delta);
   }
   bool measured(uint64_t txn) const { return get(txn).measured; }
+  // The pattern has finished with txn, released or not.
+  bool done(uint64_t txn) const {
+    if (txn >= released_) return get(txn).done;
+    return !released_open_.count(txn);
+  }
   // Every side-effect step of txn has its effect in place.
   bool all_applied(uint64_t txn) const {
     const TxnRecord& r = get(txn);
@@ -289,6 +300,8 @@ class Ledger {
   sim::Time quiet_ = sim::Time::max();
   sim::Time open_quiet_ = sim::Time::max();
   const sim::Time* now_ = nullptr;
+  std::vector<Released> on_release_;
+  std::unordered_set<uint64_t> released_open_;  // released without being done (rare: see above)
   Summary folded_;         // the released records' part of summarize() (no counters, no gauges)
   std::vector<uint32_t> side_effects_;  // by request type
   sim::Time deadline_, warmup_;

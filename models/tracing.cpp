@@ -7,7 +7,32 @@
 
 namespace models {
 
-Tracing::Tracing(World& w, sim::NodeId collector) : w_(w), collector_(collector) {}
+Tracing::Tracing(World& w, sim::NodeId collector)
+    : w_(w), collector_(collector) {}
+
+void Tracing::follow_ledger() {
+  folded_by_type_.resize(w_.workflows().size());
+  // A released transaction's spans are folded in and forgotten (a span collected later
+  // touches nothing the ledger sees; the quiet period outlasts the collector's queue).
+  w_.ledger().on_release([this](uint64_t txn, const TxnRecord& r) {
+    const auto it = spans_.find(txn);
+    if (!r.measured || !traced(txn)) {
+      if (it != spans_.end()) spans_.erase(it);
+      return;
+    }
+    const Count c = it != spans_.end() ? it->second : Count{};
+    add(folded_, c);
+    add(folded_by_type_[r.type], c);
+    if (it != spans_.end()) spans_.erase(it);
+  });
+}
+
+void Tracing::add(RunMetrics& m, const Count& c) {
+  ++m.traced;
+  m.spans += c.sent;
+  m.spans_collected += c.collected;
+  if (c.collected == c.sent) ++m.traces_complete;
+}
 
 bool Tracing::traced(uint64_t txn) const {
   const double p = w_.config().tracing.sample;
@@ -54,16 +79,17 @@ void Tracing::on_job_done(sim::Node&, const sim::Job& job, uint32_t) {
 }
 
 void Tracing::add_to(RunMetrics& m, int type) const {
+  const RunMetrics& f = type >= 0 ? folded_by_type_[static_cast<size_t>(type)] : folded_;
+  m.traced += f.traced;
+  m.spans += f.spans;
+  m.spans_collected += f.spans_collected;
+  m.traces_complete += f.traces_complete;
   const Ledger& l = w_.ledger_view();
-  for (uint64_t t = 0; t < l.size(); ++t) {
+  for (uint64_t t = l.released_count(); t < l.size(); ++t) {
     const TxnRecord& r = l.at(t);
     if (!r.measured || (type >= 0 && r.type != type) || !traced(t)) continue;
-    ++m.traced;
     const auto it = spans_.find(t);
-    const Count c = it != spans_.end() ? it->second : Count{};
-    m.spans += c.sent;
-    m.spans_collected += c.collected;
-    if (c.collected == c.sent) ++m.traces_complete;
+    add(m, it != spans_.end() ? it->second : Count{});
   }
 }
 

@@ -39,6 +39,9 @@ class Tracing final : public sim::JobOverhead, public sim::Behavior {
   void on_message(sim::Node& self, const sim::Message& m) override;
   void on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) override;
 
+  // Folds each transaction's spans in as the ledger releases its record. REQUIRES: the
+  // world's ledger and workflows exist (World calls it once they do).
+  void follow_ledger();
   // Adds the measured transactions' figures to m (those of request type `type`, or all).
   void add_to(RunMetrics& m, int type = -1) const;
 
@@ -49,9 +52,15 @@ class Tracing final : public sim::JobOverhead, public sim::Behavior {
   struct Count {
     uint32_t sent = 0, collected = 0;
   };
+  // Adds one measured traced transaction's spans to m.
+  static void add(RunMetrics& m, const Count& c);
+
   World& w_;
   sim::NodeId collector_;
-  std::unordered_map<uint64_t, Count> spans_;  // by traced transaction
+  std::unordered_map<uint64_t, Count> spans_;  // by traced transaction, until its record is released
+  // The released transactions' part of add_to(): all, and by request type.
+  RunMetrics folded_;
+  std::vector<RunMetrics> folded_by_type_;
 };
 
 }  // namespace models

@@ -215,6 +215,7 @@ World::World(const ScenarioConfig& cfg, uint64_t replication, PatternChoice patt
   type_cdf_.back() = 1.0;
   ledger_ = std::make_unique<Ledger>(std::move(masks), cfg.workload.deadline, cfg.warmup);
   ledger_->set_clock(sim_.clock());
+  if (tracing_) tracing_->follow_ledger();
   for (RequestLog& log : request_logs_) log.follow(ledger_->released());
 }
 
