@@ -41,6 +41,12 @@ inline models::RunResult run(const app::Scenario& s, const std::string& name, ui
   return run(s, pattern(name), rep);
 }
 
+// A probe that watches nothing: attached, a run keeps every transaction's record (as a
+// trace or a time series does); without a probe finished records are released as it goes.
+struct KeepAll final : models::RunProbe {
+  void attach(models::World&) override {}
+};
+
 inline uint64_t outcome(const models::RunResult& r, models::Outcome o) {
   return r.metrics.outcomes[static_cast<size_t>(o)];
 }

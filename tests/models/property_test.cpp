@@ -318,9 +318,6 @@ TEST_CASE("Invariants: releasing finished records under random faults changes no
   // records are released while the run goes on, in the middle of its faults, retries and
   // redeliveries): under every pattern, the run that releases records has the same CSV
   // row as the run that keeps them all, and nothing touched a released record.
-  struct KeepAll final : models::RunProbe {
-    void attach(models::World&) override {}
-  };
   const uint64_t seeds = seeds_from_env();
   uint64_t released = 0;
   for (uint64_t seed = 10; seed <= seeds; seed += 10) {
@@ -330,7 +327,7 @@ TEST_CASE("Invariants: releasing finished records under random faults changes no
         text, {{"duration", "3000s"}, {"workload.rate", "0.15/s"}, {"broker.redelivery_max", "2s"}});
     for (const models::PatternChoice& k : test::all_choices()) {
       INFO("seed " << seed << ", " << k.label());
-      KeepAll keep;
+      test::KeepAll keep;
       const models::RunResult kept = models::run(s.config, k, 0, &keep);
       const models::RunResult freed = models::run(s.config, k, 0);
       REQUIRE(freed.late_touches == 0);
