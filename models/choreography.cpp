@@ -208,7 +208,7 @@ struct ServiceRecord {
 };
 
 // Token kinds of a service's own jobs and keys (below ServiceNode's).
-enum ServiceKind : uint32_t { kSeen = 1, kJoin = 2, kCompensating = 3, kCompensation = 4 };
+enum ServiceKind : uint32_t { kCompensating = 3, kCompensation = 4 };
 
 // A replica of a service with one or more steps.
 class Service final : public ServiceNode {
