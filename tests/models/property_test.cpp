@@ -227,7 +227,10 @@ std::string random_scenario(uint64_t seed) {
       g.chance(0.3) ? fmt::format(", retry: {{attempts: {}, timeout: {}ms}}", 2 + g.below(2), 200 + g.below(800))
                     : "";
   (void)async_used;
-  const char* prefetches[] = {"0", "0", "2", "8"};  // (the broker's in-flight limit, or none)
+  // The broker's in-flight limit, or none. (Not below 16: with 2 a lost delivery stalls its
+  // queue for a redelivery wait, queues grow to minutes, and a TCC confirm that waits past
+  // its reservation's expiry ends violated, as docs/patterns.md says it must.)
+  const char* prefetches[] = {"0", "0", "16", "64"};
   const char* prefetch = prefetches[g.below(4)];
   return fmt::format(R"(name: property-{seed}
 seed: {seed}
