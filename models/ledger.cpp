@@ -31,23 +31,24 @@ Ledger::Ledger(std::vector<uint32_t> side_effect_masks, sim::Time deadline, sim:
   if (acc_.size() > 1) folded_.by_type.resize(acc_.size());
 }
 
-TxnRecord& Ledger::late(uint64_t txn) {
-  (void)txn;
+TxnRecord& Ledger::late() {
   ++late_;
   scratch_ = TxnRecord{};
   return scratch_;
 }
 
+void Ledger::add(Summary& s, const TxnRecord& r) const {
+  if (!r.measured) return;
+  add(s.total, r);
+  if (!s.by_type.empty()) add(s.by_type[r.type], r);
+}
+
 void Ledger::release(sim::Time now) {
-  const bool typed = acc_.size() > 1;
   while (released_ < size_) {
     const TxnRecord& r = txns_.get(released_);
     const bool settled = r.done && r.in_doubt == 0 && (async_.empty() || !async_.count(released_));
     if (now - r.touched <= (settled ? quiet_ : open_quiet_)) return;
-    if (r.measured) {
-      add(folded_.total, r);
-      if (typed) add(folded_.by_type[r.type], r);
-    }
+    add(folded_, r);
     if (!r.done) released_open_.insert(released_);
     for (const Released& f : on_release_) f(released_, r);
     ++released_;
@@ -229,18 +230,11 @@ Summary Ledger::summarize() const {
   // The released records first, then the rest, in id order either way: the same sums, in
   // the same order, as over every record.
   Summary s = folded_;
-  const bool typed = acc_.size() > 1;
-  if (typed) s.by_type.resize(acc_.size());
-  for (uint64_t id = released_; id < size_; ++id) {
-    const TxnRecord& r = txns_.get(id);
-    if (!r.measured) continue;
-    add(s.total, r);
-    if (typed) add(s.by_type[r.type], r);
-  }
+  for (uint64_t id = released_; id < size_; ++id) add(s, txns_.get(id));
   // The total's partial-state gauge is its own: "at least one in partial state" is no sum.
   for (size_t t = 0; t < acc_.size(); ++t) {
     add(s.total, acc_[t], total_partial_);
-    if (typed) add(s.by_type[t], acc_[t], acc_[t].partial);
+    if (!s.by_type.empty()) add(s.by_type[t], acc_[t], acc_[t].partial);
   }
   return s;
 }

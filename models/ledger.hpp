@@ -272,13 +272,13 @@ class Ledger {
   }
   // The record to change (dated now), or, released, a scratch one (counted late).
   [[gnu::always_inline]] TxnRecord& rec(uint64_t txn) {
-    if (txn < released_) [[unlikely]] return late(txn);
+    if (txn < released_) [[unlikely]] return late();
     TxnRecord& r = txns_.at(txn);
     r.touched = *now_;
     return r;
   }
   const TxnRecord& get(uint64_t txn) const { return txns_.get(txn); }
-  [[gnu::noinline, gnu::cold]] TxnRecord& late(uint64_t txn);
+  [[gnu::noinline, gnu::cold]] TxnRecord& late();
   // Folds and releases the oldest records that can no longer change.
   void release(sim::Time now);
   // Updates the partial-state gauges after r's applied effects changed from `before`.
@@ -290,6 +290,8 @@ class Ledger {
   }
   // Adds a measured record to m; adds a type's counters and gauge to m.
   void add(RunMetrics& m, const TxnRecord& r) const;
+  // Adds a record, if measured, to the total and (when the run has several) its type's.
+  void add(Summary& s, const TxnRecord& r) const;
   static void add(RunMetrics& m, const Acc& a, const Gauge& g);
 
   TxnArray<TxnRecord> txns_;

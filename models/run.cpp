@@ -83,7 +83,8 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   if (probe != nullptr) probe->attach(w);
   // A probe reads the records after the run (a trace, a time series): keep them all.
   // Otherwise a finished transaction's record is folded into the metrics and released.
-  if (probe == nullptr) w.ledger().release_after(w.quiet_period(), w.open_quiet_period());
+  const sim::Time quiet = w.quiet_period();
+  if (probe == nullptr) w.ledger().release_after(quiet, w.open_quiet_period());
   Client client(w);
   client.start();
   if (cfg.duration) w.failures().set_horizon(*cfg.duration);
@@ -171,7 +172,7 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   r.events = s.events_handled();
   r.transactions_simulated = w.ledger().size();
   r.late_touches = w.ledger().late_touches();
-  r.quiet_ns = static_cast<uint64_t>(w.quiet_period().ns());
+  r.quiet_ns = static_cast<uint64_t>(quiet.ns());
   r.records_released = w.ledger().released_count();
   r.fingerprint = s.fingerprint();
   r.end = s.now();

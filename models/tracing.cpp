@@ -15,15 +15,14 @@ void Tracing::follow_ledger() {
   // A released transaction's spans are folded in and forgotten (a span collected later
   // touches nothing the ledger sees; the quiet period outlasts the collector's queue).
   w_.ledger().on_release([this](uint64_t txn, const TxnRecord& r) {
-    const auto it = spans_.find(txn);
-    if (!r.measured || !traced(txn)) {
-      if (it != spans_.end()) spans_.erase(it);
-      return;
+    Count c;
+    if (const auto it = spans_.find(txn); it != spans_.end()) {
+      c = it->second;
+      spans_.erase(it);
     }
-    const Count c = it != spans_.end() ? it->second : Count{};
+    if (!r.measured || !traced(txn)) return;
     add(folded_, c);
     add(folded_by_type_[r.type], c);
-    if (it != spans_.end()) spans_.erase(it);
   });
 }
 

@@ -226,11 +226,8 @@ sim::Time World::quiet_period() const {
   // about a finished transaction that outlasts this is not one these patterns make. A record
   // touched after its release is counted, never silently dropped (Ledger::late_touches()).
   const ScenarioConfig& c = cfg_;
-  auto times = [](sim::Time t, uint64_t n) {
-    return t.ns() > 0 && static_cast<uint64_t>(t.ns()) > static_cast<uint64_t>(sim::Time::max().ns()) / n
-               ? sim::Time::max()
-               : sim::Time::from_ns(t.ns() * static_cast<int64_t>(n));
-  };
+  // (Time::from_seconds saturates: a product beyond the clock's range is "never".)
+  auto times = [](sim::Time t, double n) { return sim::Time::from_seconds(t.seconds() * n); };
   sim::Time sum = sim::Time::zero();
   auto add = [&](sim::Time t) { sum = sim::Time::saturating_add(sum, t); };
   add(c.timeouts.call);
@@ -248,9 +245,7 @@ sim::Time World::quiet_period() const {
   const ClientRetryConfig& r = c.workload.retry;
   if (r.timeout != sim::Time::max()) add(times(sim::Time::saturating_add(r.timeout, r.backoff_max), r.attempts));
   if (c.workload.deadline != sim::Time::max()) add(c.workload.deadline);
-  const double mean_hop = c.network.latency.mean_ns();
-  const sim::Time hops = std::isfinite(mean_hop) && mean_hop * 1000 < 1e18 ? sim::Time::from_ns(static_cast<int64_t>(mean_hop * 1000))
-                                                                         : sim::Time::max();
+  const sim::Time hops = sim::Time::from_seconds(c.network.latency.mean_ns() * 1e-9 * 1000);
   return sim::Time::saturating_add(sim::Time::saturating_add(sum, sum), std::max(sim::Time::from_s(1), hops));
 }
 
@@ -284,9 +279,7 @@ sim::Time World::open_quiet_period() const {
   repair(c.tracing.mttr);
   sim::Time faults = sim::Time::zero();
   for (const FaultConfig& f : c.faults) faults = std::max(faults, f.duration);
-  const sim::Time repairs = std::isfinite(repair_ns) && repair_ns * 20 < 1e18
-                                ? sim::Time::from_ns(static_cast<int64_t>(repair_ns * 20))
-                                : sim::Time::max();
+  const sim::Time repairs = sim::Time::from_seconds(repair_ns * 1e-9 * 20);
   const sim::Time q = quiet_period();
   return sim::Time::saturating_add(sim::Time::saturating_add(sim::Time::saturating_add(q, q), repairs), faults);
 }
