@@ -167,11 +167,7 @@ sim::Time Broker::redelivery_wait(uint32_t attempt) const {
 void Broker::on_timer(sim::Node& self, uint64_t ref) {
   const auto slot = static_cast<uint32_t>(ref & 0xffff'ffffu);
   if (!stored_[slot].live || stored_[slot].gen != static_cast<uint32_t>(ref >> 32)) return;
-  if (stored_[slot].sub == kQueued) {
-    deliver_queued(self, slot);
-  } else {
-    deliver(self, slot);
-  }
+  deliver_any(self, slot);
 }
 
 void Broker::given_up(uint32_t slot) {
@@ -199,10 +195,23 @@ void Broker::admit(sim::Node& self, uint32_t slot) {
   }
   st.waiting = false;
   ++lane.in_flight;
-  if (st.sub == kQueued) {
+  deliver_any(self, slot);
+}
+
+void Broker::deliver_any(sim::Node& self, uint32_t slot) {
+  if (stored_[slot].sub == kQueued) {
     deliver_queued(self, slot);
   } else {
     deliver(self, slot);
+  }
+}
+
+void Broker::fill(sim::Node& self, Lane& lane) {
+  const uint32_t limit = w_.config().broker.prefetch;
+  while (!lane.waiting.empty() && (limit == 0 || lane.in_flight < limit)) {
+    const uint32_t next = lane.waiting.front();
+    lane.waiting.pop_front();
+    admit(self, next);
   }
 }
 
@@ -210,15 +219,11 @@ void Broker::drop(sim::Node& self, uint32_t slot) {
   Stored& st = stored_[slot];
   st.live = false;
   free_stored_.push_back(slot);
-  if (st.waiting) return;  // (only a volatile broker's crash drops a waiting message)
+  if (st.waiting) return;  // (never delivered: nothing acknowledges or gives it up)
   Lane& lane = lanes_[st.lane];
   --lane.in_flight;
   // The next one in line, if the broker is up to deliver it (after a crash, recovery does).
-  if (!lane.waiting.empty() && self.up()) {
-    const uint32_t next = lane.waiting.front();
-    lane.waiting.pop_front();
-    admit(self, next);
-  }
+  if (self.up()) fill(self, lane);
 }
 
 void Broker::on_crash(sim::Node& self) {
@@ -240,22 +245,10 @@ void Broker::on_recover(sim::Node& self) {
   // Durable messages are delivered again (their redelivery timers died with the crash);
   // those held back by the prefetch limit still wait their turn.
   for (uint32_t s = 0; s < stored_.size(); ++s) {
-    if (!stored_[s].live || stored_[s].waiting) continue;
-    if (stored_[s].sub == kQueued) {
-      deliver_queued(self, s);
-    } else {
-      deliver(self, s);
-    }
+    if (stored_[s].live && !stored_[s].waiting) deliver_any(self, s);
   }
   // A lane that ended deliveries while the broker was down has room again.
-  const uint32_t limit = w_.config().broker.prefetch;
-  for (Lane& lane : lanes_) {
-    while (!lane.waiting.empty() && (limit == 0 || lane.in_flight < limit)) {
-      const uint32_t next = lane.waiting.front();
-      lane.waiting.pop_front();
-      admit(self, next);
-    }
-  }
+  for (Lane& lane : lanes_) fill(self, lane);
 }
 
 void install_broker(World& w, std::vector<std::unique_ptr<sim::Behavior>>& keep,

@@ -98,6 +98,10 @@ class Broker final : public sim::Behavior {
   };
   // A newly stored message: delivered now, or queued in its lane behind the prefetch limit.
   void admit(sim::Node& self, uint32_t slot);
+  // Admits the lane's waiting messages while it has room.
+  void fill(sim::Node& self, Lane& lane);
+  // Delivers a stored message (again): a topic's or a queue's.
+  void deliver_any(sim::Node& self, uint32_t slot);
   uint32_t lane_of_queue(uint32_t destination);
   void stored(sim::Node& self, const sim::Message& enqueued);
   void deliver(sim::Node& self, uint32_t slot);
