@@ -76,12 +76,9 @@ const std::vector<std::string>& event_counts() {
                                           "duplicate_deliveries", "broker_messages", "spans_lost"};
   return v;
 }
-bool ends_with(const std::string& s, std::string_view tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
 bool is_fraction(const std::string& m) {
   // (A service's utilisation and availability, NAME.utilisation: time averages in [0, 1].)
-  if (m.find('.') != std::string::npos) return ends_with(m, ".utilisation") || ends_with(m, ".availability");
+  if (m.find('.') != std::string::npos) return m.ends_with(".utilisation") || m.ends_with(".availability");
   return m == "availability" || m == "partial_time_fraction" || m == "blocked_fraction" ||
          m == "trace_completeness" ||
          (m.size() > 8 && m.compare(m.size() - 8, 8, "_per_txn") == 0 &&
@@ -388,18 +385,18 @@ std::string axis_fields(const SweepShape& shape, size_t point, const std::vector
 
 }  // namespace
 
-size_t SweepShape::axis_column(size_t a) const {
-  const auto twins = si_twins(*this);
-  size_t at = 1;
-  for (size_t i = 0; i < a; ++i) at += twins[i].suffix.empty() ? size_t{1} : size_t{2};
+std::vector<size_t> SweepShape::axis_columns() const {
+  std::vector<size_t> at;
+  size_t next = 1;  // after the run number
+  for (const SiTwin& t : si_twins(*this)) {
+    at.push_back(next);
+    next += t.suffix.empty() ? size_t{1} : size_t{2};
+  }
+  at.push_back(next);
   return at;
 }
 
-size_t SweepShape::lead_columns() const {
-  size_t n = 1 + axes.size();
-  for (const SiTwin& t : si_twins(*this)) n += t.suffix.empty() ? size_t{0} : size_t{1};
-  return n;
-}
+size_t SweepShape::lead_columns() const { return axis_columns().back(); }
 
 std::string time_series_header(const SweepShape& shape) {
   return "run," + axis_header(shape) + "replication," + timeseries_header();

@@ -52,8 +52,8 @@ struct SweepShape {
   // The columns before a runs line's scenario columns: the run index, then each axis's
   // value and, for an axis of durations or rates, its number in SI units (si_twins()).
   size_t lead_columns() const;
-  // The column of axis a's value in a runs line.
-  size_t axis_column(size_t a) const;
+  // The column of each axis's value in a runs line, then the first scenario column.
+  std::vector<size_t> axis_columns() const;
   // The request_type of a run's k-th line.
   const std::string& request_type_of_line(size_t k) const;
 

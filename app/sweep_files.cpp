@@ -187,7 +187,8 @@ sim::Status check_run_line(const SweepShape& shape, const std::vector<SweepShape
   const auto f = csv_fields(line);
   const std::vector<std::string>& cols = csv_columns();
   const size_t axes = shape.axes.size();
-  const size_t lead = shape.lead_columns();
+  const std::vector<size_t> axis_at = shape.axis_columns();
+  const size_t lead = axis_at.back();
   const size_t width = lead + cols.size() + shape.services.size() * service_figures().size() + 1;
   if (f.size() != width) {
     return sim::Status::invalid(fmt::format("run {}: expected {} fields, found {}", index, width, f.size()));
@@ -199,7 +200,7 @@ sim::Status check_run_line(const SweepShape& shape, const std::vector<SweepShape
     return f[lead + at];
   };
   for (size_t a = 0; a < axes; ++a) {
-    const std::string& got = f[shape.axis_column(a)];
+    const std::string& got = f[axis_at[a]];
     if (got != point.values[a].value) {
       return sim::Status::invalid(fmt::format("run {}: {} is {}, expected {}", index,
                                               shape.axes[a].path, got, point.values[a].value));
