@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <set>
 
 #include "app/scenario_fields.hpp"
 #include "app/scenario_internal.hpp"
@@ -13,7 +12,6 @@
 #include "sim/units.hpp"
 #include "app/traffic.hpp"
 #include "models/registry.hpp"
-#include "sim/suggest.hpp"
 
 namespace app {
 

@@ -4,18 +4,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <set>
 
 #include "app/scenario_fields.hpp"
 #include "app/scenario_internal.hpp"
 #include "app/yaml_reader.hpp"
 #include "sim/suggest.hpp"
-#include "sim/units.hpp"
-#include "sim/suggest.hpp"
 
 namespace app {
-
-using models::ScenarioConfig;
 
 namespace {
 

@@ -3,8 +3,6 @@
 // entry (scenario_internal.hpp).
 #include <fmt/format.h>
 
-#include <algorithm>
-
 #include "app/scenario_internal.hpp"
 #include "app/yaml_reader.hpp"
 #include "models/registry.hpp"

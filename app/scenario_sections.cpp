@@ -9,8 +9,6 @@
 #include "app/scenario_fields.hpp"
 #include "app/scenario_internal.hpp"
 #include "app/yaml_reader.hpp"
-#include "sim/suggest.hpp"
-#include "sim/units.hpp"
 #include "models/limits.hpp"
 #include "models/registry.hpp"
 

@@ -3,18 +3,10 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <set>
-
-#include "app/scenario_fields.hpp"
 #include "app/scenario_internal.hpp"
 #include "app/yaml_reader.hpp"
-#include "sim/suggest.hpp"
-#include "sim/units.hpp"
 
 namespace app {
-
-using models::ScenarioConfig;
 
 // A hint for the most common YAML mistake in scenarios: a distribution with named
 // parameters, like lognormal(median: 2ms, p99: 40ms), written without quotes (YAML reads

@@ -3,18 +3,10 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <set>
-
-#include "app/scenario_fields.hpp"
 #include "app/scenario_internal.hpp"
 #include "app/yaml_reader.hpp"
-#include "sim/suggest.hpp"
-#include "sim/units.hpp"
 
 namespace app {
-
-using models::ScenarioConfig;
 
 SweepSpec read_sweep(const Ctx& ctx, const YAML::Node& n) {
   SweepSpec s;
