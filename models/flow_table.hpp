@@ -13,7 +13,6 @@
 #include <utility>
 #include <vector>
 
-#include "models/grow.hpp"
 #include "models/txn_array.hpp"
 #include "sim/assert.hpp"
 

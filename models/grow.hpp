@@ -1,7 +1,8 @@
-// models::grow_to: makes v[i] exist, growing v geometrically. Per-transaction records gain
-// one entry per transaction; resize(i + 1) would call into the library (and touch the
-// allocator's bookkeeping) for every one of them. New entries are value-initialized, or
-// `fill`, so code that reads v[i] for any i < v.size() sees "nothing recorded".
+// models::grow_to: makes v[i] exist, growing v geometrically (records by slot; records by
+// transaction are TxnArrays, released with the ledger's): resize(i + 1) would call into the
+// library (and touch the allocator's bookkeeping) for every new entry. New entries are
+// value-initialized, or `fill`, so code that reads v[i] for any i < v.size() sees "nothing
+// recorded".
 //
 // models::take_slot: a slot of a pool with a free list (messages in flight, pending sends,
 // executions): a freed one if any, else a new default one. A reused slot keeps what it

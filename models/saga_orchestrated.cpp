@@ -11,7 +11,6 @@
 #include "models/calls.hpp"
 #include "models/entry.hpp"
 #include "models/flow_table.hpp"
-#include "models/grow.hpp"
 #include "models/messages.hpp"
 #include "models/step_server.hpp"
 #include "models/token.hpp"

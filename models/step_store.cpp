@@ -1,6 +1,5 @@
 #include "models/step_store.hpp"
 
-#include "models/grow.hpp"
 #include "models/token.hpp"
 
 namespace models {

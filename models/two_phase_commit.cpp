@@ -13,7 +13,6 @@
 #include "models/entry.hpp"
 #include "models/service_node.hpp"
 #include "models/flow_table.hpp"
-#include "models/grow.hpp"
 #include "models/keys.hpp"
 #include "models/messages.hpp"
 #include "models/token.hpp"

@@ -26,7 +26,6 @@
 #include <vector>
 
 #include "models/config.hpp"
-#include "models/grow.hpp"
 #include "models/txn_array.hpp"
 #include "models/keys.hpp"
 #include "models/ledger.hpp"
