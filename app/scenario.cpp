@@ -36,7 +36,6 @@ ScenarioConfig read_config(const Ctx& ctx, const YAML::Node& root, std::vector<s
   if (top.has("broker")) read_broker(ctx, top.get("broker"), c);
   if (top.has("tracing")) read_tracing(ctx, top.get("tracing"), c);
   read_services(ctx, top.get("services"), c);
-  if (top.has("network")) read_network(ctx, top.get("network"), c);
   read_workflows(ctx, root, c);
   if (top.has("patterns")) {
     read_patterns(ctx, top.get("patterns"), c);
@@ -46,6 +45,8 @@ ScenarioConfig read_config(const Ctx& ctx, const YAML::Node& root, std::vector<s
   if (top.has("retry")) read_retry(ctx, top.get("retry"), c);
   if (top.has("timeouts")) read_timeouts(ctx, top.get("timeouts"), c);
   if (top.has("two_phase_commit")) read_two_phase_commit(ctx, top.get("two_phase_commit"), c);
+  // (after two_phase_commit: a link may name Paxos Commit's acceptor nodes)
+  if (top.has("network")) read_network(ctx, top.get("network"), c);
   if (top.has("tcc")) read_tcc(ctx, top.get("tcc"), c);
   if (top.has("faults")) read_faults(ctx, top.get("faults"), c);
   check_cross(ctx, root, c);

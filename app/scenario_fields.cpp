@@ -43,7 +43,7 @@ const std::vector<Field> kFields{
      "the patterns to run: a list, or one name; each entry a pattern with its transport (below)", "pattern"},
     {"", "retry", T::kSection, "", "", "one attempt", "retry policy for synchronous calls (below)", "retry"},
     {"", "timeouts", T::kSection, "", "", "as below", "timeouts of calls, votes and locks (below)", "timeouts"},
-    {"", "two_phase_commit", T::kSection, "", "", "as below", "the two-phase commit variant (below)",
+    {"", "two_phase_commit", T::kSection, "", "", "as below", "the two-phase commit variant, and Paxos Commit's acceptors (below)",
      "two_phase_commit"},
     {"", "tcc", T::kSection, "", "", "as below", "try-confirm-cancel reservations (below)", "tcc"},
     {"", "tracing", T::kSection, "", "", "none",
@@ -256,10 +256,19 @@ const std::vector<Field> kFields{
      "a transaction waiting longer than this for a lock gives up (2PC aborts it)"},
     {"timeouts", "log_force", T::kDuration, "s", "0", "", "time to force a record to a durable log"},
 
-    {"two_phase_commit", "variant", T::kChoice, "presumed_abort, presumed_nothing, presumed_commit, basic",
-     "presumed_abort", "",
+    {"two_phase_commit", "variant", T::kChoice,
+     "presumed_abort, presumed_nothing, presumed_commit, paxos_commit, basic", "presumed_abort", "",
      "which records are forced and which messages acknowledged (docs/patterns.md); `basic` is "
-     "`presumed_nothing`"},
+     "`presumed_nothing`; `paxos_commit` decides each vote with Paxos among 2F+1 acceptors"},
+    {"two_phase_commit", "tolerated_faults", T::kCount, "acceptors", "1", "",
+     "paxos_commit: F, the acceptor failures tolerated (2F+1 acceptors; 0 to 3)"},
+    {"two_phase_commit", "acceptors", T::kChoice, "own_nodes, participants", "own_nodes", "",
+     "paxos_commit: acceptors on nodes of their own (`acceptor1`, ... in faults and links), or "
+     "on the first 2F+1 participants' nodes (the entry's first when it hosts a step)"},
+    {"two_phase_commit", "acceptor_mttf", T::kMeanTime, "s", "", "never fails",
+     "paxos_commit, own_nodes: random crashes of each acceptor, as for services"},
+    {"two_phase_commit", "acceptor_mttr", T::kMeanTime, "s", "", "never fails",
+     "paxos_commit, own_nodes: an acceptor's time to repair"},
     {"tcc", "expiry", T::kDuration, "s", "30s", "", "how long a TCC reservation lives before it releases itself"},
 
     // ------------------------------------------------------------ faults

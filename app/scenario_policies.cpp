@@ -240,13 +240,54 @@ void read_faults(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
 
 void read_two_phase_commit(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   MapReader m(ctx, n, "two_phase_commit", field_keys("two_phase_commit"));
-  if (!m.has("variant")) return;
-  const std::string v = read_choice(ctx, m.get("variant"), m.path("variant"),
-                                    field_choices("two_phase_commit", "variant"));
   using V = models::TwoPhaseCommitConfig::Variant;
-  c.two_phase_commit.variant = v == "presumed_commit"                    ? V::kPresumedCommit
-                               : v == "basic" || v == "presumed_nothing" ? V::kBasic
-                                                                         : V::kPresumedAbort;
+  auto& t = c.two_phase_commit;
+  if (m.has("variant")) {
+    const std::string v = read_choice(ctx, m.get("variant"), m.path("variant"),
+                                      field_choices("two_phase_commit", "variant"));
+    t.variant = v == "presumed_commit"                    ? V::kPresumedCommit
+                : v == "paxos_commit"                     ? V::kPaxosCommit
+                : v == "basic" || v == "presumed_nothing" ? V::kBasic
+                                                          : V::kPresumedAbort;
+  }
+  // The acceptors' fields mean nothing to the other variants: refused, not ignored.
+  for (const char* k : {"tolerated_faults", "acceptors", "acceptor_mttf", "acceptor_mttr"}) {
+    if (m.has(k) && t.variant != V::kPaxosCommit) {
+      ctx.fail(m.get(k), m.path(k),
+               fmt::format("{} applies to variant paxos_commit only (this is {})", k,
+                           m.has("variant") ? YAML::Dump(m.get("variant")) : "presumed_abort, the default"));
+    }
+  }
+  if (m.has("tolerated_faults")) {
+    t.tolerated_faults = static_cast<uint32_t>(read_count(ctx, m.get("tolerated_faults"), m.path("tolerated_faults"), 0, 3));
+  }
+  if (m.has("acceptors")) {
+    t.acceptors_on_participants = read_choice(ctx, m.get("acceptors"), m.path("acceptors"),
+                                              field_choices("two_phase_commit", "acceptors")) == "participants";
+  }
+  if (m.has("acceptor_mttf") != m.has("acceptor_mttr")) {
+    const char* given = m.has("acceptor_mttf") ? "acceptor_mttf" : "acceptor_mttr";
+    ctx.fail(m.get(given), m.path(given),
+             fmt::format("{} needs {} too", given, m.has("acceptor_mttf") ? "acceptor_mttr" : "acceptor_mttf"));
+  }
+  if (m.has("acceptor_mttf")) {
+    if (t.acceptors_on_participants) {
+      ctx.fail(m.get("acceptor_mttf"), m.path("acceptor_mttf"),
+               "acceptors on the participants crash with their services (services.NAME.mttf); "
+               "acceptor_mttf is for acceptors: own_nodes");
+    }
+    t.acceptor_mttf = read_mean_time(ctx, m.get("acceptor_mttf"), m.path("acceptor_mttf"));
+    t.acceptor_mttr = read_mean_time(ctx, m.get("acceptor_mttr"), m.path("acceptor_mttr"));
+  }
+  if (t.acceptors_on_participants) {
+    const auto hosts = models::acceptor_services(c.workflows);
+    if (hosts.size() < t.acceptors()) {
+      ctx.fail(m.get("acceptors"), m.path("acceptors"),
+               fmt::format("{} acceptors (tolerated_faults {}) need as many participant services; "
+                           "the workflows have {} ({}): use acceptors: own_nodes, or a lower tolerated_faults",
+                           t.acceptors(), t.tolerated_faults, hosts.size(), sim::join_all(hosts)));
+    }
+  }
 }
 
 void read_tcc(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {

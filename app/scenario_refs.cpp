@@ -64,8 +64,13 @@ std::string read_node_ref(const Ctx& ctx, const YAML::Node& n, const std::string
   }
   const std::string name = read_name(ctx, n, path);
   if (find_service(c, name)) return name;
+  std::vector<std::string> acceptors;
+  if (c.two_phase_commit.own_acceptor_nodes()) {
+    for (uint32_t k = 1; k <= c.two_phase_commit.acceptors(); ++k) acceptors.push_back(fmt::format("acceptor{}", k));
+  }
   if (allow_infra && (name == "client" || (name == "broker" && c.broker.present) ||
-                      (name == "collector" && c.tracing.present))) {
+                      (name == "collector" && c.tracing.present) ||
+                      std::find(acceptors.begin(), acceptors.end(), name) != acceptors.end())) {
     return name;
   }
   std::vector<std::string> valid = service_names(c);
@@ -73,6 +78,7 @@ std::string read_node_ref(const Ctx& ctx, const YAML::Node& n, const std::string
     valid.push_back("client");
     if (c.broker.present) valid.push_back("broker");
     if (c.tracing.present) valid.push_back("collector");
+    valid.insert(valid.end(), acceptors.begin(), acceptors.end());
   }
   auto near = sim::closest_match(name, valid);
   ctx.fail(n, path,

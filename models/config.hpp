@@ -4,6 +4,7 @@
 // validates; the patterns assert what they rely on).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -166,9 +167,43 @@ struct TwoPhaseCommitConfig {
   //   leave after their vote, and a transaction with nothing to commit writes nothing.
   // presumed_commit: the coordinator forces a collecting record before it prepares;
   //   commits are neither forced at the participants nor acknowledged, aborts are.
-  enum class Variant { kPresumedAbort, kBasic, kPresumedCommit };
+  // paxos_commit: Gray & Lamport (2006), "Consensus on transaction commit": each
+  //   participant's vote is one Paxos instance decided by 2F+1 acceptors; the coordinator
+  //   is the leader and writes nothing; a participant in doubt finishes the transaction
+  //   from the acceptors itself, so a coordinator crash blocks nobody.
+  enum class Variant { kPresumedAbort, kBasic, kPresumedCommit, kPaxosCommit };
   Variant variant = Variant::kPresumedAbort;
+  // Paxos Commit: the acceptor failures tolerated, F (2F+1 acceptors).
+  uint32_t tolerated_faults = 1;
+  // Paxos Commit: where the acceptors run: nodes of their own (acceptor1, ...) or on the
+  // participants' nodes (the entry's first when it hosts a step), as in the paper's
+  // co-located counts.
+  bool acceptors_on_participants = false;
+  std::optional<sim::Distribution> acceptor_mttf, acceptor_mttr;  // random crashes of each acceptor
+  uint32_t acceptors() const { return 2 * tolerated_faults + 1; }
+  bool own_acceptor_nodes() const { return variant == Variant::kPaxosCommit && !acceptors_on_participants; }
 };
+
+// Paxos Commit with acceptors on the participants: the services that host them, in order:
+// the first workflow's entry first when it hosts a step, then every (awaited) step's service
+// in first appearance. The first 2F+1 get an acceptor each, on their first replica.
+inline std::vector<std::string> acceptor_services(const std::vector<WorkflowConfig>& workflows) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& s) {
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  };
+  if (!workflows.empty()) {
+    for (const StepConfig& st : workflows.front().steps) {
+      if (!st.async && st.service == workflows.front().entry) add(st.service);
+    }
+  }
+  for (const WorkflowConfig& wf : workflows) {
+    for (const StepConfig& st : wf.steps) {
+      if (!st.async) add(st.service);
+    }
+  }
+  return out;
+}
 
 struct FaultConfig {
   enum class Kind { kCrash, kPartition, kOneWay };

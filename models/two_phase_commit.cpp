@@ -36,11 +36,181 @@ enum TwoPcMessage : uint32_t {
   kAbort = 103,
   kAck = 104,
   kDecisionQuery = 105,  // a participant in doubt asks the coordinator
+  // Paxos Commit (Gray & Lamport 2006, section 4), one Paxos instance per participant:
+  kPhase2a = 106,  // accept: a participant's own vote (ballot 0) or a recovery ballot's values
+  kPhase2b = 107,  // accepted: from an acceptor, for every instance of the transaction at once
+  kPhase1a = 108,  // a recovery ballot asks the acceptors to promise it
+  kPhase1b = 109,  // the promise, with what the acceptor accepted
+  kRefused = 110,  // a ballot below the acceptor's promise: refused, with what it accepted
 };
 
 // kNoError: the participant could not prepare for a technical reason (the step's `errors`):
 // a NO vote, but the client hears "error", not "refused".
 enum Vote : int64_t { kNo = 0, kYes = 1, kReadOnly = 2, kNoError = 3 };
+
+
+// ---------------------------------------------------------------- Paxos Commit
+// The values of a transaction's instances (one per participant, by step bit): `acc`, the
+// instances with a value; `prep`, those whose value is "prepared" (else "aborted");
+// `err`, the aborted ones that failed technically (the client hears "error", not "refused").
+// On the wire: ref = acc | prep << 32, flags = err.
+struct Values {
+  uint32_t acc = 0, prep = 0, err = 0;
+  static Values of(const sim::Message& m) {
+    return {static_cast<uint32_t>(m.ref), static_cast<uint32_t>(m.ref >> 32), m.flags};
+  }
+  void put(sim::Message& m) const {
+    m.ref = acc | (uint64_t{prep} << 32);
+    m.flags = err;
+  }
+};
+
+// Ballots: 0 is each participant's own (its vote, sent straight to the acceptors); a
+// recovery ballot is (round << 32) | proposer, the proposer being its node and its branch
+// there (a participant's step, or kNoStep for the coordinator): unique per proposer, growing
+// with the round. Carried in Message::value, except in a promise (kPhase1b), whose value is
+// the ballot of the values it reports and whose attempt is the round promised (the
+// promise goes to the proposer of that round).
+uint64_t ballot_of(uint32_t round, sim::NodeId node, uint32_t tag) {
+  SIM_ASSERT(node < (1u << 26) && tag <= kNoStep && round > 0, "a Paxos Commit ballot out of range");
+  return (uint64_t{round} << 32) | (uint64_t{node} << 6) | tag;
+}
+uint32_t round_of(uint64_t ballot) { return static_cast<uint32_t>(ballot >> 32); }
+
+// Which of the transaction's acceptors a node is (the World's order), or -1.
+int acceptor_index(const World& w, sim::NodeId n) {
+  const auto& a = w.acceptors();
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] == n) return static_cast<int>(i);
+  }
+  return -1;
+}
+uint32_t quorum(const World& w) { return w.config().two_phase_commit.tolerated_faults + 1; }
+
+// A Paxos message about txn from `self` to `dst`. `tag` names the proposer's branch on its
+// node (a participant's step) or kNoStep (the coordinator); replies carry it back.
+void paxos_send(World& w, sim::Node& self, uint32_t type, sim::NodeId dst, uint64_t txn, uint32_t tag,
+                uint64_t ballot, const Values& v, uint32_t round = 0) {
+  sim::Message m;
+  m.type = type;
+  m.dst = dst;
+  m.txn = txn;
+  m.step = tag;
+  m.value = static_cast<int64_t>(ballot);
+  m.attempt = round;
+  v.put(m);
+  w.send(self, m);
+}
+
+// What a decided set of values means for the transaction: commit when every participant
+// but the optional ones prepared (an optional one that did not is left out).
+struct PaxosOutcome {
+  bool commit = false, refused = false, degraded = false;
+  uint32_t prepared = 0;  // the participants that must hear the decision
+};
+PaxosOutcome outcome_of(const World& w, uint64_t txn, uint32_t all, const Values& v) {
+  uint32_t optional = 0;
+  for (const Step& s : w.workflow(txn).steps()) {
+    if (s.optional) optional |= 1u << s.index;
+  }
+  const uint32_t failed = all & ~(v.prep & v.acc);
+  PaxosOutcome o;
+  o.prepared = all & v.prep & v.acc;
+  o.commit = (failed & ~optional) == 0;
+  o.degraded = (failed & optional) != 0;
+  o.refused = !o.commit && (failed & ~optional & ~v.err) != 0;
+  return o;
+}
+
+// One recovery ballot, run by the coordinator (its prepare timed out) or by a participant
+// in doubt (Gray & Lamport, section 4.3): phase 1 asks every acceptor to promise ballot b and
+// report what it accepted; with F+1 promises, each instance takes the value of the highest
+// ballot reported, or "aborted" where none is (no value can have been chosen for it then);
+// phase 2 asks every acceptor to accept those values; F+1 acceptances choose them. Several
+// proposers may run at once: Paxos keeps what they choose the same.
+struct Proposer {
+  uint32_t round = 0;
+  uint64_t ballot = 0;
+  uint32_t promised = 0, accepted = 0;  // acceptor indexes, as bits
+  uint64_t best_vbal = 0;
+  uint32_t learnt_from = 0, learn_count = 0;  // answers heard; how many report learn_values
+  uint64_t learn_vbal = 0;
+  Values learn_values;
+  bool phase2 = false, done = false;  // done: the values are known (chosen or learnt)
+  Values seen, proposal;
+
+  void start(World& w, sim::Node& self, uint64_t txn, uint32_t tag) {
+    ballot = ballot_of(++round, self.id(), tag);
+    promised = accepted = learnt_from = learn_count = 0;
+    best_vbal = learn_vbal = 0;
+    done = false;
+    phase2 = false;
+    seen = {};
+    for (sim::NodeId a : w.acceptors()) paxos_send(w, self, kPhase1a, a, txn, tag, ballot, {});
+  }
+  bool running() const { return ballot != 0; }
+  // Paxos's learning, from any acceptor's answer (a promise, or a refusal, which carries
+  // the acceptor's state too): the values are chosen once F+1 acceptors report every
+  // instance accepted at the same ballot. A proposer that lost a duel learns the winner's
+  // values this way, without a phase 2.
+  bool learn(World& w, const sim::Message& m, int k, uint32_t all) {
+    if (learnt_from >> k & 1u) return false;
+    learnt_from |= 1u << k;
+    const Values v = Values::of(m);
+    const auto vbal = static_cast<uint64_t>(m.value);
+    if (v.acc != all) return false;
+    if (learn_count == 0 || vbal > learn_vbal) {
+      learn_vbal = vbal;
+      learn_count = 1;
+      learn_values = v;
+    } else if (vbal == learn_vbal) {
+      ++learn_count;
+    }
+    if (learn_count < quorum(w)) return false;
+    phase2 = done = true;  // (nothing more to do)
+    proposal = learn_values;
+    return true;
+  }
+  // A refusal of this round's ballot. True when it completes the learning of the values.
+  bool refused(World& w, const sim::Message& m, uint32_t all) {
+    const int k = acceptor_index(w, m.src);
+    if (!running() || m.attempt != round || k < 0 || done) return false;
+    return learn(w, m, k, all);
+  }
+  // A promise: once F+1 are in, phase 2 begins with the highest ballot's values. True when
+  // the answers show the values chosen already: they are `proposal`.
+  bool promise(World& w, sim::Node& self, const sim::Message& m, uint32_t all) {
+    const int k = acceptor_index(w, m.src);
+    if (!running() || phase2 || m.attempt != round || k < 0 || (promised >> k & 1u)) return false;
+    promised |= 1u << k;
+    if (learn(w, m, k, all)) return true;
+    const Values v = Values::of(m);
+    const auto vbal = static_cast<uint64_t>(m.value);
+    if (vbal > best_vbal || (vbal == 0 && promised == (1u << k))) {  // a higher ballot's values
+      best_vbal = vbal;
+      seen = v;
+    } else if (vbal == 0 && best_vbal == 0) {  // the participants' own votes, as far as each has them
+      seen.acc |= v.acc;
+      seen.prep |= v.prep & v.acc;
+      seen.err |= v.err & v.acc;
+    }
+    if (static_cast<uint32_t>(std::popcount(promised)) < quorum(w)) return false;
+    phase2 = true;
+    proposal.acc = all;
+    proposal.prep = seen.prep & seen.acc & all;
+    proposal.err = (seen.err & seen.acc) | (all & ~seen.acc);  // no vote known: aborted
+    for (sim::NodeId a : w.acceptors()) paxos_send(w, self, kPhase2a, a, m.txn, m.step, ballot, proposal);
+    return false;
+  }
+  // An acceptance of this ballot: true once F+1 have chosen `proposal`.
+  bool accepted_by(World& w, const sim::Message& m) {
+    const int k = acceptor_index(w, m.src);
+    if (!phase2 || done || static_cast<uint64_t>(m.value) != ballot || k < 0 || (accepted >> k & 1u)) return false;
+    accepted |= 1u << k;
+    done = static_cast<uint32_t>(std::popcount(accepted)) == quorum(w);
+    return done;
+  }
+};
 
 // ---------------------------------------------------------------- coordinator
 using Variant = TwoPhaseCommitConfig::Variant;
@@ -61,15 +231,18 @@ struct CoordFlow {
   int32_t worker = -1;
   uint64_t timeout = 0;  // id in the prepare or the retransmit queue
   uint64_t resend = 0;   // id in the prepare resend queue
+  uint32_t bundles = 0;  // Paxos Commit: the acceptors whose ballot-0 acceptance of every vote came
+  Proposer px;           // Paxos Commit: the recovery ballot once the prepare timed out
   // Every field but `at`, which begin() writes for every branch before it is read.
   void reset(uint64_t t) {
     phase = Phase::kVoting;
     committing = answered = error = false;
     pending = Answer::kNone;
     txn = t;
-    all = voted = yes = read_only = acked = tell = 0;
+    all = voted = yes = read_only = acked = tell = bundles = 0;
     worker = -1;
     timeout = resend = 0;
+    px = Proposer{};
   }
 };
 
@@ -123,6 +296,19 @@ class Coordinator final : public EntryService {
       case kDecisionQuery:
         on_query(self, m);
         break;
+      case kPhase1b:
+        if (CoordFlow* f = flows_.find(m.txn); f != nullptr && f->phase == CoordFlow::Phase::kVoting) {
+          if (f->px.promise(w_, self, m, f->all)) paxos_decided(self, *f, f->px.proposal);
+        }
+        break;
+      case kPhase2b:
+        on_accepted(self, m);
+        break;
+      case kRefused:
+        if (CoordFlow* f = flows_.find(m.txn); f != nullptr && f->phase == CoordFlow::Phase::kVoting) {
+          if (f->px.refused(w_, m, f->all)) paxos_decided(self, *f, f->px.proposal);
+        }
+        break;
       default:
         break;
     }
@@ -134,7 +320,15 @@ class Coordinator final : public EntryService {
       case kPrepareQueue:
         prepare_timeouts_.expire(self, [&](uint64_t txn) {
           CoordFlow* f = flows_.find(txn);
-          if (f != nullptr && f->phase == CoordFlow::Phase::kVoting) abort(self, *f, Answer::kError);
+          if (f == nullptr || f->phase != CoordFlow::Phase::kVoting) return;
+          if (variant_ != Variant::kPaxosCommit) {
+            abort(self, *f, Answer::kError);
+            return;
+          }
+          // Paxos Commit: the votes did not all reach F+1 acceptors in time. A recovery
+          // ballot decides them (aborting those not cast), and another after each timeout.
+          f->px.start(w_, self, f->txn, kNoStep);
+          f->timeout = retransmits_.arm(self, f->txn);  // (again every timeouts.call)
         });
         return;
       case kResendQueue:
@@ -150,6 +344,13 @@ class Coordinator final : public EntryService {
       case kRetransmitQueue:
         retransmits_.expire(self, [&](uint64_t txn) {
           CoordFlow* f = flows_.find(txn);
+          if (f != nullptr && f->phase == CoordFlow::Phase::kVoting && f->px.running()) {
+            // Paxos Commit: the recovery ballot did not finish (a lost message, an acceptor
+            // down, or a higher ballot of a participant): a higher one.
+            f->px.start(w_, self, f->txn, kNoStep);
+            f->timeout = retransmits_.arm(self, f->txn);
+            return;
+          }
           if (f == nullptr || f->phase != CoordFlow::Phase::kFinishing) return;
           for_each_bit(f->tell & ~f->acked,
                        [&](uint32_t s) { send(self, f->committing ? kCommit : kAbort, *f, s); });
@@ -345,6 +546,49 @@ class Coordinator final : public EntryService {
     end(self, *f);
   }
 
+  // Paxos Commit: an acceptor accepted the transaction's values. At ballot 0 (the votes as
+  // cast) the decision is known once F+1 acceptors have accepted every vote; at a recovery
+  // ballot, once F+1 have accepted its proposal.
+  void on_accepted(sim::Node& self, const sim::Message& m) {
+    CoordFlow* f = flows_.find(m.txn);
+    if (f == nullptr || f->phase != CoordFlow::Phase::kVoting) return;
+    const int k = acceptor_index(w_, m.src);
+    if (k < 0) return;
+    if (m.value == 0) {
+      const Values v = Values::of(m);
+      if (v.acc != f->all) return;
+      f->bundles |= 1u << k;
+      if (static_cast<uint32_t>(std::popcount(f->bundles)) == quorum(w_)) paxos_decided(self, *f, v);
+      return;
+    }
+    if (f->px.accepted_by(w_, m)) paxos_decided(self, *f, f->px.proposal);
+  }
+
+  // Paxos Commit: the values are chosen, and so is the outcome. The coordinator writes
+  // nothing: the acceptors hold the decision. Neither commits nor aborts are acknowledged (a
+  // participant in doubt learns it from the acceptors); the transaction is complete once
+  // its last participant has applied its effect, or at once for an abort.
+  void paxos_decided(sim::Node& self, CoordFlow& f, const Values& v) {
+    (f.px.running() ? retransmits_ : prepare_timeouts_).cancel(f.timeout);
+    resends_.cancel(f.resend);
+    const PaxosOutcome o = outcome_of(w_, f.txn, f.all, v);
+    if (o.degraded) w_.ledger().degrade(f.txn);
+    f.tell = o.prepared;
+    if (o.commit) {
+      w_.ledger().decide(f.txn, Decision::kCommit);
+      if (!f.answered) fire_async(self, f.txn);
+      reply(self, f, Answer::kOk);
+      for_each_bit(f.tell, [&](uint32_t s) { send(self, kCommit, f, s); });
+      end(self, f, f.tell == 0);
+      return;
+    }
+    w_.ledger().decide(f.txn, Decision::kAbort);
+    if (o.refused) w_.ledger().refuse(f.txn);
+    reply(self, f, o.refused ? Answer::kRejected : Answer::kError);
+    for_each_bit(f.tell, [&](uint32_t s) { send(self, kAbort, f, s); });
+    end(self, f);
+  }
+
   // A participant in doubt asks: answer from the log, by the variant's presumption.
   void on_query(sim::Node& self, const sim::Message& m) {
     const bool committed = (commit_mask_.get(m.txn) & (1u << m.step)) != 0;
@@ -382,6 +626,9 @@ class Coordinator final : public EntryService {
         for_each_bit(f.all & ~voted_no & ~f.read_only, [&](uint32_t s) { send(self, kAbort, f, s); });
         reply(self, f, a);
         end(self, f);
+        return;
+      case Variant::kPaxosCommit:
+        SIM_ASSERT(false, "Paxos Commit decides through paxos_decided");
         return;
       case Variant::kPresumedCommit:
         // The abort record is not forced (the collecting record without a commit record
@@ -439,6 +686,7 @@ struct Branch {
   bool committing = false;       // kDeciding: commit (true) or abort (false)
   sim::NodeId coordinator = sim::kNoNode;
   sim::Time lock_asked, locked_at, voted_at;
+  Proposer px;  // Paxos Commit: the branch's own recovery ballot, while it is in doubt
   uint64_t timeout = 0;  // id in the lock-wait or the query queue
   void reset(uint64_t) { *this = Branch{}; }
   // Decided: only the state matters from now on (the branch is retired to its tag).
@@ -460,6 +708,7 @@ enum PartKind : uint32_t {
   kCommitWork = 6,
   kAbortWork = 7,
   kLockOwner = 8,  // a branch as the owner of locks, and as a timeout queue's key
+  kBallotQueue = 12,  // Paxos Commit: a recovery ballot that did not finish, tried again
 };
 
 class Participant;
@@ -481,7 +730,8 @@ class Participant final : public ServiceNode {
         keys_(w.keys(w.service_of(self))),
         locks_(locks),
         lock_waits_(w.config().timeouts.lock_wait, Token::tag(kLockQueue)),
-        queries_(w.config().timeouts.prepare, Token::tag(kQueryQueue)) {
+        queries_(w.config().timeouts.prepare, Token::tag(kQueryQueue)),
+        ballots_(w.config().timeouts.call, Token::tag(kBallotQueue)) {
     // A slot per (request type, step) this service hosts.
     const ServiceId service = w.service_of(self);
     for (const auto& wf : w.workflows()) {
@@ -525,8 +775,10 @@ class Participant final : public ServiceNode {
   void handle(sim::Node& self, const sim::Message& m) override {
     const uint32_t slot = slot_of(m.txn, m.step);
     Branch& b = branch(m.txn, slot);
-    b.coordinator = m.src;  // every 2PC message to a participant comes from its coordinator
-    coordinator_ = m.src;
+    if (m.type != kPhase1b && m.type != kPhase2b && m.type != kRefused) {  // (those come from acceptors)
+      b.coordinator = m.src;  // every other 2PC message to a participant is its coordinator's
+      coordinator_ = m.src;
+    }
     handle_message(self, m, slot, b);
     settle(m.txn, slot, b);
   }
@@ -542,9 +794,41 @@ class Participant final : public ServiceNode {
       case kAbort:
         on_abort(self, m.txn, slot, b);
         break;
+      case kPhase1b:
+        if (b.state == Branch::State::kPrepared && b.px.promise(w_, self, m, all_of(m.txn))) {
+          learnt_from_acceptors(self, m.txn, slot, b);
+        }
+        break;
+      case kPhase2b:
+        if (b.state == Branch::State::kPrepared && m.value != 0 && b.px.accepted_by(w_, m)) {
+          learnt_from_acceptors(self, m.txn, slot, b);
+        }
+        break;
+      case kRefused:
+        if (b.state == Branch::State::kPrepared && b.px.refused(w_, m, all_of(m.txn))) {
+          learnt_from_acceptors(self, m.txn, slot, b);
+        }
+        break;
       default:
         break;
     }
+  }
+
+  uint32_t all_of(uint64_t txn) const { return w_.workflow(txn).awaited_mask(); }
+
+  // Paxos Commit: the branch's recovery ballot chose the transaction's values; act on the
+  // outcome as if the coordinator had said it (it is the same: Paxos chooses one value).
+  void learnt_from_acceptors(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
+    const PaxosOutcome o = outcome_of(w_, txn, all_of(txn), b.px.proposal);
+    if (o.degraded) w_.ledger().degrade(txn);
+    if (o.commit) {
+      on_commit(self, txn, slot, b);
+      return;
+    }
+    if (o.refused) w_.ledger().refuse(txn);
+    w_.ledger().decide(txn, Decision::kAbort);
+    w_.ledger().complete(txn, self.now());  // (the coordinator, if it lives, completes it too)
+    on_abort(self, txn, slot, b);
   }
 
   // The prepare's work (the step's action and its calls) is done.
@@ -592,8 +876,8 @@ class Participant final : public ServiceNode {
       });
       return;
     }
-    if (t.kind == kQueryQueue) {
-      queries_.expire(self, [&](uint64_t own) {
+    if (t.kind == kQueryQueue || t.kind == kBallotQueue) {
+      (t.kind == kQueryQueue ? queries_ : ballots_).expire(self, [&](uint64_t own) {
         const uint64_t txn = Token::unpack(own).txn;
         const uint32_t slot = Token::unpack(own).part;
         Branch& b = branch(txn, slot);
@@ -628,6 +912,7 @@ class Participant final : public ServiceNode {
     (void)self;
     lock_waits_.clear();
     queries_.clear();
+    ballots_.clear();
     // What was not prepared is lost, with its locks; a decision being applied must be learnt
     // again. Prepared branches keep their locks (the datastore's, durable). Decided branches
     // are retired to their tags, which are durable.
@@ -773,7 +1058,9 @@ class Participant final : public ServiceNode {
       }
       return;
     }
-    if (!step.side_effect && variant_ != Variant::kBasic) {  // the read-only optimization
+    if (!step.side_effect && variant_ != Variant::kBasic && variant_ != Variant::kPaxosCommit) {
+      // the read-only optimization (Paxos Commit has none: every participant's instance
+      // needs a value)
       release_locks(self, txn, slot, b);
       b.state = Branch::State::kReadOnly;
       vote(self, txn, slot, b, kReadOnly);
@@ -799,12 +1086,13 @@ class Participant final : public ServiceNode {
 
   void on_commit(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
     if (b.state == Branch::State::kCommitted) {
-      // A duplicate: the coordinator did not hear our ack (presumed commit acks nothing).
-      if (variant_ != Variant::kPresumedCommit) ack(self, txn, slot, b);
+      // A duplicate: the coordinator did not hear our ack (presumed commit and Paxos Commit
+      // ack nothing).
+      if (acks_commits()) ack(self, txn, slot, b);
       return;
     }
     if (b.state != Branch::State::kPrepared) return;  // deciding already, or not prepared
-    queries_.cancel(b.timeout);
+    cancel_ask(b);
     learnt(txn, b);
     b.state = Branch::State::kDeciding;
     b.committing = true;
@@ -820,10 +1108,10 @@ class Participant final : public ServiceNode {
     w_.ledger().in_doubt(txn, -1);
     release_locks(self, txn, slot, b);
     b.state = Branch::State::kCommitted;
-    // Presumed commit: the commit record is not forced and not acknowledged; the last
-    // participant to apply its effect completes the transaction (nobody tells the
-    // coordinator).
-    if (variant_ == Variant::kPresumedCommit) {
+    // Presumed commit and Paxos Commit: the commit record is not forced and not
+    // acknowledged; the last participant to apply its effect completes the transaction
+    // (nobody tells the coordinator).
+    if (!acks_commits()) {
       if (w_.ledger().all_applied(txn)) w_.ledger().complete(txn, self.now());
       return;
     }
@@ -851,7 +1139,7 @@ class Participant final : public ServiceNode {
         b.abort_requested = true;
         return;
       case Branch::State::kPrepared:
-        queries_.cancel(b.timeout);
+        cancel_ask(b);
         learnt(txn, b);
         b.state = Branch::State::kDeciding;
         b.committing = false;
@@ -891,19 +1179,39 @@ class Participant final : public ServiceNode {
     w_.send(self, m);
   }
   void vote(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b, Vote v) {
-    tell(self, kVote, txn, slot, b, v);
+    if (variant_ != Variant::kPaxosCommit) {
+      tell(self, kVote, txn, slot, b, v);
+      return;
+    }
+    // Paxos Commit: the vote is the branch's ballot-0 value of its instance, sent to the
+    // first F+1 acceptors (Gray & Lamport, section 4.3: the others are needed only when one
+    // of these fails). They tell the coordinator.
+    const auto& acceptors = w_.acceptors();
+    for (uint32_t k = 0; k < quorum(w_) && k < acceptors.size(); ++k) {
+      sim::Message m;
+      m.type = kPhase2a;
+      m.dst = acceptors[k];
+      m.txn = txn;
+      m.step = steps_[slot];
+      m.value = 0;
+      m.flags = static_cast<uint32_t>(v);
+      m.ref = b.coordinator;
+      w_.send(self, m);
+    }
   }
   // A NO vote of a branch that aborted on its own: presumed nothing forces its abort record
   // first; the presumptions write it without forcing.
   void vote_no(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b, Vote v) {
-    if (variant_ != Variant::kBasic) {
+    if (variant_ != Variant::kBasic) {  // (Paxos Commit: the acceptors record it)
       vote(self, txn, slot, b, v);
       return;
     }
     force_then(self, txn, slot, b, v == kNo ? kNoForced : kNoErrorForced);
   }
-  // Aborts are acknowledged (presumed nothing and presumed commit).
-  bool acks_aborts() const { return variant_ != Variant::kPresumedAbort; }
+  // Aborts are acknowledged (presumed nothing and presumed commit), and commits (presumed
+  // nothing and presumed abort).
+  bool acks_aborts() const { return variant_ == Variant::kBasic || variant_ == Variant::kPresumedCommit; }
+  bool acks_commits() const { return variant_ == Variant::kBasic || variant_ == Variant::kPresumedAbort; }
   // Forces a record of the branch, then does what `k` says (ack or vote).
   void force_then(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b, PartKind k) {
     w_.forced_write(self, txn, k == kCommittedForced ? "committed" : "abort");
@@ -919,13 +1227,32 @@ class Participant final : public ServiceNode {
     }
   }
   // The branch, in doubt since its yes vote, learnt the decision now.
+  // Blocked: in doubt beyond the failure-free window, timeouts.prepare (after which it
+  // asks); under Paxos Commit, beyond that and one recovery ballot (its two phases, each
+  // within timeouts.call), since a ballot that finishes from the acceptors blocks nobody.
   void learnt(uint64_t txn, const Branch& b) {
     const sim::Time span = node_->now() - b.voted_at;
-    w_.ledger().blocked_for(txn, span, span > w_.config().timeouts.prepare);
+    sim::Time window = w_.config().timeouts.prepare;
+    if (variant_ == Variant::kPaxosCommit) {
+      window = sim::Time::saturating_add(window, sim::Time::saturating_add(w_.config().timeouts.call, w_.config().timeouts.call));
+    }
+    w_.ledger().blocked_for(txn, span, span > window);
   }
   void ack(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) { tell(self, kAck, txn, slot, b); }
-  // Asks the coordinator for the decision, and again every timeouts.prepare.
+  // The branch learnt the decision: no more asking (the last ask armed the ballot queue
+  // once a recovery ballot began).
+  void cancel_ask(const Branch& b) { (b.px.running() ? ballots_ : queries_).cancel(b.timeout); }
+  // Asks the coordinator for the decision, and again every timeouts.prepare; under Paxos
+  // Commit, finds it out from the acceptors with a recovery ballot of its own (a new one
+  // each time), whether the coordinator lives or not.
   void ask(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
+    if (variant_ == Variant::kPaxosCommit) {
+      // (a ballot that did not finish, say overtaken by another proposer's, is followed by
+      // a higher one after timeouts.call: that one learns any value chosen meanwhile)
+      b.px.start(w_, self, txn, steps_[slot]);
+      b.timeout = ballots_.arm(self, owner(txn, slot));
+      return;
+    }
     tell(self, kDecisionQuery, txn, slot, b);
     b.timeout = queries_.arm(self, owner(txn, slot));
   }
@@ -933,7 +1260,7 @@ class Participant final : public ServiceNode {
   Variant variant_;
   const KeyChooser& keys_;
   ServiceLocks& locks_;                     // the service's
-  sim::TimeoutQueue lock_waits_, queries_;  // volatile
+  sim::TimeoutQueue lock_waits_, queries_, ballots_;  // volatile
   std::vector<uint32_t> steps_;             // the steps hosted here, by slot
   static constexpr uint32_t kNoSlot = ~0u;
   std::vector<std::vector<uint32_t>> slot_of_;  // [type][step]: this service's slot, or kNoSlot
@@ -945,51 +1272,254 @@ class Participant final : public ServiceNode {
   std::optional<uint32_t> commit_op_, abort_op_;
 };
 
-// Co-location: the coordinator runs on a participant's node (the entry service is also a
-// step's service). The two roles share the node's workers and log; the messages between
-// them stay inside the node (World::send), which saves that participant's four.
-class CoLocated final : public sim::Behavior {
+// ---------------------------------------------------------------- acceptor
+// Paxos Commit's acceptor (Gray & Lamport 2006, section 4): one Paxos acceptor for each
+// instance of every transaction, with one record per transaction; as the paper allows, it
+// handles all of a transaction's instances together: one forced write and one phase 2b
+// message for them all.
+//   - ballot 0, a participant's vote (kPhase2a with value 0): collected until every
+//     participant of the transaction has voted, then forced and sent to the coordinator
+//     (kPhase2b, ballot 0) in one bundle. A vote again, after that: the bundle again.
+//   - kPhase1a(b) with b above its promise: forces the promise, then answers kPhase1b(b)
+//     with what it accepted durably (the ballot, attempt, of the values reported).
+//   - kPhase2a(b) with b not below its promise: forces the values, then kPhase2b(b).
+// What it had not forced is lost in a crash (nothing of it was reported).
+struct AcceptorRecord {
+  // Durable (forced):
+  uint64_t promised = 0;  // the highest ballot promised
+  uint64_t vbal = 0;      // the ballot of the accepted values (0: the participants' votes)
+  Values accepted;        // acc == 0: none accepted
+  // Volatile, valid while epoch is the acceptor's:
+  uint32_t epoch = 0;
+  uint64_t promising = 0;     // a promise being forced
+  uint64_t accepting = 0;     // a recovery ballot's values being forced
+  bool bundling = false;      // the votes being forced
+  Values votes, proposal;     // the votes received, the recovery ballot's values
+  sim::NodeId leader = sim::kNoNode;  // the coordinator the votes name
+  sim::NodeId promise_to = sim::kNoNode, accept_to = sim::kNoNode;
+  uint32_t promise_tag = 0, accept_tag = 0;
+};
+
+enum AcceptorKind : uint32_t { kVotesForced = 30, kPromiseForced = 31, kValuesForced = 32 };
+constexpr bool acceptor_kind(uint32_t kind) { return kind >= kVotesForced && kind <= kValuesForced; }
+
+class Acceptor final : public sim::Behavior {
  public:
-  CoLocated(World& w, sim::NodeId self, ServiceLocks& locks) : coordinator_(w, self), participant_(w, self, locks) {}
+  explicit Acceptor(World& w) : w_(w) { records_.follow(w.ledger().released()); }
+
   void on_message(sim::Node& self, const sim::Message& m) override {
+    switch (m.type) {
+      case kPhase2a:
+        if (m.value == 0) {
+          on_vote(self, m);
+        } else {
+          on_accept(self, m);
+        }
+        return;
+      case kPhase1a:
+        on_prepare(self, m);
+        return;
+      default:
+        return;
+    }
+  }
+
+  void on_timer(sim::Node& self, uint64_t payload) override {
+    const Token t = Token::unpack(payload);
+    AcceptorRecord& r = record(t.txn);
+    switch (t.kind) {
+      case kVotesForced:
+        if (!r.bundling) return;
+        r.bundling = false;
+        // Not after a promise of a recovery ballot, which reported no votes.
+        if (r.promised > 0 || r.vbal > 0) return;
+        r.accepted = r.votes;
+        tell_votes(self, t.txn, r);
+        return;
+      case kPromiseForced:
+        if (r.promising == 0) return;
+        r.promised = std::max(r.promised, r.promising);
+        r.promising = 0;
+        promise(self, t.txn, r);
+        return;
+      case kValuesForced:
+        if (r.accepting == 0) return;
+        if (r.accepting >= r.promised) {
+          r.promised = r.vbal = r.accepting;
+          r.accepted = r.proposal;
+          paxos_send(w_, self, kPhase2b, r.accept_to, t.txn, r.accept_tag, r.vbal, r.accepted);
+        }
+        r.accepting = 0;
+        return;
+      default:
+        return;
+    }
+  }
+
+  void on_crash(sim::Node& self) override {
+    (void)self;
+    ++epoch_;  // every record's volatile part is gone
+  }
+
+ private:
+  // The record of txn, its volatile part cleared if a crash came since it was last used.
+  AcceptorRecord& record(uint64_t txn) {
+    AcceptorRecord& r = records_.at(txn);
+    if (r.epoch != epoch_) {
+      AcceptorRecord durable;
+      durable.promised = r.promised;
+      durable.vbal = r.vbal;
+      durable.accepted = r.accepted;
+      durable.epoch = epoch_;
+      r = durable;
+    }
+    return r;
+  }
+
+  void force(sim::Node& self, uint64_t txn, AcceptorKind k, const char* what) {
+    w_.forced_write(self, txn, what);
+    const sim::Time t = w_.config().timeouts.log_force;
+    self.set_timer(t, pack(txn, 0, k));  // (a zero force still goes through the event list)
+  }
+
+  void on_vote(sim::Node& self, const sim::Message& m) {
+    AcceptorRecord& r = record(m.txn);
+    if (r.promised > 0 || r.promising > 0 || r.vbal > 0) return;  // a recovery ballot came first
+    r.leader = static_cast<sim::NodeId>(m.ref);
+    const uint32_t all = w_.workflow(m.txn).awaited_mask();
+    if (r.accepted.acc == all) {  // forced already: the coordinator missed the bundle
+      tell_votes(self, m.txn, r);
+      return;
+    }
+    const uint32_t bit = 1u << m.step;
+    r.votes.acc |= bit;
+    if (m.flags == kYes) r.votes.prep |= bit;
+    if (m.flags == kNoError) r.votes.err |= bit;
+    if (r.votes.acc != all || r.bundling) return;
+    r.bundling = true;
+    force(self, m.txn, kVotesForced, "votes");
+  }
+
+  void tell_votes(sim::Node& self, uint64_t txn, const AcceptorRecord& r) {
+    if (r.leader == sim::kNoNode) return;
+    paxos_send(w_, self, kPhase2b, r.leader, txn, kNoStep, 0, r.accepted);
+  }
+
+  void on_prepare(sim::Node& self, const sim::Message& m) {
+    AcceptorRecord& r = record(m.txn);
+    const auto b = static_cast<uint64_t>(m.value);
+    if (b < r.promised || b < r.promising) {  // promised a higher one
+      refuse(self, m, r);
+      return;
+    }
+    if (b == r.promised) {  // a duplicate: answer again
+      r.promise_to = m.src;
+      r.promise_tag = m.step;
+      promise(self, m.txn, r);
+      return;
+    }
+    r.promise_to = m.src;
+    r.promise_tag = m.step;
+    const bool forcing = r.promising > 0;
+    r.promising = b;
+    if (!forcing) force(self, m.txn, kPromiseForced, "promise");
+  }
+
+  // A ballot below the promise: refused, with what is accepted (so that its proposer may
+  // learn the chosen values).
+  void refuse(sim::Node& self, const sim::Message& m, const AcceptorRecord& r) {
+    paxos_send(w_, self, kRefused, m.src, m.txn, m.step, r.vbal, r.accepted, round_of(static_cast<uint64_t>(m.value)));
+  }
+
+  void promise(sim::Node& self, uint64_t txn, const AcceptorRecord& r) {
+    paxos_send(w_, self, kPhase1b, r.promise_to, txn, r.promise_tag, r.vbal, r.accepted, round_of(r.promised));
+  }
+
+  void on_accept(sim::Node& self, const sim::Message& m) {
+    AcceptorRecord& r = record(m.txn);
+    const auto b = static_cast<uint64_t>(m.value);
+    if (b < r.promised || b < r.promising || b < r.accepting) {
+      refuse(self, m, r);
+      return;
+    }
+    if (b == r.vbal) {  // a duplicate: answer again
+      paxos_send(w_, self, kPhase2b, m.src, m.txn, m.step, r.vbal, r.accepted);
+      return;
+    }
+    r.accept_to = m.src;
+    r.accept_tag = m.step;
+    r.proposal = Values::of(m);
+    const bool forcing = r.accepting > 0;
+    r.accepting = b;
+    if (!forcing) force(self, m.txn, kValuesForced, "accepted");
+  }
+
+  World& w_;
+  uint32_t epoch_ = 1;
+  TxnArray<AcceptorRecord> records_;  // by transaction, freed with the ledger's records
+};
+
+// A node with several roles: the coordinator on a participant's node (co-location), and
+// Paxos Commit's acceptor on either. They share the node's workers, log and crashes; what
+// they send each other stays inside the node (World::send), which saves those messages.
+class Roles final : public sim::Behavior {
+ public:
+  Roles(std::unique_ptr<sim::Behavior> coordinator, std::unique_ptr<sim::Behavior> participant,
+        std::unique_ptr<sim::Behavior> acceptor)
+      : coordinator_(std::move(coordinator)), participant_(std::move(participant)), acceptor_(std::move(acceptor)) {}
+  void on_message(sim::Node& self, const sim::Message& m) override {
+    sim::Behavior* to = participant_.get();  // PREPARE, the decision, its calls' replies
     switch (m.type) {
       case kRequest:
       case kVote:
       case kAck:
       case kDecisionQuery:
-        coordinator_.on_message(self, m);
-        return;
+        to = coordinator_.get();
+        break;
+      case kPhase2a:
+      case kPhase1a:
+        to = acceptor_.get();
+        break;
+      case kPhase1b:
+      case kPhase2b:  // to the coordinator, or to a participant's recovery ballot
+      case kRefused:
+        if (m.step == kNoStep) to = coordinator_.get();
+        break;
       default:
-        participant_.on_message(self, m);  // PREPARE, the decision, its calls' replies
+        break;
     }
+    if (to != nullptr) to->on_message(self, m);
   }
   void on_job_done(sim::Node& self, const sim::Job& job, uint32_t worker) override {
     if (Token::unpack(job.token).kind == EntryService::kEntryJob) {
-      coordinator_.on_job_done(self, job, worker);
+      coordinator_->on_job_done(self, job, worker);
     } else {
-      participant_.on_job_done(self, job, worker);
+      participant_->on_job_done(self, job, worker);
     }
   }
   void on_timer(sim::Node& self, uint64_t payload) override {
-    if (coordinator_kind(Token::unpack(payload).kind)) {
-      coordinator_.on_timer(self, payload);
+    const uint32_t kind = Token::unpack(payload).kind;
+    if (coordinator_kind(kind)) {
+      coordinator_->on_timer(self, payload);
+    } else if (acceptor_kind(kind)) {
+      acceptor_->on_timer(self, payload);
     } else {
-      participant_.on_timer(self, payload);
+      participant_->on_timer(self, payload);
     }
   }
   void on_crash(sim::Node& self) override {
-    coordinator_.on_crash(self);
-    participant_.on_crash(self);
+    for (auto* r : {coordinator_.get(), participant_.get(), acceptor_.get()}) {
+      if (r != nullptr) r->on_crash(self);
+    }
   }
   void on_recover(sim::Node& self) override {
-    coordinator_.on_recover(self);
-    participant_.on_recover(self);
+    for (auto* r : {coordinator_.get(), participant_.get(), acceptor_.get()}) {
+      if (r != nullptr) r->on_recover(self);
+    }
   }
-  Participant& participant() { return participant_; }
 
  private:
-  Coordinator coordinator_;
-  Participant participant_;
+  std::unique_ptr<sim::Behavior> coordinator_, participant_, acceptor_;
 };
 
 class TwoPhaseCommit final : public Pattern {
@@ -1002,20 +1532,33 @@ class TwoPhaseCommit final : public Pattern {
       const LockTable& table = locks_[s]->table;
       w.add_gauge(w.service_config(s).name, "locks_held", [&table] { return static_cast<double>(table.held_keys()); });
     }
+    const auto& acceptors = w.acceptors();
     for (sim::NodeId id = 1; id < w.node_count(); ++id) {
-      if (!w.is_service(id)) continue;
-      const ServiceId s = w.service_of(id);
-      if (w.is_entry(s) && hosts_steps(w, s)) {
-        behaviors_.push_back(std::make_unique<CoLocated>(w, id, *locks_[s]));
-      } else if (w.is_entry(s)) {
-        behaviors_.push_back(std::make_unique<Coordinator>(w, id));
-      } else {
-        behaviors_.push_back(std::make_unique<Participant>(w, id, *locks_[s]));
+      const bool acceptor = std::find(acceptors.begin(), acceptors.end(), id) != acceptors.end();
+      if (!w.is_service(id)) {
+        if (acceptor) {  // an acceptor of its own
+          behaviors_.push_back(std::make_unique<Acceptor>(w));
+          w.node(id).set_behavior(behaviors_.back().get());
+        }
+        continue;
       }
-      Participant* p = dynamic_cast<Participant*>(behaviors_.back().get());
-      if (auto* both = dynamic_cast<CoLocated*>(behaviors_.back().get())) p = &both->participant();
+      const ServiceId s = w.service_of(id);
+      std::unique_ptr<sim::Behavior> coordinator, participant;
+      Participant* p = nullptr;
+      if (w.is_entry(s)) coordinator = std::make_unique<Coordinator>(w, id);
+      if (!w.is_entry(s) || hosts_steps(w, s)) {
+        auto made = std::make_unique<Participant>(w, id, *locks_[s]);
+        p = made.get();
+        participant = std::move(made);
+      }
       if (p != nullptr) {
         w.add_gauge(w.node(id).name(), "in_doubt", [p] { return static_cast<double>(p->in_doubt()); });
+      }
+      if (acceptor || (coordinator && participant)) {
+        behaviors_.push_back(std::make_unique<Roles>(std::move(coordinator), std::move(participant),
+                                                     acceptor ? std::make_unique<Acceptor>(w) : nullptr));
+      } else {
+        behaviors_.push_back(coordinator ? std::move(coordinator) : std::move(participant));
       }
       w.node(id).set_behavior(behaviors_.back().get());
     }

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "models/grow.hpp"
 #include "sim/assert.hpp"
 
@@ -83,6 +85,13 @@ World::World(const ScenarioConfig& cfg, uint64_t replication, PatternChoice patt
     names.push_back("collector");
     node_service_.push_back(kNoService);
   }
+  const TwoPhaseCommitConfig& tpc = cfg.two_phase_commit;
+  if (tpc.own_acceptor_nodes()) {
+    for (uint32_t k = 0; k < tpc.acceptors(); ++k) {
+      names.push_back(fmt::format("acceptor{}", k + 1));
+      node_service_.push_back(kNoService);
+    }
+  }
   // The nodes a name in links and faults stands for: a service's replicas, one replica
   // ("payment#2"), the client or the broker.
   std::unordered_map<std::string, sim::NodeId> replica_by_name;
@@ -154,6 +163,20 @@ World::World(const ScenarioConfig& cfg, uint64_t replication, PatternChoice patt
     }
   }
 
+  if (tpc.own_acceptor_nodes()) {
+    for (uint32_t k = 0; k < tpc.acceptors(); ++k) {
+      const auto id = static_cast<sim::NodeId>(nodes_.size());
+      acceptors_.push_back(id);
+      sim::NodeConfig a;
+      a.name = names[id];
+      nodes_.push_back(std::make_unique<sim::Node>(sim_, *net_, id, a, cfg.seed, replication));
+    }
+  } else if (tpc.variant == TwoPhaseCommitConfig::Variant::kPaxosCommit) {
+    const std::vector<std::string> hosts = acceptor_services(cfg.workflows);
+    SIM_ASSERT(hosts.size() >= tpc.acceptors(), "the loader checks that every acceptor has a participant");
+    for (uint32_t k = 0; k < tpc.acceptors(); ++k) acceptors_.push_back(first_node_[service(hosts[k])]);
+  }
+
   std::vector<sim::Node*> raw;
   for (auto& n : nodes_) raw.push_back(n.get());
   failures_ = std::make_unique<sim::FailureInjector>(sim_, raw, cfg.seed, replication);
@@ -167,6 +190,11 @@ World::World(const ScenarioConfig& cfg, uint64_t replication, PatternChoice patt
   }
   if (cfg.tracing.present && cfg.tracing.mttf && cfg.tracing.mttr) {
     failures_->add_random(collector_, *cfg.tracing.mttf, *cfg.tracing.mttr);
+  }
+  if (tpc.acceptor_mttf && tpc.acceptor_mttr) {
+    for (sim::NodeId a : acceptors_) {
+      if (!is_service(a)) failures_->add_random(a, *tpc.acceptor_mttf, *tpc.acceptor_mttr);
+    }
   }
   for (const FaultConfig& f : cfg.faults) {
     switch (f.kind) {

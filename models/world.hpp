@@ -4,7 +4,8 @@
 //
 // Services and nodes: a service (ServiceId, its index in the scenario) runs on `replicas`
 // nodes, each with its own workers, queue and failures. Node ids: 0 is the client, then
-// every service's replicas in scenario order, then the broker. A replica is named after its
+// every service's replicas in scenario order, then the broker, the collector and Paxos
+// Commit's own acceptor nodes (acceptor1, ...). A replica is named after its
 // service ("payment"), or "payment#2" for the second of several; random streams are named
 // after nodes, so a scenario without replicas draws exactly what it always did.
 //
@@ -105,6 +106,9 @@ class World {
   // The tracing model (the scenario's tracing block), or nullptr.
   const Tracing* tracing() const { return tracing_.get(); }
   sim::NodeId broker() const { return broker_; }
+  // Paxos Commit's acceptors, in order (empty under every other protocol). The ballot-0
+  // votes go to the first F+1 of them.
+  const std::vector<sim::NodeId>& acceptors() const { return acceptors_; }
 
   // Services and their replicas.
   size_t service_count() const { return cfg_.services.size(); }
@@ -223,6 +227,7 @@ class World {
   std::vector<RequestLog> request_logs_;           // by service id (entries only used)
   sim::NodeId broker_ = sim::kNoNode;
   sim::NodeId collector_ = sim::kNoNode;
+  std::vector<sim::NodeId> acceptors_;
   std::vector<Gauge> gauges_;
   std::unique_ptr<Tracing> tracing_;
 };

@@ -314,7 +314,7 @@ TEST_CASE("CLI: --set and --sweep reach sections the file leaves at their defaul
   CHECK(value.code == 2);
   CHECK(value.err ==
         "--set two_phase_commit.variant=basik: two_phase_commit.variant: expected \"presumed_abort\", "
-        "\"presumed_nothing\", \"presumed_commit\" or \"basic\", found \"basik\" (did you mean \"basic\"?)\n");
+        "\"presumed_nothing\", \"presumed_commit\", \"paxos_commit\" or \"basic\", found \"basik\" (did you mean \"basic\"?)\n");
   // A section no scenario has, and a misspelt section the file has.
   auto none = coordsim("validate scenarios/single-service.yaml --set retyr.attempts=3");
   CHECK(none.code == 2);

@@ -83,6 +83,20 @@ tracing: {sample: 0.5}
 retry: {compensation_attempts: 0}
 )";
 
+// Paxos Commit, whose acceptors' fields the other variants refuse.
+const char* kPaxos = R"(transactions: 200
+workload: {rate: 100/s}
+services:
+  order: {ops: {place: exp(1ms)}}
+  payment: {workers: 2, ops: {charge: exp(2ms)}}
+  stock: {workers: 2, ops: {take: exp(2ms)}}
+workflow: {entry: order, steps: [{service: payment, action: charge, errors: 0.1}, {service: stock, action: take}]}
+network: {loss: 0.01}
+patterns: [two_phase_commit]
+two_phase_commit: {variant: paxos_commit}
+timeouts: {call: 20ms, prepare: 100ms}
+)";
+
 // Where each group's first entry is in the scenarios above.
 const std::vector<std::pair<std::string_view, std::string>> kPlaces{
     {"", ""},
@@ -193,7 +207,7 @@ TEST_CASE("Fields: writing a documented default changes nothing in the run", "[a
   // event, in order) under every pattern as the run without. A default in the table that
   // differs from the loader's would change the run. A field of one mode only (think time
   // in a closed loop) is refused by the others; it must be accepted by at least one.
-  const std::vector<const char*> bases{kOpen, kClosed, kBare};
+  const std::vector<const char*> bases{kOpen, kClosed, kBare, kPaxos};
   std::vector<std::string> unchecked;
   size_t checked = 0;
   for (const app::Field& f : app::scenario_fields()) {

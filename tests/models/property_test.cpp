@@ -294,7 +294,11 @@ TEST_CASE("Invariants: random workflows under random faults keep every pattern's
       if (k.label() == "choreography") violated_choreography += test::outcome(r, Outcome::kViolated);
     }
     // The other commit protocol variants, on the same scenario.
-    for (const char* variant : {"presumed_nothing", "presumed_commit"}) {
+    // Paxos Commit with its acceptors on nodes of their own that crash too (F = 1: 3
+    // acceptors), and with F = 2.
+    for (const char* variant : {"presumed_nothing", "presumed_commit",
+                                "paxos_commit, tolerated_faults: 1, acceptor_mttf: 20s, acceptor_mttr: 2s",
+                                "paxos_commit, tolerated_faults: 2"}) {
       const app::Scenario v = test::scenario(text, {{"two_phase_commit", fmt::format("{{variant: {}}}", variant)}});
       const models::RunResult r = test::run(v, "two_phase_commit");
       const models::RunMetrics& m = r.metrics;
