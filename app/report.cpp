@@ -331,16 +331,23 @@ std::string summary_table(const Scenario& s, const std::vector<models::RunResult
           m.messages.mean(), m.throughput());
     }
   }
-  // The commit protocol's own figures, a line per 2PC run.
+  // The commit protocol's own figures, a line per 2PC run, named with its variant.
+  const models::TwoPhaseCommitConfig& tpc = s.config.two_phase_commit;
+  using V = models::TwoPhaseCommitConfig::Variant;
+  const std::string variant = tpc.variant == V::kPaxosCommit
+                                  ? fmt::format("paxos_commit, F = {}", tpc.tolerated_faults)
+                              : tpc.variant == V::kBasic          ? "presumed_nothing"
+                              : tpc.variant == V::kPresumedCommit ? "presumed_commit"
+                                                                  : "presumed_abort";
   for (const models::RunResult& r : results) {
     if (std::string(r.pattern.info->name) != "two_phase_commit") continue;
     const models::RunMetrics& m = r.metrics;
     const double n = static_cast<double>(std::max<uint64_t>(m.transactions, 1));
     out += fmt::format(
-        "{}: forced writes {:.2f}/txn; blocked {:.3f}%; in doubt p50/p99/max {:.3f} / {:.3f} / "
+        "{} ({}): forced writes {:.2f}/txn; blocked {:.3f}%; in doubt p50/p99/max {:.3f} / {:.3f} / "
         "{:.3f} ms; lock hold p50/p99 {:.3f} / {:.3f} ms, wait p50/p99 {:.3f} / {:.3f} ms; "
         "unilateral decisions {}, changed decisions {}\n",
-        r.pattern.label(), static_cast<double>(m.forced_writes) / n,
+        r.pattern.label(), variant, static_cast<double>(m.forced_writes) / n,
         100.0 * static_cast<double>(m.ever_blocked) / n, ms(m.in_doubt.percentile_ns(0.5)),
         ms(m.in_doubt.percentile_ns(0.99)), ms(static_cast<double>(m.in_doubt.max_ns())),
         ms(m.lock_hold.percentile_ns(0.5)), ms(m.lock_hold.percentile_ns(0.99)),

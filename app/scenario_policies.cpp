@@ -279,6 +279,17 @@ void read_two_phase_commit(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& 
     t.acceptor_mttf = read_mean_time(ctx, m.get("acceptor_mttf"), m.path("acceptor_mttf"));
     t.acceptor_mttr = read_mean_time(ctx, m.get("acceptor_mttr"), m.path("acceptor_mttr"));
   }
+  if (t.own_acceptor_nodes()) {
+    for (uint32_t k = 1; k <= t.acceptors(); ++k) {
+      const std::string name = fmt::format("acceptor{}", k);
+      if (!find_service(c, name)) continue;
+      const char* at = m.has("tolerated_faults") ? "tolerated_faults" : "variant";
+      ctx.fail(m.get(at), m.path(at),
+               fmt::format("service \"{}\" has the name of one of Paxos Commit's acceptor nodes "
+                           "(acceptor1 to acceptor{}): rename the service, or use acceptors: participants",
+                           name, t.acceptors()));
+    }
+  }
   if (t.acceptors_on_participants) {
     const auto hosts = models::acceptor_services(c.workflows);
     if (hosts.size() < t.acceptors()) {

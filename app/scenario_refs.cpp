@@ -81,10 +81,14 @@ std::string read_node_ref(const Ctx& ctx, const YAML::Node& n, const std::string
     valid.insert(valid.end(), acceptors.begin(), acceptors.end());
   }
   auto near = sim::closest_match(name, valid);
+  const bool acceptor_like = allow_infra && acceptors.empty() && name.starts_with("acceptor");
   ctx.fail(n, path,
-           fmt::format("unknown {} \"{}\"{}; the {} are {}", allow_infra ? "node" : "service",
+           fmt::format("unknown {} \"{}\"{}; the {} are {}{}", allow_infra ? "node" : "service",
                        name, near ? fmt::format(" (did you mean \"{}\"?)", *near) : "",
-                       allow_infra ? "nodes" : "services", sim::join_all(valid)));
+                       allow_infra ? "nodes" : "services", sim::join_all(valid),
+                       acceptor_like ? " (acceptor nodes exist under two_phase_commit: {variant: "
+                                       "paxos_commit}, with acceptors: own_nodes)"
+                                     : ""));
 }
 
 std::string read_op_ref(const Ctx& ctx, const YAML::Node& n, const std::string& path,

@@ -1606,6 +1606,11 @@ const PatternInfo kTwoPhaseCommitPattern{
         case kAbort: return "Abort";
         case kAck: return "Ack";
         case kDecisionQuery: return "DecisionQuery";
+        case kPhase2a: return "Accept(2a)";
+        case kPhase2b: return "Accepted(2b)";
+        case kPhase1a: return "Prepare(1a)";
+        case kPhase1b: return "Promise(1b)";
+        case kRefused: return "Refused";
         default: return nullptr;
       }
     },

@@ -1,7 +1,7 @@
 // Two-phase commit, in the three variants of Mohan, Lindsay & Obermarck (1986, "Transaction
-// management in the R* distributed database management system"). The entry service is the
-// coordinator; every workflow step is a participant branch at its service (all prepared in
-// parallel: 2PC ignores the workflow's stages).
+// management in the R* distributed database management system") and as Paxos Commit (below).
+// The entry service is the coordinator; every workflow step is a participant branch at its
+// service (all prepared in parallel: 2PC ignores the workflow's stages).
 //
 // Protocol, per transaction:
 //   client --kRequest--> coordinator (serves its entry operation)
@@ -41,6 +41,16 @@
 //   - a participant crash loses what it had not prepared (the coordinator times out and
 //     aborts); on recovery it takes back the locks of every prepared branch and asks the
 //     coordinator. While the coordinator is down, prepared participants stay blocked.
+// Paxos Commit (Gray & Lamport 2006, "Consensus on transaction commit", sections 4-5), the
+// variant paxos_commit: the same participants, but each vote is the ballot-0 value of the
+// participant's own Paxos instance, sent (kPhase2a) to the first F+1 of 2F+1 acceptors
+// (own nodes, or roles on participants' nodes); an acceptor forces a transaction's votes
+// once it has all of them and sends the coordinator one kPhase2b for all; F+1 of those
+// choose the outcome, which the coordinator (writing nothing) sends to the participants
+// that prepared, unacknowledged. Recovery ballots (kPhase1a/kPhase1b, then kPhase2a/
+// kPhase2b with a ballot above 0) are run by the coordinator when the votes are not chosen
+// within timeouts.prepare, and by any participant in doubt after timeouts.prepare (again
+// every timeouts.call), so a coordinator crash blocks nobody while F+1 acceptors are up.
 // Measured: lock hold and wait times, in-doubt time (vote yes to decision known), forced
 // log writes, and transactions blocked beyond the failure-free window (timeouts.prepare).
 //
