@@ -1418,9 +1418,12 @@ class Acceptor final : public sim::Behavior {
       promise(self, m.txn, r);
       return;
     }
+    const bool forcing = r.promising > 0;
+    if (forcing) {  // the lower ballot being promised loses: tell its proposer what is accepted
+      paxos_send(w_, self, kRefused, r.promise_to, m.txn, r.promise_tag, r.vbal, r.accepted, round_of(r.promising));
+    }
     r.promise_to = m.src;
     r.promise_tag = m.step;
-    const bool forcing = r.promising > 0;
     r.promising = b;
     if (!forcing) force(self, m.txn, kPromiseForced, "promise");
   }
@@ -1446,10 +1449,13 @@ class Acceptor final : public sim::Behavior {
       paxos_send(w_, self, kPhase2b, m.src, m.txn, m.step, r.vbal, r.accepted);
       return;
     }
+    const bool forcing = r.accepting > 0;
+    if (forcing && b > r.accepting) {  // (as for a promise)
+      paxos_send(w_, self, kRefused, r.accept_to, m.txn, r.accept_tag, r.vbal, r.accepted, round_of(r.accepting));
+    }
     r.accept_to = m.src;
     r.accept_tag = m.step;
     r.proposal = Values::of(m);
-    const bool forcing = r.accepting > 0;
     r.accepting = b;
     if (!forcing) force(self, m.txn, kValuesForced, "accepted");
   }

@@ -97,3 +97,37 @@ TEST_CASE("Explore: the reduced scenario has one transaction and no random fault
   crashes.losses = false;
   CHECK(models::explore(s.config, test::pattern("orchestration"), crashes).points.size() == 10);
 }
+
+TEST_CASE("Explore: under Paxos Commit no crash of the coordinator blocks a participant", "[models][explore][paxos]") {
+  // The two-step transaction above under Paxos Commit (F = 1, three acceptors of their own,
+  // the votes go to acceptor1 and acceptor2). The failure-free run sends 12 messages
+  // (Request, 2 PREPAREs, 4 votes, 2 phase 2b, Reply, 2 COMMITs) and delivers them, and
+  // forces 4 records (2 prepared, 2 acceptors' votes): 11 crash-after-send points (not the
+  // client), 12 losses, 11 crash-after-receive points (not the client's Reply), 4
+  // crash-after-force points = 38.
+  //   failed (5): the request lost; order crashes after receiving it, or after sending
+  //     PREPARE to p1 only; p1 or p2 crashes after receiving PREPARE (its work is lost): a
+  //     participant never votes, and a recovery ballot aborts its instance.
+  //   blocked, then resolved (6): p1 or p2 crashes right after forcing its prepared record,
+  //     or after sending either of its votes: prepared, and in doubt while it is down.
+  //   committed (27): everything else, the coordinator's other 6 crashes among them: the
+  //     participants finish the transaction from the acceptors.
+  const app::Scenario s = test::scenario(kSmall, {{"patterns", "[two_phase_commit]"},
+                                                   {"two_phase_commit", "{variant: paxos_commit}"}});
+  const models::ExploreResult r = models::explore(s.config, test::pattern("two_phase_commit"), {});
+  CHECK(r.baseline == "committed");
+  CHECK(r.sends == 12);
+  CHECK(r.forces == 4);
+  CHECK(counts(r) == std::map<std::string, size_t>{{"committed", 27}, {"failed", 5}, {"blocked_then_resolved", 6}});
+  size_t coordinator_crashes = 0;
+  for (const models::ExplorePoint& p : r.points) {
+    INFO(p.text << ": " << p.outcome);
+    if (p.outcome == "blocked_then_resolved") CHECK((p.node == "p1" || p.node == "p2"));
+    if (p.node == "order" && p.fault != models::FaultPoint::kLoss) {
+      ++coordinator_crashes;
+      // Within timeouts.prepare (1 s) and one recovery ballot (two round trips of 1 ms).
+      CHECK(p.in_doubt_max_ms < 1000 + 5);
+    }
+  }
+  CHECK(coordinator_crashes == 8);
+}
