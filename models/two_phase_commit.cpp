@@ -1042,20 +1042,15 @@ class Participant final : public ServiceNode {
     // per branch) or a business refusal: vote no.
     const bool error =
         !b.abort_requested && (ran == StepResult::kError || w_.technical_error(txn, step, 1));
-    if (b.abort_requested || error || w_.refuses(txn, step)) {
+    if (b.abort_requested) {
+      abandon(self, txn, slot, b);
+      return;
+    }
+    if (error || w_.refuses(txn, step)) {
       release_locks(self, txn, slot, b);
       b.state = Branch::State::kAborted;
-      if (b.abort_requested) {
-        w_.ledger().participant_decided(txn, Decision::kAbort, true, false);
-      } else {
-        branch_aborted(txn, slot, false);
-      }
-      if (b.abort_requested) {
-        vote(self, txn, slot, b, kNo);
-        if (acks_aborts()) ack(self, txn, slot, b);
-      } else {
-        vote_no(self, txn, slot, b, error ? kNoError : kNo);
-      }
+      branch_aborted(txn, slot, false);
+      vote_no(self, txn, slot, b, error ? kNoError : kNo);
       return;
     }
     if (!step.side_effect && variant_ != Variant::kBasic && variant_ != Variant::kPaxosCommit) {
@@ -1075,8 +1070,23 @@ class Participant final : public ServiceNode {
     }
   }
 
-  // The prepared record is durable: vote yes and wait, in doubt, for the decision.
+  // The abort came while the branch was still preparing (its work, or the force of its
+  // prepared record): it aborts as told, without becoming prepared and in doubt.
+  void abandon(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
+    release_locks(self, txn, slot, b);
+    b.state = Branch::State::kAborted;
+    w_.ledger().participant_decided(txn, Decision::kAbort, true, false);
+    vote(self, txn, slot, b, kNo);
+    if (acks_aborts()) ack(self, txn, slot, b);
+  }
+
+  // The prepared record is durable: vote yes and wait, in doubt, for the decision (unless
+  // the abort came meanwhile).
   void become_prepared(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
+    if (b.abort_requested) {
+      abandon(self, txn, slot, b);
+      return;
+    }
     b.state = Branch::State::kPrepared;
     b.voted_at = self.now();
     w_.ledger().in_doubt(txn, +1);

@@ -332,3 +332,25 @@ patterns: [two_phase_commit]
     CHECK(test::outcome(c, Outcome::kCommitted) > c.metrics.transactions / 2);
   }
 }
+
+TEST_CASE("Commit protocols: an abort that arrives while a participant forces its prepared "
+          "record leaves it aborted, not in doubt",
+          "[models][2pc]") {
+  // Presumed abort, three participants, d = 1 ms, forced writes of f = 5 ms, p1 refuses. p1's
+  // NO (unforced) reaches the coordinator at 3d, which aborts at once: ABORT reaches p2 and
+  // p3 at 4d, while they force their prepared records (2d to 2d + f = 7 ms). They abort as
+  // told when the force ends and vote no: nobody is ever in doubt. (They used to become
+  // prepared anyway and stay in doubt, holding their locks, until they asked after
+  // timeouts.prepare.) Messages: request, 3 PREPAREs, 3 votes, 2 ABORTs, answer = 10;
+  // forced: the two prepared records.
+  const models::RunResult r =
+      test::run(test::scenario(workflow(3, 0, true, "presumed_abort", "5ms")), "two_phase_commit");
+  const models::RunMetrics& m = r.metrics;
+  REQUIRE(test::outcome(r, Outcome::kAborted) == m.transactions);
+  CHECK(m.in_doubt.count() == 0);
+  CHECK(m.ever_blocked == 0);
+  CHECK(m.messages.min() == 10);
+  CHECK(m.messages.max() == 10);
+  CHECK(m.forced_writes == 2 * m.transactions);
+  CHECK(m.unilateral_decisions == 0);
+}
