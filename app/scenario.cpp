@@ -15,7 +15,7 @@ namespace app {
 
 using models::ScenarioConfig;
 
-ScenarioConfig read_config(const Ctx& ctx, const YAML::Node& root, std::vector<std::string>& warnings) {
+ScenarioConfig read_config(const Ctx& ctx, const yaml::Node& root, std::vector<std::string>& warnings) {
   if (!root.IsMap()) {
     ctx.fail(root, "",
              fmt::format("expected a scenario (a mapping with keys such as name, services, "
@@ -64,9 +64,9 @@ sim::Result<Scenario> load_scenario_text(const std::string& text, const std::str
   }
   Ctx ctx(file, text, overrides);
   try {
-    YAML::Node root;
+    yaml::Node root;
     try {
-      root = YAML::Load(text);
+      root = yaml::load(text);
     } catch (const YAML::ParserException& e) {
       return sim::Status::invalid(fmt::format("{}:{}:{}: invalid YAML: {}{}", file, e.mark.line + 1,
                                               e.mark.column + 1, e.msg, yaml_hint(text, e.mark)));

@@ -32,7 +32,7 @@ bool is_saga(const models::PatternChoice& p) { return p.info->saga; }
 
 }  // namespace
 
-void check_cross(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c) {
+void check_cross(const Ctx& ctx, const yaml::Node& root, const ScenarioConfig& c) {
   if (const std::string users = broker_patterns(c); !users.empty() && !c.broker.present) {
     ctx.fail(root["patterns"].IsDefined() ? root["patterns"] : root, "patterns",
              fmt::format("{} send{} messages through a broker; add a broker block, e.g. "

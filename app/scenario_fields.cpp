@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "models/registry.hpp"
 
@@ -324,12 +325,16 @@ std::string cell(std::string_view s) {
 
 const std::vector<Field>& scenario_fields() { return kFields; }
 
-std::vector<std::string> field_keys(std::string_view group) {
-  std::vector<std::string> keys;
-  for (const Field& f : kFields) {
-    if (f.group == group) keys.emplace_back(f.key);
-  }
-  return keys;
+const std::vector<std::string>& field_keys(std::string_view group) {
+  // Made once: the loader asks for a group's keys at every mapping it opens.
+  static const std::unordered_map<std::string_view, std::vector<std::string>> kKeys = [] {
+    std::unordered_map<std::string_view, std::vector<std::string>> m;
+    for (const Field& f : kFields) m[f.group].emplace_back(f.key);
+    return m;
+  }();
+  static const std::vector<std::string> kNone;
+  const auto it = kKeys.find(group);
+  return it == kKeys.end() ? kNone : it->second;
 }
 
 const Field* find_field(std::string_view group, std::string_view key) {

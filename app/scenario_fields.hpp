@@ -48,7 +48,7 @@ struct Field {
 const std::vector<Field>& scenario_fields();
 
 // The keys of `group`, in table order. REQUIRES: the group exists.
-std::vector<std::string> field_keys(std::string_view group);
+const std::vector<std::string>& field_keys(std::string_view group);
 // The field `key` of `group`, or null.
 const Field* find_field(std::string_view group, std::string_view key);
 // The words a choice field accepts, in table order. REQUIRES: the field is a kChoice.

@@ -63,9 +63,9 @@ Place enter(const Place& at, const std::string& seg) {
 
 // A missing map on the way is made (an absent section, or a service's absent `keys`) when the
 // field table has it; list indexes must exist.
-void apply_override(YAML::Node root, const Override& o, const std::string& label) {
+void apply_override(yaml::Node root, const Override& o, const std::string& label) {
   const auto segs = split_path(o.path);
-  YAML::Node cur = root;
+  yaml::Node cur = root;
   std::string walked;
   auto fail = [&](const std::string& what) {
     throw LoadError(fmt::format("{}: {}", label, what));
@@ -75,7 +75,7 @@ void apply_override(YAML::Node root, const Override& o, const std::string& label
     const std::string& seg = segs[i];
     if (seg.empty()) fail(fmt::format("empty field name in \"{}\"", o.path));
     const bool last = i + 1 == segs.size();
-    YAML::Node next;
+    yaml::Node next;
     if (cur.IsMap()) {
       if (!last && !cur[seg].IsDefined()) {
         // A section the file leaves at its defaults (retry, two_phase_commit, ...) is made
@@ -108,24 +108,24 @@ void apply_override(YAML::Node root, const Override& o, const std::string& label
             fail(fmt::format("no field \"{}\" in {} (did you mean \"{}\"?)", seg, walked, *near));
           }
         }
-        cur[seg] = YAML::Node(YAML::NodeType::Map);
+        cur.set(seg, yaml::Node::map());
       }
       if (last) {
-        YAML::Node value;
+        yaml::Node value;
         try {
-          value = YAML::Load(o.value);
+          value = yaml::load(o.value);
         } catch (const YAML::Exception& e) {
           fail(fmt::format("the value is not valid YAML: {}", e.msg));
         }
         if (!o.append) {
-          cur[seg] = value;
+          cur.set(seg, value);
           return;
         }
         // PATH+=VALUE: the list at PATH (made if absent) gets VALUE at its end.
-        YAML::Node list = cur[seg];
+        yaml::Node list = cur[seg];
         if (!list.IsDefined() || list.IsNull()) {
-          cur[seg] = YAML::Node(YAML::NodeType::Sequence);
-          list.reset(cur[seg]);
+          list = yaml::Node::sequence();
+          cur.set(seg, list);
         }
         if (!list.IsSequence()) {
           fail(fmt::format("{} is not a list, so nothing can be appended to it (use = to replace it)",
@@ -139,13 +139,13 @@ void apply_override(YAML::Node root, const Override& o, const std::string& label
     } else if (cur.IsSequence() && !all_digits(seg) && !last) {
       // A step by its name (`name: pay`), or by SERVICE.ACTION (two segments), found in the
       // list or in one of its parallel groups: a path that survives an inserted step.
-      YAML::Node found;
+      yaml::Node found;
       bool two = false;
-      auto is = [](const YAML::Node& item, const char* key, const std::string& value) {
-        const YAML::Node v = item[key];
+      auto is = [](const yaml::Node& item, const char* key, const std::string& value) {
+        const yaml::Node v = item[key];
         return v.IsDefined() && v.IsScalar() && v.Scalar() == value;
       };
-      auto match = [&](const YAML::Node& item) {
+      auto match = [&](const yaml::Node& item) {
         if (!item.IsMap()) return false;
         if (is(item, "name", seg)) return true;
         if (i + 2 < segs.size() && is(item, "service", seg) && is(item, "action", segs[i + 1])) {
@@ -155,12 +155,12 @@ void apply_override(YAML::Node root, const Override& o, const std::string& label
         return false;
       };
       size_t hits = 0;
-      for (const YAML::Node& item : cur) {
+      for (const yaml::Node& item : cur) {
         if (match(item)) {
           found.reset(item);
           ++hits;
         } else if (item.IsMap() && item["parallel"].IsDefined() && item["parallel"].IsSequence()) {
-          for (const YAML::Node& inner : item["parallel"]) {
+          for (const yaml::Node& inner : item["parallel"]) {
             if (match(inner)) {
               found.reset(inner);
               ++hits;
@@ -196,7 +196,7 @@ void apply_override(YAML::Node root, const Override& o, const std::string& label
       const size_t idx = std::stoul(seg);
       if (last) {
         try {
-          cur[idx] = YAML::Load(o.value);
+          cur.set(idx, yaml::load(o.value));
         } catch (const YAML::Exception& e) {
           fail(fmt::format("the value is not valid YAML: {}", e.msg));
         }

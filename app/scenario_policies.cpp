@@ -30,7 +30,7 @@ std::vector<std::string> transports_of(const models::PatternInfo& p) {
   }
   return out;
 }
-void check_transport(const Ctx& ctx, const YAML::Node& at, const std::string& path,
+void check_transport(const Ctx& ctx, const yaml::Node& at, const std::string& path,
                      const models::PatternInfo& p, models::Transport t) {
   if (p.supports(t)) return;
   ctx.fail(at, path,
@@ -39,7 +39,7 @@ void check_transport(const Ctx& ctx, const YAML::Node& at, const std::string& pa
 }
 
 // One entry of `patterns`: NAME, NAME/TRANSPORT, or {pattern: NAME, transport: TRANSPORT}.
-models::PatternChoice read_pattern(const Ctx& ctx, const YAML::Node& n, const std::string& path) {
+models::PatternChoice read_pattern(const Ctx& ctx, const yaml::Node& n, const std::string& path) {
   const std::vector<std::string> transports = field_choices("pattern", "transport");
   if (n.IsMap()) {
     MapReader m(ctx, n, path, field_keys("pattern"));
@@ -78,9 +78,9 @@ models::PatternChoice read_pattern(const Ctx& ctx, const YAML::Node& n, const st
 
 }  // namespace
 
-void read_patterns(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+void read_patterns(const Ctx& ctx, const yaml::Node& n, ScenarioConfig& c) {
   c.patterns.clear();
-  auto add = [&](const YAML::Node& p, const std::string& path) {
+  auto add = [&](const yaml::Node& p, const std::string& path) {
     const models::PatternChoice k = read_pattern(ctx, p, path);
     if (std::find(c.patterns.begin(), c.patterns.end(), k) != c.patterns.end()) {
       ctx.fail(p, path, fmt::format("pattern \"{}\" is listed twice", k.label()));
@@ -91,12 +91,12 @@ void read_patterns(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
     add(n, "patterns");
     return;
   }
-  const YAML::Node seq = expect_sequence(ctx, n, "patterns", "[orchestration, saga_orchestrated]");
+  const yaml::Node seq = expect_sequence(ctx, n, "patterns", "[orchestration, saga_orchestrated]");
   if (seq.size() == 0) ctx.fail(n, "patterns", "the list of patterns is empty");
   for (size_t i = 0; i < seq.size(); ++i) add(seq[i], join("patterns", std::to_string(i)));
 }
 
-void read_backoff(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+void read_backoff(const Ctx& ctx, const yaml::Node& n, const std::string& path,
                   models::RetryConfig& r) {
   const std::string usage =
       "expected a backoff like \"exponential(base: 50ms, max: 1s)\", {base: 50ms, max: 1s} "
@@ -115,9 +115,9 @@ void read_backoff(const Ctx& ctx, const YAML::Node& n, const std::string& path,
     if (close == std::string::npos || close < open || text.find_first_not_of(' ', close + 1) != std::string::npos) {
       ctx.fail(n, path, fmt::format("{}, found {}", usage, describe(n)));
     }
-    YAML::Node inner;
+    yaml::Node inner;
     try {
-      inner = YAML::Load("{" + text.substr(open + 1, close - open - 1) + "}");
+      inner = yaml::load(fmt::format("{{{}}}", text.substr(open + 1, close - open - 1)));
     } catch (const YAML::Exception&) {
       ctx.fail(n, path, fmt::format("{}, found {}", usage, describe(n)));
     }
@@ -147,7 +147,7 @@ void read_backoff(const Ctx& ctx, const YAML::Node& n, const std::string& path,
   }
 }
 
-void read_retry(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+void read_retry(const Ctx& ctx, const yaml::Node& n, ScenarioConfig& c) {
   MapReader m(ctx, n, "retry", field_keys("retry"));
   auto& r = c.retry;
   if (m.has("attempts")) r.attempts = static_cast<uint32_t>(read_count(ctx, m.get("attempts"), m.path("attempts"), 1, 1000));
@@ -164,7 +164,7 @@ void read_retry(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   }
 }
 
-void read_timeouts(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+void read_timeouts(const Ctx& ctx, const yaml::Node& n, ScenarioConfig& c) {
   MapReader m(ctx, n, "timeouts", field_keys("timeouts"));
   auto& t = c.timeouts;
   if (m.has("call")) t.call = read_duration(ctx, m.get("call"), m.path("call"), true);
@@ -175,10 +175,10 @@ void read_timeouts(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
 
 namespace {
 
-std::vector<std::string> read_node_list(const Ctx& ctx, const YAML::Node& n,
+std::vector<std::string> read_node_list(const Ctx& ctx, const yaml::Node& n,
                                         const std::string& path, const ScenarioConfig& c,
                                         std::set<std::string>& seen) {
-  const YAML::Node seq = expect_sequence(ctx, n, path, "[order, payment]");
+  const yaml::Node seq = expect_sequence(ctx, n, path, "[order, payment]");
   if (seq.size() == 0) ctx.fail(n, path, "the list of nodes is empty");
   std::vector<std::string> out;
   for (size_t i = 0; i < seq.size(); ++i) {
@@ -194,8 +194,8 @@ std::vector<std::string> read_node_list(const Ctx& ctx, const YAML::Node& n,
 
 }  // namespace
 
-void read_faults(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
-  const YAML::Node seq =
+void read_faults(const Ctx& ctx, const yaml::Node& n, ScenarioConfig& c) {
+  const yaml::Node seq =
       expect_sequence(ctx, n, "faults", "[{at: 120s, crash: payment, for: 10s}]");
   for (size_t i = 0; i < seq.size(); ++i) {
     const std::string p = join("faults", std::to_string(i));
@@ -218,7 +218,7 @@ void read_faults(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
       if (f.node == "client") ctx.fail(m.get("crash"), m.path("crash"), "the client cannot crash");
     } else if (m.has("partition")) {
       f.kind = models::FaultConfig::Kind::kPartition;
-      const YAML::Node gs = expect_sequence(ctx, m.get("partition"), m.path("partition"),
+      const yaml::Node gs = expect_sequence(ctx, m.get("partition"), m.path("partition"),
                                              "[[order], [payment, inventory]]");
       if (gs.size() < 2) {
         ctx.fail(gs, m.path("partition"), "a partition needs at least two groups of nodes");
@@ -238,7 +238,7 @@ void read_faults(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   }
 }
 
-void read_two_phase_commit(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+void read_two_phase_commit(const Ctx& ctx, const yaml::Node& n, ScenarioConfig& c) {
   MapReader m(ctx, n, "two_phase_commit", field_keys("two_phase_commit"));
   using V = models::TwoPhaseCommitConfig::Variant;
   auto& t = c.two_phase_commit;
@@ -255,7 +255,7 @@ void read_two_phase_commit(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& 
     if (m.has(k) && t.variant != V::kPaxosCommit) {
       ctx.fail(m.get(k), m.path(k),
                fmt::format("{} applies to variant paxos_commit only (this is {})", k,
-                           m.has("variant") ? YAML::Dump(m.get("variant")) : "presumed_abort, the default"));
+                           m.has("variant") ? yaml::dump(m.get("variant")) : "presumed_abort, the default"));
     }
   }
   if (m.has("tolerated_faults")) {
@@ -301,7 +301,7 @@ void read_two_phase_commit(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& 
   }
 }
 
-void read_tcc(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+void read_tcc(const Ctx& ctx, const yaml::Node& n, ScenarioConfig& c) {
   MapReader m(ctx, n, "tcc", field_keys("tcc"));
   if (m.has("expiry")) c.tcc.expiry = read_duration(ctx, m.get("expiry"), m.path("expiry"), true);
 }

@@ -33,7 +33,7 @@ std::vector<std::string> op_names(const models::ServiceConfig& s) {
 }
 
 // A node name that must exist: a service, or (where allowed) the broker or the client.
-std::string read_node_ref(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+std::string read_node_ref(const Ctx& ctx, const yaml::Node& n, const std::string& path,
                           const ScenarioConfig& c, bool allow_infra) {
   // A node may be one replica of a service: NAME#K, K from 1 to its replicas.
   if (allow_infra && n.IsScalar() && n.Scalar().find('#') != std::string::npos) {
@@ -91,7 +91,7 @@ std::string read_node_ref(const Ctx& ctx, const YAML::Node& n, const std::string
                                      : ""));
 }
 
-std::string read_op_ref(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+std::string read_op_ref(const Ctx& ctx, const yaml::Node& n, const std::string& path,
                         const models::ServiceConfig& s) {
   const std::string op = read_name(ctx, n, path);
   const auto ops = op_names(s);

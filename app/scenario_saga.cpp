@@ -13,11 +13,11 @@ namespace app {
 using models::ScenarioConfig;
 using models::StepConfig;
 
-void check_saga_order(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c) {
+void check_saga_order(const Ctx& ctx, const yaml::Node& root, const ScenarioConfig& c) {
   for (const models::WorkflowConfig& wf : c.workflows) check_saga_order(ctx, root, c, wf);
 }
 
-void check_colocation(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c) {
+void check_colocation(const Ctx& ctx, const yaml::Node& root, const ScenarioConfig& c) {
   const models::PatternChoice* other = nullptr;
   for (const models::PatternChoice& p : c.patterns) {
     if (!p.info->colocates && other == nullptr) other = &p;
@@ -35,7 +35,7 @@ void check_colocation(const Ctx& ctx, const YAML::Node& root, const ScenarioConf
   }
 }
 
-void check_saga_order(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c,
+void check_saga_order(const Ctx& ctx, const yaml::Node& root, const ScenarioConfig& c,
                       const models::WorkflowConfig& wf) {
   const auto& steps = wf.steps;
   const auto p = models::saga_pivot(wf);
@@ -47,7 +47,7 @@ void check_saga_order(const Ctx& ctx, const YAML::Node& root, const ScenarioConf
       pivot.pivot ? "" : "; by default the last step without compensation");
   for (const StepConfig& s : steps) {
     if (&s == &pivot) continue;
-    const YAML::Node at = node_at(root, s.path);
+    const yaml::Node at = node_at(root, s.path);
     if (s.group == pivot.group) {
       ctx.fail(at, s.path,
                fmt::format("saga step {} runs beside {} in one parallel group; the pivot must "

@@ -19,7 +19,7 @@ using models::ScenarioConfig;
 namespace {
 
 // workload.retry: the client's end-to-end retries.
-void read_client_retry(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+void read_client_retry(const Ctx& ctx, const yaml::Node& n, const std::string& path,
                        models::ClientRetryConfig& r) {
   MapReader m(ctx, n, path, field_keys("client_retry"));
   m.require("attempts", "attempts: 3");
@@ -44,7 +44,7 @@ void read_client_retry(const Ctx& ctx, const YAML::Node& n, const std::string& p
 
 }  // namespace
 
-void read_workload(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+void read_workload(const Ctx& ctx, const yaml::Node& n, ScenarioConfig& c) {
   MapReader m(ctx, n, "workload", field_keys("workload"));
   auto& w = c.workload;
   if (m.has("arrival")) {
@@ -64,7 +64,7 @@ void read_workload(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
     m.require("rate", "rate: 200/s");
     w.rate = read_rate(ctx, m.get("rate"), m.path("rate"));
     if (m.has("phases")) {
-      const YAML::Node ph = expect_sequence(ctx, m.get("phases"), m.path("phases"),
+      const yaml::Node ph = expect_sequence(ctx, m.get("phases"), m.path("phases"),
                                              "[{at: 60s, rate: 400/s}]");
       for (size_t i = 0; i < ph.size(); ++i) {
         const std::string p = join(m.path("phases"), std::to_string(i));
@@ -101,7 +101,7 @@ void read_workload(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
 
 const std::set<std::string> kReserved{"client", "broker", "collector"};
 
-void read_services(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+void read_services(const Ctx& ctx, const yaml::Node& n, ScenarioConfig& c) {
   if (!n.IsMap() || n.size() == 0) {
     ctx.fail(n, "services",
              fmt::format("expected a mapping of service names to their settings, e.g. "
@@ -136,7 +136,7 @@ void read_services(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
                     : sim::CallModel::kAsync;
     }
     if (m.has("ops")) {
-      const YAML::Node ops = m.get("ops");
+      const yaml::Node ops = m.get("ops");
       if (!ops.IsMap()) {
         ctx.fail(ops, m.path("ops"),
                  fmt::format("expected a mapping of operation names to service times, e.g. "
@@ -174,7 +174,7 @@ void read_services(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   }
 }
 
-void read_network(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+void read_network(const Ctx& ctx, const yaml::Node& n, ScenarioConfig& c) {
   MapReader m(ctx, n, "network", field_keys("network"));
   auto& net = c.network;
   if (m.has("latency")) net.latency = read_distribution(ctx, m.get("latency"), m.path("latency"));
@@ -182,7 +182,7 @@ void read_network(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   if (m.has("duplicate")) net.duplicate = read_probability(ctx, m.get("duplicate"), m.path("duplicate"));
   if (m.has("mesh")) net.full_mesh = read_bool(ctx, m.get("mesh"), m.path("mesh"));
   if (m.has("links")) {
-    const YAML::Node ls = expect_sequence(ctx, m.get("links"), m.path("links"),
+    const yaml::Node ls = expect_sequence(ctx, m.get("links"), m.path("links"),
                                            "[{from: order, to: payment, latency: exp(1ms)}]");
     std::set<std::pair<std::string, std::string>> seen;
     for (size_t i = 0; i < ls.size(); ++i) {
@@ -228,7 +228,7 @@ void read_failures(const Ctx& ctx, const MapReader& m, std::optional<sim::Distri
 
 }  // namespace
 
-void read_broker(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+void read_broker(const Ctx& ctx, const yaml::Node& n, ScenarioConfig& c) {
   MapReader m(ctx, n, "broker",
               field_keys("broker"));
   auto& b = c.broker;
@@ -251,7 +251,7 @@ void read_broker(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
   read_failures(ctx, m, b.mttf, b.mttr);
 }
 
-void read_tracing(const Ctx& ctx, const YAML::Node& n, ScenarioConfig& c) {
+void read_tracing(const Ctx& ctx, const yaml::Node& n, ScenarioConfig& c) {
   MapReader m(ctx, n, "tracing", field_keys("tracing"));
   auto& t = c.tracing;
   t.present = true;

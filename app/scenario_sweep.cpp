@@ -8,7 +8,7 @@
 
 namespace app {
 
-SweepSpec read_sweep(const Ctx& ctx, const YAML::Node& n) {
+SweepSpec read_sweep(const Ctx& ctx, const yaml::Node& n) {
   SweepSpec s;
   if (!n.IsMap()) {
     ctx.fail(n, "sweep",
@@ -22,27 +22,23 @@ SweepSpec read_sweep(const Ctx& ctx, const YAML::Node& n) {
       s.replications = static_cast<uint32_t>(read_count(ctx, v, "sweep.replications", 1, 1000000));
       continue;
     }
-    const YAML::Node seq = expect_sequence(ctx, v, join("sweep", key), "[1h, 10min, 1min]");
+    const yaml::Node seq = expect_sequence(ctx, v, join("sweep", key), "[1h, 10min, 1min]");
     if (seq.size() == 0) ctx.fail(v, join("sweep", key), "the list of values is empty");
     SweepAxis axis{key, {}};
     for (size_t i = 0; i < seq.size(); ++i) {
-      YAML::Emitter e;
-      e.SetSeqFormat(YAML::Flow);
-      e.SetMapFormat(YAML::Flow);
-      e << seq[i];
-      axis.values.push_back(e.c_str());
+      axis.values.push_back(yaml::dump_flow(seq[i]));
     }
     s.axes.push_back(std::move(axis));
   }
   return s;
 }
 
-void check_sweep_axes(const Ctx& ctx, const YAML::Node& root, const SweepSpec& sweep,
+void check_sweep_axes(const Ctx& ctx, const yaml::Node& root, const SweepSpec& sweep,
                       const std::string& text, const std::vector<Override>& overrides) {
   for (const SweepAxis& axis : sweep.axes) {
     for (const std::string& v : axis.values) {
       // Loaded again, not cloned, so that every node keeps its place in the file.
-      YAML::Node copy = YAML::Load(text);
+      yaml::Node copy = yaml::load(text);
       for (const Override& o : overrides) apply_override(copy, o, o.where());
       const Override o{axis.path, v};
       const std::string label = fmt::format("sweep {}={}", axis.path, v);
@@ -61,7 +57,7 @@ void check_sweep_axes(const Ctx& ctx, const YAML::Node& root, const SweepSpec& s
         } else if (msg.rfind(label, 0) != 0) {
           msg = fmt::format("with {}, {}", label, msg);  // it makes something else wrong
         }
-        const YAML::Node at = root["sweep"][axis.path];
+        const yaml::Node at = root["sweep"][axis.path];
         throw LoadError(fmt::format("{}: {}", ctx.where(at.Mark(), "sweep"), msg));
       }
     }

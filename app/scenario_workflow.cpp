@@ -18,17 +18,21 @@ using models::StepConfig;
 
 // The keys of a step or a call: its group's, but `parallel`, which makes an entry a group
 // instead (read by the list's reader).
-std::vector<std::string> entry_keys(std::string_view group) {
-  std::vector<std::string> keys = field_keys(group);
-  std::erase(keys, "parallel");
-  return keys;
+const std::vector<std::string>& entry_keys(std::string_view group) {
+  static const auto without = [](std::string_view g) {
+    std::vector<std::string> keys = field_keys(g);
+    std::erase(keys, "parallel");
+    return keys;
+  };
+  static const std::vector<std::string> kStep = without("step"), kCall = without("call");
+  return group == "step" ? kStep : group == "call" ? kCall : field_keys(group);
 }
 
 // `calls:` of a step or of a call: a list of calls and parallel groups, in order.
-models::CallGroups read_calls(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+models::CallGroups read_calls(const Ctx& ctx, const yaml::Node& n, const std::string& path,
                               const ScenarioConfig& c, uint32_t& count, int depth);
 
-models::CallConfig read_call(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+models::CallConfig read_call(const Ctx& ctx, const yaml::Node& n, const std::string& path,
                              const ScenarioConfig& c, uint32_t& count, int depth) {
   MapReader m(ctx, n, path, entry_keys("call"));
   m.require("service", "service: mongo");
@@ -49,18 +53,18 @@ models::CallConfig read_call(const Ctx& ctx, const YAML::Node& n, const std::str
   return call;
 }
 
-models::CallGroups read_calls(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+models::CallGroups read_calls(const Ctx& ctx, const yaml::Node& n, const std::string& path,
                               const ScenarioConfig& c, uint32_t& count, int depth) {
-  const YAML::Node seq = expect_sequence(ctx, n, path, "[{service: mongo, action: find}]");
+  const yaml::Node seq = expect_sequence(ctx, n, path, "[{service: mongo, action: find}]");
   if (seq.size() == 0) ctx.fail(n, path, "the list of calls is empty; remove calls or give one");
   models::CallGroups groups;
   for (size_t i = 0; i < seq.size(); ++i) {
     const std::string p = join(path, std::to_string(i));
-    const YAML::Node item = seq[i];
+    const yaml::Node item = seq[i];
     groups.emplace_back();
     if (item.IsMap() && item["parallel"].IsDefined()) {
       MapReader pm(ctx, item, p, {"parallel"});
-      const YAML::Node par = expect_sequence(ctx, pm.get("parallel"), pm.path("parallel"),
+      const yaml::Node par = expect_sequence(ctx, pm.get("parallel"), pm.path("parallel"),
                                              "[{service: a, action: x}, {service: b, action: y}]");
       if (par.size() < 2) ctx.fail(par, pm.path("parallel"), "a parallel group needs at least two calls");
       for (size_t j = 0; j < par.size(); ++j) {
@@ -74,7 +78,7 @@ models::CallGroups read_calls(const Ctx& ctx, const YAML::Node& n, const std::st
   return groups;
 }
 
-StepConfig read_step(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+StepConfig read_step(const Ctx& ctx, const yaml::Node& n, const std::string& path,
                      const ScenarioConfig& c, const models::WorkflowConfig&, uint32_t group,
                      uint32_t& calls) {
   MapReader m(ctx, n, path, entry_keys("step"));
@@ -158,7 +162,7 @@ StepConfig read_step(const Ctx& ctx, const YAML::Node& n, const std::string& pat
 }
 
 // One workflow (a request type) at `path`: `workflow`, or `workflows.NAME` with a weight.
-models::WorkflowConfig read_one(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+models::WorkflowConfig read_one(const Ctx& ctx, const yaml::Node& n, const std::string& path,
                                 const ScenarioConfig& c, bool weighted) {
   std::vector<std::string> keys = field_keys("workflow");
   if (!weighted) std::erase(keys, "weight");  // a share only means something in a mix
@@ -183,7 +187,7 @@ models::WorkflowConfig read_one(const Ctx& ctx, const YAML::Node& n, const std::
              "the workflow does nothing: give steps, e.g. steps: [{service: payment, action: "
              "charge}], or an entry_op for the entry service's own work");
   }
-  const YAML::Node steps = expect_sequence(ctx, m.get("steps"), m.path("steps"),
+  const yaml::Node steps = expect_sequence(ctx, m.get("steps"), m.path("steps"),
                                            "[{service: payment, action: charge}]");
   if (steps.size() == 0 && !wf.entry_op) {
     ctx.fail(steps, m.path("steps"),
@@ -195,8 +199,8 @@ models::WorkflowConfig read_one(const Ctx& ctx, const YAML::Node& n, const std::
   std::optional<size_t> pivot;  // the step marked pivot: true, if any
   for (size_t i = 0; i < steps.size(); ++i) {
     const std::string p = join(m.path("steps"), std::to_string(i));
-    const YAML::Node s = steps[i];
-    auto add = [&](const YAML::Node& node, const std::string& at) {
+    const yaml::Node s = steps[i];
+    auto add = [&](const yaml::Node& node, const std::string& at) {
       if (wf.steps.size() == models::kMaxSteps) {
         ctx.fail(node, at, fmt::format("a workflow has at most {} steps", models::kMaxSteps));
       }
@@ -219,7 +223,7 @@ models::WorkflowConfig read_one(const Ctx& ctx, const YAML::Node& n, const std::
     };
     if (s.IsMap() && s["parallel"].IsDefined()) {
       MapReader pm(ctx, s, p, {"parallel"});
-      const YAML::Node par = expect_sequence(ctx, pm.get("parallel"), pm.path("parallel"),
+      const yaml::Node par = expect_sequence(ctx, pm.get("parallel"), pm.path("parallel"),
                                              "[{service: a, action: x}, {service: b, action: y}]");
       if (par.size() < 2) {
         ctx.fail(par, pm.path("parallel"), "a parallel group needs at least two steps");
@@ -252,8 +256,8 @@ models::WorkflowConfig read_one(const Ctx& ctx, const YAML::Node& n, const std::
 
 // The node at a dotted path from the root (workflow.steps.I, workflows.NAME.steps.I.calls.0,
 // ...): the place a step or a call was read from.
-YAML::Node node_at(const YAML::Node& root, const std::string& p) {
-  YAML::Node n = root;
+yaml::Node node_at(const yaml::Node& root, const std::string& p) {
+  yaml::Node n = root;
   size_t start = 0;
   while (start <= p.size()) {
     const size_t dot = p.find('.', start);
@@ -271,7 +275,7 @@ YAML::Node node_at(const YAML::Node& root, const std::string& p) {
 
 std::string name_of(const StepConfig& s) { return s.service + "." + s.action; }
 
-void check_async_broker(const Ctx& ctx, const YAML::Node& root, const ScenarioConfig& c) {
+void check_async_broker(const Ctx& ctx, const yaml::Node& root, const ScenarioConfig& c) {
   if (c.broker.present) return;
   for (const models::WorkflowConfig& wf : c.workflows) {
     for (const StepConfig& s : wf.steps) {
@@ -284,7 +288,7 @@ void check_async_broker(const Ctx& ctx, const YAML::Node& root, const ScenarioCo
 }
 
 // The calls of a tree may not go to an entry service.
-void check_callees(const Ctx& ctx, const YAML::Node& root, const models::CallGroups& groups,
+void check_callees(const Ctx& ctx, const yaml::Node& root, const models::CallGroups& groups,
                    const models::WorkflowConfig& entry_of) {
   for (const auto& group : groups) {
     for (const models::CallConfig& call : group) {
@@ -301,7 +305,7 @@ void check_callees(const Ctx& ctx, const YAML::Node& root, const models::CallGro
   }
 }
 
-void read_workflows(const Ctx& ctx, const YAML::Node& root, ScenarioConfig& c) {
+void read_workflows(const Ctx& ctx, const yaml::Node& root, ScenarioConfig& c) {
   const bool one = root["workflow"].IsDefined(), many = root["workflows"].IsDefined();
   if (one && many) {
     ctx.fail(root["workflows"], "workflows",
@@ -317,7 +321,7 @@ void read_workflows(const Ctx& ctx, const YAML::Node& root, ScenarioConfig& c) {
   if (one) {
     c.workflows.push_back(read_one(ctx, root["workflow"], "workflow", c, false));
   } else {
-    const YAML::Node n = root["workflows"];
+    const yaml::Node n = root["workflows"];
     if (!n.IsMap() || n.size() == 0) {
       ctx.fail(n, "workflows",
                fmt::format("expected a mapping of request types to their workflows, e.g. "
@@ -344,7 +348,7 @@ void read_workflows(const Ctx& ctx, const YAML::Node& root, ScenarioConfig& c) {
       if (&a == &b) continue;  // (its own entry: check_colocation, once the patterns are known)
       for (const StepConfig& s : b.steps) {
         if (s.service != a.entry) continue;
-        const YAML::Node at = node_at(root, s.path);
+        const yaml::Node at = node_at(root, s.path);
         ctx.fail(at["service"], join(s.path, "service"),
                  fmt::format("service \"{}\" is the entry of {}, so it cannot also run a "
                              "step{}; give the step another service",

@@ -37,7 +37,7 @@ std::string Ctx::where(const YAML::Mark& mark, const std::string& path, size_t o
   return fmt::format("{}:{}:{}", file_, line + 1, col + 1);
 }
 
-void Ctx::fail(const YAML::Node& n, const std::string& path, const std::string& what,
+void Ctx::fail(const yaml::Node& n, const std::string& path, const std::string& what,
                size_t offset) const {
   const std::string field = path.empty() ? "" : path + ": ";
   throw LoadError(fmt::format("{}: {}{}", where(n.Mark(), path, offset), field, what));
@@ -48,13 +48,13 @@ void Ctx::fail_at(const YAML::Mark& m, const std::string& path, const std::strin
   throw LoadError(fmt::format("{}: {}{}", where(m, path), field, what));
 }
 
-void Ctx::fail_key(const YAML::Node& key, const std::string& path, const std::string& place_path,
+void Ctx::fail_key(const yaml::Node& key, const std::string& path, const std::string& place_path,
                    const std::string& what) const {
   const std::string field = path.empty() ? "" : path + ": ";
   throw LoadError(fmt::format("{}: {}{}", where(key.Mark(), place_path), field, what));
 }
 
-std::string describe(const YAML::Node& n) {
+std::string describe(const yaml::Node& n) {
   if (!n.IsDefined() || n.IsNull()) return "nothing";
   if (n.IsSequence()) return "a list";
   if (n.IsMap()) return "a mapping";
@@ -67,24 +67,29 @@ std::string join(const std::string& path, const std::string& key) {
   return path.empty() ? key : path + "." + key;
 }
 
-std::vector<std::pair<YAML::Node, YAML::Node>> unique_entries(const Ctx& ctx, const YAML::Node& n,
+std::vector<std::pair<yaml::Node, yaml::Node>> unique_entries(const Ctx& ctx, const yaml::Node& n,
                                                               const std::string& path) {
-  std::vector<std::pair<YAML::Node, YAML::Node>> out;
-  std::unordered_set<std::string> seen;
+  std::vector<std::pair<yaml::Node, yaml::Node>> out;
+  out.reserve(n.size());
+  // A small mapping (a service's settings) is checked pair by pair, a large one (the
+  // services) through a set.
+  constexpr size_t kSmall = 12;
+  std::unordered_set<std::string_view> seen;
   for (const auto& kv : n) {
-    const YAML::Node k = kv.first;
+    const yaml::Node& k = kv.first;
     if (!k.IsScalar()) ctx.fail(k, path, fmt::format("expected a name as key, found {}", describe(k)));
     const std::string& key = k.Scalar();
-    if (!seen.insert(key).second) {
-      ctx.fail(k, join(path, key), fmt::format("duplicate key \"{}\"", key));
-    }
+    const bool again = n.size() <= kSmall
+                           ? std::any_of(out.begin(), out.end(), [&](const auto& e) { return e.first.Scalar() == key; })
+                           : !seen.insert(key).second;
+    if (again) ctx.fail(k, join(path, key), fmt::format("duplicate key \"{}\"", key));
     out.emplace_back(k, kv.second);
   }
   return out;
 }
 
-MapReader::MapReader(const Ctx& ctx, const YAML::Node& node, std::string path,
-                     std::vector<std::string> keys)
+MapReader::MapReader(const Ctx& ctx, const yaml::Node& node, std::string path,
+                     const std::vector<std::string>& keys)
     : ctx_(ctx), node_(node), path_(std::move(path)) {
   if (!node.IsMap()) {
     ctx.fail(node, path_, fmt::format("expected a mapping with keys {}, found {}",
@@ -102,11 +107,11 @@ MapReader::MapReader(const Ctx& ctx, const YAML::Node& node, std::string path,
 }
 
 bool MapReader::has(const std::string& key) const {
-  const YAML::Node v = node_[key];
+  const yaml::Node v = node_[key];
   return v.IsDefined();
 }
 
-YAML::Node MapReader::get(const std::string& key) const { return node_[key]; }
+yaml::Node MapReader::get(const std::string& key) const { return node_[key]; }
 
 void MapReader::require(const std::string& key, const std::string& example) const {
   if (!has(key)) {
@@ -115,14 +120,14 @@ void MapReader::require(const std::string& key, const std::string& example) cons
 }
 
 namespace {
-const std::string& scalar(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+const std::string& scalar(const Ctx& ctx, const yaml::Node& n, const std::string& path,
                           const std::string& expected) {
   if (!n.IsScalar()) ctx.fail(n, path, fmt::format("expected {}, found {}", expected, describe(n)));
   return n.Scalar();
 }
 }  // namespace
 
-std::string read_string(const Ctx& ctx, const YAML::Node& n, const std::string& path) {
+std::string read_string(const Ctx& ctx, const yaml::Node& n, const std::string& path) {
   const std::string& s = scalar(ctx, n, path, "a text");
   // Every output (CSV, JSON) carries the text: it must be UTF-8. The JSON library that
   // writes it is the judge.
@@ -134,7 +139,7 @@ std::string read_string(const Ctx& ctx, const YAML::Node& n, const std::string& 
   return s;
 }
 
-std::string read_name(const Ctx& ctx, const YAML::Node& n, const std::string& path) {
+std::string read_name(const Ctx& ctx, const yaml::Node& n, const std::string& path) {
   const std::string& s = scalar(ctx, n, path, "a name");
   const bool ok = !s.empty() && std::isalpha(static_cast<unsigned char>(s[0])) &&
                   std::all_of(s.begin(), s.end(), [](char c) {
@@ -148,7 +153,7 @@ std::string read_name(const Ctx& ctx, const YAML::Node& n, const std::string& pa
   return s;
 }
 
-sim::Time read_duration(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+sim::Time read_duration(const Ctx& ctx, const yaml::Node& n, const std::string& path,
                         bool positive) {
   const std::string& s = scalar(ctx, n, path, "a duration like \"250ms\"");
   auto r = sim::parse_duration(s);
@@ -166,14 +171,14 @@ sim::Time read_duration(const Ctx& ctx, const YAML::Node& n, const std::string& 
   return r.value();
 }
 
-double read_rate(const Ctx& ctx, const YAML::Node& n, const std::string& path) {
+double read_rate(const Ctx& ctx, const yaml::Node& n, const std::string& path) {
   const std::string& s = scalar(ctx, n, path, "a rate like \"200/s\"");
   auto r = sim::parse_rate(s);
   if (!r.ok()) ctx.fail(n, path, r.status().message(), r.status().offset().value_or(0));
   return r.value();
 }
 
-double read_number(const Ctx& ctx, const YAML::Node& n, const std::string& path, double min,
+double read_number(const Ctx& ctx, const yaml::Node& n, const std::string& path, double min,
                    double max) {
   const std::string& s = scalar(ctx, n, path, "a number");
   auto r = sim::parse_number(s);
@@ -189,7 +194,7 @@ double read_number(const Ctx& ctx, const YAML::Node& n, const std::string& path,
   return r.value();
 }
 
-double read_probability(const Ctx& ctx, const YAML::Node& n, const std::string& path) {
+double read_probability(const Ctx& ctx, const yaml::Node& n, const std::string& path) {
   const std::string& s = scalar(ctx, n, path, "a probability from 0 to 1");
   auto r = sim::parse_number(s);
   if (!r.ok() || r.value() < 0 || r.value() > 1) {
@@ -198,7 +203,7 @@ double read_probability(const Ctx& ctx, const YAML::Node& n, const std::string& 
   return r.value();
 }
 
-uint64_t read_count(const Ctx& ctx, const YAML::Node& n, const std::string& path, uint64_t min,
+uint64_t read_count(const Ctx& ctx, const yaml::Node& n, const std::string& path, uint64_t min,
                     uint64_t max) {
   const std::string& s = scalar(ctx, n, path, "a whole number");
   uint64_t v = 0;
@@ -226,21 +231,21 @@ uint64_t read_count(const Ctx& ctx, const YAML::Node& n, const std::string& path
   return v;
 }
 
-bool read_bool(const Ctx& ctx, const YAML::Node& n, const std::string& path) {
+bool read_bool(const Ctx& ctx, const yaml::Node& n, const std::string& path) {
   const std::string& s = scalar(ctx, n, path, "true or false");
   if (s == "true" || s == "yes" || s == "on") return true;
   if (s == "false" || s == "no" || s == "off") return false;
   ctx.fail(n, path, fmt::format("expected true or false, found {}", describe(n)));
 }
 
-sim::Distribution read_distribution(const Ctx& ctx, const YAML::Node& n, const std::string& path) {
+sim::Distribution read_distribution(const Ctx& ctx, const yaml::Node& n, const std::string& path) {
   const std::string& s = scalar(ctx, n, path, "a distribution like \"exp(5ms)\"");
   auto r = sim::Distribution::parse(s);
   if (!r.ok()) ctx.fail(n, path, r.status().message(), r.status().offset().value_or(0));
   return r.value();
 }
 
-sim::Distribution read_mean_time(const Ctx& ctx, const YAML::Node& n, const std::string& path) {
+sim::Distribution read_mean_time(const Ctx& ctx, const yaml::Node& n, const std::string& path) {
   if (n.IsScalar() && sim::looks_like_duration(n.Scalar())) {
     const sim::Time mean = read_duration(ctx, n, path, true);
     return sim::Distribution::exponential(mean);
@@ -252,7 +257,7 @@ sim::Distribution read_mean_time(const Ctx& ctx, const YAML::Node& n, const std:
   return d;
 }
 
-std::string read_choice(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+std::string read_choice(const Ctx& ctx, const yaml::Node& n, const std::string& path,
                         const std::vector<std::string>& choices) {
   const std::string& s = scalar(ctx, n, path, "one of " + sim::join_alternatives(choices));
   if (std::find(choices.begin(), choices.end(), s) != choices.end()) return s;
@@ -262,7 +267,7 @@ std::string read_choice(const Ctx& ctx, const YAML::Node& n, const std::string& 
                        near ? fmt::format(" (did you mean \"{}\"?)", *near) : ""));
 }
 
-YAML::Node expect_sequence(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+yaml::Node expect_sequence(const Ctx& ctx, const yaml::Node& n, const std::string& path,
                                   const std::string& example) {
   if (!n.IsSequence()) {
     ctx.fail(n, path, fmt::format("expected a list like {}, found {}", example, describe(n)));

@@ -1,11 +1,11 @@
-// Reading a YAML tree with precise errors: the one place that turns yaml-cpp nodes into
+// Reading a YAML tree with precise errors: the one place that turns the tree's nodes into
 // checked values. Every failure throws LoadError with a finished message
 //   FILE:LINE:COLUMN: FIELD.PATH: expected ..., found ...
 // (yaml-cpp marks are 0-based; we print 1-based). Nodes that came from a --set override are
 // reported against the override instead of a file position.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
+#include <yaml-cpp/exceptions.h>
 
 #include <optional>
 #include <stdexcept>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/scenario.hpp"
+#include "app/yaml_tree.hpp"
 #include "sim/distribution.hpp"
 #include "sim/time.hpp"
 
@@ -30,13 +31,13 @@ class Ctx {
   // "FILE:LINE:COL" of a node (plus `offset` characters into its scalar), or the override
   // that produced the node at `path`.
   std::string where(const YAML::Mark& mark, const std::string& path, size_t offset = 0) const;
-  [[noreturn]] void fail(const YAML::Node& n, const std::string& path, const std::string& what,
+  [[noreturn]] void fail(const yaml::Node& n, const std::string& path, const std::string& what,
                          size_t offset = 0) const;
   [[noreturn]] void fail_at(const YAML::Mark& m, const std::string& path,
                             const std::string& what) const;
   // Like fail(), but the place is looked up for `place_path` (a key under `path`: an unknown
   // key that a --set override introduced is reported against the override).
-  [[noreturn]] void fail_key(const YAML::Node& key, const std::string& path,
+  [[noreturn]] void fail_key(const yaml::Node& key, const std::string& path,
                              const std::string& place_path, const std::string& what) const;
   const std::string& file() const { return file_; }
 
@@ -47,7 +48,7 @@ class Ctx {
 };
 
 // A short description of what a node holds, for "found ..." in messages.
-std::string describe(const YAML::Node& n);
+std::string describe(const yaml::Node& n);
 // Joins path segments: join("services", "payment") = "services.payment"; join("", "x") = "x".
 std::string join(const std::string& path, const std::string& key);
 
@@ -55,48 +56,48 @@ std::string join(const std::string& path, const std::string& key);
 // key is an error naming the closest valid one, a duplicate key is an error.
 class MapReader {
  public:
-  MapReader(const Ctx& ctx, const YAML::Node& node, std::string path,
-            std::vector<std::string> keys);
+  MapReader(const Ctx& ctx, const yaml::Node& node, std::string path,
+            const std::vector<std::string>& keys);
   bool has(const std::string& key) const;
-  YAML::Node get(const std::string& key) const;  // REQUIRES: has(key)
+  yaml::Node get(const std::string& key) const;  // REQUIRES: has(key)
   std::string path(const std::string& key) const { return join(path_, key); }
-  const YAML::Node& node() const { return node_; }
+  const yaml::Node& node() const { return node_; }
   const std::string& path() const { return path_; }
   // REQUIRES: has(key) is false -> error "missing key".
   void require(const std::string& key, const std::string& example) const;
 
  private:
   const Ctx& ctx_;
-  YAML::Node node_;
+  yaml::Node node_;
   std::string path_;
 };
 
 // Checks that a mapping's keys are unique (for mappings whose keys are names, like
 // services), returning them in file order with their nodes.
-std::vector<std::pair<YAML::Node, YAML::Node>> unique_entries(const Ctx& ctx, const YAML::Node& n,
+std::vector<std::pair<yaml::Node, yaml::Node>> unique_entries(const Ctx& ctx, const yaml::Node& n,
                                                               const std::string& path);
 
 // Typed readers: each checks the node and fails with the expected form.
-std::string read_string(const Ctx& ctx, const YAML::Node& n, const std::string& path);
-std::string read_name(const Ctx& ctx, const YAML::Node& n, const std::string& path);
-sim::Time read_duration(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+std::string read_string(const Ctx& ctx, const yaml::Node& n, const std::string& path);
+std::string read_name(const Ctx& ctx, const yaml::Node& n, const std::string& path);
+sim::Time read_duration(const Ctx& ctx, const yaml::Node& n, const std::string& path,
                         bool positive = false);
-double read_rate(const Ctx& ctx, const YAML::Node& n, const std::string& path);
-double read_probability(const Ctx& ctx, const YAML::Node& n, const std::string& path);
-double read_number(const Ctx& ctx, const YAML::Node& n, const std::string& path, double min,
+double read_rate(const Ctx& ctx, const yaml::Node& n, const std::string& path);
+double read_probability(const Ctx& ctx, const yaml::Node& n, const std::string& path);
+double read_number(const Ctx& ctx, const yaml::Node& n, const std::string& path, double min,
                    double max);
-uint64_t read_count(const Ctx& ctx, const YAML::Node& n, const std::string& path, uint64_t min,
+uint64_t read_count(const Ctx& ctx, const yaml::Node& n, const std::string& path, uint64_t min,
                     uint64_t max = UINT32_MAX);
-bool read_bool(const Ctx& ctx, const YAML::Node& n, const std::string& path);
-sim::Distribution read_distribution(const Ctx& ctx, const YAML::Node& n, const std::string& path);
+bool read_bool(const Ctx& ctx, const yaml::Node& n, const std::string& path);
+sim::Distribution read_distribution(const Ctx& ctx, const yaml::Node& n, const std::string& path);
 // A mean time (mttf, mttr): a plain duration means an exponential with that mean; a
 // distribution is used as written.
-sim::Distribution read_mean_time(const Ctx& ctx, const YAML::Node& n, const std::string& path);
+sim::Distribution read_mean_time(const Ctx& ctx, const yaml::Node& n, const std::string& path);
 // One of `choices`; otherwise an error listing them (and the closest one).
-std::string read_choice(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+std::string read_choice(const Ctx& ctx, const yaml::Node& n, const std::string& path,
                         const std::vector<std::string>& choices);
 // A sequence (a lone scalar is not accepted where a list is due).
-YAML::Node expect_sequence(const Ctx& ctx, const YAML::Node& n, const std::string& path,
+yaml::Node expect_sequence(const Ctx& ctx, const yaml::Node& n, const std::string& path,
                                   const std::string& example);
 
 }  // namespace app

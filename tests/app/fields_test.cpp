@@ -4,7 +4,6 @@
 #include <catch2/catch.hpp>
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <set>
@@ -14,6 +13,7 @@
 #include "app/runner.hpp"
 #include "app/scenario.hpp"
 #include "app/scenario_fields.hpp"
+#include "app/yaml_tree.hpp"
 #include "models/registry.hpp"
 
 namespace {
@@ -136,18 +136,18 @@ std::vector<std::string> split(const std::string& path) {
 }
 
 // The node at `path` of `text`, or an undefined node.
-YAML::Node at(const std::string& text, const std::string& path) {
-  YAML::Node cur = YAML::Load(text);
+app::yaml::Node at(const std::string& text, const std::string& path) {
+  app::yaml::Node cur = app::yaml::load(text);
   if (path.empty()) return cur;
   for (const std::string& seg : split(path)) {
-    YAML::Node next;
+    app::yaml::Node next;
     if (cur.IsMap()) {
       next = cur[seg];
     } else if (cur.IsSequence() && std::all_of(seg.begin(), seg.end(), ::isdigit) &&
                std::stoul(seg) < cur.size()) {
       next = cur[std::stoul(seg)];
     } else {
-      return YAML::Node(YAML::NodeType::Undefined);
+      return app::yaml::Node();
     }
     if (!next.IsDefined()) return next;
     cur.reset(next);
