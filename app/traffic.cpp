@@ -70,9 +70,19 @@ class Network {
     a.setFromTriplets(t.begin(), t.end());
     Eigen::VectorXd gamma(n);
     for (Eigen::Index i = 0; i < n; ++i) gamma(i) = stations_[static_cast<size_t>(i)].gamma;
-    Eigen::SparseLU<Eigen::SparseMatrix<double>> lu;
-    lu.compute(a);
-    const Eigen::VectorXd lambda = lu.solve(gamma);
+    // A station is made after every station that sends to it, so each edge runs from a lower
+    // index to a higher one and I - W^T is lower triangular: forward substitution, linear in
+    // the edges (a general factorisation of 100,000 stations cost a tenth of the load).
+    const bool lower = std::all_of(edges_.begin(), edges_.end(),
+                                   [](const Eigen::Triplet<double>& e) { return e.col() < e.row(); });
+    Eigen::VectorXd lambda;
+    if (lower) {
+      lambda = a.triangularView<Eigen::Lower>().solve(gamma);
+    } else {
+      Eigen::SparseLU<Eigen::SparseMatrix<double>> lu;
+      lu.compute(a);
+      lambda = lu.solve(gamma);
+    }
 
     std::vector<Load> out(c_.services.size());
     std::vector<double> work(c_.services.size(), 0.0);
