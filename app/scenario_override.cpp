@@ -124,8 +124,7 @@ void apply_override(yaml::Node root, const Override& o, const std::string& label
         // PATH+=VALUE: the list at PATH (made if absent) gets VALUE at its end.
         yaml::Node list = cur[seg];
         if (!list.IsDefined() || list.IsNull()) {
-          list = yaml::Node::sequence();
-          cur.set(seg, list);
+          list = cur.set(seg, yaml::Node::sequence());
         }
         if (!list.IsSequence()) {
           fail(fmt::format("{} is not a list, so nothing can be appended to it (use = to replace it)",

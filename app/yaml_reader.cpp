@@ -106,12 +106,9 @@ MapReader::MapReader(const Ctx& ctx, const yaml::Node& node, std::string path,
   }
 }
 
-bool MapReader::has(const std::string& key) const {
-  const yaml::Node v = node_[key];
-  return v.IsDefined();
-}
+bool MapReader::has(std::string_view key) const { return node_[key].IsDefined(); }
 
-yaml::Node MapReader::get(const std::string& key) const { return node_[key]; }
+yaml::Node MapReader::get(std::string_view key) const { return node_[key]; }
 
 void MapReader::require(const std::string& key, const std::string& example) const {
   if (!has(key)) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/scenario.hpp"
@@ -58,8 +59,8 @@ class MapReader {
  public:
   MapReader(const Ctx& ctx, const yaml::Node& node, std::string path,
             const std::vector<std::string>& keys);
-  bool has(const std::string& key) const;
-  yaml::Node get(const std::string& key) const;  // REQUIRES: has(key)
+  bool has(std::string_view key) const;
+  yaml::Node get(std::string_view key) const;  // REQUIRES: has(key)
   std::string path(const std::string& key) const { return join(path_, key); }
   const yaml::Node& node() const { return node_; }
   const std::string& path() const { return path_; }

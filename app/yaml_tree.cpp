@@ -3,134 +3,135 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cassert>
+#include <cctype>
 #include <sstream>
-#include <unordered_map>
+#include <string_view>
+#include <thread>
 
 namespace app::yaml {
 
-struct Node::Data {
-  explicit Data(Kind k) : kind(k) {}
-  Kind kind;
-  YAML::EmitterStyle::value style = YAML::EmitterStyle::Default;  // a list's or mapping's, as written
-  YAML::Mark mark = YAML::Mark::null_mark();
-  std::string text;          // a scalar's
-  std::vector<Node> items;   // a list's entries, or a mapping's key, value, key, value, ...
-  // A large mapping's keys: key -> index of its first pair. Made at the first lookup, dropped
-  // when the mapping changes. (The views point into the key nodes' text, which never changes.)
-  mutable std::unique_ptr<std::unordered_map<std::string_view, size_t>> index;
-};
-
 namespace {
 constexpr size_t kIndexFrom = 16;  // pairs; a smaller mapping is searched in order
-const std::string kNoText;
 }  // namespace
 
-Node Node::null() { return Node(std::make_shared<Data>(Kind::kNull)); }
-Node Node::scalar(std::string value) {
-  Node n(std::make_shared<Data>(Kind::kScalar));
-  n.data_->text = std::move(value);
-  return n;
-}
-Node Node::sequence() { return Node(std::make_shared<Data>(Kind::kSequence)); }
-Node Node::map() { return Node(std::make_shared<Data>(Kind::kMap)); }
-
-Kind Node::kind() const { return data_ ? data_->kind : Kind::kUndefined; }
-const std::string& Node::Scalar() const { return IsScalar() ? data_->text : kNoText; }
 YAML::EmitterStyle::value Node::style() const {
-  return data_ ? data_->style : YAML::EmitterStyle::Default;
+  return d_ != nullptr ? d_->style : YAML::EmitterStyle::Default;
 }
-YAML::Mark Node::Mark() const { return data_ ? data_->mark : YAML::Mark::null_mark(); }
-
-size_t Node::size() const {
-  switch (kind()) {
-    case Kind::kSequence: return data_->items.size();
-    case Kind::kMap: return data_->items.size() / 2;
-    default: return 0;
-  }
-}
+YAML::Mark Node::Mark() const { return d_ != nullptr ? d_->mark : YAML::Mark::null_mark(); }
 
 const Node Node::operator[](std::string_view key) const {
   if (!IsMap()) return Node();
-  const std::vector<Node>& items = data_->items;
+  const std::vector<Data*>& items = d_->items;
   const size_t pairs = items.size() / 2;
   if (pairs >= kIndexFrom) {
-    if (!data_->index) {
-      data_->index = std::make_unique<std::unordered_map<std::string_view, size_t>>();
-      data_->index->reserve(pairs);
+    if (!d_->index) {
+      d_->index = std::make_unique<std::unordered_map<std::string_view, size_t>>();
+      d_->index->reserve(pairs);
       for (size_t i = 0; i < pairs; ++i) {
-        if (items[2 * i].IsScalar()) data_->index->try_emplace(items[2 * i].data_->text, i);
+        if (items[2 * i]->kind == Kind::kScalar) d_->index->try_emplace(items[2 * i]->text, i);
       }
     }
-    const auto it = data_->index->find(key);
-    return it == data_->index->end() ? Node() : items[2 * it->second + 1];
+    const auto it = d_->index->find(key);
+    return it == d_->index->end() ? Node() : Node(items[2 * it->second + 1]);
   }
   for (size_t i = 0; i < pairs; ++i) {
-    if (items[2 * i].IsScalar() && items[2 * i].data_->text == key) return items[2 * i + 1];
+    if (items[2 * i]->kind == Kind::kScalar && items[2 * i]->text == key) return Node(items[2 * i + 1]);
   }
   return Node();
 }
 
 const Node Node::operator[](size_t i) const {
-  if (!IsSequence() || i >= data_->items.size()) return Node();
-  return data_->items[i];
+  if (!IsSequence() || i >= d_->items.size()) return Node();
+  return Node(d_->items[i]);
 }
 
-void Node::set(std::string_view key, const Node& value) {
+Data* Node::adopt(const Node& value) const {
+  if (!value.IsDefined()) return d_->pool->make(Kind::kNull);  // (yaml-cpp stores a null)
+  const Data* from = value.d_;
+  if (from->pool == d_->pool) return value.d_;
+  Data* to = d_->pool->make(from->kind);
+  to->style = from->style;
+  to->mark = from->mark;
+  to->text = from->text;
+  for (Data* item : from->items) to->items.push_back(adopt(Node(item)));
+  return to;
+}
+
+Node Node::set(std::string_view key, const Node& value) {
   assert(IsMap());
-  std::vector<Node>& items = data_->items;
+  Data* v = adopt(value);
+  std::vector<Data*>& items = d_->items;
   for (size_t i = 0; i + 1 < items.size(); i += 2) {
-    if (items[i].IsScalar() && items[i].data_->text == key) {
-      items[i + 1] = value;
-      return;
+    if (items[i]->kind == Kind::kScalar && items[i]->text == key) {
+      items[i + 1] = v;
+      return Node(v);
     }
   }
-  items.push_back(scalar(std::string(key)));
-  items.push_back(value);
-  data_->index.reset();
+  Data* k = d_->pool->make(Kind::kScalar);
+  k->text = std::string(key);
+  items.push_back(k);
+  items.push_back(v);
+  d_->index.reset();
+  return Node(v);
 }
 
-void Node::set(size_t i, const Node& value) {
-  assert(IsSequence() && i < data_->items.size());
-  data_->items[i] = value;
+Node Node::set(size_t i, const Node& value) {
+  assert(IsSequence() && i < d_->items.size());
+  d_->items[i] = adopt(value);
+  return Node(d_->items[i]);
 }
 
-void Node::push_back(const Node& value) {
+Node Node::push_back(const Node& value) {
   assert(IsSequence());
-  data_->items.push_back(value);
+  d_->items.push_back(adopt(value));
+  return Node(d_->items.back());
 }
 
 Entry Node::Iterator::operator*() const {
   Entry e;
+  const std::vector<Data*>& items = n_->d_->items;
   if (n_->IsMap()) {
-    e.first = n_->data_->items[2 * i_];
-    e.second = n_->data_->items[2 * i_ + 1];
+    e.first = Node(items[2 * i_]);
+    e.second = Node(items[2 * i_ + 1]);
   } else {
-    e.reset(n_->data_->items[i_]);
+    e.reset(Node(items[i_]));
   }
   return e;
 }
 
-// yaml-cpp's parser events, made into nodes. Containers are attached to their parent when
-// they open, so that an alias inside one can already name it.
-class Builder : public YAML::EventHandler {
+// yaml-cpp's parser events, made into nodes of one pool. Containers are attached to their
+// parent when they open, so that an alias inside one can already name it.
+class Node::Builder : public YAML::EventHandler {
  public:
-  Node root() const { return root_; }
+  // Marks are moved by `lines` and `bytes`: the text parsed starts there in the whole text.
+  Builder(int lines, int bytes) : lines_(lines), bytes_(bytes) {}
+  ~Builder() override {
+    if (!took_) delete pool_;
+  }
+  static Node wrap(Data* d) { return Node(d); }
+  // The document's root (null if it had none); the pool is the node's from now on.
+  Node root() {
+    Node n(root_ != nullptr ? root_ : pool_->make(Kind::kNull));
+    took_ = true;
+    return n;
+  }
 
   void OnDocumentStart(const YAML::Mark&) override {}
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     add(make(Kind::kNull, mark), anchor);
   }
-  void OnAlias(const YAML::Mark&, YAML::anchor_t anchor) override {
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     // (yaml-cpp's parser refuses an alias to an unknown anchor before it gets here.)
-    add(anchor < anchors_.size() ? anchors_[anchor] : Node::null(), 0);
+    add(anchor < anchors_.size() ? anchors_[anchor] : make(Kind::kNull, mark), 0);
   }
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                 const std::string& value) override {
-    Node n = make(Kind::kScalar, mark);
-    n.data_->text = value;
-    add(n, anchor);
+    Data* d = make(Kind::kScalar, mark);
+    d->text = value;
+    add(d, anchor);
   }
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                        YAML::EmitterStyle::value style) override {
@@ -144,40 +145,163 @@ class Builder : public YAML::EventHandler {
   void OnMapEnd() override { open_.pop_back(); }
 
  private:
-  static Node make(Kind k, const YAML::Mark& mark,
-                   YAML::EmitterStyle::value style = YAML::EmitterStyle::Default) {
-    Node n(std::make_shared<Node::Data>(k));
-    n.data_->mark = mark;
-    n.data_->style = style;
-    return n;
+  Data* make(Kind k, const YAML::Mark& mark,
+             YAML::EmitterStyle::value style = YAML::EmitterStyle::Default) {
+    Data* d = pool_->make(k);
+    d->mark = mark;
+    d->mark.line += lines_;
+    d->mark.pos += bytes_;
+    d->style = style;
+    return d;
   }
-  void add(const Node& n, YAML::anchor_t anchor) {
+  void add(Data* d, YAML::anchor_t anchor) {
     if (anchor != 0) {
       if (anchors_.size() <= anchor) anchors_.resize(anchor + 1);
-      anchors_[anchor] = n;
+      anchors_[anchor] = d;
     }
     if (open_.empty()) {
-      root_ = n;
+      root_ = d;
     } else {
-      open_.back().data_->items.push_back(n);
+      open_.back()->items.push_back(d);
     }
   }
-  void open(const Node& n, YAML::anchor_t anchor) {
-    add(n, anchor);
-    open_.push_back(n);
+  void open(Data* d, YAML::anchor_t anchor) {
+    add(d, anchor);
+    open_.push_back(d);
   }
 
-  Node root_ = Node::null();
-  std::vector<Node> open_;
-  std::vector<Node> anchors_;
+  int lines_, bytes_;
+  Pool* pool_ = new Pool();
+  bool took_ = false;
+  Data* root_ = nullptr;
+  std::vector<Data*> open_;
+  std::vector<Data*> anchors_;
 };
 
-Node load(const std::string& text) {
+namespace {
+Node fresh(Kind k) {
+  auto* pool = new Pool();
+  return Node::Builder::wrap(pool->make(k));
+}
+}  // namespace
+
+Node Node::null() { return fresh(Kind::kNull); }
+Node Node::scalar(std::string value) {
+  Node n = fresh(Kind::kScalar);
+  n.d_->text = std::move(value);
+  return n;
+}
+Node Node::sequence() { return fresh(Kind::kSequence); }
+Node Node::map() { return fresh(Kind::kMap); }
+
+namespace {
+
+Node parse(const std::string& text, int lines = 0, int bytes = 0) {
   std::istringstream in(text);
   YAML::Parser parser(in);
-  Builder b;
-  if (!parser.HandleNextDocument(b)) return Node::null();
+  Node::Builder b(lines, bytes);
+  parser.HandleNextDocument(b);
   return b.root();
+}
+
+// A line that can only start a key of the top-level block mapping, or an error: it begins
+// in column 0 with a letter, digit or underscore. (Inside a construct that spans lines, a
+// quoted scalar or a flow collection, such a line leaves the part before it unfinished,
+// which its parse refuses; a block scalar cannot go on in column 0.)
+bool key_start(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
+
+// Whether the line is one a cut may follow and precede: blank, indented, a comment, a list
+// entry, or a key line (`name: value`, `name:`). Any other line in column 0 (a plain scalar
+// that yaml-cpp lets go on there, a flow collection's closing bracket, a document marker, a
+// directive) makes the text one piece.
+bool plain_line(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.empty() || line[0] == ' ' || line[0] == '\t' || line[0] == '#') return true;
+  if (line[0] == '-') return line.size() == 1 || line[1] == ' ';
+  if (!key_start(line[0])) return false;
+  return line.back() == ':' || line.find(": ") != std::string_view::npos;
+}
+
+// Where to cut `text` into about `parts` pieces, each starting at a key line.
+std::vector<size_t> cuts(const std::string& text, size_t parts) {
+  for (size_t at = 0; at < text.size();) {
+    size_t nl = text.find('\n', at);
+    if (nl == std::string::npos) nl = text.size();
+    if (!plain_line(std::string_view(text).substr(at, nl - at))) return {};
+    at = nl + 1;
+  }
+  std::vector<size_t> out{0};
+  for (size_t k = 1; k < parts; ++k) {
+    size_t at = text.find('\n', std::max(out.back() + 1, text.size() * k / parts));
+    while (at != std::string::npos && (at + 1 >= text.size() || !key_start(text[at + 1]))) {
+      at = text.find('\n', at + 1);
+    }
+    if (at == std::string::npos) break;
+    out.push_back(at + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+Node load(const std::string& text, size_t split_from) {
+  // yaml-cpp's parser reads about 7 MB/s here: a large file is cut at top-level keys and its
+  // pieces parsed at once, one thread each, then joined into one mapping. Any piece that does
+  // not parse as a block mapping (a construct cut in two, an alias to an anchor in another
+  // piece) sends the whole text to the one parse, which gives its exact error.
+  const size_t threads = std::min<size_t>(4, std::thread::hardware_concurrency());
+  if (text.size() < split_from || threads < 2) return parse(text);
+  const std::vector<size_t> at = cuts(text, threads);
+  if (at.size() < 2) return parse(text);
+  std::vector<Node> roots(at.size());
+  std::vector<char> ok(at.size(), 0);
+  auto piece = [&](size_t k) {
+    const size_t end = k + 1 < at.size() ? at[k + 1] : text.size();
+    const auto lines = std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at[k]), '\n');
+    try {
+      roots[k] = parse(text.substr(at[k], end - at[k]), static_cast<int>(lines), static_cast<int>(at[k]));
+      ok[k] = roots[k].IsMap() && roots[k].style() != YAML::EmitterStyle::Flow;
+    } catch (const std::exception&) {
+      ok[k] = 0;
+    }
+  };
+  {
+    std::vector<std::jthread> workers;
+    for (size_t k = 1; k < at.size(); ++k) workers.emplace_back(piece, k);
+    piece(0);
+  }
+  if (std::find(ok.begin(), ok.end(), 0) != ok.end()) return parse(text);
+  // Piece 0's pool takes the others over: their nodes stay where they are.
+  Node root = roots[0];
+  Pool* pool = root.d_->pool;
+  for (size_t k = 1; k < roots.size(); ++k) {
+    Pool* other = roots[k].d_->pool;
+    for (Data* d : roots[k].d_->items) root.d_->items.push_back(d);
+    for (Data& d : other->nodes) d.pool = pool;
+    pool->handles += other->handles;  // (roots[k]'s own handle, released below)
+    other->handles = 0;
+    pool->joined.emplace_back(other);
+  }
+  root.d_->index.reset();
+  return root;
+}
+
+bool same_tree(const Node& a, const Node& b) {
+  if (a.kind() != b.kind() || a.Scalar() != b.Scalar() || a.style() != b.style() || a.size() != b.size()) return false;
+  const YAML::Mark ma = a.Mark(), mb = b.Mark();
+  if (ma.pos != mb.pos || ma.line != mb.line || ma.column != mb.column) return false;
+  if (a.IsSequence()) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!same_tree(a[i], b[i])) return false;
+    }
+  }
+  if (a.IsMap()) {
+    for (auto ia = a.begin(), ib = b.begin(); ia != a.end(); ++ia, ++ib) {
+      const Entry ea = *ia, eb = *ib;
+      if (!same_tree(ea.first, eb.first) || !same_tree(ea.second, eb.second)) return false;
+    }
+  }
+  return true;
 }
 
 namespace {

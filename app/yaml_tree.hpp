@@ -11,7 +11,9 @@
 // A Node is a handle: copies share one node, and set() or push_back() through any handle
 // edits the tree every other handle sees (as a yaml-cpp node does). A node that is not there
 // (a missing key, an index past the end) is "undefined": IsDefined() is false and its mark
-// is null.
+// is null. The nodes of one parse live in one pool, freed with the last handle to any of
+// them; a node set into another tree is copied into that tree's pool. Handles count without
+// atomics: a tree belongs to one thread at a time.
 #pragma once
 
 #include <yaml-cpp/emitterstyle.h>
@@ -19,18 +21,30 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace app::yaml {
 
 enum class Kind : uint8_t { kUndefined, kNull, kScalar, kSequence, kMap };
 
+struct Data;
+struct Pool;
+struct Entry;
+
 class Node {
  public:
   Node() = default;  // undefined
+  Node(const Node& o) : d_(o.d_) { hold(); }
+  Node(Node&& o) noexcept : d_(o.d_) { o.d_ = nullptr; }
+  Node& operator=(const Node& o);
+  Node& operator=(Node&& o) noexcept;
+  ~Node() { release(); }
+
   static Node null();
   static Node scalar(std::string value);
   static Node sequence();
@@ -59,15 +73,16 @@ class Node {
   // A list's entry `i`, undefined if past the end or if this is not a list.
   const Node operator[](size_t i) const;
 
-  // REQUIRES: IsMap(). Replaces the value at `key` (the first entry with it, the one that
-  // lookups find), or appends an entry.
-  void set(std::string_view key, const Node& value);
+  // Each of these stores `value` (a copy, unless it is a node of this tree) and returns the
+  // stored node. REQUIRES: IsMap(); replaces the value at `key` (the first entry with it, the
+  // one lookups find), or appends an entry.
+  Node set(std::string_view key, const Node& value);
   // REQUIRES: IsSequence() and i < size().
-  void set(size_t i, const Node& value);
+  Node set(size_t i, const Node& value);
   // REQUIRES: IsSequence().
-  void push_back(const Node& value);
+  Node push_back(const Node& value);
   // This handle now refers to `other`'s node (the tree is unchanged).
-  void reset(const Node& other) { data_ = other.data_; }
+  void reset(const Node& other) { *this = other; }
 
   // Iteration: over a list, each entry is the item (use it as a Node); over a mapping, each
   // entry has .first (the key) and .second (the value).
@@ -75,13 +90,77 @@ class Node {
   Iterator begin() const;
   Iterator end() const;
 
-  struct Data;
+ private:
+  explicit Node(Data* d) : d_(d) { hold(); }
+  void hold() const;
+  void release();
+  Data* adopt(const Node& value) const;  // value's node in this pool
+  friend Node load(const std::string& text, size_t split_from);
+
+ public:
+  class Builder;  // (yaml_tree.cpp: the parser's events made into nodes)
 
  private:
-  explicit Node(std::shared_ptr<Data> d) : data_(std::move(d)) {}
-  friend class Builder;
-  std::shared_ptr<Data> data_;
+  Data* d_ = nullptr;
 };
+
+// (Here so that the accessors inline: the loader calls them for every field it reads.)
+struct Data {
+  Data(Kind k, Pool* p) : kind(k), pool(p) {}
+  Kind kind;
+  YAML::EmitterStyle::value style = YAML::EmitterStyle::Default;  // a list's or mapping's, as written
+  YAML::Mark mark = YAML::Mark::null_mark();
+  Pool* pool;
+  std::string text;          // a scalar's
+  std::vector<Data*> items;  // a list's entries, or a mapping's key, value, key, value, ...
+  // A large mapping's keys: key -> index of its first pair. Made at the first lookup, dropped
+  // when the mapping changes. (The views point into the key nodes' text, which never changes.)
+  mutable std::unique_ptr<std::unordered_map<std::string_view, size_t>> index;
+};
+
+// The nodes of one tree, and the pools it took over (the pieces of a split parse).
+struct Pool {
+  size_t handles = 0;
+  std::deque<Data> nodes;
+  std::vector<std::unique_ptr<Pool>> joined;
+  Data* make(Kind k) { return &nodes.emplace_back(k, this); }
+};
+
+inline void Node::hold() const {
+  if (d_ != nullptr) ++d_->pool->handles;
+}
+inline void Node::release() {
+  if (d_ != nullptr && --d_->pool->handles == 0) delete d_->pool;
+  d_ = nullptr;
+}
+inline Node& Node::operator=(const Node& o) {
+  if (this != &o) {
+    o.hold();
+    release();
+    d_ = o.d_;
+  }
+  return *this;
+}
+inline Node& Node::operator=(Node&& o) noexcept {
+  if (this != &o) {
+    release();
+    d_ = o.d_;
+    o.d_ = nullptr;
+  }
+  return *this;
+}
+inline Kind Node::kind() const { return d_ != nullptr ? d_->kind : Kind::kUndefined; }
+inline const std::string& Node::Scalar() const {
+  static const std::string kNoText;
+  return IsScalar() ? d_->text : kNoText;
+}
+inline size_t Node::size() const {
+  switch (kind()) {
+    case Kind::kSequence: return d_->items.size();
+    case Kind::kMap: return d_->items.size() / 2;
+    default: return 0;
+  }
+}
 
 struct Entry : Node {
   Node first, second;
@@ -106,10 +185,15 @@ inline Node::Iterator Node::begin() const { return {this, 0}; }
 inline Node::Iterator Node::end() const { return {this, size()}; }
 
 // The first document of `text` (a null node if it has none). Throws YAML::ParserException,
-// with its mark, where the text is not YAML.
-Node load(const std::string& text);
+// with its mark, where the text is not YAML. A text of `split_from` bytes or more is parsed
+// in pieces on several threads (the same tree, marks and errors).
+constexpr size_t kSplitFrom = size_t{1} << 20;
+Node load(const std::string& text, size_t split_from = kSplitFrom);
 
-// The node as YAML: block style, or flow style (one line) for flow().
+// Whether two trees hold the same kinds, scalars, styles and marks, entry for entry.
+bool same_tree(const Node& a, const Node& b);
+
+// The node as YAML: block style, or flow style (one line) for dump_flow().
 std::string dump(const Node& n);
 std::string dump_flow(const Node& n);
 

@@ -5,8 +5,14 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
+#include "app/bench_setup.hpp"
 #include "app/yaml_tree.hpp"
 
 using app::yaml::Node;
@@ -96,9 +102,8 @@ TEST_CASE("YAML tree: set and push_back edit the tree every handle sees, the ind
   services.set("extra", Node::map());
   CHECK(root["services"]["extra"].IsMap());  // a new key is found: the index was dropped
   CHECK(root["services"].size() == 41);
-  Node list = Node::sequence();
   Node extra = services["extra"];  // (a copy of the handle: the same node)
-  extra.set("faults", list);
+  Node list = extra.set("faults", Node::sequence());  // the stored node
   list.push_back(app::yaml::load("{at: 1s}"));
   CHECK(root["services"]["extra"]["faults"].size() == 1);
   CHECK(root["services"]["extra"]["faults"][size_t{0}]["at"].Scalar() == "1s");
@@ -116,5 +121,66 @@ TEST_CASE("YAML tree: values are written back as yaml-cpp's emitter writes them"
     e << YAML::Load(v);
     CHECK(app::yaml::dump_flow(app::yaml::load(v)) == e.c_str());
     CHECK(app::yaml::dump(app::yaml::load(v)) == YAML::Dump(YAML::Load(v)));
+  }
+}
+
+namespace {
+// Loads `text` whole and in pieces (the pieces' cut falls about halfway, so each padding of
+// a trailing comment moves it over another line): the same tree, or the same error.
+void same_split(const std::string& text) {
+  for (size_t pad = 0; pad <= text.size() + 2; ++pad) {
+    const std::string t = text + "#" + std::string(pad, 'x') + "\n";
+    INFO(t);
+    std::string whole_error, split_error;
+    Node whole, split;
+    try {
+      whole = app::yaml::load(t, SIZE_MAX);
+    } catch (const YAML::Exception& e) {
+      whole_error = e.what();
+    }
+    try {
+      split = app::yaml::load(t, 0);
+    } catch (const YAML::Exception& e) {
+      split_error = e.what();
+    }
+    REQUIRE(split_error == whole_error);
+    REQUIRE(app::yaml::same_tree(whole, split));
+  }
+}
+}  // namespace
+
+TEST_CASE("YAML tree: a text parsed in pieces is the text parsed whole, even where a cut falls "
+          "inside a construct") {
+  same_split("name: x\nseed: 1\nservices: {a: {workers: 1}}\nworkflow: {entry: a}\n");
+  // Cuts inside a multi-line quoted scalar, a flow mapping and a flow list that go on in
+  // column 0, an alias to an anchor before the cut, a root list, document markers, an error
+  // after the cut and one before it, a duplicate key across the cut.
+  same_split("a: \"x\nb: y\"\nc: d\ne: f\n");
+  same_split("a: 'x\nb: y'\nc: d\ne: f\n");
+  same_split("a: {x: 1,\ny: 2}\nc: d\ne: f\n");
+  same_split("a: [1,\nb, 3]\nc: d\ne: f\n");
+  same_split("a: &anchor {x: 1}\nb: 2\nc: *anchor\nd: 3\n");
+  same_split("- a\n- b\n- c\n- d\n");
+  same_split("a: 1\n---\nb: 2\nc: 3\n");
+  same_split("%YAML 1.2\n---\na: 1\nb: 2\n");
+  same_split("a: 1\nb: 2\nc: [\nd: 4\n");
+  same_split("a: [\nb: 2\nc: 3\nd: 4\n");
+  same_split("a: 1\nb: 2\na: 3\nb: 4\n");
+  same_split("a: |\n  text\nb: >\n  folded\nc: x\n");
+  same_split("a: plain\nbar\nc: d\n");
+  same_split("\xef\xbb\xbf" "a: \xc3\xa9\nb: 2\nc: 3\n");  // a byte-order mark, a 2-byte character
+}
+
+TEST_CASE("YAML tree: every ready scenario and a 10,000-service file parse in pieces as they do whole") {
+  std::vector<std::string> texts{app::setup_scenario(10000, 10)};
+  for (const auto& f : std::filesystem::directory_iterator(COORDSIM_SOURCE_DIR "/scenarios")) {
+    std::ifstream in(f.path());
+    texts.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  REQUIRE(texts.size() > 5);
+  for (const std::string& t : texts) {
+    const Node whole = app::yaml::load(t, SIZE_MAX);
+    REQUIRE(whole.IsMap());
+    CHECK(app::yaml::same_tree(whole, app::yaml::load(t, 0)));
   }
 }
