@@ -255,12 +255,30 @@ Node load(const std::string& text, size_t split_from) {
   if (at.size() < 2) return parse(text);
   std::vector<Node> roots(at.size());
   std::vector<char> ok(at.size(), 0);
+  // Every piece but the last ends with a key line of our own: yaml-cpp lets a quoted scalar
+  // run to the end of its text, so a piece is known to end where the whole text has a new
+  // key only when that line parses as one (and is then taken off).
+  static constexpr std::string_view kEnd = "__coordsim_piece_end__";
   auto piece = [&](size_t k) {
-    const size_t end = k + 1 < at.size() ? at[k + 1] : text.size();
-    const auto lines = std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at[k]), '\n');
+    const bool last = k + 1 == at.size();
+    const size_t end = last ? text.size() : at[k + 1];
+    const auto begin = text.begin() + static_cast<std::ptrdiff_t>(at[k]);
+    const auto lines = std::count(text.begin(), begin, '\n');
+    const auto own = std::count(begin, text.begin() + static_cast<std::ptrdiff_t>(end), '\n');
     try {
-      roots[k] = parse(text.substr(at[k], end - at[k]), static_cast<int>(lines), static_cast<int>(at[k]));
-      ok[k] = roots[k].IsMap() && roots[k].style() != YAML::EmitterStyle::Flow;
+      std::string part = text.substr(at[k], end - at[k]);
+      if (!last) part.append(kEnd).append(": 0\n");
+      Node root = parse(part, static_cast<int>(lines), static_cast<int>(at[k]));
+      ok[k] = root.IsMap() && root.style() != YAML::EmitterStyle::Flow;
+      if (ok[k] && !last) {
+        std::vector<Data*>& items = root.d_->items;
+        const Data* key = items.size() >= 2 ? items[items.size() - 2] : nullptr;
+        ok[k] = key != nullptr && key->kind == Kind::kScalar && key->text == kEnd &&
+                key->mark.line == lines + own && key->mark.column == 0 &&
+                items.back()->kind == Kind::kScalar && items.back()->text == "0";
+        if (ok[k]) items.resize(items.size() - 2);
+      }
+      roots[k] = std::move(root);
     } catch (const std::exception&) {
       ok[k] = 0;
     }

@@ -168,6 +168,10 @@ TEST_CASE("YAML tree: a text parsed in pieces is the text parsed whole, even whe
   same_split("a: 1\nb: 2\na: 3\nb: 4\n");
   same_split("a: |\n  text\nb: >\n  folded\nc: x\n");
   same_split("a: plain\nbar\nc: d\n");
+  // yaml-cpp lets a quoted scalar run to the end of the text (found by the fuzzer).
+  same_split("a: 1\nb: \"open\nc: d\ne: f\ng: h\n");
+  same_split("a: 1\nb: 'open\nc: d\ne: f\ng: h\n");
+  same_split("a: 1\nb: [open\nc: d\ne: f\ng: h\n");
   same_split("\xef\xbb\xbf" "a: \xc3\xa9\nb: 2\nc: 3\n");  // a byte-order mark, a 2-byte character
 }
 
