@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <optional>
+#include <unordered_map>
 
 #include "app/scenario_fields.hpp"
 #include "app/scenario_internal.hpp"
@@ -287,20 +288,20 @@ void check_async_broker(const Ctx& ctx, const yaml::Node& root, const ScenarioCo
   }
 }
 
-// The calls of a tree may not go to an entry service.
-void check_callees(const Ctx& ctx, const yaml::Node& root, const models::CallGroups& groups,
-                   const models::WorkflowConfig& entry_of) {
+// The call that goes to the entry service of the earliest request type (the first such call
+// in file order), for the check that the calls of a tree go to no entry service. Every tree is
+// walked once, whatever the number of request types.
+struct EntryCall {
+  size_t workflow = SIZE_MAX;  // the request type whose entry it calls
+  const models::CallConfig* call = nullptr;
+};
+void find_entry_calls(const models::CallGroups& groups,
+                      const std::unordered_map<std::string_view, size_t>& entries, EntryCall& first) {
   for (const auto& group : groups) {
     for (const models::CallConfig& call : group) {
-      if (call.service == entry_of.entry) {
-        ctx.fail(node_at(root, call.path)["service"], join(call.path, "service"),
-                 fmt::format("service \"{}\" is the entry of {}, so it cannot also be called; "
-                             "give the call another service",
-                             call.service,
-                             entry_of.name == "default" ? std::string("the workflow")
-                                                        : "request type \"" + entry_of.name + "\""));
-      }
-      check_callees(ctx, root, call.calls, entry_of);
+      const auto it = entries.find(call.service);
+      if (it != entries.end() && it->second < first.workflow) first = {it->second, &call};
+      find_entry_calls(call.calls, entries, first);
     }
   }
 }
@@ -340,9 +341,22 @@ void read_workflows(const Ctx& ctx, const yaml::Node& root, ScenarioConfig& c) {
     }
   }
   // A service plays one part: the entry of request types, or the steps' (and calls') service.
-  for (const auto& a : c.workflows) {
-    for (const auto& b : c.workflows) {
-      for (const StepConfig& s : b.steps) check_callees(ctx, root, s.calls, a);
+  std::unordered_map<std::string_view, size_t> entries;  // entry service -> first request type
+  for (size_t i = 0; i < c.workflows.size(); ++i) entries.try_emplace(c.workflows[i].entry, i);
+  EntryCall first;
+  for (const auto& b : c.workflows) {
+    for (const StepConfig& s : b.steps) find_entry_calls(s.calls, entries, first);
+  }
+  for (size_t ai = 0; ai < c.workflows.size(); ++ai) {
+    const models::WorkflowConfig& a = c.workflows[ai];
+    if (first.workflow == ai) {
+      const models::CallConfig& call = *first.call;
+      ctx.fail(node_at(root, call.path)["service"], join(call.path, "service"),
+               fmt::format("service \"{}\" is the entry of {}, so it cannot also be called; "
+                           "give the call another service",
+                           call.service,
+                           a.name == "default" ? std::string("the workflow")
+                                               : "request type \"" + a.name + "\""));
     }
     for (const auto& b : c.workflows) {
       if (&a == &b) continue;  // (its own entry: check_colocation, once the patterns are known)
