@@ -108,6 +108,8 @@ void read_services(const Ctx& ctx, const yaml::Node& n, ScenarioConfig& c) {
                          "payment: {{workers: 4, ops: {{charge: exp(5ms)}}}}, found {}",
                          describe(n)));
   }
+  c.services.reserve(c.services.size() + n.size());
+  c.service_index.reserve(c.services.size() + n.size());
   for (const auto& [k, v] : unique_entries(ctx, n, "services")) {
     const std::string name = read_name(ctx, k, "services");
     const std::string path = join("services", name);
