@@ -204,10 +204,9 @@ Node parse(const std::string& text, int lines = 0, int bytes = 0) {
   return b.root();
 }
 
-// A line that can only start a key of the top-level block mapping, or an error: it begins
-// in column 0 with a letter, digit or underscore. (Inside a construct that spans lines, a
-// quoted scalar or a flow collection, such a line leaves the part before it unfinished,
-// which its parse refuses; a block scalar cannot go on in column 0.)
+// Where a piece may start: a line in column 0 with a letter, digit or underscore, which
+// starts a key of the top-level block mapping unless it is inside a quoted scalar or a flow
+// collection (which the piece's end line, in load(), finds out).
 bool key_start(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
 
 // Whether the line is one a cut may follow and precede: blank, indented, a comment, a list
@@ -245,10 +244,11 @@ std::vector<size_t> cuts(const std::string& text, size_t parts) {
 }  // namespace
 
 Node load(const std::string& text, size_t split_from) {
-  // yaml-cpp's parser reads about 7 MB/s here: a large file is cut at top-level keys and its
+  // yaml-cpp's parser reads 5 to 7 MB/s here: a large file is cut at top-level keys and its
   // pieces parsed at once, one thread each, then joined into one mapping. Any piece that does
-  // not parse as a block mapping (a construct cut in two, an alias to an anchor in another
-  // piece) sends the whole text to the one parse, which gives its exact error.
+  // not parse as a block mapping ending where the next begins (a construct cut in two, an
+  // alias to an anchor in another piece) sends the whole text to the one parse, which gives
+  // its exact error.
   const size_t threads = std::min<size_t>(4, std::thread::hardware_concurrency());
   if (text.size() < split_from || threads < 2) return parse(text);
   const std::vector<size_t> at = cuts(text, threads);
