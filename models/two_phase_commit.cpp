@@ -86,6 +86,7 @@ int acceptor_index(const World& w, sim::NodeId n) {
   return -1;
 }
 uint32_t quorum(const World& w) { return w.config().two_phase_commit.tolerated_faults + 1; }
+constexpr size_t kMaxAcceptors = 7;  // 2F + 1 for the loader's F <= 3
 
 // A Paxos message about txn from `self` to `dst`. `tag` names the proposer's branch on its
 // node (a participant's step) or kNoStep (the coordinator); replies carry it back.
@@ -133,16 +134,15 @@ struct Proposer {
   uint64_t ballot = 0;
   uint32_t promised = 0, accepted = 0;  // acceptor indexes, as bits
   uint64_t best_vbal = 0;
-  uint32_t learnt_from = 0, learn_count = 0;  // answers heard; how many report learn_values
-  uint64_t learn_vbal = 0;
-  Values learn_values;
+  uint32_t learnt_from = 0, full = 0;  // acceptors heard; those that accepted every instance
+  std::array<uint64_t, kMaxAcceptors> full_vbal{};  // the ballot those accepted at
   bool phase2 = false, done = false;  // done: the values are known (chosen or learnt)
   Values seen, proposal;
 
   void start(World& w, sim::Node& self, uint64_t txn, uint32_t tag) {
     ballot = ballot_of(++round, self.id(), tag);
-    promised = accepted = learnt_from = learn_count = 0;
-    best_vbal = learn_vbal = 0;
+    promised = accepted = learnt_from = full = 0;
+    best_vbal = 0;
     done = false;
     phase2 = false;
     seen = {};
@@ -151,24 +151,23 @@ struct Proposer {
   bool running() const { return ballot != 0; }
   // Paxos's learning, from any acceptor's answer (a promise, or a refusal, which carries
   // the acceptor's state too): the values are chosen once F+1 acceptors report every
-  // instance accepted at the same ballot. A proposer that lost a duel learns the winner's
-  // values this way, without a phase 2.
+  // instance accepted at the same ballot, whatever ballot others report (counted ballot by
+  // ballot: a higher one accepted at one acceptor does not hide a lower one accepted at F+1,
+  // which a recovery ballot that lost its duel left behind). A proposer that lost a duel
+  // learns the winner's values this way, without a phase 2.
   bool learn(World& w, const sim::Message& m, int k, uint32_t all) {
     if (learnt_from >> k & 1u) return false;
     learnt_from |= 1u << k;
     const Values v = Values::of(m);
-    const auto vbal = static_cast<uint64_t>(m.value);
     if (v.acc != all) return false;
-    if (learn_count == 0 || vbal > learn_vbal) {
-      learn_vbal = vbal;
-      learn_count = 1;
-      learn_values = v;
-    } else if (vbal == learn_vbal) {
-      ++learn_count;
-    }
-    if (learn_count < quorum(w)) return false;
+    const auto vbal = static_cast<uint64_t>(m.value);
+    full |= 1u << k;
+    full_vbal[static_cast<size_t>(k)] = vbal;
+    uint32_t same = 0;
+    for (size_t a = 0; a < kMaxAcceptors; ++a) same += (full >> a & 1u) != 0 && full_vbal[a] == vbal;
+    if (same < quorum(w)) return false;
     phase2 = done = true;  // (nothing more to do)
-    proposal = learn_values;
+    proposal = v;  // (one ballot proposes one set of values)
     return true;
   }
   // A refusal of this round's ballot. True when it completes the learning of the values.
