@@ -11,6 +11,7 @@
 #include "app/yaml_reader.hpp"
 #include "sim/suggest.hpp"
 #include "sim/units.hpp"
+#include "models/limits.hpp"
 #include "models/registry.hpp"
 
 namespace app {
@@ -259,7 +260,7 @@ void read_two_phase_commit(const Ctx& ctx, const yaml::Node& n, ScenarioConfig& 
     }
   }
   if (m.has("tolerated_faults")) {
-    t.tolerated_faults = static_cast<uint32_t>(read_count(ctx, m.get("tolerated_faults"), m.path("tolerated_faults"), 0, 3));
+    t.tolerated_faults = static_cast<uint32_t>(read_count(ctx, m.get("tolerated_faults"), m.path("tolerated_faults"), 0, models::kMaxToleratedFaults));
   }
   if (m.has("acceptors")) {
     t.acceptors_on_participants = read_choice(ctx, m.get("acceptors"), m.path("acceptors"),

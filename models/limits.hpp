@@ -13,5 +13,7 @@ constexpr size_t kMaxRequestTypes = 255;
 constexpr uint32_t kMaxCalls = 4095;
 // Replicas of one service.
 constexpr uint32_t kMaxReplicas = 1000;
+// Paxos Commit's F (2F + 1 acceptors; a proposer keeps one ballot per acceptor).
+constexpr uint32_t kMaxToleratedFaults = 3;
 
 }  // namespace models

@@ -14,6 +14,7 @@
 #include "models/service_node.hpp"
 #include "models/flow_table.hpp"
 #include "models/keys.hpp"
+#include "models/limits.hpp"
 #include "models/messages.hpp"
 #include "models/token.hpp"
 #include "models/world.hpp"
@@ -86,7 +87,7 @@ int acceptor_index(const World& w, sim::NodeId n) {
   return -1;
 }
 uint32_t quorum(const World& w) { return w.config().two_phase_commit.tolerated_faults + 1; }
-constexpr size_t kMaxAcceptors = 7;  // 2F + 1 for the loader's F <= 3
+constexpr size_t kMaxAcceptors = 2 * kMaxToleratedFaults + 1;
 
 // A Paxos message about txn from `self` to `dst`. `tag` names the proposer's branch on its
 // node (a participant's step) or kNoStep (the coordinator); replies carry it back.
