@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cctype>
+#include <cstdint>
 #include <sstream>
 #include <string_view>
 #include <thread>
@@ -304,6 +305,7 @@ Node load(const std::string& text, size_t split_from) {
   return root;
 }
 
+namespace {
 bool same_tree(const Node& a, const Node& b) {
   if (a.kind() != b.kind() || a.Scalar() != b.Scalar() || a.style() != b.style() || a.size() != b.size()) return false;
   const YAML::Mark ma = a.Mark(), mb = b.Mark();
@@ -320,6 +322,22 @@ bool same_tree(const Node& a, const Node& b) {
     }
   }
   return true;
+}
+
+}  // namespace
+
+std::string split_difference(const std::string& text) {
+  std::string errors[2];
+  Node trees[2];
+  for (int i = 0; i < 2; ++i) {
+    try {
+      trees[i] = load(text, i == 0 ? SIZE_MAX : 0);
+    } catch (const YAML::Exception& e) {
+      errors[i] = e.what();
+    }
+  }
+  if (errors[0] != errors[1]) return "whole: \"" + errors[0] + "\"; in pieces: \"" + errors[1] + "\"";
+  return same_tree(trees[0], trees[1]) ? "" : "the trees differ";
 }
 
 namespace {

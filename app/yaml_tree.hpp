@@ -190,8 +190,10 @@ inline Node::Iterator Node::end() const { return {this, size()}; }
 constexpr size_t kSplitFrom = size_t{1} << 20;
 Node load(const std::string& text, size_t split_from = kSplitFrom);
 
-// Whether two trees hold the same kinds, scalars, styles and marks, entry for entry.
-bool same_tree(const Node& a, const Node& b);
+// How `text` parsed whole and parsed in pieces differ: "" when both give the same tree
+// (kinds, scalars, styles and marks, entry for entry) or the same error. (For the tests and
+// the fuzzer, which check the split parse against the whole one.)
+std::string split_difference(const std::string& text);
 
 // The node as YAML: block style, or flow style (one line) for dump_flow().
 std::string dump(const Node& n);
