@@ -6,15 +6,6 @@
 
 namespace sim {
 
-void RunningStats::add(double x) {
-  ++n_;
-  const double d = x - mean_;
-  mean_ += d / static_cast<double>(n_);
-  m2_ += d * (x - mean_);
-  min_ = std::min(min_, x);
-  max_ = std::max(max_, x);
-}
-
 void RunningStats::merge(const RunningStats& o) {
   if (o.n_ == 0) return;
   if (n_ == 0) {
@@ -33,16 +24,6 @@ void RunningStats::merge(const RunningStats& o) {
 
 double RunningStats::stddev() const { return std::sqrt(variance()); }
 
-size_t LogHistogram::bucket_of(int64_t ns) {
-  if (ns < kExactBelow) return static_cast<size_t>(ns < 0 ? 0 : ns);
-  const auto v = static_cast<uint64_t>(ns);
-  const int e = 63 - std::countl_zero(v);  // v in [2^e, 2^(e+1)), e >= kSubBits + 1
-  const uint64_t m = v >> (e - kSubBits);  // in [128, 256)
-  return static_cast<size_t>(kExactBelow) +
-         static_cast<size_t>(e - kSubBits - 1) * (size_t{1} << kSubBits) +
-         static_cast<size_t>(m - (uint64_t{1} << kSubBits));
-}
-
 int64_t LogHistogram::bucket_low(size_t index) {
   if (index < static_cast<size_t>(kExactBelow)) return static_cast<int64_t>(index);
   const size_t rel = index - static_cast<size_t>(kExactBelow);
@@ -58,15 +39,7 @@ int64_t LogHistogram::bucket_high(size_t index) {
   return bucket_low(index) + (int64_t{1} << (e - kSubBits));
 }
 
-void LogHistogram::add_ns(int64_t ns) {
-  if (ns < 0) ns = 0;
-  const size_t b = bucket_of(ns);
-  if (b >= buckets_.size()) buckets_.resize(b + 1, 0);
-  ++buckets_[b];
-  stats_.add(static_cast<double>(ns));
-  min_ = std::min(min_, ns);
-  max_ = std::max(max_, ns);
-}
+void LogHistogram::grow(size_t bucket) { buckets_.resize(bucket + 1, 0); }
 
 void LogHistogram::merge(const LogHistogram& o) {
   if (o.buckets_.size() > buckets_.size()) buckets_.resize(o.buckets_.size(), 0);

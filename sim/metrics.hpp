@@ -13,6 +13,9 @@
 //    busy workers, locks held) over an interval, e.g. utilisation = busy / workers.
 #pragma once
 
+#include <algorithm>
+#include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -23,7 +26,15 @@ namespace sim {
 
 class RunningStats {
  public:
-  void add(double x);
+  // Welford's update (inline: every finished transaction adds to several).
+  void add(double x) {
+    ++n_;
+    const double d = x - mean_;
+    mean_ += d / static_cast<double>(n_);
+    m2_ += d * (x - mean_);
+    min_ = std::min(min_, x);
+    max_ = std::max(max_, x);
+  }
   void merge(const RunningStats& o);
   uint64_t count() const { return n_; }
   double mean() const { return n_ ? mean_ : 0.0; }
@@ -48,7 +59,15 @@ class LogHistogram {
 
   // Records one value. Negative values are recorded as 0.
   void add(Time v) { add_ns(v.ns()); }
-  void add_ns(int64_t ns);
+  void add_ns(int64_t ns) {
+    if (ns < 0) ns = 0;
+    const size_t b = bucket_of(ns);
+    if (b >= buckets_.size()) [[unlikely]] grow(b);
+    ++buckets_[b];
+    stats_.add(static_cast<double>(ns));
+    min_ = std::min(min_, ns);
+    max_ = std::max(max_, ns);
+  }
   void merge(const LogHistogram& o);
   void clear();
 
@@ -61,11 +80,20 @@ class LogHistogram {
   double percentile_ns(double q) const;
 
   // Bucket arithmetic, public for tests: the index of a value, and a bucket's [lo, hi).
-  static size_t bucket_of(int64_t ns);
+  static size_t bucket_of(int64_t ns) {
+    if (ns < kExactBelow) return static_cast<size_t>(ns < 0 ? 0 : ns);
+    const auto v = static_cast<uint64_t>(ns);
+    const int e = 63 - std::countl_zero(v);  // v in [2^e, 2^(e+1)), e >= kSubBits + 1
+    const uint64_t m = v >> (e - kSubBits);  // in [128, 256)
+    return static_cast<size_t>(kExactBelow) +
+           static_cast<size_t>(e - kSubBits - 1) * (size_t{1} << kSubBits) +
+           static_cast<size_t>(m - (uint64_t{1} << kSubBits));
+  }
   static int64_t bucket_low(size_t index);
   static int64_t bucket_high(size_t index);
 
  private:
+  void grow(size_t bucket);
   std::vector<uint64_t> buckets_;
   RunningStats stats_;
   int64_t min_ = std::numeric_limits<int64_t>::max();
