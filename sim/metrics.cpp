@@ -1,7 +1,6 @@
 #include "sim/metrics.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 
 namespace sim {
