@@ -7,11 +7,10 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include "pattern_helpers.hpp"
+#include "../test_util.hpp"
 
 namespace {
 
@@ -214,8 +213,7 @@ TEST_CASE("Paxos Commit: participants whose recovery ballots duel learn the outc
   // and waited two more call timeouts (in doubt 1202 ms, 0.033% blocked). Now no
   // participant needs more than one retry: in doubt at most prepare + call, plus the
   // round trips.
-  std::ifstream in(COORDSIM_SOURCE_DIR "/bench/twopc.yaml");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = test::slurp(COORDSIM_SOURCE_DIR "/bench/twopc.yaml");
   REQUIRE(!text.empty());
   const models::RunResult r = test::run(
       test::scenario(text, {{"transactions", "3000"},
