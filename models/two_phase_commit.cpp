@@ -150,6 +150,9 @@ struct Proposer {
     for (sim::NodeId a : w.acceptors()) paxos_send(w, self, kPhase1a, a, txn, tag, ballot, {});
   }
   bool running() const { return ballot != 0; }
+  // Whether start() ever ran: until then every field keeps its initial value, since each
+  // method that changes one requires running().
+  bool started() const { return round != 0; }
   // Paxos's learning, from any acceptor's answer (a promise, or a refusal, which carries
   // the acceptor's state too): the values are chosen once F+1 acceptors report every
   // instance accepted at the same ballot, whatever ballot others report (counted ballot by
@@ -242,7 +245,7 @@ struct CoordFlow {
     all = voted = yes = read_only = acked = tell = bundles = 0;
     worker = -1;
     timeout = resend = 0;
-    px = Proposer{};
+    if (px.started()) px = Proposer{};
   }
 };
 
@@ -688,7 +691,16 @@ struct Branch {
   sim::Time lock_asked, locked_at, voted_at;
   Proposer px;  // Paxos Commit: the branch's own recovery ballot, while it is in doubt
   uint64_t timeout = 0;  // id in the lock-wait or the query queue
-  void reset(uint64_t) { *this = Branch{}; }
+  // Field by field: a slot is reopened for every prepare, and the proposer (most of the
+  // branch's bytes) needs clearing only if a recovery ballot ever started in this slot.
+  void reset(uint64_t) {
+    state = State::kNone;
+    abort_requested = committing = false;
+    coordinator = sim::kNoNode;
+    lock_asked = locked_at = voted_at = sim::Time{};
+    timeout = 0;
+    if (px.started()) px = Proposer{};
+  }
   // Decided: only the state matters from now on (the branch is retired to its tag).
   bool decided() const {
     return state == State::kCommitted || state == State::kAborted || state == State::kReadOnly;
