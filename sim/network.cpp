@@ -117,6 +117,7 @@ const Network::Route& Network::make_route(NodeId a, NodeId b) const {
     route_links_.push_back(direct);  // adjacent (always, in a full mesh): the direct link
     r.hops = 1;
     r.ok = true;
+    if (links_[direct].clean()) r.clean_link = direct;
   } else {
     auto& pred = graph_->pred[a];
     auto& dist = graph_->dist[a];
@@ -241,12 +242,10 @@ void Network::send(NodeId src, const Message& msg) {
   const uint32_t slot = store(msg);
   pool_[slot].src = src;
   if (obs != nullptr) [[unlikely]] obs->on_send(src, pool_[slot], slot);
-  if (route.hops == 1) {  // the common case, without launch()'s loop and recursion
-    Link& link = links_[route_links_[route.first]];
-    if (link.clean()) {
-      sim_.schedule_after(link.latency.sample(link.rng), self_, 0, slot);
-      return;
-    }
+  if (route.clean_link != kUnknown) {  // the common case, without launch()'s loop and recursion
+    Link& link = links_[route.clean_link];
+    sim_.schedule_after(link.latency.sample(link.rng), self_, 0, slot);
+    return;
   }
   launch(slot, route, 0, Time::zero());
 }

@@ -136,6 +136,9 @@ class Network final : public Handler {
     uint32_t first = 0;  // index of the first link id in route_links_
     uint32_t hops = 0;
     bool ok = false;
+    // The route's one link when it is a single hop that neither loses nor duplicates (the
+    // full mesh's common case: send() then needs no further lookup), else kUnknown.
+    uint32_t clean_link = 0xffff'ffffu;
   };
   struct Graph;
   static constexpr uint32_t kUnknown = 0xffff'ffffu;
