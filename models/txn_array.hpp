@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace models {
@@ -25,29 +26,45 @@ class TxnArray {
   static constexpr uint64_t kChunk = uint64_t{1} << kShift;
 
   explicit TxnArray(T fill = T{}) : fill_(fill), scratch_(fill) {}
-  TxnArray(TxnArray&&) noexcept = default;
-  TxnArray& operator=(TxnArray&&) noexcept = default;
+  TxnArray(TxnArray&& o) noexcept { *this = std::move(o); }
+  TxnArray& operator=(TxnArray&& o) noexcept {
+    fill_ = o.fill_;
+    scratch_ = o.scratch_;
+    released_ = o.released_;
+    first_kept_ = o.first_kept_;
+    base_ = o.base_;
+    chunks_ = std::move(o.chunks_);
+    o.chunks_.clear();
+    hot_chunk_ = std::exchange(o.hot_chunk_, kNoChunk);  // (its entries went with chunks_)
+    hot_ = std::exchange(o.hot_, nullptr);
+    return *this;
+  }
 
   // From now on, chunks wholly below *released are freed (nullptr: never).
   void follow(const uint64_t* released) { released_ = released; }
 
   // (An id below the index's first chunk wraps to a huge offset: one comparison covers both
   // ends.)
+  // The chunk used last is kept at hand (hot_): the transactions in flight are recent, so
+  // nearly every access falls in it and skips the index's two dependent loads.
   T& at(uint64_t txn) {
+    if ((txn >> kShift) == hot_chunk_) [[likely]] return hot_[txn & (kChunk - 1)];
     const uint64_t i = (txn >> kShift) - base_;
     if (i >= chunks_.size() || !chunks_[i]) [[unlikely]] return make(txn);
-    return chunks_[i][txn & (kChunk - 1)];
+    return warm(txn, chunks_[i].get());
   }
   const T& get(uint64_t txn) const {
+    if ((txn >> kShift) == hot_chunk_) [[likely]] return hot_[txn & (kChunk - 1)];
     const uint64_t i = (txn >> kShift) - base_;
     if (i >= chunks_.size() || !chunks_[i]) return fill_;
-    return chunks_[i][txn & (kChunk - 1)];
+    return warm(txn, chunks_[i].get());
   }
   // The entry if it was made and is kept, else nullptr.
   T* find(uint64_t txn) {
+    if ((txn >> kShift) == hot_chunk_) [[likely]] return &hot_[txn & (kChunk - 1)];
     const uint64_t i = (txn >> kShift) - base_;
     if (i >= chunks_.size() || !chunks_[i]) return nullptr;
-    return &chunks_[i][txn & (kChunk - 1)];
+    return &warm(txn, chunks_[i].get());
   }
   // Chunks held now, and the length of the index (for tests and benchmarks).
   size_t chunks_held() const {
@@ -58,6 +75,12 @@ class TxnArray {
   size_t index_size() const { return chunks_.size(); }
 
  private:
+  // Makes txn's chunk the hot one; returns txn's entry in it.
+  T& warm(uint64_t txn, T* chunk) const {
+    hot_chunk_ = txn >> kShift;
+    hot_ = chunk;
+    return chunk[txn & (kChunk - 1)];
+  }
   [[gnu::noinline, gnu::cold]] T& make(uint64_t txn) {
     trim();
     const uint64_t c = txn >> kShift;
@@ -69,7 +92,7 @@ class TxnArray {
     auto& chunk = chunks_[static_cast<size_t>(c - base_)];
     chunk = std::make_unique<T[]>(kChunk);
     for (uint64_t i = 0; i < kChunk; ++i) chunk[i] = fill_;
-    return chunk[txn & (kChunk - 1)];
+    return warm(txn, chunk.get());
   }
   // Frees the chunks wholly below the release point, and drops the index's freed front once
   // it is half the index.
@@ -78,6 +101,10 @@ class TxnArray {
     const uint64_t below = *released_ >> kShift;
     for (uint64_t c = first_kept_; c < below && c - base_ < chunks_.size(); ++c) chunks_[c - base_].reset();
     if (below > first_kept_) first_kept_ = below;
+    if (hot_chunk_ < first_kept_) {  // (freed just now)
+      hot_chunk_ = kNoChunk;
+      hot_ = nullptr;
+    }
     const uint64_t dead = std::min<uint64_t>(first_kept_ - base_, chunks_.size());
     if (dead >= 64 && 2 * dead >= chunks_.size()) {
       chunks_.erase(chunks_.begin(), chunks_.begin() + static_cast<std::ptrdiff_t>(dead));
@@ -91,6 +118,11 @@ class TxnArray {
   uint64_t first_kept_ = 0;  // chunks below this are released
   uint64_t base_ = 0;        // the chunk chunks_[0] holds
   std::vector<std::unique_ptr<T[]>> chunks_;
+  // The chunk accessed last (its number and entries), or kNoChunk. A chunk's entries do not
+  // move when the index does, nor when the array is moved.
+  static constexpr uint64_t kNoChunk = ~uint64_t{0};
+  mutable uint64_t hot_chunk_ = kNoChunk;
+  mutable T* hot_ = nullptr;
 };
 
 }  // namespace models
