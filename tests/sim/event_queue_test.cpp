@@ -40,6 +40,38 @@ TEST_CASE("EventQueue: matches a sorted reference under random pushes and pops",
   }
 }
 
+TEST_CASE("EventQueue: a pop's hole at the root is filled by the next push, top or drop",
+          "[sim][queue]") {
+  const auto at = [](int64_t ns, uint64_t seq) { return Event{Time::from_ns(ns), seq, 0, 0, seq}; };
+  EventQueue q;
+  for (uint64_t i = 0; i < 7; ++i) q.push(at(static_cast<int64_t>(10 * i), i));
+  CHECK(q.pop().seq == 0);
+  CHECK(q.size() == 6);     // the hole is not counted
+  q.push(at(5, 7));         // earlier than everything left: fills the hole and stays there
+  CHECK(q.size() == 7);
+  CHECK(q.top().seq == 7);
+  CHECK(q.pop().seq == 7);
+  q.push(at(1000, 8));      // later than everything: goes down from the root to a leaf
+  CHECK(q.pop().seq == 1);
+  CHECK(q.top().seq == 2);  // no push: top() closes the hole with the last leaf
+  CHECK(q.size() == 6);
+  CHECK(q.pop().seq == 2);
+  q.remove_if([](const Event& e) { return e.seq == 3 || e.seq == 8; });  // with a hole open
+  CHECK(q.size() == 3);
+  CHECK(q.pop().seq == 4);
+  CHECK(q.pop().seq == 5);
+  CHECK(q.pop().seq == 6);
+  CHECK(q.empty());         // only the hole is left
+  q.push(at(1, 9));         // fills it: the one event
+  CHECK(q.size() == 1);
+  CHECK(q.pop().seq == 9);
+  q.clear();                // drops the hole too
+  CHECK(q.empty());
+  q.push(at(2, 10));
+  CHECK(q.top().seq == 10);
+  CHECK(q.size() == 1);
+}
+
 namespace {
 // Records what reaches it.
 struct Recorder final : Handler {
