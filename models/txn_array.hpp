@@ -43,10 +43,10 @@ class TxnArray {
   // From now on, chunks wholly below *released are freed (nullptr: never).
   void follow(const uint64_t* released) { released_ = released; }
 
-  // (An id below the index's first chunk wraps to a huge offset: one comparison covers both
-  // ends.)
   // The chunk used last is kept at hand (hot_): the transactions in flight are recent, so
-  // nearly every access falls in it and skips the index's two dependent loads.
+  // nearly every access falls in it and skips the index's two dependent loads. (So even
+  // get() writes: an array is read by the one thread that runs its simulation.) An id below
+  // the index's first chunk wraps to a huge offset: one comparison covers both ends.
   T& at(uint64_t txn) {
     if ((txn >> kShift) == hot_chunk_) [[likely]] return hot_[txn & (kChunk - 1)];
     const uint64_t i = (txn >> kShift) - base_;

@@ -73,6 +73,7 @@ class EventQueue {
     hole_ = true;
     return heap_[0];
   }
+
   // Drops every event for which pred(event) is true and restores the heap (Floyd's
   // bottom-up construction, O(n)). The order of what remains is unchanged: it only ever
   // depends on (time, seq).

@@ -131,6 +131,7 @@ class Network final : public Handler {
  private:
   NetworkTap* tap_ = nullptr;
   struct Link;
+  static constexpr uint32_t kUnknown = 0xffff'ffffu;
   // A route is a slice of route_links_ (flat, so that sending touches no extra allocation).
   struct Route {
     uint32_t first = 0;  // index of the first link id in route_links_
@@ -138,10 +139,9 @@ class Network final : public Handler {
     bool ok = false;
     // The route's one link when it is a single hop that neither loses nor duplicates (the
     // full mesh's common case: send() then needs no further lookup), else kUnknown.
-    uint32_t clean_link = 0xffff'ffffu;
+    uint32_t clean_link = kUnknown;
   };
   struct Graph;
-  static constexpr uint32_t kUnknown = 0xffff'ffffu;
   // The route from a to b (made on first use).
   const Route& route(NodeId a, NodeId b) const {
     if (flat_) {
