@@ -222,8 +222,12 @@ bool plain_line(std::string_view line) {
   return line.back() == ':' || line.find(": ") != std::string_view::npos;
 }
 
-// Where to cut `text` into about `parts` pieces, each starting at a key line.
+// Where to cut `text` into about `parts` pieces, each starting at a key line. A text with a
+// NUL byte is one piece: yaml-cpp guesses a stream's encoding from its first bytes, so a
+// piece starting `n\0\0\0` would be read as UTF-32 where the whole text is UTF-8 (found by
+// the fuzzer).
 std::vector<size_t> cuts(const std::string& text, size_t parts) {
+  if (text.find('\0') != std::string::npos) return {};
   for (size_t at = 0; at < text.size();) {
     size_t nl = text.find('\n', at);
     if (nl == std::string::npos) nl = text.size();

@@ -160,6 +160,23 @@ TEST_CASE("YAML tree: a text parsed in pieces is the text parsed whole, even whe
   same_split("a: 1\nb: 'open\nc: d\ne: f\ng: h\n");
   same_split("a: 1\nb: [open\nc: d\ne: f\ng: h\n");
   same_split("\xef\xbb\xbf" "a: \xc3\xa9\nb: 2\nc: 3\n");  // a byte-order mark, a 2-byte character
+  // NUL bytes where a piece starts: yaml-cpp took that piece for UTF-32 and parsed it, where
+  // the whole text is UTF-8 and an error (found by the fuzzer, then shortened).
+  const std::string nul(
+      "d: {l: poisson, rate: 10/s}\n"
+      "services:\n"
+      "  order: {workers: 2, ops: {place: exp(2ms)}}\n"
+      "  payment: {workers: 2, ops: {charge: exp(2ms), refund: exp(2ms)}}\n"
+      "n\0\0\0\0etwork:\n"
+      "  links:\n"
+      "swm1)orkflow:\n"
+      "  entry: order\n"
+      "  entry_op: place\n"
+      "  steps:\n"
+      "    - {service: payment, action: charge, compensate: refund, fails:\0\0\0",
+      299);
+  CHECK(app::yaml::split_difference(nul) == "");
+  same_split(nul);
 }
 
 TEST_CASE("YAML tree: every ready scenario and a 10,000-service file parse in pieces as they do whole") {
