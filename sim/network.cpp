@@ -186,14 +186,17 @@ bool Network::path_cut_slow(const Route& route, Time t) const {
 }
 
 uint32_t Network::store(const Message& m) {
+  MessageSink* const sink = sinks_[m.dst];
   if (free_.empty()) {
     const Message copy = m;  // m may live in pool_, which push_back can move
     pool_.push_back(copy);
+    pool_sink_.push_back(sink);
     return static_cast<uint32_t>(pool_.size() - 1);
   }
   const uint32_t slot = free_.back();
   free_.pop_back();
   pool_[slot] = m;
+  pool_sink_[slot] = sink;
   return slot;
 }
 
@@ -275,6 +278,7 @@ void Network::launch(uint32_t slot, const Route& route, size_t hop, Time delay) 
 void Network::on_event(Simulation& sim, const Event& e) {
   (void)sim;
   const auto slot = static_cast<uint32_t>(e.payload);
+  MessageSink* const sink = pool_sink_[slot];  // (not through m.dst: no wait for the copy)
   const Message m = pool_[slot];
   free_.push_back(slot);
   Observer* const obs = sim_.observer();
@@ -286,7 +290,6 @@ void Network::on_event(Simulation& sim, const Event& e) {
   ++counters_.delivered;
   if (tap_ != nullptr) tap_->on_deliver(m);
   if (obs != nullptr) [[unlikely]] obs->on_deliver(m, slot);
-  MessageSink* sink = sinks_[m.dst];
   SIM_ASSERT(sink != nullptr, "message for a node with no sink attached");
   sink->deliver(m);
 }

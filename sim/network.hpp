@@ -185,6 +185,7 @@ class Network final : public Handler {
   double default_loss_, default_duplicate_;
   std::vector<Partition> partitions_;
   std::vector<Message> pool_;
+  std::vector<MessageSink*> pool_sink_;  // by pool slot: the sink of its message's destination
   std::vector<uint32_t> free_;
   NetworkCounters counters_;
 };
