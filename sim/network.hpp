@@ -104,6 +104,8 @@ class Network final : public Handler {
   Network(const Network&) = delete;
   Network& operator=(const Network&) = delete;
 
+  // Where messages to `node` go; set before any is sent to it (a message takes its sink along
+  // when sent).
   void attach(NodeId node, MessageSink* sink);
   void set_tap(NetworkTap* tap) { tap_ = tap; }
   void add_partition(Partition p);
