@@ -43,29 +43,16 @@ class TxnArray {
   // From now on, chunks wholly below *released are freed (nullptr: never).
   void follow(const uint64_t* released) { released_ = released; }
 
-  // The chunk used last is kept at hand (hot_): the transactions in flight are recent, so
-  // nearly every access falls in it and skips the index's two dependent loads. (So even
-  // get() writes: an array is read by the one thread that runs its simulation.) An id below
-  // the index's first chunk wraps to a huge offset: one comparison covers both ends.
   T& at(uint64_t txn) {
-    if ((txn >> kShift) == hot_chunk_) [[likely]] return hot_[txn & (kChunk - 1)];
-    const uint64_t i = (txn >> kShift) - base_;
-    if (i >= chunks_.size() || !chunks_[i]) [[unlikely]] return make(txn);
-    return warm(txn, chunks_[i].get());
+    if (T* e = entry(txn)) [[likely]] return *e;
+    return make(txn);
   }
   const T& get(uint64_t txn) const {
-    if ((txn >> kShift) == hot_chunk_) [[likely]] return hot_[txn & (kChunk - 1)];
-    const uint64_t i = (txn >> kShift) - base_;
-    if (i >= chunks_.size() || !chunks_[i]) return fill_;
-    return warm(txn, chunks_[i].get());
+    const T* e = entry(txn);
+    return e != nullptr ? *e : fill_;
   }
   // The entry if it was made and is kept, else nullptr.
-  T* find(uint64_t txn) {
-    if ((txn >> kShift) == hot_chunk_) [[likely]] return &hot_[txn & (kChunk - 1)];
-    const uint64_t i = (txn >> kShift) - base_;
-    if (i >= chunks_.size() || !chunks_[i]) return nullptr;
-    return &warm(txn, chunks_[i].get());
-  }
+  T* find(uint64_t txn) { return entry(txn); }
   // Chunks held now, and the length of the index (for tests and benchmarks).
   size_t chunks_held() const {
     size_t n = 0;
@@ -75,6 +62,17 @@ class TxnArray {
   size_t index_size() const { return chunks_.size(); }
 
  private:
+  // The entry of txn if its chunk is held, else nullptr. The chunk used last is kept at hand
+  // (hot_): the transactions in flight are recent, so nearly every access falls in it and
+  // skips the index's two dependent loads. (So even get() writes: an array is read by the
+  // one thread that runs its simulation.) An id below the index's first chunk wraps to a
+  // huge offset: one comparison covers both ends.
+  T* entry(uint64_t txn) const {
+    if ((txn >> kShift) == hot_chunk_) [[likely]] return &hot_[txn & (kChunk - 1)];
+    const uint64_t i = (txn >> kShift) - base_;
+    if (i >= chunks_.size() || !chunks_[i]) return nullptr;
+    return &warm(txn, chunks_[i].get());
+  }
   // Makes txn's chunk the hot one; returns txn's entry in it.
   T& warm(uint64_t txn, T* chunk) const {
     hot_chunk_ = txn >> kShift;
