@@ -74,6 +74,17 @@ class EventQueue {
     return heap_[0];
   }
 
+  // The run loop's step: if the earliest event is due by `until`, removes it into `out` and
+  // returns true (as pop()); otherwise (or when empty) leaves the queue as it is and returns
+  // false. One look at the root instead of empty(), top() and pop() each checking the hole.
+  bool pop_due(Time until, Event& out) {
+    fill_hole();
+    if (heap_.empty() || heap_.front().time > until) return false;
+    hole_ = true;
+    out = heap_.front();
+    return true;
+  }
+
   // Drops every event for which pred(event) is true and restores the heap (Floyd's
   // bottom-up construction, O(n)). The order of what remains is unchanged: it only ever
   // depends on (time, seq).

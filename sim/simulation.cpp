@@ -96,10 +96,8 @@ std::optional<Time> Simulation::next_event_time() {
 uint64_t Simulation::run_until(Time until) {
   stop_requested_ = false;
   const uint64_t before = handled_;
-  while (!queue_.empty() && !stop_requested_) {
-    if (queue_.top().time > until) break;
-    dispatch(queue_.pop());
-  }
+  Event e;
+  while (!stop_requested_ && queue_.pop_due(until, e)) dispatch(e);
   if (!stop_requested_ && until != Time::max() && until > now_) now_ = until;
   return handled_ - before;
 }
@@ -107,10 +105,8 @@ uint64_t Simulation::run_until(Time until) {
 uint64_t Simulation::run_until(Time until, uint64_t max_events) {
   stop_requested_ = false;
   const uint64_t before = handled_;
-  while (!queue_.empty() && !stop_requested_ && handled_ - before < max_events) {
-    if (queue_.top().time > until) break;
-    dispatch(queue_.pop());
-  }
+  Event e;
+  while (!stop_requested_ && handled_ - before < max_events && queue_.pop_due(until, e)) dispatch(e);
   const bool cut = handled_ - before >= max_events;
   if (!stop_requested_ && !cut && until != Time::max() && until > now_) now_ = until;
   return handled_ - before;
