@@ -1,5 +1,7 @@
 #include "sim/network.hpp"
 
+#include "sim/node.hpp"  // Node::deliver
+
 
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/dijkstra_shortest_paths.hpp>
@@ -146,7 +148,7 @@ const Network::Route& Network::make_route(NodeId a, NodeId b) const {
   return routes_[id];
 }
 
-void Network::attach(NodeId node, MessageSink* sink) {
+void Network::attach(NodeId node, Node* sink) {
   SIM_ASSERT(node < sinks_.size(), "attach() of an unknown node");
   sinks_[node] = sink;
 }
@@ -185,19 +187,12 @@ bool Network::path_cut_slow(const Route& route, Time t) const {
   return false;
 }
 
-uint32_t Network::store(const Message& m) {
-  MessageSink* const sink = sinks_[m.dst];
-  if (free_.empty()) {
-    const Message copy = m;  // m may live in pool_, which push_back can move
-    pool_.push_back(copy);
-    pool_sink_.push_back(sink);
-    return static_cast<uint32_t>(pool_.size() - 1);
-  }
-  const uint32_t slot = free_.back();
-  free_.pop_back();
-  pool_[slot] = m;
-  pool_sink_[slot] = sink;
-  return slot;
+uint32_t Network::store_new(NodeId src, const Message& m) {
+  const Message copy = m;  // m may live in pool_, which push_back can move
+  pool_.push_back(copy);
+  pool_.back().src = src;
+  pool_sink_.push_back(sinks_[copy.dst]);
+  return static_cast<uint32_t>(pool_.size() - 1);
 }
 
 const char* drop_name(Drop d) {
@@ -242,8 +237,7 @@ void Network::send(NodeId src, const Message& msg) {
     if (obs != nullptr) dropped_at_send(src, msg, Drop::kPartitioned);
     return;
   }
-  const uint32_t slot = store(msg);
-  pool_[slot].src = src;
+  const uint32_t slot = store(src, msg);
   if (obs != nullptr) [[unlikely]] obs->on_send(src, pool_[slot], slot);
   if (route.clean_link != kUnknown) {  // the common case, without launch()'s loop and recursion
     Link& link = links_[route.clean_link];
@@ -265,7 +259,7 @@ void Network::launch(uint32_t slot, const Route& route, size_t hop, Time delay) 
     const Time d = link.latency.sample(link.rng);
     if (link.rng.bernoulli(link.duplicate)) {
       ++counters_.duplicated;
-      const uint32_t copy = store(pool_[slot]);  // store() may move the pool: index, not reference
+      const uint32_t copy = store(pool_[slot].src, pool_[slot]);  // (may move the pool: index, not reference)
       pool_[copy].duplicate = true;
       if (Observer* obs = sim_.observer()) obs->on_duplicate(pool_[copy], slot, copy);
       launch(copy, route, h + 1, delay + link.latency.sample(link.rng));
@@ -278,7 +272,7 @@ void Network::launch(uint32_t slot, const Route& route, size_t hop, Time delay) 
 void Network::on_event(Simulation& sim, const Event& e) {
   (void)sim;
   const auto slot = static_cast<uint32_t>(e.payload);
-  MessageSink* const sink = pool_sink_[slot];  // (not through m.dst: no wait for the copy)
+  Node* const sink = pool_sink_[slot];  // (not through m.dst: no wait for the copy)
   const Message m = pool_[slot];
   free_.push_back(slot);
   Observer* const obs = sim_.observer();

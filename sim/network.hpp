@@ -39,6 +39,8 @@
 
 namespace sim {
 
+class Node;
+
 struct LinkConfig {
   NodeId from = kNoNode;
   NodeId to = kNoNode;
@@ -65,13 +67,6 @@ struct Partition {
   Time start, end;
   // Returns true iff this partition stops a hop a -> b at time t.
   bool cuts(NodeId a, NodeId b, Time t) const;
-};
-
-// Receives the messages addressed to one node (sim::Node implements it).
-class MessageSink {
- public:
-  virtual ~MessageSink() = default;
-  virtual void deliver(const Message& m) = 0;
 };
 
 struct NetworkCounters {
@@ -104,9 +99,10 @@ class Network final : public Handler {
   Network(const Network&) = delete;
   Network& operator=(const Network&) = delete;
 
-  // Where messages to `node` go; set before any is sent to it (a message takes its sink along
-  // when sent).
-  void attach(NodeId node, MessageSink* sink);
+  // The node that receives the messages addressed to `node`; attached before any is sent to
+  // it (a message takes its receiver along when sent). Delivery is a direct call of
+  // Node::deliver: every receiver is a sim::Node, so no virtual call is paid per message.
+  void attach(NodeId node, Node* sink);
   void set_tap(NetworkTap* tap) { tap_ = tap; }
   void add_partition(Partition p);
 
@@ -157,7 +153,19 @@ class Network final : public Handler {
   uint32_t link_id(NodeId a, NodeId b) const;
   // Carries the pooled message in `slot` along the route from hop `hop` on.
   void launch(uint32_t slot, const Route& route, size_t hop, Time delay);
-  uint32_t store(const Message& m);
+  // Pools a copy of m (from src) and returns its slot. Inline: every send stores; only a
+  // pool that must grow takes the call to store_new().
+  uint32_t store(NodeId src, const Message& m) {
+    if (free_.empty()) [[unlikely]] return store_new(src, m);
+    const uint32_t slot = free_.back();
+    free_.pop_back();
+    Message& p = pool_[slot];
+    p = m;
+    p.src = src;
+    pool_sink_[slot] = sinks_[m.dst];
+    return slot;
+  }
+  uint32_t store_new(NodeId src, const Message& m);
   // Tells the observer of a message dropped before it entered the network.
   void dropped_at_send(NodeId src, const Message& msg, Drop why);
   // Returns true iff a partition cuts a hop of the route at time t (inline: the common case
@@ -171,7 +179,7 @@ class Network final : public Handler {
   HandlerId self_;
   std::vector<std::string> names_;
   size_t n_ = 0;  // names_.size(), kept at hand
-  std::vector<MessageSink*> sinks_;
+  std::vector<Node*> sinks_;
   // Links and routes are made on first use (hence mutable: the queries stay const).
   mutable std::vector<Link> links_;
   mutable std::unordered_map<uint64_t, uint32_t> link_of_;   // (a * n + b) -> links_ index
@@ -187,7 +195,7 @@ class Network final : public Handler {
   double default_loss_, default_duplicate_;
   std::vector<Partition> partitions_;
   std::vector<Message> pool_;
-  std::vector<MessageSink*> pool_sink_;  // by pool slot: the sink of its message's destination
+  std::vector<Node*> pool_sink_;  // by pool slot: the node its message goes to
   std::vector<uint32_t> free_;
   NetworkCounters counters_;
 };

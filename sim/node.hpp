@@ -105,7 +105,7 @@ class Behavior {
   virtual void on_recover(Node& self) { (void)self; }
 };
 
-class Node final : public Handler, public MessageSink {
+class Node final : public Handler {
  public:
   Node(Simulation& sim, Network& net, NodeId id, NodeConfig config, uint64_t seed,
        uint64_t replication = 0);
@@ -177,7 +177,9 @@ class Node final : public Handler, public MessageSink {
   void reset_metrics();  // end of warm-up
 
   void on_event(Simulation& sim, const Event& e) override;
-  void deliver(const Message& m) override;
+  // A message for this node arrives (called by the network): dropped if the node is down,
+  // else handed to the behavior.
+  void deliver(const Message& m);
 
  private:
   enum class WorkerState : uint8_t { kFree, kServing, kHeld };
