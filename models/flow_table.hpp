@@ -28,18 +28,18 @@ class FlowTable {
   // Returns the state of txn, creating it (reset by T::reset()) if absent.
   T& open(uint64_t txn) {
     uint32_t& s = slot_of_.at(txn);
+    if (s >= kTagged) take(txn, s);
+    return slots_[s];
+  }
+  // The same, and *tag is the tag the flow was closed with when it is opened afresh now
+  // (-1: it was open, never opened, or closed without a tag). One look at the index: what
+  // find(), tag() and open() in a row would do with three.
+  T& open(uint64_t txn, int* tag) {
+    uint32_t& s = slot_of_.at(txn);
+    *tag = -1;
     if (s >= kTagged) {
-      if (free_.empty()) {
-        slots_.emplace_back();
-        txn_of_.push_back(kFree);
-        s = static_cast<uint32_t>(slots_.size() - 1);
-      } else {
-        s = free_.back();
-        free_.pop_back();
-      }
-      txn_of_[s] = txn;
-      slots_[s].reset(txn);
-      ++live_;
+      if (s != kNone) *tag = static_cast<int>(s - kTagged);
+      take(txn, s);
     }
     return slots_[s];
   }
@@ -49,19 +49,11 @@ class FlowTable {
     if (s >= kTagged) return nullptr;
     return &slots_[s];
   }
-  void close(uint64_t txn) {
-    uint32_t& s = slot_of_.at(txn);
-    SIM_ASSERT(s < kTagged, "close() of a flow not open");
-    free_.push_back(s);
-    txn_of_[s] = kFree;
-    s = kNone;
-    --live_;
-  }
+  void close(uint64_t txn) { release(slot_of_.at(txn), kNone); }
   // Closes the flow, leaving `tag` behind (read by tag(); open() starts afresh).
   void close(uint64_t txn, uint8_t tag) {
     SIM_ASSERT(tag <= kMaxTag, "a flow's tag is at most 14");
-    close(txn);
-    slot_of_.at(txn) = kTagged + tag;
+    release(slot_of_.at(txn), kTagged + tag);
   }
   // The tag a closed flow left, or -1 (open, never opened, or closed without a tag).
   int tag(uint64_t txn) const {
@@ -96,6 +88,29 @@ class FlowTable {
   }
 
  private:
+  // Gives txn a slot (a free one, or a new one) and records it in s, its index entry.
+  void take(uint64_t txn, uint32_t& s) {
+    if (free_.empty()) {
+      slots_.emplace_back();
+      txn_of_.push_back(kFree);
+      s = static_cast<uint32_t>(slots_.size() - 1);
+    } else {
+      s = free_.back();
+      free_.pop_back();
+    }
+    txn_of_[s] = txn;
+    slots_[s].reset(txn);
+    ++live_;
+  }
+  // Frees the open flow whose index entry is s, leaving `left` (kNone, or a tag) there.
+  void release(uint32_t& s, uint32_t left) {
+    SIM_ASSERT(s < kTagged, "close() of a flow not open");
+    free_.push_back(s);
+    txn_of_[s] = kFree;
+    s = left;
+    --live_;
+  }
+
   TxnArray<uint32_t> slot_of_{kNone};
   static constexpr uint64_t kFree = ~uint64_t{0};
   std::vector<T> slots_;

@@ -975,10 +975,8 @@ class Participant final : public ServiceNode {
   }
   // The branch of txn at this slot: open, or reopened from the state it was retired with.
   Branch& branch(uint64_t txn, uint32_t slot) {
-    FlowTable<Branch>& table = branches_[slot];
-    if (Branch* b = table.find(txn)) return *b;
-    const int tag = table.tag(txn);
-    Branch& b = table.open(txn);
+    int tag = -1;
+    Branch& b = branches_[slot].open(txn, &tag);
     if (tag >= 0) {
       b.state = static_cast<Branch::State>(tag);
       b.coordinator = coordinator_;
