@@ -12,15 +12,6 @@
 
 namespace sim {
 
-struct Network::Link {
-  NodeId from, to;
-  Distribution latency;
-  double loss, duplicate;
-  Rng rng;
-  // Neither loses nor duplicates: a message over it costs one latency draw.
-  bool clean() const { return loss <= 0 && duplicate <= 0; }
-};
-
 namespace {
 bool contains(const std::vector<NodeId>& v, NodeId n) {
   return std::find(v.begin(), v.end(), n) != v.end();
@@ -153,7 +144,10 @@ void Network::attach(NodeId node, Node* sink) {
   sinks_[node] = sink;
 }
 
-void Network::add_partition(Partition p) { partitions_.push_back(std::move(p)); }
+void Network::add_partition(Partition p) {
+  partitions_.push_back(std::move(p));
+  plain_ = false;
+}
 
 bool Network::reachable(NodeId a, NodeId b) const { return route(a, b).ok; }
 
@@ -217,8 +211,7 @@ void Network::dropped_at_send(NodeId src, const Message& msg, Drop why) {
   obs->on_drop(m, Observer::kNoSlot, why);
 }
 
-void Network::send(NodeId src, const Message& msg) {
-  SIM_ASSERT(src < n_ && msg.dst < n_, "message between unknown nodes");
+void Network::send_general(NodeId src, const Message& msg) {
   ++counters_.sent;
   Observer* const obs = sim_.observer();
   if (tap_ != nullptr && !tap_->on_send(src, msg)) {

@@ -103,13 +103,32 @@ class Network final : public Handler {
   // it (a message takes its receiver along when sent). Delivery is a direct call of
   // Node::deliver: every receiver is a sim::Node, so no virtual call is paid per message.
   void attach(NodeId node, Node* sink);
-  void set_tap(NetworkTap* tap) { tap_ = tap; }
+  void set_tap(NetworkTap* tap) {
+    tap_ = tap;
+    plain_ = tap_ == nullptr && partitions_.empty();
+  }
   void add_partition(Partition p);
 
-  // Sends m from `src` to m.dst now. The network sets m's src on its own copy.
   // Messages sent and not yet delivered or lost.
   size_t in_flight() const { return pool_.size() - free_.size(); }
-  void send(NodeId src, const Message& m);
+  // Sends m from `src` to m.dst now. The network sets m's src on its own copy.
+  // Inline for the common case (no tap, observer or partition, and a route already known to
+  // be one hop that neither loses nor duplicates): a pool slot, a delay and an event. The
+  // rest, and the first message of a pair, take send_general(); both do the same thing.
+  void send(NodeId src, const Message& m) {
+    SIM_ASSERT(src < n_ && m.dst < n_, "message between unknown nodes");
+    if (plain_ && sim_.observer() == nullptr) [[likely]] {
+      const uint32_t id = known_clean_link(src, m.dst);
+      if (id != kUnknown) [[likely]] {
+        ++counters_.sent;
+        const uint32_t slot = store(src, m);
+        Link& link = links_[id];
+        sim_.schedule_after(link.latency.sample(link.rng), self_, 0, slot);
+        return;
+      }
+    }
+    send_general(src, m);
+  }
 
   // Returns true iff some path leads from a to b.
   bool reachable(NodeId a, NodeId b) const;
@@ -128,7 +147,14 @@ class Network final : public Handler {
 
  private:
   NetworkTap* tap_ = nullptr;
-  struct Link;
+  struct Link {
+    NodeId from, to;
+    Distribution latency;
+    double loss, duplicate;
+    Rng rng;
+    // Neither loses nor duplicates: a message over it costs one latency draw.
+    bool clean() const { return loss <= 0 && duplicate <= 0; }
+  };
   static constexpr uint32_t kUnknown = 0xffff'ffffu;
   // A route is a slice of route_links_ (flat, so that sending touches no extra allocation).
   struct Route {
@@ -149,6 +175,14 @@ class Network final : public Handler {
     return make_route(a, b);
   }
   const Route& make_route(NodeId a, NodeId b) const;
+  // The clean link of the route a -> b when that route is made already (flat table) and is
+  // one clean hop, else kUnknown.
+  uint32_t known_clean_link(NodeId a, NodeId b) const {
+    if (!flat_) return kUnknown;
+    const uint32_t r = route_of_[a * n_ + b];
+    return r == kUnknown ? kUnknown : routes_[r].clean_link;
+  }
+  void send_general(NodeId src, const Message& m);
   // The id of the link a -> b (a default link of the mesh is made here), or kUnknown.
   uint32_t link_id(NodeId a, NodeId b) const;
   // Carries the pooled message in `slot` along the route from hop `hop` on.
@@ -194,6 +228,7 @@ class Network final : public Handler {
   Distribution default_latency_;
   double default_loss_, default_duplicate_;
   std::vector<Partition> partitions_;
+  bool plain_ = true;  // no tap and no partition: send() may take its inline path
   std::vector<Message> pool_;
   std::vector<Node*> pool_sink_;  // by pool slot: the node its message goes to
   std::vector<uint32_t> free_;
