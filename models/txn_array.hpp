@@ -67,8 +67,13 @@ class TxnArray {
   // skips the index's two dependent loads. (So even get() writes: an array is read by the
   // one thread that runs its simulation.) An id below the index's first chunk wraps to a
   // huge offset: one comparison covers both ends.
-  T* entry(uint64_t txn) const {
+  // Always inline: nearly every access takes the first line, and a call around it cost as
+  // much as the line itself.
+  [[gnu::always_inline]] T* entry(uint64_t txn) const {
     if ((txn >> kShift) == hot_chunk_) [[likely]] return &hot_[txn & (kChunk - 1)];
+    return entry_in_index(txn);
+  }
+  [[gnu::noinline]] T* entry_in_index(uint64_t txn) const {
     const uint64_t i = (txn >> kShift) - base_;
     if (i >= chunks_.size() || !chunks_[i]) return nullptr;
     return &warm(txn, chunks_[i].get());
