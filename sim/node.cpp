@@ -139,16 +139,11 @@ void Node::on_event(Simulation& sim, const Event& e) {
   }
 }
 
-void Node::deliver(const Message& m) {
-  if (!up()) {
-    ++counters_.messages_dropped;
-    if (Observer* obs = sim_.observer()) [[unlikely]] {
-      obs->on_drop(m, Observer::kNoSlot, Drop::kNodeDown);
-    }
-    return;
+void Node::dropped_while_down(const Message& m) {
+  ++counters_.messages_dropped;
+  if (Observer* obs = sim_.observer()) [[unlikely]] {
+    obs->on_drop(m, Observer::kNoSlot, Drop::kNodeDown);
   }
-  SIM_ASSERT(behavior_ != nullptr, "message for a node without behavior");
-  behavior_->on_message(*this, m);
 }
 
 void Node::crash() {

@@ -178,8 +178,15 @@ class Node final : public Handler {
 
   void on_event(Simulation& sim, const Event& e) override;
   // A message for this node arrives (called by the network): dropped if the node is down,
-  // else handed to the behavior.
-  void deliver(const Message& m);
+  // else handed to the behavior. Inline: the network calls it for every message.
+  void deliver(const Message& m) {
+    if (!up()) [[unlikely]] {
+      dropped_while_down(m);
+      return;
+    }
+    SIM_ASSERT(behavior_ != nullptr, "message for a node without behavior");
+    behavior_->on_message(*this, m);
+  }
 
  private:
   enum class WorkerState : uint8_t { kFree, kServing, kHeld };
@@ -199,6 +206,7 @@ class Node final : public Handler {
   void finish(uint32_t worker);
   void start_next(uint32_t worker);
   void set_busy(int delta);
+  void dropped_while_down(const Message& m);
 
   Simulation& sim_;
   Network& net_;
