@@ -28,7 +28,7 @@ std::optional<uint32_t> Node::op_id(std::string_view name) const {
   return std::nullopt;
 }
 
-void Node::set_busy(int delta) {
+inline void Node::set_busy(int delta) {
   busy_ = static_cast<uint32_t>(static_cast<int>(busy_) + delta);
   busy_gauge_.set(sim_.now(), busy_);
 }
@@ -61,7 +61,7 @@ bool Node::submit(uint32_t op, uint64_t token, uint64_t subject) {
   return true;
 }
 
-void Node::start(uint32_t worker, const Job& job) {
+inline void Node::start(uint32_t worker, const Job& job) {
   Worker& w = workers_[worker];
   w.state = WorkerState::kServing;
   w.job = job;
@@ -88,7 +88,7 @@ void Node::release(uint32_t worker) {
   start_next(worker);
 }
 
-void Node::start_next(uint32_t worker) {
+inline void Node::start_next(uint32_t worker) {
   if (!queue_.empty()) {
     const Job next = queue_.front();
     queue_.pop_front();
@@ -101,7 +101,7 @@ void Node::start_next(uint32_t worker) {
   set_busy(-1);
 }
 
-void Node::finish(uint32_t worker) {
+inline void Node::finish(uint32_t worker) {
   Worker& w = workers_[worker];
   SIM_ASSERT(w.state == WorkerState::kServing, "completion of a worker not serving");
   ++counters_.served;
