@@ -43,11 +43,11 @@ class TxnArray {
   // From now on, chunks wholly below *released are freed (nullptr: never).
   void follow(const uint64_t* released) { released_ = released; }
 
-  T& at(uint64_t txn) {
+  [[gnu::always_inline]] T& at(uint64_t txn) {
     if (T* e = entry(txn)) [[likely]] return *e;
     return make(txn);
   }
-  const T& get(uint64_t txn) const {
+  [[gnu::always_inline]] const T& get(uint64_t txn) const {
     const T* e = entry(txn);
     return e != nullptr ? *e : fill_;
   }
