@@ -69,34 +69,6 @@ uint64_t Ledger::begin(sim::Time now, uint32_t type) {
   return id;
 }
 
-void Ledger::answer(uint64_t txn, Answer a, sim::Time now) {
-  TxnRecord& r = rec(txn);
-  if (r.answer != Answer::kNone) return;  // the first answer is the one the client saw
-  r.answer = a;
-  r.answered = now;
-}
-
-void Ledger::apply(uint64_t txn, uint32_t step, bool idempotent, sim::Time now) {
-  TxnRecord& r = rec(txn);
-  const uint32_t bit = 1u << step;
-  if (r.applied & bit) {
-    if (!idempotent) ++r.duplicates;
-    return;
-  }
-  if (r.ever_applied == 0) r.first_effect = now;
-  const uint32_t before = r.applied;
-  r.applied |= bit;
-  r.ever_applied |= bit;
-  track_partial(r, before, now);
-}
-
-void Ledger::compensate(uint64_t txn, uint32_t step, sim::Time now) {
-  TxnRecord& r = rec(txn);
-  const uint32_t before = r.applied;
-  r.applied &= ~(1u << step);
-  track_partial(r, before, now);
-}
-
 void Ledger::Gauge::update(sim::Time t, bool up) {
   now = up ? now + 1 : now - 1;
   count.set(t, static_cast<double>(now));
@@ -111,9 +83,7 @@ void Ledger::Gauge::close(sim::Time t) {
   fraction = any.mean(t);
 }
 
-void Ledger::track_partial(const TxnRecord& r, uint32_t before, sim::Time now) {
-  const bool was = partial(r, before), is = partial(r, r.applied);
-  if (was == is || gauges_closed_) return;
+void Ledger::partial_changed(const TxnRecord& r, bool is, sim::Time now) {
   if (acc_.size() > 1) acc_[r.type].partial.update(now, is);  // (one type: the total is it)
   total_partial_.update(now, is);
 }
@@ -129,46 +99,11 @@ void Ledger::close_gauges(sim::Time now) {
   gauges_closed_ = true;
 }
 
-void Ledger::decide(uint64_t txn, Decision d) {
-  TxnRecord& r = rec(txn);
-  if (r.decision == Decision::kNone) {
-    r.decision = d;
-  } else if (r.decision != d) {
-    r.decision_changed = true;
-  }
-}
-
-void Ledger::participant_decided(uint64_t txn, Decision d, bool told, bool promised) {
-  if (!told && promised) count(txn, &Acc::unilateral);
-  decide(txn, d);
-}
-
-void Ledger::complete(uint64_t txn, sim::Time now) {
-  TxnRecord& r = rec(txn);
-  if (r.done) return;
-  r.done = true;
-  r.completed = now;
-  SIM_ASSERT(open_ > 0, "more completions than transactions");
-  --open_;
-}
-
 void Ledger::reopen(uint64_t txn) {
   TxnRecord& r = rec(txn);
   if (!r.done) return;
   r.done = false;
   ++open_;
-}
-
-void Ledger::lock_held(uint64_t txn, sim::Time span) {
-  if (rec(txn).measured) acc(txn).lock_hold.add(span);
-}
-void Ledger::lock_waited(uint64_t txn, sim::Time span) {
-  if (rec(txn).measured) acc(txn).lock_wait.add(span);
-}
-void Ledger::blocked_for(uint64_t txn, sim::Time span, bool beyond) {
-  TxnRecord& r = rec(txn);
-  if (beyond) r.blocked_long = true;
-  if (r.measured) acc(txn).in_doubt.add(span);
 }
 
 Outcome Ledger::classify(const TxnRecord& r) const {

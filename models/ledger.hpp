@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "models/txn_array.hpp"
+#include "sim/assert.hpp"
 #include "sim/metrics.hpp"
 #include "sim/time.hpp"
 
@@ -159,19 +160,59 @@ class Ledger {
   const TxnRecord& at(uint64_t txn) const { return get(txn); }
   size_t size() const { return size_; }
 
-  void answer(uint64_t txn, Answer a, sim::Time now);
-  void apply(uint64_t txn, uint32_t step, bool idempotent, sim::Time now);
-  void compensate(uint64_t txn, uint32_t step, sim::Time now);
+  // (The calls a pattern makes on every step are inline: a few of them per event.)
+  void answer(uint64_t txn, Answer a, sim::Time now) {
+    TxnRecord& r = rec(txn);
+    if (r.answer != Answer::kNone) return;  // the first answer is the one the client saw
+    r.answer = a;
+    r.answered = now;
+  }
+  void apply(uint64_t txn, uint32_t step, bool idempotent, sim::Time now) {
+    TxnRecord& r = rec(txn);
+    const uint32_t bit = 1u << step;
+    if (r.applied & bit) {
+      if (!idempotent) ++r.duplicates;
+      return;
+    }
+    if (r.ever_applied == 0) r.first_effect = now;
+    const uint32_t before = r.applied;
+    r.applied |= bit;
+    r.ever_applied |= bit;
+    track_partial(r, before, now);
+  }
+  void compensate(uint64_t txn, uint32_t step, sim::Time now) {
+    TxnRecord& r = rec(txn);
+    const uint32_t before = r.applied;
+    r.applied &= ~(1u << step);
+    track_partial(r, before, now);
+  }
   // A business refusal or a NO vote: the system decided to abort (aborted, not failed).
   void refuse(uint64_t txn) { rec(txn).refused = true; }
   // An optional step failed (refused, or out of attempts): the answer goes on without it.
   void degrade(uint64_t txn) { rec(txn).degraded = true; }
   // The decider's decision (see the header comment).
-  void decide(uint64_t txn, Decision d);
+  void decide(uint64_t txn, Decision d) {
+    TxnRecord& r = rec(txn);
+    if (r.decision == Decision::kNone) {
+      r.decision = d;
+    } else if (r.decision != d) {
+      r.decision_changed = true;
+    }
+  }
   // A participant acted on decision d: `told` by the decider, or on its own; `promised`:
   // it had voted yes (or held a reservation) before.
-  void participant_decided(uint64_t txn, Decision d, bool told, bool promised);
-  void complete(uint64_t txn, sim::Time now);
+  void participant_decided(uint64_t txn, Decision d, bool told, bool promised) {
+    if (!told && promised) count(txn, &Acc::unilateral);
+    decide(txn, d);
+  }
+  void complete(uint64_t txn, sim::Time now) {
+    TxnRecord& r = rec(txn);
+    if (r.done) return;
+    r.done = true;
+    r.completed = now;
+    SIM_ASSERT(open_ > 0, "more completions than transactions");
+    --open_;
+  }
   // A transaction the pattern had finished starts again (a client's retry restarted it).
   void reopen(uint64_t txn);
   void message(uint64_t txn) { ++rec(txn).messages; }
@@ -198,11 +239,19 @@ class Ledger {
   }
 
   // Resource costs, recorded when they end (only for measured transactions).
-  void lock_held(uint64_t txn, sim::Time span);
-  void lock_waited(uint64_t txn, sim::Time span);
+  void lock_held(uint64_t txn, sim::Time span) {
+    if (rec(txn).measured) acc(txn).lock_hold.add(span);
+  }
+  void lock_waited(uint64_t txn, sim::Time span) {
+    if (rec(txn).measured) acc(txn).lock_wait.add(span);
+  }
   // A 2PC participant learnt the decision `span` after voting yes; `beyond` says it waited
   // longer than the failure-free window (it had to ask: timeouts.prepare).
-  void blocked_for(uint64_t txn, sim::Time span, bool beyond);
+  void blocked_for(uint64_t txn, sim::Time span, bool beyond) {
+    TxnRecord& r = rec(txn);
+    if (beyond) r.blocked_long = true;
+    if (r.measured) acc(txn).in_doubt.add(span);
+  }
   // A record was forced to a durable log for txn (a commit protocol's log write).
   void forced_write(uint64_t txn) { count(txn, &Acc::forced_writes); }
   void exposure(uint64_t txn) { count(txn, &Acc::exposures); }
@@ -283,7 +332,12 @@ class Ledger {
   // Folds and releases the oldest records that can no longer change.
   void release(sim::Time now);
   // Updates the partial-state gauges after r's applied effects changed from `before`.
-  void track_partial(const TxnRecord& r, uint32_t before, sim::Time now);
+  // Keeps the partial-state gauges: only a change of state (inline test) updates them.
+  void track_partial(const TxnRecord& r, uint32_t before, sim::Time now) {
+    const bool was = partial(r, before), is = partial(r, r.applied);
+    if (was != is && !gauges_closed_) partial_changed(r, is, now);
+  }
+  void partial_changed(const TxnRecord& r, bool is, sim::Time now);
   bool partial(const TxnRecord& r, uint32_t applied) const {
     const uint32_t mask = side_effects_[r.type];
     const uint32_t a = applied & mask;
