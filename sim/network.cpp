@@ -1,14 +1,13 @@
 #include "sim/network.hpp"
 
-#include "sim/node.hpp"  // Node::deliver
-
-
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/dijkstra_shortest_paths.hpp>
 
 #include <algorithm>
 #include <limits>
 #include <unordered_map>
+
+#include "sim/node.hpp"  // Node::deliver
 
 namespace sim {
 
