@@ -331,8 +331,8 @@ class Ledger {
   [[gnu::noinline, gnu::cold]] TxnRecord& late();
   // Folds and releases the oldest records that can no longer change.
   void release(sim::Time now);
-  // Updates the partial-state gauges after r's applied effects changed from `before`.
-  // Keeps the partial-state gauges: only a change of state (inline test) updates them.
+  // Updates the partial-state gauges after r's applied effects changed from `before`: the
+  // test is inline, and only a change of state calls partial_changed().
   void track_partial(const TxnRecord& r, uint32_t before, sim::Time now) {
     const bool was = partial(r, before), is = partial(r, r.applied);
     if (was != is && !gauges_closed_) partial_changed(r, is, now);

@@ -115,9 +115,8 @@ uint64_t Simulation::run_until(Time until, uint64_t max_events) {
 uint64_t Simulation::run_events(uint64_t n) {
   stop_requested_ = false;
   const uint64_t before = handled_;
-  while (handled_ - before < n && !queue_.empty() && !stop_requested_) {
-    dispatch(queue_.pop());
-  }
+  Event e;
+  while (handled_ - before < n && !stop_requested_ && queue_.pop_due(Time::max(), e)) dispatch(e);
   return handled_ - before;
 }
 
