@@ -27,4 +27,16 @@ inline bool earlier(const Event& a, const Event& b) {
   return a.time < b.time || (a.time == b.time && a.seq < b.seq);
 }
 
+// The same order as earlier(), without a branch: (time, seq) as one 128-bit key, compared
+// by a subtract-with-borrow. For a heap that fits in the cache, where a mispredicted branch
+// costs more than waiting for a load: choosing between two children is a coin toss the
+// predictor loses half the time (see EventQueue::sift_down).
+inline bool earlier_flat(const Event& a, const Event& b) {
+  __extension__ using Key = unsigned __int128;  // (GCC and clang; __extension__: not ISO)
+  constexpr uint64_t kSign = uint64_t{1} << 63;  // signed time -> unsigned, order kept
+  const Key ka = (Key{static_cast<uint64_t>(a.time.ns()) ^ kSign} << 64) | a.seq;
+  const Key kb = (Key{static_cast<uint64_t>(b.time.ns()) ^ kSign} << 64) | b.seq;
+  return ka < kb;
+}
+
 }  // namespace sim

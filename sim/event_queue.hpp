@@ -16,6 +16,15 @@
 //   top         O(1), or the pop's sift
 //   size        O(1)
 //
+// Branchy or not: choosing the earlier of two children is a coin toss that the branch
+// predictor loses half the time. While the heap fits in the cache, a mispredict costs more
+// than the load it lets the CPU start early, so sift_down() compares the children without a
+// branch (earlier_flat). Once the heap spills out of the cache the loads dominate and the
+// branchy comparison wins. Measured in alternating runs on this VM (coordsim bench phold,
+// 5 M events): 1,000 pending 16.4 -> 21.0 M events/s, 10,000 pending 11.7 -> 13.0, 30,000
+// 9.9 -> 10.1, but 100,000 pending 8.0 -> 6.4 and a million 3.5 -> 1.5; TWOPC (about 15
+// pending) gained 3%. Hence the branch-free choice below kSmallHeap events only.
+//
 // Cancellation is not done here: Simulation cancels lazily (a flag checked when the event
 // is popped) and, when cancelled events come to outnumber live ones, asks for them to be
 // dropped all at once (remove_if: O(n), so O(1) amortized per cancel), which keeps the
@@ -119,6 +128,18 @@ class EventQueue {
   void sift_down(size_t i, const Event e) {
     Event* h = heap_.data();
     const size_t n = heap_.size();
+    if (n <= kSmallHeap) {
+      for (;;) {
+        const size_t first = 2 * i + 1;
+        if (first >= n) break;
+        const size_t best = first + (first + 1 < n && earlier_flat(h[first + 1], h[first]));
+        if (!earlier(h[best], e)) break;
+        h[i] = h[best];
+        i = best;
+      }
+      h[i] = e;
+      return;
+    }
     for (;;) {
       const size_t first = 2 * i + 1;
       if (first >= n) break;
@@ -130,6 +151,9 @@ class EventQueue {
     h[i] = e;
   }
 
+  // Up to this many events (512 KiB, this machine's L2) the children are compared without
+  // a branch; above it, with one (see the file comment).
+  static constexpr size_t kSmallHeap = 16384;
   std::vector<Event> heap_;
   bool hole_ = false;  // heap_[0] is popped already (see pop())
 };

@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "sim/event_queue.hpp"
@@ -38,6 +40,54 @@ TEST_CASE("EventQueue: matches a sorted reference under random pushes and pops",
     }
     REQUIRE(q.size() == shadow.size());
   }
+}
+
+TEST_CASE("earlier_flat orders events as earlier does, negative times and ties included",
+          "[sim][queue]") {
+  Rng rng(11, "flat-order");
+  const int64_t edges[] = {std::numeric_limits<int64_t>::min(), -1, 0, 1,
+                           std::numeric_limits<int64_t>::max()};
+  for (int i = 0; i < 100000; ++i) {
+    // Times from a handful of values (ties), the extremes, or anywhere.
+    const auto pick = [&]() -> int64_t {
+      switch (rng.below(3)) {
+        case 0: return static_cast<int64_t>(rng.below(4)) - 2;
+        case 1: return edges[rng.below(5)];
+        default: return static_cast<int64_t>(rng.next_u64());
+      }
+    };
+    const Event a{Time::from_ns(pick()), rng.below(3), 0, 0, 0};
+    const Event b{Time::from_ns(pick()), rng.below(3), 0, 0, 0};
+    REQUIRE(earlier_flat(a, b) == earlier(a, b));
+  }
+}
+
+// sift_down() compares children without a branch up to a size and with one above it: a
+// queue that grows through that size and shrinks back must pop in (time, seq) order all
+// the way, whichever comparison placed its events.
+TEST_CASE("EventQueue: pops in order while growing past the branch-free size and back",
+          "[sim][queue]") {
+  Rng rng(13, "queue-grow");
+  EventQueue q;
+  std::set<std::pair<int64_t, uint64_t>> shadow;  // (time, seq), in pop order
+  uint64_t seq = 0;
+  int64_t now = 0;
+  const auto step = [&](unsigned push_percent) {
+    if (shadow.empty() || rng.below(100) < push_percent) {
+      const Event e{Time::from_ns(now + static_cast<int64_t>(rng.below(1000))), seq++, 0, 0, 0};
+      q.push(e);
+      shadow.emplace(e.time.ns(), e.seq);
+      return;
+    }
+    const Event got = q.pop();
+    REQUIRE(std::make_pair(got.time.ns(), got.seq) == *shadow.begin());
+    shadow.erase(shadow.begin());
+    now = got.time.ns();
+  };
+  while (shadow.size() < 40000) step(75);  // well past the branch-free limit
+  CHECK(q.size() == shadow.size());
+  while (!shadow.empty()) step(25);        // and back down to nothing
+  CHECK(q.empty());
 }
 
 TEST_CASE("EventQueue: a pop's hole at the root is filled by the next push, top or drop",
