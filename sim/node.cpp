@@ -1,5 +1,7 @@
 #include "sim/node.hpp"
 
+#include <algorithm>
+
 #include "sim/observer.hpp"
 
 namespace sim {
@@ -55,6 +57,7 @@ bool Node::submit(uint32_t op, uint64_t token, uint64_t subject) {
     if (obs != nullptr) [[unlikely]] obs->on_job_lost(id_, job, true);
     return false;
   }
+  if (queue_.full()) [[unlikely]] queue_.set_capacity(std::max<size_t>(16, 2 * queue_.capacity()));
   queue_.push_back(job);
   queue_len_.set(sim_.now(), static_cast<double>(queue_.size()));
   if (obs != nullptr) [[unlikely]] obs->on_job_queued(id_, job);

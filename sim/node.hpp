@@ -24,10 +24,11 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <boost/circular_buffer.hpp>
 
 #include "sim/distribution.hpp"
 #include "sim/message.hpp"
@@ -220,7 +221,9 @@ class Node final : public Handler {
   JobOverhead* overhead_ = nullptr;
   std::vector<Worker> workers_;
   std::vector<uint32_t> free_workers_;
-  std::deque<Job> queue_;
+  // The waiting jobs, FIFO: a ring that doubles when full (std::deque costs about twice the
+  // instructions per push and pop, and every queued job takes one of each).
+  boost::circular_buffer<Job> queue_;
   uint32_t busy_ = 0;
   uint32_t down_count_ = 0;
   uint32_t epoch_ = 0;
