@@ -25,6 +25,14 @@
 // 9.9 -> 10.1, but 100,000 pending 8.0 -> 6.4 and a million 3.5 -> 1.5; TWOPC (about 15
 // pending) gained 3%. Hence the branch-free choice below kSmallHeap events only.
 //
+// Two heaps: timeouts (push_far: the Simulation's cancellable timers) wait in a heap of
+// their own, apart from the events that will run (message deliveries, job completions).
+// A protocol keeps a timeout armed for most of a transaction's life, and nearly all of
+// them are cancelled or re-armed before they are due: in the main heap they would sit at
+// its leaves and make every sift a level longer. pop() takes the earlier of the two roots,
+// so the order is still (time, seq) over all events; the cost is one more comparison per
+// pop, which the predictor gets right (timeouts are rarely first).
+//
 // Cancellation is not done here: Simulation cancels lazily (a flag checked when the event
 // is popped) and, when cancelled events come to outnumber live ones, asks for them to be
 // dropped all at once (remove_if: O(n), so O(1) amortized per cancel), which keeps the
@@ -42,32 +50,26 @@ namespace sim {
 
 class EventQueue {
  public:
-  void reserve(size_t n) { heap_.reserve(n); }
+  void reserve(size_t n) { near_.reserve(n); }
   bool empty() const { return size() == 0; }
-  size_t size() const { return heap_.size() - (hole_ ? 1 : 0); }
+  size_t size() const { return near_.size() - (hole_ ? 1 : 0) + far_.size(); }
   // REQUIRES: !empty()
   const Event& top() {
     fill_hole();
-    return heap_.front();
+    return far_first() ? far_.front() : near_.front();
   }
 
   void push(const Event& e) {
     if (hole_) {  // the root is free: e goes down from there, not up from a new leaf
       hole_ = false;
-      sift_down(0, e);
+      sift_down(near_, 0, e);
       return;
     }
-    size_t i = heap_.size();
-    heap_.push_back(e);
-    Event* h = heap_.data();
-    while (i > 0) {
-      const size_t parent = (i - 1) >> 1;
-      if (!earlier(e, h[parent])) break;
-      h[i] = h[parent];
-      i = parent;
-    }
-    h[i] = e;
+    sift_up(near_, e);
   }
+  // The same, for an event that will most likely be cancelled long before it is due (a
+  // timeout): it waits in a heap of its own (see the file comment).
+  void push_far(const Event& e) { sift_up(far_, e); }
 
   // Removes and returns the earliest event. REQUIRES: !empty()
   //
@@ -78,56 +80,95 @@ class EventQueue {
   // for by one sift instead of two. The order of pops is unchanged: it is (time, seq).
   Event pop() {
     fill_hole();
-    SIM_ASSERT(!heap_.empty(), "pop() on an empty event queue");
+    SIM_ASSERT(!empty(), "pop() on an empty event queue");
+    if (far_first()) [[unlikely]] return pop_far();
     hole_ = true;
-    return heap_[0];
+    return near_[0];
   }
 
   // The run loop's step: if the earliest event is due by `until`, removes it into `out` and
   // returns true (as pop()); otherwise (or when empty) leaves the queue as it is and returns
-  // false. One look at the root instead of empty(), top() and pop() each checking the hole.
+  // false. One look at the roots instead of empty(), top() and pop() each checking the hole.
   bool pop_due(Time until, Event& out) {
     fill_hole();
-    if (heap_.empty() || heap_.front().time > until) return false;
+    if (far_first()) [[unlikely]] {
+      if (far_.front().time > until) return false;
+      out = pop_far();
+      return true;
+    }
+    if (near_.empty() || near_.front().time > until) return false;
     hole_ = true;
-    out = heap_.front();
+    out = near_.front();
     return true;
   }
 
-  // Drops every event for which pred(event) is true and restores the heap (Floyd's
+  // Drops every event for which pred(event) is true and restores the heaps (Floyd's
   // bottom-up construction, O(n)). The order of what remains is unchanged: it only ever
   // depends on (time, seq).
   template <typename Pred>
   void remove_if(Pred pred) {
     fill_hole();
-    size_t kept = 0;
-    for (size_t i = 0; i < heap_.size(); ++i) {
-      if (!pred(heap_[i])) heap_[kept++] = heap_[i];
-    }
-    heap_.resize(kept);
-    if (kept < 2) return;
-    for (size_t i = (kept - 2) / 2 + 1; i-- > 0;) sift_down(i, heap_[i]);
+    remove_if(near_, pred);
+    remove_if(far_, pred);
   }
 
   void clear() {
-    heap_.clear();
+    near_.clear();
+    far_.clear();
     hole_ = false;
   }
 
  private:
-  // Closes the hole pop() left at the root with the last leaf.
+  using Heap = std::vector<Event>;
+
+  // Whether the earliest event is in far_ (near_ has no hole open).
+  bool far_first() const {
+    return !far_.empty() && (near_.empty() || earlier(far_.front(), near_.front()));
+  }
+  Event pop_far() {
+    const Event e = far_.front();
+    const Event last = far_.back();
+    far_.pop_back();
+    if (!far_.empty()) sift_down(far_, 0, last);
+    return e;
+  }
+  // Closes the hole pop() left at the root of near_ with the last leaf.
   void fill_hole() {
     if (!hole_) return;
     hole_ = false;
-    const Event last = heap_.back();
-    heap_.pop_back();
-    if (!heap_.empty()) sift_down(0, last);
+    const Event last = near_.back();
+    near_.pop_back();
+    if (!near_.empty()) sift_down(near_, 0, last);
+  }
+  template <typename Pred>
+  static void remove_if(Heap& heap, Pred pred) {
+    size_t kept = 0;
+    for (size_t i = 0; i < heap.size(); ++i) {
+      if (!pred(heap[i])) heap[kept++] = heap[i];
+    }
+    heap.resize(kept);
+    if (kept < 2) return;
+    for (size_t i = (kept - 2) / 2 + 1; i-- > 0;) sift_down(heap, i, heap[i]);
+  }
+
+  // Adds e as a new leaf and moves it up to where it belongs.
+  static void sift_up(Heap& heap, const Event& e) {
+    size_t i = heap.size();
+    heap.push_back(e);
+    Event* h = heap.data();
+    while (i > 0) {
+      const size_t parent = (i - 1) >> 1;
+      if (!earlier(e, h[parent])) break;
+      h[i] = h[parent];
+      i = parent;
+    }
+    h[i] = e;
   }
 
   // Places e at the hole i and moves it down to where it belongs.
-  void sift_down(size_t i, const Event e) {
-    Event* h = heap_.data();
-    const size_t n = heap_.size();
+  static void sift_down(Heap& heap, size_t i, const Event e) {
+    Event* h = heap.data();
+    const size_t n = heap.size();
     if (n <= kSmallHeap) {
       for (;;) {
         const size_t first = 2 * i + 1;
@@ -154,8 +195,9 @@ class EventQueue {
   // Up to this many events (512 KiB, this machine's L2) the children are compared without
   // a branch; above it, with one (see the file comment).
   static constexpr size_t kSmallHeap = 16384;
-  std::vector<Event> heap_;
-  bool hole_ = false;  // heap_[0] is popped already (see pop())
+  Heap near_;
+  Heap far_;
+  bool hole_ = false;  // near_[0] is popped already (see pop())
 };
 
 }  // namespace sim

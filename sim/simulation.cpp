@@ -26,7 +26,12 @@ TimerId Simulation::schedule_timer(Time at, HandlerId target, uint32_t kind, uin
   TimerSlot& ts = timers_[slot];
   ts.payload = payload;
   ts.next_free = kNoSlot;
-  schedule(at, target, kind | kTimerBit, (static_cast<uint64_t>(ts.gen) << 32) | slot);
+  SIM_ASSERT(at >= now_, "timer scheduled in the past");
+  SIM_ASSERT(target < handlers_.size(), "timer for an unknown handler");
+  // A timer is a timeout that is mostly cancelled before it is due: it waits apart from the
+  // events that will run (EventQueue::push_far), in the same (time, seq) order.
+  queue_.push_far(
+      Event{at, next_seq_++, target, kind | kTimerBit, (static_cast<uint64_t>(ts.gen) << 32) | slot});
   return TimerId{slot, ts.gen};
 }
 

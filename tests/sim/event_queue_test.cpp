@@ -90,6 +90,54 @@ TEST_CASE("EventQueue: pops in order while growing past the branch-free size and
   CHECK(q.empty());
 }
 
+// Timeouts wait in a heap of their own (push_far); every way of taking events out must
+// still see one (time, seq) order over both heaps, ties between them included.
+TEST_CASE("EventQueue: near and far events pop in one (time, seq) order", "[sim][queue]") {
+  Rng rng(17, "queue-far");
+  EventQueue q;
+  std::set<std::pair<int64_t, uint64_t>> shadow;  // (time, seq)
+  uint64_t seq = 0;
+  int far_taken = 0, near_taken = 0;
+  std::set<uint64_t> far_seqs;
+  for (int op = 0; op < 100000; ++op) {
+    const unsigned r = static_cast<unsigned>(rng.below(100));
+    if (shadow.empty() || r < 50) {
+      const Event e{Time::from_ns(static_cast<int64_t>(rng.below(300))), seq++, 0, 0, 0};
+      if (rng.below(3) == 0) {
+        q.push_far(e);
+        far_seqs.insert(e.seq);
+      } else {
+        q.push(e);
+      }
+      shadow.emplace(e.time.ns(), e.seq);
+    } else if (r < 70) {
+      const Event got = q.pop();
+      REQUIRE(std::make_pair(got.time.ns(), got.seq) == *shadow.begin());
+      (far_seqs.count(got.seq) ? far_taken : near_taken)++;
+      shadow.erase(shadow.begin());
+    } else if (r < 85) {
+      REQUIRE(std::make_pair(q.top().time.ns(), q.top().seq) == *shadow.begin());
+    } else if (r < 99) {
+      const Time until = Time::from_ns(static_cast<int64_t>(rng.below(300)));
+      Event got;
+      const bool due = shadow.begin()->first <= until.ns();
+      REQUIRE(q.pop_due(until, got) == due);
+      if (due) {
+        REQUIRE(std::make_pair(got.time.ns(), got.seq) == *shadow.begin());
+        shadow.erase(shadow.begin());
+      }
+    } else {  // drop every event with an odd seq, near and far
+      q.remove_if([](const Event& e) { return e.seq % 2 == 1; });
+      std::erase_if(shadow, [](const auto& te) { return te.second % 2 == 1; });
+    }
+    REQUIRE(q.size() == shadow.size());
+  }
+  CHECK(far_taken > 1000);  // both heaps gave events
+  CHECK(near_taken > 1000);
+  q.clear();
+  CHECK(q.empty());
+}
+
 TEST_CASE("EventQueue: a pop's hole at the root is filled by the next push, top or drop",
           "[sim][queue]") {
   const auto at = [](int64_t ns, uint64_t seq) { return Event{Time::from_ns(ns), seq, 0, 0, seq}; };
