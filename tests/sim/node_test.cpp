@@ -57,6 +57,32 @@ TEST_CASE("Node: workers serve in FIFO order and a full queue rejects", "[sim][n
   CHECK(r.sink.got[4].first == 30_ms);
 }
 
+// The waiting jobs are a ring that doubles when full: growing while its contents wrap
+// around the end must keep them in arrival order.
+TEST_CASE("Node: an unbounded queue keeps FIFO order while it grows and wraps",
+          "[sim][node]") {
+  Rig r(server_config(1));
+  At at;
+  const HandlerId at_id = r.sim.add_handler(&at);
+  for (uint64_t i = 0; i < 12; ++i) r.request(i);  // 1 in service, 11 waiting
+  // At 65 ms six are served, so the ring's head has moved on; 30 more make it grow twice
+  // with its contents wrapped.
+  at.fs.push_back([&] {
+    CHECK(r.server.queue_length() == 5);
+    for (uint64_t i = 12; i < 42; ++i) r.request(i);
+  });
+  at.fs.push_back([&] { CHECK(r.server.queue_length() == 35); });  // (all arrived by then)
+  r.sim.schedule(65_ms, at_id, 0, 0);
+  r.sim.schedule(66_ms, at_id, 0, 1);
+  r.sim.run();
+  REQUIRE(r.sink.got.size() == 42);
+  for (size_t k = 0; k < r.sink.got.size(); ++k) {
+    CHECK(r.sink.got[k].second.txn == k);
+    CHECK(r.sink.got[k].first == Time::from_ms(10 * static_cast<int64_t>(k + 1)));
+  }
+  CHECK(r.server.counters().rejected == 0);
+}
+
 TEST_CASE("Node: a crash drops queued work and volatile state but keeps the durable log",
           "[sim][node][failure]") {
   Rig r(server_config(1));
