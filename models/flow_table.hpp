@@ -27,13 +27,11 @@ class FlowTable {
 
   // Returns the state of txn, creating it (reset by T::reset()) if absent.
   T& open(uint64_t txn) {
-    uint32_t& s = slot_of_.at(txn);
-    if (s >= kTagged) take(txn, s);
-    return slots_[s];
+    int tag = -1;
+    return open(txn, &tag);
   }
   // The same, and *tag is the tag the flow was closed with when it is opened afresh now
-  // (-1: it was open, never opened, or closed without a tag). One look at the index: what
-  // find(), tag() and open() in a row would do with three.
+  // (-1: it was open, never opened, or closed without a tag). One look at the index.
   T& open(uint64_t txn, int* tag) {
     uint32_t& s = slot_of_.at(txn);
     *tag = -1;
@@ -50,16 +48,10 @@ class FlowTable {
     return &slots_[s];
   }
   void close(uint64_t txn) { release(slot_of_.at(txn), kNone); }
-  // Closes the flow, leaving `tag` behind (read by tag(); open() starts afresh).
+  // Closes the flow, leaving `tag` behind (open(txn, &tag) reads it and starts afresh).
   void close(uint64_t txn, uint8_t tag) {
     SIM_ASSERT(tag <= kMaxTag, "a flow's tag is at most 14");
     release(slot_of_.at(txn), kTagged + tag);
-  }
-  // The tag a closed flow left, or -1 (open, never opened, or closed without a tag).
-  int tag(uint64_t txn) const {
-    const uint32_t s = slot_of_.get(txn);
-    if (s < kTagged || s == kNone) return -1;
-    return static_cast<int>(s - kTagged);
   }
   // Forgets every open flow (a crash); tags stay.
   void clear() {

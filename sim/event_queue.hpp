@@ -127,18 +127,20 @@ class EventQueue {
   }
   Event pop_far() {
     const Event e = far_.front();
-    const Event last = far_.back();
-    far_.pop_back();
-    if (!far_.empty()) sift_down(far_, 0, last);
+    drop_root(far_);
     return e;
   }
-  // Closes the hole pop() left at the root of near_ with the last leaf.
+  // Closes the hole pop() left at the root of near_.
   void fill_hole() {
     if (!hole_) return;
     hole_ = false;
-    const Event last = near_.back();
-    near_.pop_back();
-    if (!near_.empty()) sift_down(near_, 0, last);
+    drop_root(near_);
+  }
+  // Replaces the root with the last leaf and sifts it down. REQUIRES: !heap.empty()
+  static void drop_root(Heap& heap) {
+    const Event last = heap.back();
+    heap.pop_back();
+    if (!heap.empty()) sift_down(heap, 0, last);
   }
   template <typename Pred>
   static void remove_if(Heap& heap, Pred pred) {
@@ -165,26 +167,28 @@ class EventQueue {
     h[i] = e;
   }
 
-  // Places e at the hole i and moves it down to where it belongs.
+  // Places e at the hole i and moves it down to where it belongs: the children compared
+  // without a branch while the heap fits in the cache, with one above (file comment).
   static void sift_down(Heap& heap, size_t i, const Event e) {
+    if (heap.size() <= kSmallHeap) {
+      sift_down_with<true>(heap, i, e);
+    } else {
+      sift_down_with<false>(heap, i, e);
+    }
+  }
+  template <bool kFlat>
+  static void sift_down_with(Heap& heap, size_t i, const Event e) {
     Event* h = heap.data();
     const size_t n = heap.size();
-    if (n <= kSmallHeap) {
-      for (;;) {
-        const size_t first = 2 * i + 1;
-        if (first >= n) break;
-        const size_t best = first + (first + 1 < n && earlier_flat(h[first + 1], h[first]));
-        if (!earlier(h[best], e)) break;
-        h[i] = h[best];
-        i = best;
-      }
-      h[i] = e;
-      return;
-    }
     for (;;) {
       const size_t first = 2 * i + 1;
       if (first >= n) break;
-      const size_t best = first + 1 < n && earlier(h[first + 1], h[first]) ? first + 1 : first;
+      size_t best = first;
+      if constexpr (kFlat) {
+        best += first + 1 < n && earlier_flat(h[first + 1], h[first]);
+      } else {
+        if (first + 1 < n && earlier(h[first + 1], h[first])) best = first + 1;
+      }
       if (!earlier(h[best], e)) break;
       h[i] = h[best];
       i = best;

@@ -232,8 +232,7 @@ void Network::send_general(NodeId src, const Message& msg) {
   const uint32_t slot = store(src, msg);
   if (obs != nullptr) [[unlikely]] obs->on_send(src, pool_[slot], slot);
   if (route.clean_link != kUnknown) {  // the common case, without launch()'s loop and recursion
-    Link& link = links_[route.clean_link];
-    sim_.schedule_after(link.latency.sample(link.rng), self_, 0, slot);
+    depart(slot, route.clean_link);
     return;
   }
   launch(slot, route, 0, Time::zero());

@@ -121,9 +121,7 @@ class Network final : public Handler {
       const uint32_t id = known_clean_link(src, m.dst);
       if (id != kUnknown) [[likely]] {
         ++counters_.sent;
-        const uint32_t slot = store(src, m);
-        Link& link = links_[id];
-        sim_.schedule_after(link.latency.sample(link.rng), self_, 0, slot);
+        depart(store(src, m), id);
         return;
       }
     }
@@ -183,6 +181,12 @@ class Network final : public Handler {
     return r == kUnknown ? kUnknown : routes_[r].clean_link;
   }
   void send_general(NodeId src, const Message& m);
+  // Sends the pooled message in `slot` over `link`, one clean hop: its delivery, one latency
+  // draw from now.
+  void depart(uint32_t slot, uint32_t link) {
+    Link& l = links_[link];
+    sim_.schedule_after(l.latency.sample(l.rng), self_, 0, slot);
+  }
   // The id of the link a -> b (a default link of the mesh is made here), or kUnknown.
   uint32_t link_id(NodeId a, NodeId b) const;
   // Carries the pooled message in `slot` along the route from hop `hop` on.

@@ -26,12 +26,10 @@ TimerId Simulation::schedule_timer(Time at, HandlerId target, uint32_t kind, uin
   TimerSlot& ts = timers_[slot];
   ts.payload = payload;
   ts.next_free = kNoSlot;
-  SIM_ASSERT(at >= now_, "timer scheduled in the past");
-  SIM_ASSERT(target < handlers_.size(), "timer for an unknown handler");
   // A timer is a timeout that is mostly cancelled before it is due: it waits apart from the
   // events that will run (EventQueue::push_far), in the same (time, seq) order.
-  queue_.push_far(
-      Event{at, next_seq_++, target, kind | kTimerBit, (static_cast<uint64_t>(ts.gen) << 32) | slot});
+  const uint64_t id = (static_cast<uint64_t>(ts.gen) << 32) | slot;
+  queue_.push_far(next_event(at, target, kind | kTimerBit, id));
   return TimerId{slot, ts.gen};
 }
 

@@ -60,9 +60,7 @@ class Simulation {
 
   // Schedules an event at absolute time `at`. REQUIRES: at >= now(), kind < kTimerBit.
   void schedule(Time at, HandlerId target, uint32_t kind, uint64_t payload) {
-    SIM_ASSERT(at >= now_, "event scheduled in the past");
-    SIM_ASSERT(target < handlers_.size(), "event for an unknown handler");
-    queue_.push(Event{at, next_seq_++, target, kind, payload});
+    queue_.push(next_event(at, target, kind, payload));
   }
   void schedule_after(Time delay, HandlerId target, uint32_t kind, uint64_t payload) {
     schedule(Time::saturating_add(now_, delay), target, kind, payload);
@@ -123,6 +121,12 @@ class Simulation {
   };
   static constexpr uint32_t kNoSlot = 0xffff'ffffu;
 
+  // The event to queue, numbered in insertion order. REQUIRES: at >= now(), a known target.
+  Event next_event(Time at, HandlerId target, uint32_t kind, uint64_t payload) {
+    SIM_ASSERT(at >= now_, "event scheduled in the past");
+    SIM_ASSERT(target < handlers_.size(), "event for an unknown handler");
+    return Event{at, next_seq_++, target, kind, payload};
+  }
   // Runs one popped event. Returns false if it was a cancelled timer (skipped).
   bool dispatch(Event e);
   void release_slot(uint32_t slot);
