@@ -22,7 +22,9 @@ namespace sim {
 class TimeoutQueue {
  public:
   // `tag` is the timer payload this queue uses; it must differ from the behavior's others.
-  TimeoutQueue(Time length, uint64_t tag) : length_(length), tag_(tag) {}
+  TimeoutQueue(Time length, uint64_t tag) : length_(length), tag_(tag) {
+    SIM_ASSERT(length >= Time::zero(), "a timeout queue of negative length");
+  }
 
   Time length() const { return length_; }
   uint64_t tag() const { return tag_; }
@@ -30,7 +32,7 @@ class TimeoutQueue {
   // Arms a timeout for `key`, due at now + length. Returns its id (never 0).
   uint64_t arm(Node& node, uint64_t key) {
     if (size_ == ring_.size()) grow();
-    ring_[(head_ + size_) & mask_] = Entry{Time::saturating_add(node.now(), length_), key, true};
+    ring_[(head_ + size_) & mask_] = Entry{Time::saturating_add(node.now(), length_), key};
     const uint64_t id = front_id_ + size_;
     ++size_;
     if (!armed_) rearm(node);
@@ -40,17 +42,17 @@ class TimeoutQueue {
   void cancel(uint64_t id) {
     const uint64_t i = id - front_id_;  // wraps for ids before the front: out of range
     if (i >= size_) return;
-    ring_[(head_ + i) & mask_].live = false;
+    ring_[(head_ + i) & mask_].due = kDead;
   }
   // Runs f(key) for every live timeout now due, oldest first, then re-arms the node timer
   // for the next one. Call it from on_timer when the payload is tag().
   template <typename F>
   void expire(Node& node, F&& f) {
     armed_ = true;  // f may arm new timeouts: re-arm once, below
-    while (size_ > 0 && (!front().live || front().due <= node.now())) {
+    while (size_ > 0 && (!front().live() || front().due <= node.now())) {
       const Entry e = front();
       pop();
-      if (e.live) f(e.key);
+      if (e.live()) f(e.key);
     }
     armed_ = false;
     rearm(node);
@@ -64,11 +66,17 @@ class TimeoutQueue {
   size_t size() const { return size_; }
 
  private:
+  // 16 bytes, so that a ring of the many timeouts armed over one timeout length (a 2PC
+  // coordinator at 150 transactions/s and a 10 s prepare timeout: 1,500) streams through a
+  // third less memory than with a separate flag. Due times are never negative (they are
+  // now + length), so a negative one marks an entry cancelled.
   struct Entry {
     Time due;
     uint64_t key;
-    bool live;
+    bool live() const { return due >= Time::zero(); }
   };
+  static_assert(sizeof(Entry) == 16, "a timeout entry stays 16 bytes");
+  static constexpr Time kDead = Time::from_ns(-1);
   const Entry& front() const { return ring_[head_]; }
   void pop() {
     head_ = (head_ + 1) & mask_;
@@ -84,7 +92,7 @@ class TimeoutQueue {
     mask_ = ring_.size() - 1;
   }
   void rearm(Node& node) {
-    while (size_ > 0 && !front().live) pop();
+    while (size_ > 0 && !front().live()) pop();
     if (size_ == 0) return;
     armed_ = true;
     node.set_timer(front().due - node.now(), tag_);
