@@ -32,10 +32,12 @@ inline bool earlier(const Event& a, const Event& b) {
 // costs more than waiting for a load: choosing between two children is a coin toss the
 // predictor loses half the time (see EventQueue::sift_down).
 inline bool earlier_flat(const Event& a, const Event& b) {
-  __extension__ using Key = unsigned __int128;  // (GCC and clang; __extension__: not ISO)
-  constexpr uint64_t kSign = uint64_t{1} << 63;  // signed time -> unsigned, order kept
-  const Key ka = (Key{static_cast<uint64_t>(a.time.ns()) ^ kSign} << 64) | a.seq;
-  const Key kb = (Key{static_cast<uint64_t>(b.time.ns()) ^ kSign} << 64) | b.seq;
+  // Signed: the time is the high half as it is (two's complement orders like int64) and the
+  // seq the low half (unsigned), so the compare needs no bias of the sign bit.
+  __extension__ using Key = __int128;          // (GCC and clang; __extension__: not ISO)
+  __extension__ using Bits = unsigned __int128;
+  const Key ka = static_cast<Key>(Bits{static_cast<uint64_t>(a.time.ns())} << 64 | a.seq);
+  const Key kb = static_cast<Key>(Bits{static_cast<uint64_t>(b.time.ns())} << 64 | b.seq);
   return ka < kb;
 }
 

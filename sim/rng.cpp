@@ -13,18 +13,18 @@ ExpZiggurat build() {
   ExpZiggurat z{};
   double x = kR, outer = kR;
   const double base = kV / std::exp(-kR);
-  z.k[0] = static_cast<uint64_t>(kR / base * kScale);
-  z.k[1] = 0;
-  z.w[0] = base / kScale;
-  z.w[255] = kR / kScale;
+  z.layer[0].k = static_cast<uint64_t>(kR / base * kScale);
+  z.layer[1].k = 0;
+  z.layer[0].w = base / kScale;
+  z.layer[255].w = kR / kScale;
   z.f[0] = 1.0;
   z.f[255] = std::exp(-kR);
   for (int i = 254; i >= 1; --i) {
     x = -std::log(kV / x + std::exp(-x));  // the next edge up: equal areas
-    z.k[i + 1] = static_cast<uint64_t>(x / outer * kScale);
+    z.layer[i + 1].k = static_cast<uint64_t>(x / outer * kScale);
     outer = x;
     z.f[i] = std::exp(-x);
-    z.w[i] = x / kScale;
+    z.layer[i].w = x / kScale;
   }
   return z;
 }
@@ -38,12 +38,12 @@ double exponential_slow(Rng& rng, uint32_t layer, uint64_t u) {
   for (;;) {
     if (layer == 0) return 7.69711747013104972 - std::log(rng.uniform_pos());  // the tail
     // On the edge of a layer: under the curve with the right probability?
-    const double x = static_cast<double>(u) * z.w[layer];
+    const double x = static_cast<double>(u) * z.layer[layer].w;
     if (z.f[layer] + rng.uniform() * (z.f[layer - 1] - z.f[layer]) < std::exp(-x)) return x;
     const uint64_t r = rng.next_u64();
     layer = static_cast<uint32_t>(r & 0xff);
     u = r >> 8;
-    if (u < z.k[layer]) return static_cast<double>(u) * z.w[layer];
+    if (u < z.layer[layer].k) return static_cast<double>(u) * z.layer[layer].w;
   }
 }
 
