@@ -77,16 +77,24 @@ class Rng {
     const pcg_extras::pcg128_t stream =
         (static_cast<pcg_extras::pcg128_t>(splitmix64(s)) << 64) | splitmix64(s);
     gen_ = pcg64(state, stream);
+    ahead_ = gen_();
   }
 
-  uint64_t next_u64() { return gen_(); }
+  // The stream's next number, made one draw ahead: a draw then waits for one load, not for
+  // the generator's 128-bit multiply (the event path samples a delay on nearly every event,
+  // and what it schedules waits for the sample).
+  uint64_t next_u64() {
+    const uint64_t r = ahead_;
+    ahead_ = gen_();
+    return r;
+  }
   // Uniform in [0, 1), 53 bits.
-  double uniform() { return static_cast<double>(gen_() >> 11) * 0x1.0p-53; }
+  double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
   // Uniform in (0, 1]: never 0, so log() is safe.
-  double uniform_pos() { return static_cast<double>((gen_() >> 11) + 1) * 0x1.0p-53; }
+  double uniform_pos() { return static_cast<double>((next_u64() >> 11) + 1) * 0x1.0p-53; }
   // Uniform integer in [0, n), by Lemire's multiply-shift (bias below n / 2^64).
   uint64_t below(uint64_t n) {
-    return static_cast<uint64_t>((static_cast<pcg_extras::pcg128_t>(gen_()) * n) >> 64);
+    return static_cast<uint64_t>((static_cast<pcg_extras::pcg128_t>(next_u64()) * n) >> 64);
   }
   // True with probability p (p <= 0: never; p >= 1: always, and no draw is wasted on it).
   bool bernoulli(double p) {
@@ -96,7 +104,7 @@ class Rng {
   }
   // Exponential with mean 1 (ziggurat; see above).
   double standard_exponential() {
-    const uint64_t r = gen_();
+    const uint64_t r = next_u64();
     const auto layer = static_cast<uint32_t>(r & 0xff);
     const uint64_t u = r >> 8;
     const detail::ExpZiggurat::Layer& l = detail::kExpZiggurat.layer[layer];
@@ -113,6 +121,7 @@ class Rng {
 
  private:
   pcg64 gen_;
+  uint64_t ahead_ = 0;  // the next number to hand out
 };
 
 }  // namespace sim
