@@ -93,4 +93,49 @@ class Distribution {
   std::vector<double> ps_;  // quantile probabilities
 };
 
+// A distribution with a random stream of its own, sampled one draw ahead: take() hands out
+// the sample made at the previous take() and makes the next. Whatever waits for a sample
+// (the time of the event it schedules) then waits for one load, not for the generator, the
+// ziggurat's table and the arithmetic after it. The stream is drawn in the same order and
+// every sample is the one on-demand sampling gives; only the moment of the draw moves. So a
+// stream that something else also draws from (a lossy link's loss and duplication) must not
+// be sampled ahead: with ahead = false, draw() samples on demand and rng() is the stream.
+// A sample cut to kMaxSample is counted when it is taken, not when it is made.
+class Sampler {
+ public:
+  Sampler(Distribution d, Rng rng, bool ahead)
+      : d_(std::move(d)), rng_(std::move(rng)), ahead_(ahead) {
+    if (ahead_) make();
+  }
+  // The next sample. REQUIRES: sampling ahead.
+  Time take() {
+    const Time t = next_;
+    const bool clamped = clamped_;
+    make();
+    if (clamped) [[unlikely]] Distribution::clamp_sample();  // (counts it)
+    return t;
+  }
+  // A sample made now. REQUIRES: not sampling ahead.
+  Time draw() { return d_.sample(rng_); }
+  // The next sample, whichever way this sampler draws.
+  Time next() { return ahead_ ? take() : draw(); }
+  Rng& rng() { return rng_; }  // REQUIRES: not sampling ahead
+  const Distribution& distribution() const { return d_; }
+  bool ahead() const { return ahead_; }
+
+ private:
+  void make() {
+    const double ns = d_.sample_ns(rng_) + 0.5;
+    clamped_ = !(ns < static_cast<double>(Distribution::kMaxSampleNs));
+    next_ = clamped_ ? Time::from_ns(Distribution::kMaxSampleNs)
+                     : Time::from_ns(static_cast<int64_t>(ns));
+  }
+
+  Distribution d_;
+  Rng rng_;
+  bool ahead_;
+  bool clamped_ = false;
+  Time next_;
+};
+
 }  // namespace sim

@@ -61,7 +61,7 @@ Network::Network(Simulation& sim, std::vector<std::string> node_names,
   auto add = [&](NodeId a, NodeId b, const Distribution& lat, double loss, double dup) {
     SIM_ASSERT(a < n && b < n, "link between unknown nodes");
     const std::string stream = "link/" + names_[a] + "->" + names_[b];
-    Link l{a, b, lat, loss, dup, Rng(seed, stream, replication)};
+    Link l{a, b, loss, dup, Sampler(lat, Rng(seed, stream, replication), loss <= 0 && dup <= 0)};
     const auto [it, fresh] = link_of_.emplace(uint64_t{a} * n + b, static_cast<uint32_t>(links_.size()));
     if (fresh) {
       links_.push_back(std::move(l));
@@ -75,7 +75,9 @@ Network::Network(Simulation& sim, std::vector<std::string> node_names,
   }
   if (!full_mesh_) {
     graph_ = std::make_unique<Graph>(n);
-    for (const Link& l : links_) boost::add_edge(l.from, l.to, l.latency.mean_ns() + 1.0, graph_->g);
+    for (const Link& l : links_) {
+      boost::add_edge(l.from, l.to, l.delay.distribution().mean_ns() + 1.0, graph_->g);
+    }
   }
 }
 
@@ -88,8 +90,9 @@ uint32_t Network::link_id(NodeId a, NodeId b) const {
   // A default link of the full mesh, made now: its stream is named after the pair, so it
   // draws the same delays whenever it is first needed.
   const std::string stream = "link/" + names_[a] + "->" + names_[b];
-  links_.push_back(Link{a, b, default_latency_, default_loss_, default_duplicate_,
-                        Rng(seed_, stream, replication_)});
+  links_.push_back(Link{a, b, default_loss_, default_duplicate_,
+                        Sampler(default_latency_, Rng(seed_, stream, replication_),
+                                default_loss_ <= 0 && default_duplicate_ <= 0)});
   const auto id = static_cast<uint32_t>(links_.size() - 1);
   link_of_.emplace(uint64_t{a} * n_ + b, id);
   return id;
@@ -161,7 +164,9 @@ std::vector<NodeId> Network::path(NodeId a, NodeId b) const {
 Time Network::mean_delay(NodeId a, NodeId b) const {
   double ns = 0;
   const Route& r = route(a, b);
-  for (uint32_t h = 0; h < r.hops; ++h) ns += links_[route_links_[r.first + h]].latency.mean_ns();
+  for (uint32_t h = 0; h < r.hops; ++h) {
+    ns += links_[route_links_[r.first + h]].delay.distribution().mean_ns();
+  }
   return Time::from_seconds(ns * 1e-9);
 }
 
@@ -241,19 +246,19 @@ void Network::send_general(NodeId src, const Message& msg) {
 void Network::launch(uint32_t slot, const Route& route, size_t hop, Time delay) {
   for (size_t h = hop; h < route.hops; ++h) {
     Link& link = links_[route_links_[route.first + h]];
-    if (link.rng.bernoulli(link.loss)) {
+    if (!link.clean() && link.delay.rng().bernoulli(link.loss)) {
       ++counters_.lost;
       if (Observer* obs = sim_.observer()) obs->on_drop(pool_[slot], slot, Drop::kLost);
       free_.push_back(slot);
       return;
     }
-    const Time d = link.latency.sample(link.rng);
-    if (link.rng.bernoulli(link.duplicate)) {
+    const Time d = link.delay.next();
+    if (!link.clean() && link.delay.rng().bernoulli(link.duplicate)) {
       ++counters_.duplicated;
       const uint32_t copy = store(pool_[slot].src, pool_[slot]);  // (may move the pool: index, not reference)
       pool_[copy].duplicate = true;
       if (Observer* obs = sim_.observer()) obs->on_duplicate(pool_[copy], slot, copy);
-      launch(copy, route, h + 1, delay + link.latency.sample(link.rng));
+      launch(copy, route, h + 1, delay + link.delay.next());
     }
     delay += d;
   }

@@ -147,9 +147,10 @@ class Network final : public Handler {
   NetworkTap* tap_ = nullptr;
   struct Link {
     NodeId from, to;
-    Distribution latency;
     double loss, duplicate;
-    Rng rng;
+    // The latency on the link's own stream. A clean link draws nothing else from it, so its
+    // next latency is drawn ahead (Sampler); a lossy or duplicating one draws on demand.
+    Sampler delay;
     // Neither loses nor duplicates: a message over it costs one latency draw.
     bool clean() const { return loss <= 0 && duplicate <= 0; }
   };
@@ -185,7 +186,7 @@ class Network final : public Handler {
   // draw from now.
   void depart(uint32_t slot, uint32_t link) {
     Link& l = links_[link];
-    sim_.schedule_after(l.latency.sample(l.rng), self_, 0, slot);
+    sim_.schedule_after(l.delay.take(), self_, 0, slot);
   }
   // The id of the link a -> b (a default link of the mesh is made here), or kUnknown.
   uint32_t link_id(NodeId a, NodeId b) const;

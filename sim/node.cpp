@@ -16,7 +16,8 @@ Node::Node(Simulation& sim, Network& net, NodeId id, NodeConfig config, uint64_t
       workers_(config_.workers) {
   SIM_ASSERT(config_.workers > 0, "a node needs at least one worker");
   for (const OpConfig& op : config_.ops) {
-    op_rng_.emplace_back(seed, "node/" + config_.name + "/op/" + op.name, replication);
+    Rng stream(seed, "node/" + config_.name + "/op/" + op.name, replication);
+    service_.emplace_back(op.service, std::move(stream), /*ahead=*/true);
   }
   for (uint32_t w = config_.workers; w-- > 0;) free_workers_.push_back(w);
   up_gauge_.set(sim_.now(), 1.0);
@@ -68,7 +69,7 @@ inline void Node::start(uint32_t worker, const Job& job) {
   Worker& w = workers_[worker];
   w.state = WorkerState::kServing;
   w.job = job;
-  Time service = config_.ops[job.op].service.sample(op_rng_[job.op]);
+  Time service = service_[job.op].take();
   if (overhead_ != nullptr) [[unlikely]] service = Time::saturating_add(service, overhead_->extra(*this, job));
   sim_.schedule_after(service, self_, kind(kJobDone), worker);
   if (Observer* obs = sim_.observer()) [[unlikely]] obs->on_job_start(id_, job, worker);

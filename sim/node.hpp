@@ -216,7 +216,7 @@ class Node final : public Handler {
   NodeId id_;
   HandlerId self_;
   NodeConfig config_;
-  std::vector<Rng> op_rng_;  // one stream per operation
+  std::vector<Sampler> service_;  // per operation: its service time on a stream of its own
   Behavior* behavior_ = nullptr;
   JobOverhead* overhead_ = nullptr;
   std::vector<Worker> workers_;

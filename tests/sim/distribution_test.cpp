@@ -175,3 +175,41 @@ TEST_CASE("Distribution: a constant shift adds to every sample and to the mean",
         "expected a constant duration on one side of \"+\", e.g. \"0.2ms + exp(0.3ms)\", found "
         "\"fast + exp(1ms)\"");
 }
+
+// Sampling ahead moves only the moment of each draw: the samples taken are the ones drawn on
+// demand from an identical stream, for every kind, and a sample cut to kMaxSample is counted
+// when it is taken (the one made ahead at the end is not).
+TEST_CASE("Sampler: ahead gives the on-demand samples, and counts clamps when taken",
+          "[sim][distribution]") {
+  for (const char* text :
+       {"exp(2ms)", "0.2ms + exp(0.3ms)", "uniform(1ms, 3ms)", "normal(mean: 5ms, sd: 1ms)",
+        "lognormal(median: 1ms, sigma: 1)", "pareto(shape: 1.5, scale: 1ms)",
+        "empirical([1ms, 2ms, 2ms, 9ms])", "2ms"}) {
+    INFO(text);
+    const Distribution d = parse(text);
+    Sampler ahead(d, Rng(3, "sampler"), true);
+    Sampler on_demand(d, Rng(3, "sampler"), false);
+    Rng plain(3, "sampler");
+    for (int i = 0; i < 10000; ++i) {
+      const Time want = d.sample(plain);
+      REQUIRE(ahead.take() == want);
+      REQUIRE(on_demand.draw() == want);
+    }
+  }
+  // A tail that often passes kMaxSample: each take of a cut sample counts one clamp, and
+  // making the next sample ahead counts none.
+  const Distribution huge = parse("exp(2500000h)");
+  const uint64_t before = Distribution::clamped_samples();
+  Sampler s(huge, Rng(4, "clamps"), true);
+  CHECK(Distribution::clamped_samples() == before);
+  Rng plain(4, "clamps");
+  uint64_t want = 0;
+  for (int i = 0; i < 100; ++i) {
+    const Time got = s.take();
+    const uint64_t b = Distribution::clamped_samples();
+    CHECK(got == huge.sample(plain));  // (this counts too)
+    want += Distribution::clamped_samples() - b;
+  }
+  CHECK(want > 30);  // (about 60 of the 100 pass 2^62 ns)
+  CHECK(Distribution::clamped_samples() - before == 2 * want);
+}
