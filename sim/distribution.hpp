@@ -57,9 +57,17 @@ class Distribution {
   static constexpr int64_t kMaxSampleNs = int64_t{1} << 62;  // about 146 years
   static constexpr const char* kMaxSampleText = "146 years (2^62 ns)";
   Time sample(Rng& rng) const {
-    const double ns = sample_ns(rng) + 0.5;
-    if (ns < static_cast<double>(kMaxSampleNs)) [[likely]] return Time::from_ns(static_cast<int64_t>(ns));
+    Time t;
+    if (to_time(sample_ns(rng), t)) [[likely]] return t;
     return clamp_sample();
+  }
+  // A sample of `ns` nanoseconds as a Time, rounded: false (t is then kMaxSample, not yet
+  // counted) when it is cut.
+  static bool to_time(double ns, Time& t) {
+    ns += 0.5;
+    const bool in_range = ns < static_cast<double>(kMaxSampleNs);
+    t = Time::from_ns(in_range ? static_cast<int64_t>(ns) : kMaxSampleNs);
+    return in_range;
   }
   // The samples this thread has cut to kMaxSample so far.
   static uint64_t clamped_samples();
@@ -121,15 +129,9 @@ class Sampler {
   Time next() { return ahead_ ? take() : draw(); }
   Rng& rng() { return rng_; }  // REQUIRES: not sampling ahead
   const Distribution& distribution() const { return d_; }
-  bool ahead() const { return ahead_; }
 
  private:
-  void make() {
-    const double ns = d_.sample_ns(rng_) + 0.5;
-    clamped_ = !(ns < static_cast<double>(Distribution::kMaxSampleNs));
-    next_ = clamped_ ? Time::from_ns(Distribution::kMaxSampleNs)
-                     : Time::from_ns(static_cast<int64_t>(ns));
-  }
+  void make() { clamped_ = !Distribution::to_time(d_.sample_ns(rng_), next_); }
 
   Distribution d_;
   Rng rng_;

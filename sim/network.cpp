@@ -60,8 +60,7 @@ Network::Network(Simulation& sim, std::vector<std::string> node_names,
   if (flat_) route_of_.assign(n * n, kUnknown);
   auto add = [&](NodeId a, NodeId b, const Distribution& lat, double loss, double dup) {
     SIM_ASSERT(a < n && b < n, "link between unknown nodes");
-    const std::string stream = "link/" + names_[a] + "->" + names_[b];
-    Link l{a, b, loss, dup, Sampler(lat, Rng(seed, stream, replication), loss <= 0 && dup <= 0)};
+    Link l = new_link(a, b, lat, loss, dup);
     const auto [it, fresh] = link_of_.emplace(uint64_t{a} * n + b, static_cast<uint32_t>(links_.size()));
     if (fresh) {
       links_.push_back(std::move(l));
@@ -83,16 +82,19 @@ Network::Network(Simulation& sim, std::vector<std::string> node_names,
 
 Network::~Network() = default;
 
+Network::Link Network::new_link(NodeId a, NodeId b, const Distribution& latency, double loss,
+                               double dup) const {
+  Rng stream(seed_, "link/" + names_[a] + "->" + names_[b], replication_);
+  return Link{a, b, loss, dup, Sampler(latency, std::move(stream), Link::clean(loss, dup))};
+}
+
 uint32_t Network::link_id(NodeId a, NodeId b) const {
   const auto it = link_of_.find(uint64_t{a} * n_ + b);
   if (it != link_of_.end()) return it->second;
   if (!full_mesh_) return kUnknown;
   // A default link of the full mesh, made now: its stream is named after the pair, so it
   // draws the same delays whenever it is first needed.
-  const std::string stream = "link/" + names_[a] + "->" + names_[b];
-  links_.push_back(Link{a, b, default_loss_, default_duplicate_,
-                        Sampler(default_latency_, Rng(seed_, stream, replication_),
-                                default_loss_ <= 0 && default_duplicate_ <= 0)});
+  links_.push_back(new_link(a, b, default_latency_, default_loss_, default_duplicate_));
   const auto id = static_cast<uint32_t>(links_.size() - 1);
   link_of_.emplace(uint64_t{a} * n_ + b, id);
   return id;

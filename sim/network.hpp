@@ -152,7 +152,8 @@ class Network final : public Handler {
     // next latency is drawn ahead (Sampler); a lossy or duplicating one draws on demand.
     Sampler delay;
     // Neither loses nor duplicates: a message over it costs one latency draw.
-    bool clean() const { return loss <= 0 && duplicate <= 0; }
+    bool clean() const { return clean(loss, duplicate); }
+    static bool clean(double loss, double duplicate) { return loss <= 0 && duplicate <= 0; }
   };
   static constexpr uint32_t kUnknown = 0xffff'ffffu;
   // A route is a slice of route_links_ (flat, so that sending touches no extra allocation).
@@ -188,6 +189,8 @@ class Network final : public Handler {
     Link& l = links_[link];
     sim_.schedule_after(l.delay.take(), self_, 0, slot);
   }
+  // A link a -> b on its own stream, named after the pair; a clean one samples ahead.
+  Link new_link(NodeId a, NodeId b, const Distribution& latency, double loss, double dup) const;
   // The id of the link a -> b (a default link of the mesh is made here), or kUnknown.
   uint32_t link_id(NodeId a, NodeId b) const;
   // Carries the pooled message in `slot` along the route from hop `hop` on.
