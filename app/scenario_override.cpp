@@ -189,8 +189,9 @@ void apply_override(yaml::Node root, const Override& o, const std::string& label
       // (An index of more digits than any list has entries is out of range, not a number to
       // convert.)
       if (!all_digits(seg) || seg.size() > 9 || std::stoul(seg) >= cur.size()) {
-        fail(fmt::format("{} is a list of {} entries; expected an index from 0 to {}, found \"{}\"",
-                         walked, cur.size(), cur.size() == 0 ? 0 : cur.size() - 1, seg));
+        if (cur.size() == 0) fail(fmt::format("{} is an empty list, so it has no entry \"{}\"", walked, seg));
+        fail(fmt::format("{} is a list of {} {}; expected an index from 0 to {}, found \"{}\"", walked,
+                         cur.size(), cur.size() == 1 ? "entry" : "entries", cur.size() - 1, seg));
       }
       const size_t idx = std::stoul(seg);
       if (last) {
