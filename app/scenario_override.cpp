@@ -81,6 +81,7 @@ void apply_override(yaml::Node root, const Override& o, const std::string& label
         // A section the file leaves at its defaults (retry, two_phase_commit, ...) is made
         // here, empty, when the table has it; the loader then checks its keys like the
         // file's own (the last key of a path is left to it).
+        bool list = false;  // the table's field is a list: made empty, so an index is refused
         if (place.kind == Place::kGroup) {
           const std::vector<std::string> keys = field_keys(place.group);
           if (find_field(place.group, seg) == nullptr) {
@@ -95,10 +96,12 @@ void apply_override(yaml::Node root, const Override& o, const std::string& label
             }
             fail(fmt::format("no field \"{}\" in {}; its fields are {}", seg, walked, sim::join_all(keys)));
           }
-          if (const Place to = enter(place, seg); to.kind == Place::kValue) {
+          const Place to = enter(place, seg);
+          if (to.kind == Place::kValue) {
             fail(fmt::format("{} is a {}, so it has no field \"{}\"", join(walked, seg), type_name(*to.field),
                              segs[i + 1]));
           }
+          list = to.field != nullptr && to.field->type == FieldType::kList;
         } else if (place.kind == Place::kEntries) {
           // A new entry (a service, an operation) may be made; a misspelling of one the file
           // has is caught here, with the suggestion.
@@ -108,7 +111,7 @@ void apply_override(yaml::Node root, const Override& o, const std::string& label
             fail(fmt::format("no field \"{}\" in {} (did you mean \"{}\"?)", seg, walked, *near));
           }
         }
-        cur.set(seg, yaml::Node::map());
+        cur.set(seg, list ? yaml::Node::sequence() : yaml::Node::map());
       }
       if (last) {
         yaml::Node value;
@@ -189,7 +192,10 @@ void apply_override(yaml::Node root, const Override& o, const std::string& label
       // (An index of more digits than any list has entries is out of range, not a number to
       // convert.)
       if (!all_digits(seg) || seg.size() > 9 || std::stoul(seg) >= cur.size()) {
-        if (cur.size() == 0) fail(fmt::format("{} is an empty list, so it has no entry \"{}\"", walked, seg));
+        if (cur.size() == 0) {
+          fail(fmt::format("{} is an empty list, so it has no entry \"{}\" (add one with {}+=VALUE)", walked,
+                           seg, walked));
+        }
         fail(fmt::format("{} is a list of {} {}; expected an index from 0 to {}, found \"{}\"", walked,
                          cur.size(), cur.size() == 1 ? "entry" : "entries", cur.size() - 1, seg));
       }

@@ -78,6 +78,12 @@ TEST_CASE("CLI: inputs at the edges of the ranges get a message, never an abort"
   CHECK(index.err ==
         "--set workflow.steps.18446744073709551616.x=1: workflow.steps is a list of 4 entries; "
         "expected an index from 0 to 3, found \"18446744073709551616\"\n");
+  // In a file without steps, an index into them says the list is empty, and how to add one.
+  auto none = coordsim("validate scenarios/single-service.yaml --set workflow.steps.5.x=1");
+  CHECK(none.code == 2);
+  CHECK(none.err ==
+        "--set workflow.steps.5.x=1: workflow.steps is an empty list, so it has no entry \"5\" (add one "
+        "with workflow.steps+=VALUE)\n");
   // A replication index is not negative.
   auto rep = coordsim("run scenarios/single-service.yaml --replication=-1");
   CHECK(rep.code == 2);

@@ -126,7 +126,11 @@ TEST_CASE("Scenario: --set overrides any field and is checked like the file",
           "--set workflow.steps.4.fails=0.1: workflow.steps is a list of 1 entry; expected an "
           "index from 0 to 0, found \"4\"");
     CHECK(error_of(kBase, {{"patterns", "[]"}, {"patterns.0", "saga"}}) ==
-          "--set patterns.0=saga: patterns is an empty list, so it has no entry \"0\"");
+          "--set patterns.0=saga: patterns is an empty list, so it has no entry \"0\" (add one with "
+          "patterns+=VALUE)");
+    CHECK(error_of(kBase, {{"faults.0.at", "1s"}}) ==
+          "--set faults.0.at=1s: faults is an empty list, so it has no entry \"0\" (add one with "
+          "faults+=VALUE)");
     CHECK(error_of(kBase, {{"name.first", "x"}}) ==
           "--set name.first=x: name is a single value, so it has no field \"first\"");
     CHECK(error_of(kBase, {{"workload.rate", "[1, 2"}}).rfind(
