@@ -8,6 +8,7 @@
 
 #include "app/exit_codes.hpp"
 #include "app/files.hpp"
+#include "app/runner.hpp"
 #include "app/trace_command.hpp"
 #include "models/run.hpp"
 #include "models/world.hpp"
@@ -312,7 +313,8 @@ std::vector<Story> explain(const Scenario& s, const ExplainArgs& a) {
     StoryCollector collector(out);
     models::TraceRecorder rec(collector, f);
     const size_t before = out.size();
-    models::run(s.config, p, 0, &rec);
+    const models::RunResult run = models::run(s.config, p, 0, &rec);
+    if (run.clock_stuck) out.push_back({p.label(), 0, fmt::format("note: {}\n", clock_stuck_text(run)), ""});
     // A transaction that never arrived has no event: say so.
     for (uint64_t id : f.ids) {
       const bool told = std::any_of(out.begin() + static_cast<std::ptrdiff_t>(before), out.end(),

@@ -73,6 +73,16 @@ sim::Result<sim::Time> positive_duration_option(const std::string& option, const
                                           d.ok() ? "" : fmt::format(" ({})", d.status().message())));
 }
 
+std::string clock_stuck_text(const models::RunResult& r) {
+  return fmt::format(
+      "{}: the simulated clock stood still at {} for {} events in a row, so the run could never "
+      "reach its end and was stopped: something repeats without taking any time (a closed-loop "
+      "client with no think time whose request takes no time at all, with no network latency "
+      "and no service time; or a retry, redelivery or timeout of 0). Give one of them a "
+      "positive duration",
+      r.pattern.label(), r.end, models::RunResult::kStillEvents);
+}
+
 std::string run_progress_text(const models::ScenarioConfig& c, const models::PatternChoice& choice,
                               uint64_t transactions, sim::Time now, double wall_s) {
   std::string where;
@@ -101,6 +111,7 @@ sim::Result<std::vector<models::RunResult>> run_scenario(const Scenario& s,
     }
     StderrMonitor monitor(s);
     out.push_back(models::run(s.config, p, replication, probe, &monitor));
+    if (out.back().clock_stuck) return sim::Status::invalid(clock_stuck_text(out.back()));
   }
   return out;
 }

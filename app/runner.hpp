@@ -22,8 +22,11 @@ sim::Result<sim::Time> positive_duration_option(const std::string& option, const
 std::string run_progress_text(const models::ScenarioConfig& c, const models::PatternChoice& choice,
                               uint64_t transactions, sim::Time now, double wall_s);
 
+// Why a run whose clock stood still (RunResult::clock_stuck) was stopped, and what to change.
+std::string clock_stuck_text(const models::RunResult& r);
+
 // Runs `patterns` (all of the scenario's when empty) for one replication; `probe` (a
-// tracer) is attached to every run.
+// tracer) is attached to every run. A run whose clock stood still is an error.
 sim::Result<std::vector<models::RunResult>> run_scenario(const Scenario& s,
                                                          std::vector<models::PatternChoice> patterns,
                                                          uint64_t replication = 0,

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "app/report.hpp"
+#include "app/runner.hpp"
 #include "sim/units.hpp"
 
 namespace app {
@@ -409,6 +410,9 @@ std::string make_run(const SweepPlan& plan, size_t index) {
   if (plan.series_every != sim::Time::max()) series.emplace(plan.series_every);
   const models::RunResult result = models::run(sc.config, sc.config.patterns[run.pattern], run.replication,
                                                series ? &*series : nullptr);
+  if (result.clock_stuck) {  // its row says drained = false
+    fmt::print(stderr, "warning: run {}: {}\n", index, clock_stuck_text(result));
+  }
   // The run's number, then each axis's value and SI twin.
   const std::string prefix = std::to_string(index) + "," + axis_fields(plan.shape, run.point, si_twins(plan.shape));
   if (series && plan.series_sink) {

@@ -172,6 +172,13 @@ double read_rate(const Ctx& ctx, const yaml::Node& n, const std::string& path) {
   const std::string& s = scalar(ctx, n, path, "a rate like \"200/s\"");
   auto r = sim::parse_rate(s);
   if (!r.ok()) ctx.fail(n, path, r.status().message(), r.status().offset().value_or(0));
+  // Faster, the gaps between arrivals round to 0 ns and the clock stops.
+  if (r.value() > 1e9) {
+    ctx.fail(n, path,
+             fmt::format("expected a rate of at most 1e9/s (one per nanosecond: the simulated "
+                         "clock counts whole nanoseconds), found {}",
+                         describe(n)));
+  }
   return r.value();
 }
 

@@ -94,13 +94,18 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   sim::Simulation& s = w.sim();
   RunControl control(w, client);
   control.at_warmup(cfg.warmup);
-  // Runs to `until` in chunks of events, showing the monitor the run after each chunk.
+  // Runs to `until` in chunks of events. After each chunk the clock is checked for standing
+  // still (RunResult::clock_stuck), and the monitor looks at the run.
   constexpr uint64_t kChunk = 1'000'000;
   const uint64_t chunk = monitor != nullptr ? std::max<uint64_t>(1, monitor->every()) : kChunk;
-  uint64_t next_report = chunk;  // the monitor looks every `chunk` events, across calls
-  bool cut = false;              // the monitor cut the run short
+  uint64_t next_report = chunk;  // the chunks end every `chunk` events, across calls
+  bool cut = false;              // the monitor or a stuck clock cut the run short
+  bool stuck = false;
+  // The clock as seen at the end of a chunk, and the events handled when it was first seen
+  // there: every event since then happened at that instant.
+  sim::Time clock_seen = s.now();
+  uint64_t seen_from = 0;
   auto run_chunks = [&](sim::Time until) -> uint64_t {
-    if (monitor == nullptr) return s.run_until(until);
     uint64_t n = 0;
     for (;;) {
       if (cut) return n;
@@ -108,8 +113,17 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
       const uint64_t k = s.run_until(until, budget);
       n += k;
       if (s.events_handled() >= next_report) {
-        cut = !monitor->progress(choice, s.events_handled(), w.ledger().size(), s.now(),
-                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        if (s.now() != clock_seen) {
+          clock_seen = s.now();
+          seen_from = s.events_handled();
+        } else if (s.events_handled() - seen_from >= RunResult::kStillEvents) {
+          stuck = cut = true;
+          return n;
+        }
+        if (monitor != nullptr) {
+          cut = !monitor->progress(choice, s.events_handled(), w.ledger().size(), s.now(),
+                                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        }
         next_report = s.events_handled() + chunk;
       }
       if (k < budget || s.stopped()) return n;
@@ -178,6 +192,7 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   r.end = s.now();
   r.arrivals_end = arrivals_end;
   // The drain limit cut the run short iff work was left and something was still due then.
+  r.clock_stuck = stuck;
   r.drained = !cut && (w.ledger().all_done() || !control.limit_hit() ||
                        !w.sim().next_event_time().has_value());
   r.wall_s = std::chrono::duration<double>(t1 - t0).count();

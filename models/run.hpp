@@ -45,12 +45,18 @@ struct RunResult {
   // Calls about a transaction after its record was released (Ledger::late_touches()): 0
   // unless a chain of waits outlasts the scenario's quiet period; a run reports it.
   uint64_t late_touches = 0;
-  uint64_t quiet_ns = 0;
-  uint64_t records_released = 0;  // transactions folded into the metrics before the end  // the quiet period after which records were released (World::quiet_period())
+  uint64_t quiet_ns = 0;  // the quiet period after which records were released (World::quiet_period())
+  uint64_t records_released = 0;  // transactions folded into the metrics before the end
   uint64_t fingerprint = 0;
   sim::Time end;           // simulated time when the run stopped
   sim::Time arrivals_end;  // when arrivals stopped
   bool drained = true;     // false iff the drain limit stopped the run with work left to do
+  // The clock stood still at `end` for kStillEvents events in a row (something repeats
+  // without taking time: a closed loop in which nothing takes time, arrivals faster than
+  // the clock's nanosecond), so the run could never reach its end: it was stopped there,
+  // not drained, and its figures mean nothing.
+  bool clock_stuck = false;
+  static constexpr uint64_t kStillEvents = 10'000'000;
   uint64_t clamped_samples = 0;  // random samples cut to sim::Distribution::kMaxSampleNs
   double wall_s = 0;       // wall-clock time of the simulation loop
 };

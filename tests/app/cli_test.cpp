@@ -4,12 +4,14 @@
 
 #include "../test_util.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <unistd.h>  // getpid
 
@@ -304,6 +306,62 @@ TEST_CASE("CLI: a run that makes thousands of events per transaction says so whi
   auto quiet = coordsim("run scenarios/single-service.yaml --set duration=40s");
   CHECK(quiet.code == 0);
   CHECK(quiet.err.empty());
+}
+
+TEST_CASE("CLI: a run whose clock cannot move is refused or stopped, with what to change",
+          "[app][cli]") {
+  // Arrivals faster than one per nanosecond would all land at the same instant.
+  auto fast = coordsim("validate scenarios/single-service.yaml --set workload.rate=1e308/s");
+  CHECK(fast.code == 2);
+  CHECK(fast.err ==
+        "--set workload.rate=1e308/s: workload.rate: expected a rate of at most 1e9/s (one per "
+        "nanosecond: the simulated clock counts whole nanoseconds), found \"1e308/s\"\n");
+  CHECK(coordsim("validate scenarios/single-service.yaml --set workload.rate=1e9/s").code == 0);
+  // A closed loop in which nothing takes time: the clock stays at 0 (before, the run went
+  // on until memory ran out).
+  const std::string zeno = (std::filesystem::temp_directory_path() /
+                            ("coordsim_zeno_" + std::to_string(getpid()) + ".yaml")).string();
+  {
+    std::ofstream f(zeno);
+    f << "duration: 1s\nworkload: {arrival: closed, clients: 10, think: 0, deadline: 1s}\n"
+         "network: {latency: 0}\nservices: {api: {workers: 10, ops: {handle: 0}}}\n"
+         "workflow: {entry: api, entry_op: handle}\n";
+  }
+  const std::string why =
+      "orchestration: the simulated clock stood still at 0s for 10000000 events in a row, so the "
+      "run could never reach its end and was stopped: something repeats without taking any time "
+      "(a closed-loop client with no think time whose request takes no time at all, with no "
+      "network latency and no service time; or a retry, redelivery or timeout of 0). Give one "
+      "of them a positive duration";
+  auto run = coordsim("run '" + zeno + "'");
+  CHECK(run.code == 1);
+  CHECK(run.out.empty());
+  CHECK(run.err == "coordsim: " + why + "\n");
+  // In a sweep, the stuck point is warned about and its row says it did not drain; the
+  // other point runs as usual.
+  const std::string csv = zeno + ".csv";
+  auto sweep = coordsim("sweep '" + zeno + "' --sweep workload.think=0,1ms --csv '" + csv + "' -q");
+  CHECK(sweep.code == 0);
+  CHECK(sweep.err == "warning: run 0: " + why + "\n");
+  const std::string rows = slurp(csv);
+  std::filesystem::remove(zeno);
+  std::filesystem::remove(csv);
+  // The drained column of each row: false for the stuck point (run 0), true for the other.
+  std::istringstream lines(rows);
+  std::string line;
+  std::getline(lines, line);
+  const auto cells = [](const std::string& l) {
+    std::vector<std::string> out;
+    std::istringstream in(l);
+    for (std::string c; std::getline(in, c, ',');) out.push_back(c);
+    return out;
+  };
+  const std::vector<std::string> names = cells(line);
+  const auto drained = std::find(names.begin(), names.end(), "drained") - names.begin();
+  REQUIRE(static_cast<size_t>(drained) < names.size());
+  std::vector<std::string> flags;
+  while (std::getline(lines, line)) flags.push_back(cells(line).at(static_cast<size_t>(drained)));
+  CHECK(flags == std::vector<std::string>{"false", "true"});
 }
 
 TEST_CASE("CLI: --set and --sweep reach sections the file leaves at their defaults", "[app][cli]") {

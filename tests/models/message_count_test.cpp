@@ -204,3 +204,43 @@ TEST_CASE("Storms: a call timeout shorter than the broker's round trip is warned
   CHECK(r.metrics.messages.mean() < 2000);
   CHECK(r.events < 2000 * 200);
 }
+
+TEST_CASE("Storms: a closed loop in which nothing takes time stops, its clock stuck, after a "
+          "bounded number of events",
+          "[models][messages]") {
+  // Ten clients with no think time; the network and the service take no time: every request
+  // is answered at the instant it is sent, the clock never leaves 0 and the 1 s run could
+  // never end (before, it ran until memory ran out). It is stopped once the clock has stood
+  // still for RunResult::kStillEvents events, seen at the end of a chunk of a million.
+  const app::Scenario s = test::scenario(R"(name: zeno
+seed: 1
+duration: 1s
+workload: {arrival: closed, clients: 10, think: 0, deadline: 1s}
+network: {latency: 0}
+services:
+  api: {workers: 10, ops: {handle: 0}}
+workflow: {entry: api, entry_op: handle}
+patterns: [orchestration]
+)");
+  const models::RunResult r = test::run(s, "orchestration");
+  CHECK(r.clock_stuck);
+  CHECK_FALSE(r.drained);
+  CHECK(r.end == sim::Time::zero());
+  CHECK(r.events >= models::RunResult::kStillEvents);
+  CHECK(r.events <= models::RunResult::kStillEvents + 1'000'000);
+  // The same loop with a think time of 1 ms runs to its end: each of the 10 clients thinks
+  // first, then sends at 1, 2, ..., 999 ms.
+  const models::RunResult thinking = test::run(test::scenario(R"(name: zeno
+seed: 1
+duration: 1s
+workload: {arrival: closed, clients: 10, think: 1ms, deadline: 1s}
+network: {latency: 0}
+services:
+  api: {workers: 10, ops: {handle: 0}}
+workflow: {entry: api, entry_op: handle}
+patterns: [orchestration]
+)"), "orchestration");
+  CHECK_FALSE(thinking.clock_stuck);
+  CHECK(thinking.drained);
+  CHECK(thinking.transactions_simulated == 10 * 999);
+}
