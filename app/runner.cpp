@@ -5,16 +5,31 @@
 
 #include <fmt/format.h>
 
+#include <sys/resource.h>  // getrlimit
+#include <unistd.h>        // sysconf
+
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <utility>
 
 namespace app {
 namespace {
 
+// The process's size and resident memory in bytes (Linux: /proc/self/statm), or zeros.
+std::pair<uint64_t, uint64_t> process_memory() {
+  std::ifstream f("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  if (!(f >> size >> resident)) return {0, 0};
+  const auto page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  return {size * page, resident * page};
+}
+
 // Says on stderr, while a run goes on, that it is going long: once when it makes more than
 // kEventsPerTxn events per transaction (the sign of a storm, or of failures far more frequent
-// than the work), and every kEvery seconds of wall time after the first kEvery.
-class StderrMonitor final : public models::RunMonitor {
+// than the work), and every kEvery seconds of wall time after the first kEvery. It guards
+// the process's memory as MemoryGuard does.
+class StderrMonitor final : public MemoryGuard {
  public:
   explicit StderrMonitor(const Scenario& s)
       : s_(s), bar_(Progress::mode_for_stderr(false) == Progress::Mode::kBar) {}
@@ -23,6 +38,7 @@ class StderrMonitor final : public models::RunMonitor {
   }
   bool progress(models::PatternChoice choice, uint64_t events, uint64_t transactions, sim::Time now,
                 double wall_s) override {
+    if (!MemoryGuard::progress(choice, events, transactions, now, wall_s)) return false;
     const double per = static_cast<double>(events) / static_cast<double>(std::max<uint64_t>(transactions, 1));
     if (!warned_ && per > kEventsPerTxn) {
       warned_ = true;
@@ -73,6 +89,38 @@ sim::Result<sim::Time> positive_duration_option(const std::string& option, const
                                           d.ok() ? "" : fmt::format(" ({})", d.status().message())));
 }
 
+MemoryBudget MemoryBudget::of_this_machine() {
+  uint64_t machine = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  std::ifstream cgroup("/sys/fs/cgroup/memory.max");  // "max", or a number of bytes
+  if (uint64_t limit = 0; cgroup >> limit && limit > 0) machine = machine > 0 ? std::min(machine, limit) : limit;
+  MemoryBudget b;
+  b.resident = machine / 5 * 4;
+  rlimit as{};
+  if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) b.size = as.rlim_cur / 5 * 4;
+  return b;
+}
+
+bool MemoryGuard::progress(models::PatternChoice choice, uint64_t events, uint64_t transactions,
+                           sim::Time now, double wall_s) {
+  (void)events, (void)wall_s;
+  const auto [size, resident] = process_memory();
+  const bool over_resident = budget_.resident > 0 && resident > budget_.resident;
+  const bool over_size = budget_.size > 0 && size > budget_.size;
+  if (!over_resident && !over_size) return true;
+  constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+  stopped_ = fmt::format(
+      "{}: stopped at simulated time {} after {} transactions: the process {} {:.2f} GiB, over "
+      "its budget of {:.2f} GiB ({}). The work in flight grows without end: a service loaded "
+      "beyond what it can serve (see the load warnings), with no bound on its queue, or a storm "
+      "of retries. Lower the load, give the service more workers or replicas, or bound its "
+      "queue (services.NAME.queue)",
+      choice.label(), now, transactions, over_resident ? "holds" : "has mapped",
+      static_cast<double>(over_resident ? resident : size) / kGiB,
+      static_cast<double>(over_resident ? budget_.resident : budget_.size) / kGiB,
+      over_resident ? "80% of this machine's memory" : "80% of the address space allowed by ulimit -v");
+  return false;
+}
+
 std::string clock_stuck_text(const models::RunResult& r) {
   return fmt::format(
       "{}: the simulated clock stood still at {} for {} events in a row, so the run could never "
@@ -112,6 +160,7 @@ sim::Result<std::vector<models::RunResult>> run_scenario(const Scenario& s,
     StderrMonitor monitor(s);
     out.push_back(models::run(s.config, p, replication, probe, &monitor));
     if (out.back().clock_stuck) return sim::Status::invalid(clock_stuck_text(out.back()));
+    if (!monitor.stopped().empty()) return sim::Status::invalid(monitor.stopped());
   }
   return out;
 }

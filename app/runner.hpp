@@ -22,6 +22,35 @@ sim::Result<sim::Time> positive_duration_option(const std::string& option, const
 std::string run_progress_text(const models::ScenarioConfig& c, const models::PatternChoice& choice,
                               uint64_t transactions, sim::Time now, double wall_s);
 
+// What a run may make the process grow to before MemoryGuard stops it: 80% of the
+// machine's memory, or of the container's limit (cgroup v2 memory.max) when lower, for the
+// resident memory; 80% of the address-space limit (ulimit -v), if one is set, for the
+// process's size. 0: unknown, no limit.
+struct MemoryBudget {
+  uint64_t resident = 0;
+  uint64_t size = 0;
+  static MemoryBudget of_this_machine();
+};
+
+// Stops a run whose process outgrows its MemoryBudget (looked at every million events).
+// Work in flight that grows without end (a service loaded beyond what it can serve, with
+// no bound on its queue) would otherwise fill memory until the system kills the process,
+// with no word. The run it stops ends at once, not drained, and stopped() says why. In a
+// sweep with several jobs the memory is the process's: the run that looks first after it
+// went over is the one stopped.
+class MemoryGuard : public models::RunMonitor {
+ public:
+  explicit MemoryGuard(MemoryBudget budget = MemoryBudget::of_this_machine()) : budget_(budget) {}
+  bool progress(models::PatternChoice choice, uint64_t events, uint64_t transactions,
+                sim::Time now, double wall_s) override;
+  // Why the guard stopped the run, or empty.
+  const std::string& stopped() const { return stopped_; }
+
+ private:
+  MemoryBudget budget_;
+  std::string stopped_;
+};
+
 // Why a run whose clock stood still (RunResult::clock_stuck) was stopped, and what to change.
 std::string clock_stuck_text(const models::RunResult& r);
 

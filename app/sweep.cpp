@@ -408,11 +408,12 @@ std::string make_run(const SweepPlan& plan, size_t index) {
   const Scenario& sc = plan.scenarios[run.point];
   std::optional<models::TimeSeriesProbe> series;
   if (plan.series_every != sim::Time::max()) series.emplace(plan.series_every);
+  MemoryGuard guard;
   const models::RunResult result = models::run(sc.config, sc.config.patterns[run.pattern], run.replication,
-                                               series ? &*series : nullptr);
-  if (result.clock_stuck) {  // its row says drained = false
-    fmt::print(stderr, "warning: run {}: {}\n", index, clock_stuck_text(result));
-  }
+                                               series ? &*series : nullptr, &guard);
+  // Stopped before its end: its row says drained = false.
+  if (result.clock_stuck) fmt::print(stderr, "warning: run {}: {}\n", index, clock_stuck_text(result));
+  if (!guard.stopped().empty()) fmt::print(stderr, "warning: run {}: {}\n", index, guard.stopped());
   // The run's number, then each axis's value and SI twin.
   const std::string prefix = std::to_string(index) + "," + axis_fields(plan.shape, run.point, si_twins(plan.shape));
   if (series && plan.series_sink) {

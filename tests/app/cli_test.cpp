@@ -26,16 +26,16 @@ struct Output {
 
 using test::slurp;
 
-// Runs coordsim with `args` from the source directory.
-Output coordsim(const std::string& args) {
+// Runs coordsim with `args` from the source directory, after the shell command `before`.
+Output coordsim(const std::string& args, const std::string& before = "") {
   // Unique files per call: ctest runs test cases in parallel processes.
   static int calls = 0;
   const auto tmp = std::filesystem::temp_directory_path();
   const std::string stem = "coordsim_cli_" + std::to_string(getpid()) + "_" + std::to_string(++calls);
   const std::string out = (tmp / (stem + ".out")).string();
   const std::string err = (tmp / (stem + ".err")).string();
-  const std::string cmd = std::string("cd '") + COORDSIM_SOURCE_DIR + "' && '" + COORDSIM_BINARY +
-                          "' " + args + " >'" + out + "' 2>'" + err + "'";
+  const std::string cmd = std::string("cd '") + COORDSIM_SOURCE_DIR + "' && " + before + " '" +
+                          COORDSIM_BINARY + "' " + args + " >'" + out + "' 2>'" + err + "'";
   const int status = std::system(cmd.c_str());
   Output o{WEXITSTATUS(status), slurp(out), slurp(err)};
   std::filesystem::remove(out);
@@ -362,6 +362,23 @@ TEST_CASE("CLI: a run whose clock cannot move is refused or stopped, with what t
   std::vector<std::string> flags;
   while (std::getline(lines, line)) flags.push_back(cells(line).at(static_cast<size_t>(drained)));
   CHECK(flags == std::vector<std::string>{"false", "true"});
+}
+
+TEST_CASE("CLI: a run that outgrows its memory budget stops with a message, not a kill",
+          "[app][cli]") {
+#if defined(__SANITIZE_ADDRESS__)
+  SKIP("AddressSanitizer maps more address space than the limit below");
+#endif
+  // With ulimit -v, the budget is 80% of that address space: an overloaded service (a
+  // million requests a second on one worker) reaches it in a few seconds, and the run is
+  // stopped with exit 1 and what to change, before an allocation fails.
+  const auto over = coordsim("run scenarios/single-service.yaml --set workload.rate=1e6/s --set duration=1h",
+                             "ulimit -v 1500000 &&");
+  CHECK(over.code == 1);
+  CHECK(over.out.empty());
+  CHECK(over.err.find("coordsim: orchestration: stopped at simulated time ") != std::string::npos);
+  CHECK(over.err.find("(80% of the address space allowed by ulimit -v). The work in flight grows without end") !=
+        std::string::npos);
 }
 
 TEST_CASE("CLI: --set and --sweep reach sections the file leaves at their defaults", "[app][cli]") {

@@ -164,3 +164,36 @@ workflow: {entry: api, entry_op: handle}
   CHECK(app::run_progress_text(n.config, p, 250, sim::Time::from_s(25), 3) ==
         "orchestration: 250 of 1000 transactions (25%), 3 s");
 }
+
+TEST_CASE("Report: the memory guard stops a run whose process outgrows its budget",
+          "[app][report]") {
+  // A service loaded 50 times beyond what it serves, its queue unbounded: the work in flight
+  // grows as long as arrivals go on. A budget of 1 byte of resident memory is exceeded at
+  // the first look, after the first million events; no budget never stops the run.
+  const app::Scenario s = test::scenario(R"(name: overload
+seed: 1
+duration: 100s
+drain: 1ms
+workload: {arrival: poisson, rate: 10000/s}
+services:
+  api: {workers: 1, ops: {handle: 5ms}}
+workflow: {entry: api, entry_op: handle}
+patterns: [orchestration]
+)");
+  app::MemoryGuard tight(app::MemoryBudget{1, 0});
+  const models::RunResult cut = models::run(s.config, s.config.patterns[0], 0, nullptr, &tight);
+  CHECK_FALSE(cut.drained);
+  CHECK(cut.events == 1'000'000);
+  REQUIRE_FALSE(tight.stopped().empty());
+  CHECK(tight.stopped().rfind("orchestration: stopped at simulated time ", 0) == 0);
+  CHECK(tight.stopped().find("over its budget of 0.00 GiB (80% of this machine's memory)") != std::string::npos);
+  CHECK(tight.stopped().find("bound its queue (services.NAME.queue)") != std::string::npos);
+  app::MemoryGuard none(app::MemoryBudget{0, 0});
+  const models::RunResult whole = models::run(s.config, s.config.patterns[0], 0, nullptr, &none);
+  CHECK(none.stopped().empty());
+  CHECK(whole.events > 1'000'000);
+  CHECK(whole.transactions_simulated > 990'000);
+  // This machine's budget is 80% of its memory.
+  const app::MemoryBudget here = app::MemoryBudget::of_this_machine();
+  CHECK(here.resident > 0);
+}
