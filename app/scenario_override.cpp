@@ -70,6 +70,21 @@ void apply_override(yaml::Node root, const Override& o, const std::string& label
   auto fail = [&](const std::string& what) {
     throw LoadError(fmt::format("{}: {}", label, what));
   };
+  // The value as YAML. A bare value with ": " in it (pareto(shape: 2, scale: 1ms)) reads as a
+  // mapping gone wrong: the message says to quote it.
+  auto parsed_value = [&] {
+    try {
+      return yaml::load(o.value);
+    } catch (const YAML::Exception& e) {
+      const bool bare = !o.value.empty() && std::string_view("{['\"").find(o.value.front()) == std::string_view::npos;
+      fail(fmt::format("the value is not valid YAML: {}{}", e.msg,
+                       bare && o.value.find(": ") != std::string::npos
+                           ? fmt::format(" (a value with \": \" in it must be quoted: --set \"{}{}'{}'\")",
+                                         o.path, o.append ? "+=" : "=", o.value)
+                           : ""));
+      return yaml::Node();
+    }
+  };
   Place place;
   for (size_t i = 0; i < segs.size(); ++i) {
     const std::string& seg = segs[i];
@@ -114,14 +129,9 @@ void apply_override(yaml::Node root, const Override& o, const std::string& label
         cur.set(seg, list ? yaml::Node::sequence() : yaml::Node::map());
       }
       if (last) {
-        yaml::Node value;
-        try {
-          value = yaml::load(o.value);
-        } catch (const YAML::Exception& e) {
-          fail(fmt::format("the value is not valid YAML: {}", e.msg));
-        }
+        const yaml::Node v = parsed_value();
         if (!o.append) {
-          cur.set(seg, value);
+          cur.set(seg, v);
           return;
         }
         // PATH+=VALUE: the list at PATH (made if absent) gets VALUE at its end.
@@ -133,7 +143,7 @@ void apply_override(yaml::Node root, const Override& o, const std::string& label
           fail(fmt::format("{} is not a list, so nothing can be appended to it (use = to replace it)",
                            join(walked, seg)));
         }
-        list.push_back(value);
+        list.push_back(v);
         return;
       }
       next = cur[seg];
@@ -201,11 +211,7 @@ void apply_override(yaml::Node root, const Override& o, const std::string& label
       }
       const size_t idx = std::stoul(seg);
       if (last) {
-        try {
-          cur.set(idx, yaml::load(o.value));
-        } catch (const YAML::Exception& e) {
-          fail(fmt::format("the value is not valid YAML: {}", e.msg));
-        }
+        cur.set(idx, parsed_value());
         return;
       }
       next = cur[idx];

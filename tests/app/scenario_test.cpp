@@ -135,6 +135,13 @@ TEST_CASE("Scenario: --set overrides any field and is checked like the file",
           "--set name.first=x: name is a single value, so it has no field \"first\"");
     CHECK(error_of(kBase, {{"workload.rate", "[1, 2"}}).rfind(
               "--set workload.rate=[1, 2: the value is not valid YAML", 0) == 0);
+    // A distribution written with its field names reads as a mapping: quote it, says the
+    // message (the shell's quotes are gone by now).
+    CHECK(error_of(kBase, {{"services.order.ops.place", "pareto(shape: 2, scale: 1ms)"}}) ==
+          "--set services.order.ops.place=pareto(shape: 2, scale: 1ms): the value is not valid "
+          "YAML: illegal map value (a value with \": \" in it must be quoted: --set "
+          "\"services.order.ops.place='pareto(shape: 2, scale: 1ms)'\")");
+    CHECK(app::load_scenario_text(kBase, "s.yaml", {{"services.order.ops.place", "'pareto(shape: 2, scale: 1ms)'"}}).ok());
   }
   SECTION("the argument form") {
     auto bad = app::parse_override("services.payment.mttf");
