@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <new>
@@ -254,6 +255,15 @@ int cmd_run(ScenarioArgs a, const std::vector<std::string>& pattern_args,
       return kExitRunError;
     }
   }
+  // A transaction asked for by id that no run reached is not in the trace: say so.
+  for (uint64_t id : trace.txns) {
+    for (const models::RunResult& r : results.value()) {
+      if (id < r.transactions_simulated) continue;
+      fmt::print(stderr, "note: --trace-txn {}: {} made only {} transaction{} (numbered from 0), so the "
+                         "trace has nothing of it there\n",
+                 id, r.pattern.label(), r.transactions_simulated, r.transactions_simulated == 1 ? "" : "s");
+    }
+  }
   if (trace_file) {
     if (auto st = trace_file->close(); !st.ok()) {
       fmt::print(stderr, "coordsim: {}\n", st.message());
@@ -393,7 +403,8 @@ int main(int argc, char** argv) {
                   "to FILE: messages, jobs, crashes, log writes")
       ->type_name("FILE");
   run->add_option("--trace-txn", trace.txns, "Follow this transaction id (repeatable)")
-      ->type_name("N");
+      ->type_name("N")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 62));
   run->add_option("--trace-sample", trace.sample,
                   "Follow this fraction of transactions, the same ones under every pattern")
       ->type_name("P")
@@ -574,7 +585,9 @@ int main(int argc, char** argv) {
   explain->add_option("--pattern,-p", explain_patterns,
                       "Explain under this pattern (repeatable) instead of the scenario's list")
       ->type_name("NAME[/TRANSPORT]");
-  explain->add_option("--txn", explain_opt.txns, "The transaction id to explain (repeatable)")->type_name("N");
+  explain->add_option("--txn", explain_opt.txns, "The transaction id to explain (repeatable)")
+      ->type_name("N")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 62));
   explain->add_option("--outcome", explain_outcome,
                       "Explain transactions that end so (committed, aborted, failed, blocked, violated)")
       ->type_name("OUTCOME");
@@ -592,7 +605,17 @@ int main(int argc, char** argv) {
   ph->add_option("--lps", phold.lps, "Number of logical processes")->check(CLI::Range(1u, 100'000'000u));
   ph->add_option("--per-lp", phold.per_lp, "Initial events per LP")->check(CLI::Range(1u, 1000u));
   ph->add_option("--events", phold.events, "Events to handle")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
-  ph->add_option("--seed", phold.seed, "Seed");
+  ph->add_option("--seed", phold.seed, "Seed")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {  // (CLI11 would wrap -1 and saturate 2^64)
+            uint64_t n = 0;
+            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (v.empty() || ec != std::errc() || end != v.data() + v.size()) {
+              return fmt::format("{}: expected a whole number from 0 to 18446744073709551615", v);
+            }
+            return "";
+          },
+          "N"));
   app::SetupParams setup;
   CLI::App* su = bench->add_subcommand(
       "setup", "Set up a call-tree scenario of N services; prints load and build times and peak memory");

@@ -90,6 +90,28 @@ TEST_CASE("CLI: inputs at the edges of the ranges get a message, never an abort"
   auto rep = coordsim("run scenarios/single-service.yaml --replication=-1");
   CHECK(rep.code == 2);
   CHECK(rep.err.rfind("--replication: Value -1 not in range 0 to ", 0) == 0);
+  // Transaction ids and the PHOLD seed are not negative either (CLI11 alone would wrap -1).
+  auto trace_txn = coordsim("run scenarios/single-service.yaml --trace /dev/null --trace-txn -1");
+  CHECK(trace_txn.code == 2);
+  CHECK(trace_txn.err.rfind("--trace-txn: Value -1 not in range 0 to 4611686018427387904", 0) == 0);
+  auto explain_txn = coordsim("explain scenarios/single-service.yaml --txn -1");
+  CHECK(explain_txn.code == 2);
+  CHECK(explain_txn.err.rfind("--txn: Value -1 not in range 0 to 4611686018427387904", 0) == 0);
+  for (const char* s : {"-1", "18446744073709551616", "12x"}) {
+    auto phold = coordsim(fmt::format("bench phold --events 1000 --seed {}", s));
+    CHECK(phold.code == 2);
+    CHECK(phold.err == fmt::format("--seed: {}: expected a whole number from 0 to 18446744073709551615\n"
+                                   "Run with --help for more information.\n", s));
+  }
+  CHECK(coordsim("bench phold --events 1000 --seed 18446744073709551615").code == 0);
+  // A traced id beyond the run's transactions is said to be missing, not silently left out.
+  auto beyond = coordsim("run scenarios/single-service.yaml --set duration=40s --trace /dev/null "
+                         "--trace-txn 5 --trace-txn 99999999");
+  CHECK(beyond.code == 0);
+  CHECK(beyond.err ==
+        "note: --trace-txn 99999999: orchestration made only 3840 transactions (numbered from 0), "
+        "so the trace has nothing of it there\nnote: trace written to /dev/null (open it at "
+        "https://ui.perfetto.dev or in chrome://tracing)\n");
   // The largest seed and transaction count are whole numbers like the others.
   auto seed = coordsim("validate scenarios/single-service.yaml --seed 18446744073709551615");
   CHECK(seed.code == 0);
