@@ -74,6 +74,21 @@ void remove_stray_temps(const std::string& path) {
 }
 }  // namespace
 
+sim::Status check_writable(const std::string& path) {
+  namespace fs = std::filesystem;
+  auto cannot = [&](const std::string& why) {
+    return sim::Status::invalid(fmt::format("{}: cannot write the file ({})", path, why));
+  };
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return cannot("it is a directory");
+  const fs::path parent = fs::path(path).parent_path();
+  const fs::path dir = parent.empty() ? fs::path(".") : parent;
+  if (!fs::exists(dir, ec)) return cannot(fmt::format("there is no directory {}", dir.string()));
+  if (!fs::is_directory(dir, ec)) return cannot(fmt::format("{} is not a directory", dir.string()));
+  if (access(dir.c_str(), W_OK) != 0) return cannot(std::strerror(errno));
+  return sim::Status();
+}
+
 sim::Status write_file_atomic(const std::string& path, const std::string& text) {
   remove_stray_temps(path);
   const std::string tmp = fmt::format("{}.tmp.{}", path, getpid());

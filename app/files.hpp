@@ -15,5 +15,9 @@ bool file_exists(const std::string& path);
 // Writes `text` to `path` atomically: a temporary file in the same directory, then a
 // rename, so a reader never sees half a file.
 sim::Status write_file_atomic(const std::string& path, const std::string& text);
+// Whether write_file_atomic(path, ...) can succeed, as far as can be told before: path is
+// not a directory and its directory exists and may be written. Checked before a run, so
+// that a long run does not end on an output it cannot write.
+sim::Status check_writable(const std::string& path);
 
 }  // namespace app

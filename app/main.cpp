@@ -22,6 +22,7 @@
 #include "app/exit_codes.hpp"
 #include "app/explain_command.hpp"
 #include "app/explore_command.hpp"
+#include "app/files.hpp"
 #include "app/sweep.hpp"
 #include "app/sweep_command.hpp"
 #include "app/sweep_mpi.hpp"
@@ -648,6 +649,26 @@ int main(int argc, char** argv) {
                  "coordsim: started by an MPI launcher with {} ranks, but this coordsim was built "
                  "without MPI (install libopenmpi-dev and rebuild; SIM_MPI=ON)\n",
                  *ranks);
+      return kExitUsage;
+    }
+  }
+
+  // The files a command will write are checked before it runs anything: a long run must not
+  // end on an output it cannot write.
+  std::vector<std::string> outputs;
+  if (*run) outputs = {csv, json, trace.timeseries, trace.file};
+  if (*sweep) {
+    outputs = {sweep_opt.csv, sweep_opt.summary, sweep_opt.manifest, sweep_opt.differences,
+               sweep_opt.verdict, sweep_opt.timeseries};
+  }
+  if (*merge) outputs = {merge_csv, merge_summary, merge_manifest, merge_differences};
+  if (*compare) outputs = {compare_verdict};
+  if (*explore) outputs = {explore_opt.csv, explore_opt.points};
+  if (*explain) outputs = {explain_opt.mermaid};
+  for (const std::string& path : outputs) {
+    if (path.empty()) continue;
+    if (const sim::Status st = app::check_writable(path); !st.ok()) {
+      fmt::print(stderr, "coordsim: {}\n", st.message());
       return kExitUsage;
     }
   }

@@ -403,6 +403,26 @@ TEST_CASE("CLI: a run that outgrows its memory budget stops with a message, not 
         std::string::npos);
 }
 
+TEST_CASE("CLI: an output file that cannot be written is refused before anything runs",
+          "[app][cli]") {
+  // Before, the run went to its end, printed its table, and only then failed to write.
+  auto dir = coordsim("run scenarios/single-service.yaml --csv scenarios");
+  CHECK(dir.code == 2);
+  CHECK(dir.out.empty());
+  CHECK(dir.err == "coordsim: scenarios: cannot write the file (it is a directory)\n");
+  auto json = coordsim("run scenarios/single-service.yaml --json no/such/dir/out.json");
+  CHECK(json.code == 2);
+  CHECK(json.out.empty());
+  CHECK(json.err == "coordsim: no/such/dir/out.json: cannot write the file (there is no directory no/such/dir)\n");
+  auto summary = coordsim("sweep scenarios/single-service.yaml --summary README.md/s.csv -q");
+  CHECK(summary.code == 2);
+  CHECK(summary.out.empty());
+  CHECK(summary.err == "coordsim: README.md/s.csv: cannot write the file (README.md is not a directory)\n");
+  auto points = coordsim("explore scenarios/ecommerce-order.yaml --points no/such/dir/p.csv");
+  CHECK(points.code == 2);
+  CHECK(points.err == "coordsim: no/such/dir/p.csv: cannot write the file (there is no directory no/such/dir)\n");
+}
+
 TEST_CASE("CLI: --set and --sweep reach sections the file leaves at their defaults", "[app][cli]") {
   // single-service.yaml has no retry, timeouts or two_phase_commit section.
   CHECK(coordsim("validate scenarios/single-service.yaml --set retry.attempts=3").code == 0);
