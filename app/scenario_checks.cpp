@@ -101,6 +101,17 @@ std::string broker_round_trip_warning(const ScenarioConfig& c) {
 
 void add_load_warnings(const ScenarioConfig& c, std::vector<std::string>& warnings) {
   if (const std::string w = broker_round_trip_warning(c); !w.empty()) warnings.push_back(w);
+  // A fault after the run's last possible instant (arrivals, then the drain) never happens.
+  if (c.duration) {
+    const sim::Time end = sim::Time::saturating_add(*c.duration, c.drain);
+    for (size_t i = 0; i < c.faults.size(); ++i) {
+      if (c.faults[i].at < end) continue;
+      warnings.push_back(fmt::format(
+          "warning: faults.{} (at {}) comes after the run has ended (arrivals stop at {}, and "
+          "draining at {} at the latest): it never happens",
+          i, c.faults[i].at, *c.duration, end));
+    }
+  }
   for (const Load& l : estimate_load(c)) {
     if (l.utilisation < 1.0) continue;
     if (!l.pattern.empty()) {  // the broker

@@ -156,6 +156,21 @@ TEST_CASE("Scenario: --set overrides any field and is checked like the file",
   }
 }
 
+TEST_CASE("Scenario: a fault after the run's last instant gets a warning", "[app][scenario]") {
+  // kBase: arrivals for 10 s, then at most the default drain of 60 s: the run is over by 70 s.
+  auto late = app::load_scenario_text(kBase, "s.yaml",
+                                      {{"faults", "[{at: 5s, crash: payment, for: 1s}, {at: 70s, crash: payment, for: 1s}]"}});
+  REQUIRE(late.ok());
+  REQUIRE(late.value().warnings.size() == 1);
+  CHECK(late.value().warnings[0] ==
+        "warning: faults.1 (at 70s) comes after the run has ended (arrivals stop at 10s, and "
+        "draining at 70s at the latest): it never happens");
+  // During the drain it may still happen; with a transaction count the end is not known.
+  auto draining = app::load_scenario_text(kBase, "s.yaml", {{"faults", "[{at: 69s, crash: payment, for: 1s}]"}});
+  REQUIRE(draining.ok());
+  CHECK(draining.value().warnings.empty());
+}
+
 TEST_CASE("Scenario: a service at or above 100% load gets a warning", "[app][scenario][load]") {
   // 1000/s x 2 ms mean / 2 workers = 100% at payment.
   auto r = app::load_scenario_text(kBase, "s.yaml",
