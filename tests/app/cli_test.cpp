@@ -91,12 +91,13 @@ TEST_CASE("CLI: inputs at the edges of the ranges get a message, never an abort"
   CHECK(rep.code == 2);
   CHECK(rep.err.rfind("--replication: Value -1 not in range 0 to ", 0) == 0);
   // Transaction ids and the PHOLD seed are not negative either (CLI11 alone would wrap -1).
-  auto trace_txn = coordsim("run scenarios/single-service.yaml --trace /dev/null --trace-txn -1");
-  CHECK(trace_txn.code == 2);
-  CHECK(trace_txn.err.rfind("--trace-txn: Value -1 not in range 0 to 4611686018427387904", 0) == 0);
-  auto explain_txn = coordsim("explain scenarios/single-service.yaml --txn -1");
-  CHECK(explain_txn.code == 2);
-  CHECK(explain_txn.err.rfind("--txn: Value -1 not in range 0 to 4611686018427387904", 0) == 0);
+  for (const auto& [command, option] :
+       {std::pair{"run scenarios/single-service.yaml --trace /dev/null --trace-txn -1", "--trace-txn"},
+        std::pair{"explain scenarios/single-service.yaml --txn -1", "--txn"}}) {
+    auto negative = coordsim(command);
+    CHECK(negative.code == 2);
+    CHECK(negative.err.rfind(std::string(option) + ": Value -1 not in range 0 to 4611686018427387904", 0) == 0);
+  }
   for (const char* s : {"-1", "18446744073709551616", "12x"}) {
     auto phold = coordsim(fmt::format("bench phold --events 1000 --seed {}", s));
     CHECK(phold.code == 2);
@@ -406,21 +407,22 @@ TEST_CASE("CLI: a run that outgrows its memory budget stops with a message, not 
 TEST_CASE("CLI: an output file that cannot be written is refused before anything runs",
           "[app][cli]") {
   // Before, the run went to its end, printed its table, and only then failed to write.
-  auto dir = coordsim("run scenarios/single-service.yaml --csv scenarios");
-  CHECK(dir.code == 2);
-  CHECK(dir.out.empty());
-  CHECK(dir.err == "coordsim: scenarios: cannot write the file (it is a directory)\n");
-  auto json = coordsim("run scenarios/single-service.yaml --json no/such/dir/out.json");
-  CHECK(json.code == 2);
-  CHECK(json.out.empty());
-  CHECK(json.err == "coordsim: no/such/dir/out.json: cannot write the file (there is no directory no/such/dir)\n");
-  auto summary = coordsim("sweep scenarios/single-service.yaml --summary README.md/s.csv -q");
-  CHECK(summary.code == 2);
-  CHECK(summary.out.empty());
-  CHECK(summary.err == "coordsim: README.md/s.csv: cannot write the file (README.md is not a directory)\n");
-  auto points = coordsim("explore scenarios/ecommerce-order.yaml --points no/such/dir/p.csv");
-  CHECK(points.code == 2);
-  CHECK(points.err == "coordsim: no/such/dir/p.csv: cannot write the file (there is no directory no/such/dir)\n");
+  const std::pair<const char*, const char*> cases[] = {
+      {"run scenarios/single-service.yaml --csv scenarios", "scenarios: cannot write the file (it is a directory)"},
+      {"run scenarios/single-service.yaml --json no/such/dir/out.json",
+       "no/such/dir/out.json: cannot write the file (there is no directory no/such/dir)"},
+      {"sweep scenarios/single-service.yaml --summary README.md/s.csv -q",
+       "README.md/s.csv: cannot write the file (README.md is not a directory)"},
+      {"explore scenarios/ecommerce-order.yaml --points no/such/dir/p.csv",
+       "no/such/dir/p.csv: cannot write the file (there is no directory no/such/dir)"},
+  };
+  for (const auto& [command, message] : cases) {
+    INFO(command);
+    auto r = coordsim(command);
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err == fmt::format("coordsim: {}\n", message));
+  }
 }
 
 TEST_CASE("CLI: --set and --sweep reach sections the file leaves at their defaults", "[app][cli]") {
