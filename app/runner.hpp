@@ -55,7 +55,8 @@ class MemoryGuard : public models::RunMonitor {
 std::string clock_stuck_text(const models::RunResult& r);
 
 // Runs `patterns` (all of the scenario's when empty) for one replication; `probe` (a
-// tracer) is attached to every run. A run whose clock stood still is an error.
+// tracer) is attached to every run. A run whose clock stood still, or that MemoryGuard
+// stopped, is an error that says why.
 sim::Result<std::vector<models::RunResult>> run_scenario(const Scenario& s,
                                                          std::vector<models::PatternChoice> patterns,
                                                          uint64_t replication = 0,

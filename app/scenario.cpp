@@ -50,7 +50,7 @@ ScenarioConfig read_config(const Ctx& ctx, const yaml::Node& root, std::vector<s
   if (top.has("tcc")) read_tcc(ctx, top.get("tcc"), c);
   if (top.has("faults")) read_faults(ctx, top.get("faults"), c);
   check_cross(ctx, root, c);
-  add_load_warnings(c, warnings);
+  add_warnings(c, warnings);
   return c;
 }
 

@@ -99,7 +99,7 @@ std::string broker_round_trip_warning(const ScenarioConfig& c) {
 
 }  // namespace
 
-void add_load_warnings(const ScenarioConfig& c, std::vector<std::string>& warnings) {
+void add_warnings(const ScenarioConfig& c, std::vector<std::string>& warnings) {
   if (const std::string w = broker_round_trip_warning(c); !w.empty()) warnings.push_back(w);
   // A fault after the run's last possible instant (arrivals, then the drain) never happens.
   if (c.duration) {

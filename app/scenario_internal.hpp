@@ -41,9 +41,11 @@ void read_tcc(const Ctx& ctx, const yaml::Node& n, models::ScenarioConfig& c);
 void read_faults(const Ctx& ctx, const yaml::Node& n, models::ScenarioConfig& c);  // REQUIRES: services read
 
 // Across sections (scenario_checks.cpp): what one section requires of another, then the
-// warnings about a scenario that runs but never reaches a steady state.
+// warnings about a scenario that runs but not as its author meant: a service or the broker
+// that never reaches a steady state, a timeout shorter than the round trip it guards, a
+// fault after the run's end.
 void check_cross(const Ctx& ctx, const yaml::Node& root, const models::ScenarioConfig& c);
-void add_load_warnings(const models::ScenarioConfig& c, std::vector<std::string>& warnings);
+void add_warnings(const models::ScenarioConfig& c, std::vector<std::string>& warnings);
 
 // The sweep block (scenario_sweep.cpp), and the check that every value of every axis, with
 // the overrides, makes a valid scenario of `text`.

@@ -191,8 +191,8 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   r.fingerprint = s.fingerprint();
   r.end = s.now();
   r.arrivals_end = arrivals_end;
-  // The drain limit cut the run short iff work was left and something was still due then.
   r.clock_stuck = stuck;
+  // The drain limit cut the run short iff work was left and something was still due then.
   r.drained = !cut && (w.ledger().all_done() || !control.limit_hit() ||
                        !w.sim().next_event_time().has_value());
   r.wall_s = std::chrono::duration<double>(t1 - t0).count();
