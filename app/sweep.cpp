@@ -195,23 +195,39 @@ sim::Result<SweepAxis> parse_sweep_axis(const std::string& arg) {
   }
   SweepAxis axis{arg.substr(0, eq), {}};
   const std::string list = arg.substr(eq + 1);
-  if (list.find(':') != std::string::npos && list.find(',') == std::string::npos) {
+  const bool plain = list.find_first_of("'\"([{") == std::string::npos;
+  if (plain && list.find(':') != std::string::npos && list.find(',') == std::string::npos) {
     auto values = expand_range(arg, list);
     if (!values.ok()) return values.status();
     axis.values = values.value();
     return axis;
   }
+  // The values are split at the commas outside quotes and brackets, so that a value may be
+  // 'pareto(shape: 2, scale: 1ms)' or [a, b].
   std::string cur;
-  for (char c : arg.substr(eq + 1) + ",") {
-    if (c == ',') {
+  char quote = 0;
+  int depth = 0;
+  for (char c : list + ",") {
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+    } else if (c == '(' || c == '[' || c == '{') {
+      ++depth;
+    } else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
+      --depth;
+    } else if (c == ',' && depth == 0) {
       if (cur.empty()) {
         return sim::Status::invalid(fmt::format("--sweep {}: an empty value in the list", arg));
       }
       axis.values.push_back(cur);
       cur.clear();
-    } else {
-      cur += c;
+      continue;
     }
+    cur += c;
+  }
+  if (quote != 0 || depth != 0) {
+    return sim::Status::invalid(fmt::format("--sweep {}: a quote or a bracket is not closed", arg));
   }
   return axis;
 }
@@ -279,6 +295,21 @@ sim::Result<SweepPlan> plan_sweep(const Scenario& base, const std::vector<Overri
     if (!replaced) axes.push_back(a);
   }
 
+  // Every grid point is a scenario loaded and kept: a grid beyond kMaxSweepPoints would take
+  // minutes and gigabytes before the first run, and is refused at once.
+  double points = 1;  // (a double: the product of many axes overflows no integer here)
+  std::string sizes;
+  for (const SweepAxis& a : axes) {
+    points *= static_cast<double>(a.values.size());
+    sizes += fmt::format("{}{}", sizes.empty() ? "" : " x ", a.values.size());
+  }
+  if (points > static_cast<double>(kMaxSweepPoints)) {
+    return sim::Status::invalid(fmt::format(
+        "{}: the sweep's axes make a grid of {:.0f} points ({} values); at most {} are allowed: "
+        "sweep fewer values, or split the sweep into several",
+        base.file, points, sizes, kMaxSweepPoints));
+  }
+
   // The grid: the cartesian product of the axes, first axis slowest.
   std::vector<std::vector<Override>> grid{{}};
   for (const SweepAxis& a : axes) {
@@ -330,6 +361,13 @@ sim::Result<SweepPlan> plan_sweep(const Scenario& base, const std::vector<Overri
   shape.scenario_name = plan.scenarios.front().config.name;
   shape.seed = plan.scenarios.front().config.seed;
   shape.services = csv_services(plan.scenarios.front().config);
+  if (const size_t runs = shape.run_count(); runs > kMaxSweepRuns) {
+    return sim::Status::invalid(fmt::format(
+        "{}: the sweep has {} runs ({} grid points, their patterns, {} replications each); at "
+        "most {} are allowed: use fewer replications (or --precision to stop where the "
+        "intervals are narrow enough), or split the sweep into several",
+        base.file, runs, shape.points.size(), shape.replications, kMaxSweepRuns));
+  }
   plan.runs = shape.runs();
   return plan;
 }

@@ -129,9 +129,15 @@ struct SummaryRow {
 // Parses "path=v1,v2,v3", "path=START:STOP:STEP" or "path=log:START:STOP:COUNT".
 sim::Result<SweepAxis> parse_sweep_axis(const std::string& arg);
 
+// The most grid points and runs a sweep may have: each point is a scenario loaded and kept,
+// each run an entry of the plan, all before the first run starts.
+constexpr size_t kMaxSweepPoints = 100'000;
+constexpr size_t kMaxSweepRuns = 100'000'000;
+
 // The grid: `axes` (from the command line) replace same-path axes of the file and add the
 // others; `replications` > 0 replaces the file's count. Every point's scenario is loaded
-// and checked here, before anything runs.
+// and checked here, before anything runs; a grid or a plan beyond the limits above is
+// refused.
 sim::Result<SweepPlan> plan_sweep(const Scenario& base, const std::vector<Override>& overrides,
                                   const std::vector<SweepAxis>& axes, uint32_t replications);
 

@@ -425,6 +425,24 @@ TEST_CASE("CLI: an output file that cannot be written is refused before anything
   }
 }
 
+TEST_CASE("CLI: a sweep too big to plan is refused at once, with its size", "[app][cli]") {
+  // Before, every one of the 120,000 points was loaded (minutes, gigabytes) with no word.
+  auto grid = coordsim("sweep scenarios/single-service.yaml --sweep seed=1:400:1 --sweep services.api.workers=1:300:1 -q");
+  CHECK(grid.code == 2);
+  CHECK(grid.err ==
+        "scenarios/single-service.yaml: the sweep's axes make a grid of 120000 points (400 x 300 "
+        "values); at most 100000 are allowed: sweep fewer values, or split the sweep into several\n");
+  // The file's axis (3 crash rates) times 17 worker counts, 6 patterns, a million replications.
+  auto runs = coordsim("sweep scenarios/ecommerce-order.yaml --sweep services.payment.workers=1:17:1 "
+                       "--replications 1000000 -q");
+  CHECK(runs.code == 2);
+  CHECK(runs.err ==
+        "scenarios/ecommerce-order.yaml: the sweep has 306000000 runs (51 grid points, their "
+        "patterns, 1000000 replications each); at most 100000000 are allowed: use fewer "
+        "replications (or --precision to stop where the intervals are narrow enough), or split "
+        "the sweep into several\n");
+}
+
 TEST_CASE("CLI: --set and --sweep reach sections the file leaves at their defaults", "[app][cli]") {
   // single-service.yaml has no retry, timeouts or two_phase_commit section.
   CHECK(coordsim("validate scenarios/single-service.yaml --set retry.attempts=3").code == 0);

@@ -77,6 +77,19 @@ TEST_CASE("Sweep: --sweep arguments are checked", "[app][sweep][errors]") {
   auto empty = app::parse_sweep_axis("retry.attempts=1,,3");
   REQUIRE_FALSE(empty.ok());
   CHECK(empty.status().message() == "--sweep retry.attempts=1,,3: an empty value in the list");
+  // Commas inside quotes and brackets belong to the value: a distribution with named
+  // parameters, a list, a mapping.
+  CHECK(app::parse_sweep_axis("services.a.ops.x='pareto(shape: 2, scale: 1ms)',\"uniform(1ms, 2ms)\",5ms")
+            .value()
+            .values == std::vector<std::string>{"'pareto(shape: 2, scale: 1ms)'", "\"uniform(1ms, 2ms)\"", "5ms"});
+  CHECK(app::parse_sweep_axis("patterns=[orchestration, tcc],[saga_orchestrated]").value().values ==
+        std::vector<std::string>{"[orchestration, tcc]", "[saga_orchestrated]"});
+  CHECK(app::parse_sweep_axis("retry.backoff={base: 10ms, max: 1s}").value().values ==
+        std::vector<std::string>{"{base: 10ms, max: 1s}"});
+  auto open = app::parse_sweep_axis("services.a.ops.x='pareto(shape: 2, scale: 1ms)");
+  REQUIRE_FALSE(open.ok());
+  CHECK(open.status().message() ==
+        "--sweep services.a.ops.x='pareto(shape: 2, scale: 1ms): a quote or a bracket is not closed");
   const app::Scenario s = load("scenarios/product-page.yaml");
   auto wrong = app::run_sweep(s, {}, {app::parse_sweep_axis("retry.attempts=2,many").value()}, 1, 1);
   REQUIRE_FALSE(wrong.ok());
