@@ -313,8 +313,9 @@ std::vector<Story> explain(const Scenario& s, const ExplainArgs& a) {
     StoryCollector collector(out);
     models::TraceRecorder rec(collector, f);
     const size_t before = out.size();
-    const models::RunResult run = models::run(s.config, p, 0, &rec);
-    if (run.clock_stuck) out.push_back({p.label(), 0, fmt::format("note: {}\n", clock_stuck_text(run)), ""});
+    MemoryGuard guard;
+    const models::RunResult run = models::run(s.config, p, 0, &rec, &guard);
+    if (const std::string why = stopped_text(run, guard); !why.empty()) out.push_back({p.label(), 0, fmt::format("note: {}\n", why), ""});
     // A transaction that never arrived has no event: say so.
     for (uint64_t id : f.ids) {
       const bool told = std::any_of(out.begin() + static_cast<std::ptrdiff_t>(before), out.end(),

@@ -607,6 +607,7 @@ int main(int argc, char** argv) {
   ph->add_option("--per-lp", phold.per_lp, "Initial events per LP")->check(CLI::Range(1u, 1000u));
   ph->add_option("--events", phold.events, "Events to handle")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
   ph->add_option("--seed", phold.seed, "Seed")
+      ->type_name("N")
       ->check(CLI::Validator(
           [](std::string& v) -> std::string {  // (CLI11 would wrap -1 and saturate 2^64)
             uint64_t n = 0;
@@ -616,7 +617,7 @@ int main(int argc, char** argv) {
             }
             return "";
           },
-          "N"));
+          ""));
   app::SetupParams setup;
   CLI::App* su = bench->add_subcommand(
       "setup", "Set up a call-tree scenario of N services; prints load and build times and peak memory");

@@ -121,7 +121,8 @@ bool MemoryGuard::progress(models::PatternChoice choice, uint64_t events, uint64
   return false;
 }
 
-std::string clock_stuck_text(const models::RunResult& r) {
+std::string stopped_text(const models::RunResult& r, const MemoryGuard& guard) {
+  if (!r.clock_stuck) return guard.stopped();
   return fmt::format(
       "{}: the simulated clock stood still at {} for {} events in a row, so the run could never "
       "reach its end and was stopped: something repeats without taking any time (a closed-loop "
@@ -159,8 +160,7 @@ sim::Result<std::vector<models::RunResult>> run_scenario(const Scenario& s,
     }
     StderrMonitor monitor(s);
     out.push_back(models::run(s.config, p, replication, probe, &monitor));
-    if (out.back().clock_stuck) return sim::Status::invalid(clock_stuck_text(out.back()));
-    if (!monitor.stopped().empty()) return sim::Status::invalid(monitor.stopped());
+    if (const std::string why = stopped_text(out.back(), monitor); !why.empty()) return sim::Status::invalid(why);
   }
   return out;
 }

@@ -51,8 +51,9 @@ class MemoryGuard : public models::RunMonitor {
   std::string stopped_;
 };
 
-// Why a run whose clock stood still (RunResult::clock_stuck) was stopped, and what to change.
-std::string clock_stuck_text(const models::RunResult& r);
+// Why run `r`, watched by `guard`, was stopped before its end (its clock stood still,
+// RunResult::clock_stuck, or the guard stopped it), and what to change; "" if it was not.
+std::string stopped_text(const models::RunResult& r, const MemoryGuard& guard);
 
 // Runs `patterns` (all of the scenario's when empty) for one replication; `probe` (a
 // tracer) is attached to every run. A run whose clock stood still, or that MemoryGuard

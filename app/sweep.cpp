@@ -450,8 +450,7 @@ std::string make_run(const SweepPlan& plan, size_t index) {
   const models::RunResult result = models::run(sc.config, sc.config.patterns[run.pattern], run.replication,
                                                series ? &*series : nullptr, &guard);
   // Stopped before its end: its row says drained = false.
-  if (result.clock_stuck) fmt::print(stderr, "warning: run {}: {}\n", index, clock_stuck_text(result));
-  if (!guard.stopped().empty()) fmt::print(stderr, "warning: run {}: {}\n", index, guard.stopped());
+  if (const std::string why = stopped_text(result, guard); !why.empty()) fmt::print(stderr, "warning: run {}: {}\n", index, why);
   // The run's number, then each axis's value and SI twin.
   const std::string prefix = std::to_string(index) + "," + axis_fields(plan.shape, run.point, si_twins(plan.shape));
   if (series && plan.series_sink) {
