@@ -81,10 +81,11 @@ RunResult run(const ScenarioConfig& cfg, PatternChoice choice, uint64_t replicat
   const std::unique_ptr<Pattern> pattern = choice.info->make(choice.transport);
   pattern->install(w);
   if (probe != nullptr) probe->attach(w);
-  // A probe reads the records after the run (a trace, a time series): keep them all.
-  // Otherwise a finished transaction's record is folded into the metrics and released.
+  // A probe that reads the records after the run (a trace) keeps them all. Otherwise a
+  // finished transaction's record is folded into the metrics (and into a time series) and
+  // released.
   const sim::Time quiet = w.quiet_period();
-  if (probe == nullptr) w.ledger().release_after(quiet, w.open_quiet_period());
+  if (probe == nullptr || !probe->keeps_records()) w.ledger().release_after(quiet, w.open_quiet_period());
   Client client(w);
   client.start();
   if (cfg.duration) w.failures().set_horizon(*cfg.duration);

@@ -75,6 +75,11 @@ class RunProbe {
   // same) and calls sample(). Time::max(): never.
   virtual sim::Time sample_every() const { return sim::Time::max(); }
   virtual void sample(World& w) { (void)w; }
+  // Whether the probe reads transaction records that the ledger would have released (a
+  // trace, an explanation, looked at after the run). A probe that answers false takes each
+  // record as it is released (Ledger::on_release) and memory stays bounded by the work in
+  // flight; one that answers true makes the run keep every record.
+  virtual bool keeps_records() const { return true; }
 };
 
 // Several probes on one run (a trace and a time series). At most one of them samples.
@@ -99,6 +104,12 @@ class ProbeList final : public RunProbe {
     for (RunProbe* p : probes_) {
       if (p->sample_every() != sim::Time::max()) p->sample(w);
     }
+  }
+  bool keeps_records() const override {
+    for (const RunProbe* p : probes_) {
+      if (p->keeps_records()) return true;
+    }
+    return false;
   }
 
  private:

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <iterator>
 
 #include "models/world.hpp"
 
@@ -26,6 +27,12 @@ void TimeSeriesProbe::attach(World& w) {
   samples_ = 0;
   truncated_ = false;
   dead_letters_ = 0;
+  arrived_.clear();
+  first_arrived_ = 0;
+  txn_rows_.clear();
+  // Each transaction is added to its interval as its record is released (models/run.cpp
+  // releases them, since keeps_records() is false), and the rest at the end.
+  w.ledger().on_release([this, &l = w.ledger_view()](uint64_t, const TxnRecord& r) { add(l, r); });
   marks_.assign(w.node_count(), NodeMark{});
   for (sim::NodeId n = 0; n < w.node_count(); ++n) {
     const sim::Node& node = w.node(n);
@@ -82,48 +89,60 @@ void TimeSeriesProbe::take(World& w, sim::Time now) {
   last_ = now;
 }
 
-void TimeSeriesProbe::finish(World& w) {
-  take(w, w.sim().now());  // the last, partial interval
-  // The transactions, by the interval they arrived in.
-  const Ledger& l = w.ledger_view();
-  const size_t n = samples_;
-  if (n == 0) return;
-  std::vector<std::array<uint64_t, kOutcomeCount>> outcomes(n);
-  std::vector<uint64_t> arrivals(n), in_time(n);
-  std::vector<std::vector<int64_t>> acceptance(n), completion(n);
-  for (uint64_t t = 0; t < l.size(); ++t) {
-    const TxnRecord& r = l.at(t);
-    const auto k = static_cast<size_t>(r.arrival.ns() / interval_.ns());
-    if (k >= n) continue;
-    ++arrivals[k];
-    ++outcomes[k][static_cast<size_t>(l.classify(r))];
-    if (r.answer != Answer::kNone) {
-      acceptance[k].push_back((r.answered - r.arrival).ns());
-      if ((r.answer == Answer::kOk || r.answer == Answer::kRejected) && r.answered - r.arrival <= l.deadline()) {
-        ++in_time[k];
-      }
+void TimeSeriesProbe::add(const Ledger& l, const TxnRecord& r) {
+  const auto k = static_cast<size_t>(r.arrival.ns() / interval_.ns());
+  if (k >= kMaxIntervals) return;  // (past the last interval written: see truncated())
+  write_before(k, r.arrival);  // arrivals come in id order: the intervals before k are whole
+  if (k - first_arrived_ >= arrived_.size()) arrived_.resize(k - first_arrived_ + 1);
+  Arrived& a = arrived_[k - first_arrived_];
+  ++a.arrivals;
+  ++a.outcomes[static_cast<size_t>(l.classify(r))];
+  if (r.answer != Answer::kNone) {
+    a.acceptance.push_back((r.answered - r.arrival).ns());
+    if ((r.answer == Answer::kOk || r.answer == Answer::kRejected) && r.answered - r.arrival <= l.deadline()) {
+      ++a.in_time;
     }
-    if (r.done) completion[k].push_back((r.completed - r.arrival).ns());
   }
-  for (size_t k = 0; k < n; ++k) {
-    const sim::Time a = sim::Time::from_ns(interval_.ns() * static_cast<int64_t>(k));
-    const sim::Time b = std::min(w.sim().now(), sim::Time::saturating_add(a, interval_));
-    auto row = [&](const std::string& metric, double v) { rows_.push_back({pattern_, a, b, metric, "", v}); };
-    row("arrivals", static_cast<double>(arrivals[k]));
-    for (size_t o = 0; o < outcomes[k].size(); ++o) {
-      row(outcome_name(static_cast<Outcome>(o)), static_cast<double>(outcomes[k][o]));
+  if (r.done) a.completion.push_back((r.completed - r.arrival).ns());
+}
+
+void TimeSeriesProbe::write_before(size_t k, sim::Time now) {
+  for (; first_arrived_ < k; ++first_arrived_) {
+    Arrived a;
+    if (!arrived_.empty()) {
+      a = std::move(arrived_.front());
+      arrived_.pop_front();
+    }
+    const sim::Time start = sim::Time::from_ns(interval_.ns() * static_cast<int64_t>(first_arrived_));
+    const sim::Time end = std::min(now, sim::Time::saturating_add(start, interval_));
+    auto row = [&](const std::string& metric, double v) { txn_rows_.push_back({pattern_, start, end, metric, "", v}); };
+    row("arrivals", static_cast<double>(a.arrivals));
+    for (size_t o = 0; o < a.outcomes.size(); ++o) {
+      row(outcome_name(static_cast<Outcome>(o)), static_cast<double>(a.outcomes[o]));
     }
     // Figures of no transaction are left out (no row), not written as 0.
-    if (arrivals[k] > 0) row("availability", static_cast<double>(in_time[k]) / static_cast<double>(arrivals[k]));
-    if (!acceptance[k].empty()) {
-      row("acceptance_p50_s", quantile_s(acceptance[k], 0.50));
-      row("acceptance_p99_s", quantile_s(acceptance[k], 0.99));
+    if (a.arrivals > 0) row("availability", static_cast<double>(a.in_time) / static_cast<double>(a.arrivals));
+    if (!a.acceptance.empty()) {
+      row("acceptance_p50_s", quantile_s(a.acceptance, 0.50));
+      row("acceptance_p99_s", quantile_s(a.acceptance, 0.99));
     }
-    if (!completion[k].empty()) {
-      row("completion_p50_s", quantile_s(completion[k], 0.50));
-      row("completion_p99_s", quantile_s(completion[k], 0.99));
+    if (!a.completion.empty()) {
+      row("completion_p50_s", quantile_s(a.completion, 0.50));
+      row("completion_p99_s", quantile_s(a.completion, 0.99));
     }
   }
+}
+
+void TimeSeriesProbe::finish(World& w) {
+  take(w, w.sim().now());  // the last, partial interval
+  // The transactions the ledger still holds, then the intervals not yet written (those
+  // after the last sampled one, if any, are left out).
+  const Ledger& l = w.ledger_view();
+  for (uint64_t t = l.released_count(); t < l.size(); ++t) add(l, l.at(t));
+  if (first_arrived_ < samples_) write_before(samples_, w.sim().now());
+  arrived_.clear();
+  rows_.insert(rows_.end(), std::make_move_iterator(txn_rows_.begin()), std::make_move_iterator(txn_rows_.end()));
+  txn_rows_.clear();
   std::stable_sort(rows_.begin() + static_cast<std::ptrdiff_t>(first_row_), rows_.end(),
                    [](const SeriesRow& x, const SeriesRow& y) { return x.start < y.start; });
 }

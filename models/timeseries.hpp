@@ -15,12 +15,21 @@
 //    the interval's end: locks_held per service and in_doubt per participant under 2PC,
 //    the broker's backlog (messages stored and not yet acknowledged).
 // Every transaction is counted, warm-up included: a timeline shows the whole run.
+//
+// Memory: a transaction is added to its interval when the ledger releases its record (or at
+// the end of the run), and an interval's figures are written once every transaction that
+// arrived in it has been added (records are released in id order, so in arrival order).
+// Only the intervals with transactions in flight hold their latencies: a time series of a
+// long soak run needs no more memory than the run itself, besides its rows.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
+#include "models/ledger.hpp"
 #include "models/run.hpp"
 #include "sim/time.hpp"
 
@@ -43,6 +52,7 @@ class TimeSeriesProbe final : public RunProbe {
   void finish(World& w) override;
   sim::Time sample_every() const override { return interval_; }
   void sample(World& w) override;
+  bool keeps_records() const override { return false; }
 
   // The rows of every run so far, run by run (one run per pattern).
   const std::vector<SeriesRow>& rows() const { return rows_; }
@@ -54,7 +64,17 @@ class TimeSeriesProbe final : public RunProbe {
     double queue = 0, busy = 0, up = 0;  // the gauges' integrals at the last sample
     sim::Time start;                     // the gauges' start then (a warm-up resets them)
   };
+  // The transactions that arrived in one interval, so far.
+  struct Arrived {
+    uint64_t arrivals = 0, in_time = 0;
+    std::array<uint64_t, kOutcomeCount> outcomes{};
+    std::vector<int64_t> acceptance, completion;  // ns
+  };
   void take(World& w, sim::Time now);
+  // Adds a transaction's final record to the interval it arrived in.
+  void add(const Ledger& l, const TxnRecord& r);
+  // Writes the transaction figures of every interval before `k` not yet written.
+  void write_before(size_t k, sim::Time now);
 
   sim::Time interval_;
   sim::Time last_;
@@ -63,6 +83,9 @@ class TimeSeriesProbe final : public RunProbe {
   size_t samples_ = 0;
   bool truncated_ = false;
   std::vector<SeriesRow> rows_;
+  std::deque<Arrived> arrived_;  // intervals first_arrived_, first_arrived_ + 1, ...
+  size_t first_arrived_ = 0;
+  std::vector<SeriesRow> txn_rows_;  // the transaction figures written so far (this run)
   size_t first_row_ = 0;  // of the current run
   std::string pattern_;
 };
