@@ -4,6 +4,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string_view>
 
 #include "app/scenario_fields.hpp"
 #include "app/scenario_internal.hpp"
@@ -97,10 +101,116 @@ std::string broker_round_trip_warning(const ScenarioConfig& c) {
       c.timeouts.call, rtt_ns * 1e-6, hop_ns * 1e-6, c.broker.latency.mean_ns() * 1e-6);
 }
 
+// Mean one-way delay of a message from service a to service b, in ns: their link (the last
+// one written for the pair wins, as in sim::Network), else the mesh's default. Without the
+// full mesh and without a direct link the route is longer than one hop, and 0 is returned
+// (a lower bound: the warnings below must only fire when certain).
+double hop_ns(const ScenarioConfig& c, const std::string& a, const std::string& b) {
+  if (a == b) return 0;  // co-located: within the node
+  std::optional<double> ns;
+  for (const models::LinkSpec& l : c.network.links) {
+    if ((l.from == a && l.to == b) || (l.both_ways && l.from == b && l.to == a)) ns = l.latency.mean_ns();
+  }
+  if (ns) return *ns;
+  return c.network.full_mesh ? c.network.latency.mean_ns() : 0;
+}
+
+double op_ns(const ScenarioConfig& c, const std::string& service, const std::string& op) {
+  const auto it = c.service_index.find(service);
+  if (it == c.service_index.end()) return 0;
+  for (const sim::OpConfig& o : c.services[it->second].ops) {
+    if (o.name == op) return o.service.mean_ns();
+  }
+  return 0;
+}
+
+// A call's mean round trip, at least (no queueing; a parallel group takes its slowest
+// call's mean): the hop there, the callee's operation, its own calls, the hop back.
+double call_rtt_ns(const ScenarioConfig& c, const std::string& caller, const std::string& callee,
+                   const std::string& op, const models::CallGroups& calls);
+double calls_ns(const ScenarioConfig& c, const std::string& service, const models::CallGroups& calls) {
+  double total = 0;
+  for (const auto& group : calls) {
+    double slowest = 0;
+    for (const models::CallConfig& k : group) {
+      slowest = std::max(slowest, call_rtt_ns(c, service, k.service, k.action, k.calls));
+    }
+    total += slowest;
+  }
+  return total;
+}
+double call_rtt_ns(const ScenarioConfig& c, const std::string& caller, const std::string& callee,
+                   const std::string& op, const models::CallGroups& calls) {
+  return hop_ns(c, caller, callee) + op_ns(c, callee, op) + calls_ns(c, callee, calls) + hop_ns(c, callee, caller);
+}
+
+// A synchronous call given up before its answer can come is sent again: a timeout shorter
+// than the mean round trip it guards makes most calls fail their attempts (and a 2PC
+// coordinator sends PREPARE again every timeouts.call). Warns for timeouts.call, with the
+// call that exceeds it the most: a step called by its workflow's entry, under every listed
+// pattern whose entry calls the steps over RPC (not choreography, whose steps call each
+// other), and any call of a call tree without its own timeout; and for each call whose own
+// `timeout` is shorter than its round trip.
+void call_round_trip_warnings(const ScenarioConfig& c, std::vector<std::string>& warnings) {
+  struct Worst {
+    double rtt = 0, ratio = 0;
+    std::string what;
+  } worst;
+  const auto timeout_ns = static_cast<double>(c.timeouts.call.ns());
+  auto consider = [&](double rtt, double timeout, const std::string& what) {
+    if (rtt <= timeout) return;
+    const double ratio = timeout > 0 ? rtt / timeout : std::numeric_limits<double>::infinity();
+    if (ratio > worst.ratio) worst = {rtt, ratio, what};
+  };
+  const bool entry_calls = std::any_of(c.patterns.begin(), c.patterns.end(), [](const models::PatternChoice& p) {
+    return p.transport == models::Transport::kRpc && std::string_view(p.info->name) != "choreography";
+  });
+  // Every call of a call tree: its own timeout, or timeouts.call.
+  std::function<void(const std::string&, const models::CallGroups&)> walk =
+      [&](const std::string& caller, const models::CallGroups& calls) {
+        for (const auto& group : calls) {
+          for (const models::CallConfig& k : group) {
+            const double rtt = call_rtt_ns(c, caller, k.service, k.action, k.calls);
+            const std::string what = fmt::format("a call from {} to {}'s {}", caller, k.service, k.action);
+            if (!k.timeout) {
+              consider(rtt, timeout_ns, what);
+            } else if (rtt > static_cast<double>(k.timeout->ns())) {
+              warnings.push_back(fmt::format(
+                  "warning: {}.timeout ({}) is shorter than the mean round trip of {} (about "
+                  "{:.3g}ms without queueing): the caller gives up on the call before its answer "
+                  "can come and tries again; make the timeout longer",
+                  k.path, *k.timeout, what, rtt * 1e-6));
+            }
+            walk(k.service, k.calls);
+          }
+        }
+      };
+  for (const models::WorkflowConfig& wf : c.workflows) {
+    for (const models::StepConfig& s : wf.steps) {
+      if (entry_calls && !s.async) {
+        consider(call_rtt_ns(c, wf.entry, s.service, s.action, s.calls), timeout_ns,
+                 fmt::format("a call from {} to {}'s {}", wf.entry, s.service, s.action));
+      }
+      walk(s.service, s.calls);
+    }
+  }
+  if (worst.what.empty()) return;
+  const bool two_pc = std::any_of(c.patterns.begin(), c.patterns.end(), [](const models::PatternChoice& p) {
+    return std::string_view(p.info->name) == "two_phase_commit";
+  });
+  warnings.push_back(fmt::format(
+      "warning: timeouts.call ({}) is shorter than the mean round trip of {} (about {:.3g}ms "
+      "without queueing): callers give up on such calls before their answers can come and "
+      "try again{}; make timeouts.call longer",
+      c.timeouts.call, worst.what, worst.rtt * 1e-6,
+      two_pc ? " (and two_phase_commit's coordinator sends PREPARE again every timeouts.call)" : ""));
+}
+
 }  // namespace
 
 void add_warnings(const ScenarioConfig& c, std::vector<std::string>& warnings) {
   if (const std::string w = broker_round_trip_warning(c); !w.empty()) warnings.push_back(w);
+  call_round_trip_warnings(c, warnings);
   // A fault after the run's last possible instant (arrivals, then the drain) never happens.
   if (c.duration) {
     const sim::Time end = sim::Time::saturating_add(*c.duration, c.drain);

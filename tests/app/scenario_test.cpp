@@ -171,6 +171,58 @@ TEST_CASE("Scenario: a fault after the run's last instant gets a warning", "[app
   CHECK(draining.value().warnings.empty());
 }
 
+TEST_CASE("Scenario: a call timeout shorter than the round trip it guards gets a warning",
+          "[app][scenario]") {
+  // kBase: order calls payment's charge: network latency 0 (the default), charge exp(2ms).
+  // Under orchestration a timeouts.call of 1 ms gives up on calls that take 2 ms on average
+  // (mean round trip 0 + 2 + 0 ms); 3 ms does not.
+  auto warned = [](const std::vector<app::Override>& o) {
+    auto r = app::load_scenario_text(kBase, "s.yaml", o);
+    REQUIRE(r.ok());
+    return r.value().warnings;
+  };
+  std::vector<std::string> w = warned({{"timeouts", "{call: 1ms}"}});
+  REQUIRE(w.size() == 1);
+  CHECK(w[0] ==
+        "warning: timeouts.call (1ms) is shorter than the mean round trip of a call from order to "
+        "payment's charge (about 2ms without queueing): callers give up on such calls before "
+        "their answers can come and try again; make timeouts.call longer");
+  CHECK(warned({{"timeouts", "{call: 3ms}"}}).empty());
+  // With 0.5 ms links each way (a link named for the pair, both ways): 0.5 + 2 + 0.5 = 3 ms,
+  // and 2PC's coordinator resends PREPARE every timeouts.call, which the warning says.
+  w = warned({{"timeouts", "{call: 2500us}"},
+              {"network", "{latency: 5ms, links: [{from: order, to: payment, latency: 500us}]}"},
+              {"patterns", "[two_phase_commit]"}});
+  REQUIRE(w.size() == 1);
+  CHECK(w[0] ==
+        "warning: timeouts.call (2.5ms) is shorter than the mean round trip of a call from order "
+        "to payment's charge (about 3ms without queueing): callers give up on such calls before "
+        "their answers can come and try again (and two_phase_commit's coordinator sends PREPARE "
+        "again every timeouts.call); make timeouts.call longer");
+  // Choreography's entry calls no step: only call trees are looked at there.
+  CHECK(warned({{"timeouts", "{call: 1ms}"}, {"patterns", "[choreography/rpc]"}}).empty());
+  // A call of a call tree, against its own timeout: payment calls a bank (5 ms) that calls
+  // a ledger (1 ms), 1 ms hops: 1 + 5 + (1 + 1 + 1) + 1 = 10 ms. The step's call from order
+  // takes 1 + 2 + 10 + 1 = 14 ms, over timeouts.call too.
+  const std::vector<app::Override> tree = {
+      {"network", "{latency: 1ms}"},
+      {"services.bank", "{workers: 2, ops: {pay: 5ms}}"},
+      {"services.ledger", "{workers: 2, ops: {post: 1ms}}"},
+      {"workflow.steps.0.calls",
+       "[{service: bank, action: pay, timeout: 9ms, calls: [{service: ledger, action: post}]}]"},
+      {"timeouts", "{call: 12ms}"}};
+  w = warned(tree);
+  REQUIRE(w.size() == 2);
+  CHECK(w[0] ==
+        "warning: workflow.steps.0.calls.0.timeout (9ms) is shorter than the mean round trip of "
+        "a call from payment to bank's pay (about 10ms without queueing): the caller gives up on "
+        "the call before its answer can come and tries again; make the timeout longer");
+  CHECK(w[1] ==
+        "warning: timeouts.call (12ms) is shorter than the mean round trip of a call from order "
+        "to payment's charge (about 14ms without queueing): callers give up on such calls before "
+        "their answers can come and try again; make timeouts.call longer");
+}
+
 TEST_CASE("Scenario: a service at or above 100% load gets a warning", "[app][scenario][load]") {
   // 1000/s x 2 ms mean / 2 workers = 100% at payment.
   auto r = app::load_scenario_text(kBase, "s.yaml",

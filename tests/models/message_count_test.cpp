@@ -192,7 +192,8 @@ TEST_CASE("Storms: a call timeout shorter than the broker's round trip is warned
   const app::Scenario s = test::scenario(kWorkflow, {{"timeouts", "{call: 1ms}"},
                                                      {"network", "{latency: 1ms}"},
                                                      {"broker", "{latency: 2ms, workers: 64}"},
-                                                     {"transactions", "200"}});
+                                                     {"transactions", "200"},
+                                                     {"patterns", "[choreography]"}});
   REQUIRE(s.warnings.size() == 1);
   CHECK(s.warnings[0] ==
         "warning: timeouts.call (1ms) is shorter than the mean round trip of a message to the "
