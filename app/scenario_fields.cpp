@@ -245,8 +245,9 @@ const std::vector<Field> kFields{
     {"backoff", "max", T::kDuration, "s", "", "required", "the longest wait (at least `base`)"},
 
     {"timeouts", "call", T::kDuration, "s", "500ms", "",
-     "a synchronous call without a reply after this long is retried or failed; a producer "
-     "republishes an event not acknowledged in this long; TCC confirms only reservations with "
+     "a synchronous call without a reply after this long is retried or failed; a sender sends "
+     "again what the broker has not accepted (an event, a command, an answer) after this long, "
+     "then twice as long each time up to `broker.redelivery_max`; TCC confirms only reservations with "
      "this long left to live; 2PC sends PREPARE again to a participant whose vote has not come, "
      "and a decision again until it is acknowledged"},
     {"timeouts", "prepare", T::kDuration, "s", "1s", "",

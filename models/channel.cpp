@@ -12,6 +12,14 @@ sim::Time redelivery_wait(const BrokerConfig& b, uint32_t attempt) {
   return std::min(wait, b.redelivery_max);
 }
 
+sim::Time resend_wait(const ScenarioConfig& c, uint32_t sent) {
+  const sim::Time first = c.timeouts.call;
+  const sim::Time most = std::max(first, c.broker.redelivery_max);
+  sim::Time wait = first;
+  for (uint32_t i = 1; i < sent && wait < most; ++i) wait = sim::Time::saturating_add(wait, wait);
+  return std::min(wait, most);
+}
+
 sim::Time delivery_span(const BrokerConfig& b) {
   if (b.max_attempts == 0) return sim::Time::max();
   sim::Time span = sim::Time::zero();
@@ -36,6 +44,7 @@ uint32_t Channel::open_pending(const sim::Message& m, uint32_t destination, uint
   Pending& p = pending_[slot];
   p.live = true;
   ++p.gen;
+  p.sent = 0;
   p.msg = m;
   p.msg.dst = w_.broker();
   p.msg.relay = kEnqueue;
@@ -53,7 +62,7 @@ void Channel::send_pending(uint32_t slot) {
   }
   Pending& p = pending_[slot];
   w_.send_broker(w_.node(self_), p.msg);
-  w_.sim().schedule_after(w_.config().timeouts.call, handler_, 0, p.msg.relay_ref);
+  w_.sim().schedule_after(resend_wait(w_.config(), ++p.sent), handler_, 0, p.msg.relay_ref);
 }
 
 void Channel::on_event(sim::Simulation& sim, const sim::Event& e) {

@@ -9,9 +9,9 @@
 // These are the commands and replies of saga frameworks: a command travels through the
 // service's queue, its reply through the sender's.
 //
-// The sender of a message keeps it until the broker accepts it, and sends it again every
-// timeouts.call until then (an at-least-once producer: a lost acceptance makes a second
-// copy); a crash of the sender forgets it.
+// The sender of a message keeps it until the broker accepts it, and sends it again until
+// then, after timeouts.call and then twice as long each time (resend_wait: an at-least-once
+// producer, so a lost acceptance makes a second copy); a crash of the sender forgets it.
 //
 // Acknowledgements: a delivered command is acknowledged once its answer is stored at the
 // broker (answer(): the input is let go only when the output is safe), or by the receiver
@@ -40,6 +40,11 @@ namespace models {
 // The broker's wait after delivery number `attempt` (from 1) before the next: `redelivery`,
 // doubled each time up to `redelivery_max`.
 sim::Time redelivery_wait(const BrokerConfig& b, uint32_t attempt);
+// A producer's wait for the broker's acceptance of a message after it sent copy number
+// `sent` (from 1): timeouts.call, doubled with each copy, up to broker.redelivery_max (or
+// timeouts.call, if longer). A timeout shorter than the round trip to the broker then makes
+// a few copies of each message, not a storm (Channel, Outbox, Publisher).
+sim::Time resend_wait(const ScenarioConfig& c, uint32_t sent);
 // From a message's first delivery until the broker gives it up (the dead-letter queue):
 // the waits after each of its broker.max_attempts deliveries; Time::max() without limit.
 sim::Time delivery_span(const BrokerConfig& b);
@@ -82,15 +87,16 @@ class Channel final : public sim::Handler {
   // The node crashed: what it had sent and the broker had not accepted is forgotten.
   void crashed();
 
-  // Resends (simulator events): a message not accepted within timeouts.call is sent again.
+  // Resends (simulator events): a message not accepted in its wait is sent again.
   void on_event(sim::Simulation& sim, const sim::Event& e) override;
 
  private:
-  // A message sent to the broker, not yet accepted: it is sent again every timeouts.call
-  // until it is; an answer also names the delivery it answers (0 for a command).
+  // A message sent to the broker, not yet accepted: it is sent again (resend_wait) until it
+  // is; an answer also names the delivery it answers (0 for a command).
   struct Pending {
     bool live = false;
     uint32_t gen = 0;
+    uint32_t sent = 0;  // copies sent so far
     sim::Message msg;  // as enqueued (relay_ref: the acceptance it waits for)
     uint64_t delivery = 0;
   };

@@ -1,5 +1,7 @@
 #include "models/outbox.hpp"
 
+#include <algorithm>
+
 #include "models/grow.hpp"
 #include "models/messages.hpp"
 
@@ -21,13 +23,15 @@ void Outbox::fire(sim::Node& self, uint64_t txn, uint32_t step) {
   ++p.gen;
   p.txn = txn;
   p.step = step;
+  p.sent = 0;
   send(slot);
 }
 
 void Outbox::send(uint32_t slot) {
-  const Pending& p = pending_[slot];
+  Pending& p = pending_[slot];
   sim::Node& node = w_.node(self_);
-  if (node.up()) {  // the relay runs while its node does
+  if (node.up()) {  // the relay runs while its node does (and backs off as it sends)
+    ++p.sent;
     sim::Message m;
     m.type = kFire;
     m.txn = p.txn;
@@ -38,7 +42,8 @@ void Outbox::send(uint32_t slot) {
     m.relay_ref = kOutboxBit | (uint64_t{p.gen} << 32) | slot;
     w_.send_broker(node, m);
   }
-  w_.sim().schedule_after(w_.config().timeouts.call, handler_, 0, (uint64_t{p.gen} << 32) | slot);
+  w_.sim().schedule_after(resend_wait(w_.config(), std::max<uint32_t>(p.sent, 1)), handler_, 0,
+                          (uint64_t{p.gen} << 32) | slot);
 }
 
 void Outbox::settle(uint64_t ref) {

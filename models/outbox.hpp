@@ -1,6 +1,7 @@
 // models::Outbox: the async steps an entry replica has fired, until the broker has stored
 // them (a transactional outbox and its relay): each is sent to its service's queue through
-// the broker and sent again every timeouts.call until the broker accepts it (kAccepted).
+// the broker and sent again until the broker accepts it (kAccepted), after timeouts.call
+// and then twice as long after each copy (resend_wait).
 // The outbox is durable: a crash of the replica pauses the relay, which resumes on recovery
 // (a message sent twice is stored twice; the step runs twice unless its service has an
 // inbox). Its resends are simulator events, not the node's timers, so they outlive a crash.
@@ -38,6 +39,7 @@ class Outbox final : public sim::Handler {
     uint32_t gen = 0;
     uint64_t txn = 0;
     uint32_t step = 0;
+    uint32_t sent = 0;  // copies sent so far
   };
   void send(uint32_t slot);
   void settle(uint64_t ref);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "models/channel.hpp"
 #include "models/grow.hpp"
 #include "models/messages.hpp"
 #include "models/token.hpp"
@@ -51,12 +52,7 @@ void Publisher::send(sim::Node& self, uint32_t slot) {
   m.value = p.topic;
   m.ref = (uint64_t{p.gen} << 32) | slot;
   w_.send_broker(self, m);
-  const sim::Time first = w_.config().timeouts.call;
-  const sim::Time most = std::max(first, w_.config().broker.redelivery_max);
-  sim::Time wait = first;
-  for (uint32_t i = 0; i < p.sent && wait < most; ++i) wait = sim::Time::saturating_add(wait, wait);
-  ++p.sent;
-  p.timer = self.set_timer(std::min(wait, most), pack(slot, 0, kPublishTimer, p.gen & Token::kMaxPart));
+  p.timer = self.set_timer(resend_wait(w_.config(), ++p.sent), pack(slot, 0, kPublishTimer, p.gen & Token::kMaxPart));
 }
 
 }  // namespace models
