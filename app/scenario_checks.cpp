@@ -73,8 +73,8 @@ void check_cross(const Ctx& ctx, const yaml::Node& root, const ScenarioConfig& c
 
 namespace {
 
-// A producer sends what the broker has not acknowledged again every timeouts.call (backing
-// off): a timeout shorter than the round trip makes copies of every message, each delivered
+// A producer sends what the broker has not accepted again after timeouts.call (backing
+// off: resend_wait): a timeout shorter than the round trip makes copies of every message, each delivered
 // and handled. Warns when the mean round trip to the broker (two network hops and the
 // broker's handling) is longer than timeouts.call under a pattern that uses the broker.
 std::string broker_round_trip_warning(const ScenarioConfig& c) {
@@ -146,7 +146,7 @@ double call_rtt_ns(const ScenarioConfig& c, const std::string& caller, const std
 
 // A synchronous call given up before its answer can come is sent again: a timeout shorter
 // than the mean round trip it guards makes most calls fail their attempts (and a 2PC
-// coordinator sends PREPARE again every timeouts.call). Warns for timeouts.call, with the
+// coordinator sends PREPARE again, from timeouts.call on). Warns for timeouts.call, with the
 // call that exceeds it the most: a step called by its workflow's entry, under every listed
 // pattern whose entry calls the steps over RPC (not choreography, whose steps call each
 // other), and any call of a call tree without its own timeout; and for each call whose own
@@ -203,7 +203,7 @@ void call_round_trip_warnings(const ScenarioConfig& c, std::vector<std::string>&
       "without queueing): callers give up on such calls before their answers can come and "
       "try again{}; make timeouts.call longer",
       c.timeouts.call, worst.what, worst.rtt * 1e-6,
-      two_pc ? " (and two_phase_commit's coordinator sends PREPARE again every timeouts.call)" : ""));
+      two_pc ? " (and two_phase_commit's coordinator sends PREPARE again, from timeouts.call on)" : ""));
 }
 
 }  // namespace

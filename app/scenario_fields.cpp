@@ -249,7 +249,8 @@ const std::vector<Field> kFields{
      "again what the broker has not accepted (an event, a command, an answer) after this long, "
      "then twice as long each time up to `broker.redelivery_max`; TCC confirms only reservations with "
      "this long left to live; 2PC sends PREPARE again to a participant whose vote has not come, "
-     "and a decision again until it is acknowledged"},
+     "and a decision again until it is acknowledged, after this long and then twice as long "
+     "each time up to `timeouts.prepare`"},
     {"timeouts", "prepare", T::kDuration, "s", "1s", "",
      "two-phase commit: the coordinator aborts a transaction whose votes are not all in after "
      "this long; a participant in doubt asks for the decision every this long (and counts as "

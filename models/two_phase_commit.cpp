@@ -232,8 +232,9 @@ struct CoordFlow {
   uint32_t voted = 0, yes = 0, read_only = 0, acked = 0;
   uint32_t tell = 0;  // the participants the decision goes to (and, where acknowledged, from)
   int32_t worker = -1;
-  uint64_t timeout = 0;  // id in the prepare or the retransmit queue
-  uint64_t resend = 0;   // id in the prepare resend queue
+  uint64_t timeout = 0;              // id in the prepare timeouts
+  sim::BackoffTimeouts::Id resend;      // PREPARE again (voting)
+  sim::BackoffTimeouts::Id retransmit;  // the decision again, or a higher recovery ballot
   uint32_t bundles = 0;  // Paxos Commit: the acceptors whose ballot-0 acceptance of every vote came
   Proposer px;           // Paxos Commit: the recovery ballot once the prepare timed out
   // Every field but `at`, which begin() writes for every branch before it is read.
@@ -244,7 +245,8 @@ struct CoordFlow {
     txn = t;
     all = voted = yes = read_only = acked = tell = bundles = 0;
     worker = -1;
-    timeout = resend = 0;
+    timeout = 0;
+    resend = retransmit = {};
     if (px.started()) px = Proposer{};
   }
 };
@@ -260,6 +262,14 @@ enum CoordKind : uint32_t {
   kResendQueue = 46,
 };
 constexpr bool coordinator_kind(uint32_t kind) { return kind >= kCommitForced && kind <= kResendQueue; }
+// The coordinator's resends back off (sim::BackoffTimeouts): PREPARE to a participant whose
+// vote has not come, and the decision to one that has not acknowledged it, go again after
+// timeouts.call, then twice as long each time, up to timeouts.prepare (the wait of a
+// participant in doubt before it asks). A timeout shorter than the round trip then costs a
+// few copies, not one per timeouts.call. Each level's queue has its own tag: the kind's,
+// with the level in the Token's part.
+constexpr uint64_t kLevelStep = pack(0, 0, 0, 1);
+sim::Time resend_most(const World& w) { return std::max(w.config().timeouts.call, w.config().timeouts.prepare); }
 
 // A durable record that names the branches' replicas: an open commit record (presumed
 // nothing and presumed abort, until its end record) or a collecting record (presumed
@@ -276,8 +286,8 @@ class Coordinator final : public EntryService {
         variant_(w.config().two_phase_commit.variant),
         balancer_(w, self),
         prepare_timeouts_(w.config().timeouts.prepare, Token::tag(kPrepareQueue)),
-        retransmits_(w.config().timeouts.call, Token::tag(kRetransmitQueue)),
-        resends_(w.config().timeouts.call, Token::tag(kResendQueue)) {
+        retransmits_(w.config().timeouts.call, resend_most(w), Token::tag(kRetransmitQueue), kLevelStep),
+        resends_(w.config().timeouts.call, resend_most(w), Token::tag(kResendQueue), kLevelStep) {
     flows_.follow(w.ledger().released());
     commit_open_.follow(w.ledger().released());
     collecting_.follow(w.ledger().released());
@@ -331,33 +341,33 @@ class Coordinator final : public EntryService {
           // Paxos Commit: the votes did not all reach F+1 acceptors in time. A recovery
           // ballot decides them (aborting those not cast), and another after each timeout.
           f->px.start(w_, self, f->txn, kNoStep);
-          f->timeout = retransmits_.arm(self, f->txn);  // (again every timeouts.call)
+          f->retransmit = retransmits_.arm(self, f->txn, 0);  // (again, backing off)
         });
         return;
       case kResendQueue:
         // PREPARE again to every participant whose vote has not come (a duplicate is
         // answered from the participant's log).
-        resends_.expire(self, [&](uint64_t txn) {
+        resends_.expire(self, payload, [&](uint64_t txn, uint32_t level) {
           CoordFlow* f = flows_.find(txn);
           if (f == nullptr || f->phase != CoordFlow::Phase::kVoting) return;
           for_each_bit(f->all & ~f->voted, [&](uint32_t s) { send(self, kPrepare, *f, s); });
-          f->resend = resends_.arm(self, f->txn);
+          f->resend = resends_.arm(self, f->txn, level + 1);
         });
         return;
       case kRetransmitQueue:
-        retransmits_.expire(self, [&](uint64_t txn) {
+        retransmits_.expire(self, payload, [&](uint64_t txn, uint32_t level) {
           CoordFlow* f = flows_.find(txn);
           if (f != nullptr && f->phase == CoordFlow::Phase::kVoting && f->px.running()) {
             // Paxos Commit: the recovery ballot did not finish (a lost message, an acceptor
             // down, or a higher ballot of a participant): a higher one.
             f->px.start(w_, self, f->txn, kNoStep);
-            f->timeout = retransmits_.arm(self, f->txn);
+            f->retransmit = retransmits_.arm(self, f->txn, level + 1);
             return;
           }
           if (f == nullptr || f->phase != CoordFlow::Phase::kFinishing) return;
           for_each_bit(f->tell & ~f->acked,
                        [&](uint32_t s) { send(self, f->committing ? kCommit : kAbort, *f, s); });
-          f->timeout = retransmits_.arm(self, f->txn);
+          f->retransmit = retransmits_.arm(self, f->txn, level + 1);
         });
         return;
       default:
@@ -428,7 +438,7 @@ class Coordinator final : public EntryService {
     f.phase = CoordFlow::Phase::kVoting;
     for_each_bit(f.all, [&](uint32_t s) { send(self, kPrepare, f, s); });
     f.timeout = prepare_timeouts_.arm(self, f.txn);
-    f.resend = resends_.arm(self, f.txn);
+    f.resend = resends_.arm(self, f.txn, 0);
   }
 
   // Forces a record of f's transaction to the log (timeouts.log_force), then goes on.
@@ -526,12 +536,12 @@ class Coordinator final : public EntryService {
   }
 
   // Sends the decision to f.tell and waits for their acknowledgements, sending it again
-  // every timeouts.call.
+  // after timeouts.call, backing off (kLevelStep).
   void finish(sim::Node& self, CoordFlow& f, bool commit) {
     f.committing = commit;
     f.phase = CoordFlow::Phase::kFinishing;
     for_each_bit(f.tell & ~f.acked, [&](uint32_t s) { send(self, commit ? kCommit : kAbort, f, s); });
-    f.timeout = retransmits_.arm(self, f.txn);
+    f.retransmit = retransmits_.arm(self, f.txn, 0);
   }
 
   void on_ack(sim::Node& self, const sim::Message& m) {
@@ -539,7 +549,7 @@ class Coordinator final : public EntryService {
     if (f == nullptr || f->phase != CoordFlow::Phase::kFinishing) return;
     f->acked |= 1u << m.step;
     if ((f->acked & f->tell) != f->tell) return;
-    retransmits_.cancel(f->timeout);
+    retransmits_.cancel(f->retransmit);
     // The end record (not forced).
     if (f->committing) {
       commit_open_.close(f->txn);
@@ -572,7 +582,8 @@ class Coordinator final : public EntryService {
   // participant in doubt learns it from the acceptors); the transaction is complete once
   // its last participant has applied its effect, or at once for an abort.
   void paxos_decided(sim::Node& self, CoordFlow& f, const Values& v) {
-    (f.px.running() ? retransmits_ : prepare_timeouts_).cancel(f.timeout);
+    prepare_timeouts_.cancel(f.timeout);
+    retransmits_.cancel(f.retransmit);
     resends_.cancel(f.resend);
     const PaxosOutcome o = outcome_of(w_, f.txn, f.all, v);
     if (o.degraded) w_.ledger().degrade(f.txn);
@@ -673,7 +684,8 @@ class Coordinator final : public EntryService {
   Variant variant_;
   Balancer balancer_;
   FlowTable<CoordFlow> flows_;  // volatile
-  sim::TimeoutQueue prepare_timeouts_, retransmits_, resends_;  // volatile
+  sim::TimeoutQueue prepare_timeouts_;               // volatile
+  sim::BackoffTimeouts retransmits_, resends_;       // volatile
   TxnArray<uint32_t> commit_mask_;  // durable: commit records (the participants told)
   FlowTable<BranchRecord> commit_open_;  // durable: commit records without an end record
   FlowTable<BranchRecord> collecting_;   // durable (presumed commit): collecting records
@@ -691,6 +703,7 @@ struct Branch {
   sim::Time lock_asked, locked_at, voted_at;
   Proposer px;  // Paxos Commit: the branch's own recovery ballot, while it is in doubt
   uint64_t timeout = 0;  // id in the lock-wait or the query queue
+  sim::BackoffTimeouts::Id ballot;  // Paxos Commit: a higher recovery ballot, backing off
   // Field by field: a slot is reopened for every prepare, and the proposer (most of the
   // branch's bytes) needs clearing only if a recovery ballot ever started in this slot.
   void reset(uint64_t) {
@@ -699,6 +712,7 @@ struct Branch {
     coordinator = sim::kNoNode;
     lock_asked = locked_at = voted_at = sim::Time{};
     timeout = 0;
+    ballot = {};
     if (px.started()) px = Proposer{};
   }
   // Decided: only the state matters from now on (the branch is retired to its tag).
@@ -743,7 +757,7 @@ class Participant final : public ServiceNode {
         locks_(locks),
         lock_waits_(w.config().timeouts.lock_wait, Token::tag(kLockQueue)),
         queries_(w.config().timeouts.prepare, Token::tag(kQueryQueue)),
-        ballots_(w.config().timeouts.call, Token::tag(kBallotQueue)) {
+        ballots_(w.config().timeouts.call, resend_most(w), Token::tag(kBallotQueue), kLevelStep) {
     // A slot per (request type, step) this service hosts.
     const ServiceId service = w.service_of(self);
     for (const auto& wf : w.workflows()) {
@@ -888,13 +902,20 @@ class Participant final : public ServiceNode {
       });
       return;
     }
-    if (t.kind == kQueryQueue || t.kind == kBallotQueue) {
-      (t.kind == kQueryQueue ? queries_ : ballots_).expire(self, [&](uint64_t own) {
-        const uint64_t txn = Token::unpack(own).txn;
-        const uint32_t slot = Token::unpack(own).part;
-        Branch& b = branch(txn, slot);
-        if (b.state == Branch::State::kPrepared) ask(self, txn, slot, b);
-      });
+    // Asks again: after timeouts.prepare, or (a recovery ballot that did not finish) after
+    // a wait that doubles with each ballot.
+    auto again = [&](uint64_t own, uint32_t level) {
+      const uint64_t txn = Token::unpack(own).txn;
+      const uint32_t slot = Token::unpack(own).part;
+      Branch& b = branch(txn, slot);
+      if (b.state == Branch::State::kPrepared) ask(self, txn, slot, b, level);
+    };
+    if (t.kind == kQueryQueue) {
+      queries_.expire(self, [&](uint64_t own) { again(own, 0); });
+      return;
+    }
+    if (t.kind == kBallotQueue) {
+      ballots_.expire(self, payload, [&](uint64_t own, uint32_t level) { again(own, level + 1); });
       return;
     }
     const uint64_t txn = t.txn;
@@ -1261,16 +1282,23 @@ class Participant final : public ServiceNode {
   void ack(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) { tell(self, kAck, txn, slot, b); }
   // The branch learnt the decision: no more asking (the last ask armed the ballot queue
   // once a recovery ballot began).
-  void cancel_ask(const Branch& b) { (b.px.running() ? ballots_ : queries_).cancel(b.timeout); }
+  void cancel_ask(const Branch& b) {
+    if (b.px.running()) {
+      ballots_.cancel(b.ballot);
+    } else {
+      queries_.cancel(b.timeout);
+    }
+  }
   // Asks the coordinator for the decision, and again every timeouts.prepare; under Paxos
   // Commit, finds it out from the acceptors with a recovery ballot of its own (a new one
-  // each time), whether the coordinator lives or not.
-  void ask(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b) {
+  // each time), whether the coordinator lives or not. `level`: the ballots so far.
+  void ask(sim::Node& self, uint64_t txn, uint32_t slot, Branch& b, uint32_t level = 0) {
     if (variant_ == Variant::kPaxosCommit) {
       // (a ballot that did not finish, say overtaken by another proposer's, is followed by
-      // a higher one after timeouts.call: that one learns any value chosen meanwhile)
+      // a higher one after timeouts.call, then twice as long each time up to
+      // timeouts.prepare: that one learns any value chosen meanwhile)
       b.px.start(w_, self, txn, steps_[slot]);
-      b.timeout = ballots_.arm(self, owner(txn, slot));
+      b.ballot = ballots_.arm(self, owner(txn, slot), level);
       return;
     }
     tell(self, kDecisionQuery, txn, slot, b);
@@ -1280,7 +1308,8 @@ class Participant final : public ServiceNode {
   Variant variant_;
   const KeyChooser& keys_;
   ServiceLocks& locks_;                     // the service's
-  sim::TimeoutQueue lock_waits_, queries_, ballots_;  // volatile
+  sim::TimeoutQueue lock_waits_, queries_;  // volatile
+  sim::BackoffTimeouts ballots_;            // volatile
   std::vector<uint32_t> steps_;             // the steps hosted here, by slot
   static constexpr uint32_t kNoSlot = ~0u;
   std::vector<std::vector<uint32_t>> slot_of_;  // [type][step]: this service's slot, or kNoSlot

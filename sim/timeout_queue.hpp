@@ -12,6 +12,7 @@
 // queue is volatile: call clear() from on_crash.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -104,6 +105,54 @@ class TimeoutQueue {
   size_t head_ = 0, size_ = 0, mask_ = 0;
   uint64_t front_id_ = 1;  // id of the front entry
   bool armed_ = false;
+};
+
+// sim::BackoffTimeouts: timeouts that back off. A key armed again waits twice as long as the
+// time before: `base`, 2 x base, 4 x base, ... up to `most` (a resend that must not become a
+// storm when `base` is shorter than the round trip it waits for). The caller keeps each
+// key's level (how many times it was armed before, from 0). One TimeoutQueue per length, so
+// arming and cancelling stay O(1); level k's queue uses the timer payload tag + k x step.
+class BackoffTimeouts {
+ public:
+  // An armed timeout: its queue's id and its level.
+  struct Id {
+    uint64_t id = 0;
+    uint32_t level = 0;
+  };
+
+  BackoffTimeouts(Time base, Time most, uint64_t tag, uint64_t step) {
+    SIM_ASSERT(base > Time::zero(), "a backoff from a wait of zero never grows");
+    Time wait = base;
+    for (uint64_t k = 0;; ++k) {
+      levels_.emplace_back(std::min(wait, std::max(base, most)), tag + k * step);
+      if (wait >= most) break;
+      wait = Time::saturating_add(wait, wait);
+    }
+  }
+
+  // Arms a timeout for `key` at `level` (the last one past it): due after that level's wait.
+  Id arm(Node& node, uint64_t key, uint32_t level) {
+    level = std::min<uint32_t>(level, static_cast<uint32_t>(levels_.size() - 1));
+    return Id{levels_[level].arm(node, key), level};
+  }
+  void cancel(Id id) { levels_[id.level].cancel(id.id); }
+  // If `payload` is the tag of one of the levels, runs f(key, level) for each live timeout
+  // of that level now due (as TimeoutQueue::expire) and returns true; else returns false.
+  template <typename F>
+  bool expire(Node& node, uint64_t payload, F&& f) {
+    for (uint32_t k = 0; k < levels_.size(); ++k) {
+      if (levels_[k].tag() != payload) continue;
+      levels_[k].expire(node, [&](uint64_t key) { f(key, k); });
+      return true;
+    }
+    return false;
+  }
+  void clear() {
+    for (TimeoutQueue& q : levels_) q.clear();
+  }
+
+ private:
+  std::vector<TimeoutQueue> levels_;
 };
 
 }  // namespace sim

@@ -189,7 +189,7 @@ TEST_CASE("Scenario: a call timeout shorter than the round trip it guards gets a
         "their answers can come and try again; make timeouts.call longer");
   CHECK(warned({{"timeouts", "{call: 3ms}"}}).empty());
   // With 0.5 ms links each way (a link named for the pair, both ways): 0.5 + 2 + 0.5 = 3 ms,
-  // and 2PC's coordinator resends PREPARE every timeouts.call, which the warning says.
+  // and 2PC's coordinator resends PREPARE from timeouts.call on, which the warning says.
   w = warned({{"timeouts", "{call: 2500us}"},
               {"network", "{latency: 5ms, links: [{from: order, to: payment, latency: 500us}]}"},
               {"patterns", "[two_phase_commit]"}});
@@ -198,7 +198,7 @@ TEST_CASE("Scenario: a call timeout shorter than the round trip it guards gets a
         "warning: timeouts.call (2.5ms) is shorter than the mean round trip of a call from order "
         "to payment's charge (about 3ms without queueing): callers give up on such calls before "
         "their answers can come and try again (and two_phase_commit's coordinator sends PREPARE "
-        "again every timeouts.call); make timeouts.call longer");
+        "again, from timeouts.call on); make timeouts.call longer");
   // Choreography's entry calls no step: only call trees are looked at there.
   CHECK(warned({{"timeouts", "{call: 1ms}"}, {"patterns", "[choreography/rpc]"}}).empty());
   // A call of a call tree, against its own timeout: payment calls a bank (5 ms) that calls

@@ -229,6 +229,30 @@ TEST_CASE("Storms: commands and answers sent through the broker back off until i
   }
 }
 
+TEST_CASE("Storms: 2PC's coordinator and Paxos Commit's ballots back off while a participant "
+          "is down",
+          "[models][messages]") {
+  // timeouts.call = 1 us, and participant b down from 1 s to 1.5 s: PREPARE goes again to b
+  // until the prepare timeout (1 s), a decision until its acknowledgement, and under Paxos
+  // Commit the participants in doubt start ballot after ballot. At a fixed 1 us that was a
+  // copy per microsecond for every transaction waiting: 31,906 messages per transaction on
+  // average here (presumed abort), and a longer outage makes it longer without end. Backing
+  // off (1, 2, 4 us, ... up to timeouts.prepare) it is about twenty copies per wait: 127.
+  for (const char* variant : {"basic", "presumed_abort", "paxos_commit"}) {
+    CAPTURE(variant);
+    const app::Scenario s = test::scenario(
+        kWorkflow, {{"timeouts", "{call: 1us, prepare: 1s}"},
+                    {"transactions", "200"},
+                    {"faults", "[{crash: b, at: 1s, for: 500ms}]"},
+                    {"patterns", "[two_phase_commit]"},
+                    {"two_phase_commit", fmt::format("{{variant: {}}}", variant)}});
+    const models::RunResult r = test::run(s, "two_phase_commit");
+    CHECK(r.drained);
+    CHECK(r.metrics.messages.max() < 2'000);
+    CHECK(r.events < 2'000 * 200);
+  }
+}
+
 TEST_CASE("Storms: a closed loop in which nothing takes time stops, its clock stuck, after a "
           "bounded number of events",
           "[models][messages]") {

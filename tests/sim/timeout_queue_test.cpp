@@ -111,3 +111,52 @@ TEST_CASE("TimeoutQueue: unknown, expired and repeated cancels are ignored, and 
   CHECK(r.b.fired[0] == std::make_pair(11_ms, uint64_t{1}));
   CHECK(r.b.fired[1] == std::make_pair(30_ms, uint64_t{5}));
 }
+
+namespace {
+// A behavior that re-arms each key from its own expiry, one level up: a resend that backs off.
+struct Backing final : Behavior {
+  BackoffTimeouts queue{3_ms, 20_ms, 100, 1000};
+  std::map<uint64_t, std::vector<Time>> fired;  // key -> when, each time
+  std::map<uint64_t, BackoffTimeouts::Id> id;
+  void on_message(Node&, const Message&) override {}
+  void on_timer(Node& self, uint64_t payload) override {
+    const bool ours = queue.expire(self, payload, [&](uint64_t key, uint32_t level) {
+      fired[key].push_back(self.now());
+      id[key] = queue.arm(self, key, level + 1);
+    });
+    REQUIRE(ours);
+  }
+};
+}  // namespace
+
+// Waits of 3, 6, 12, then 20 ms (the most) for good: a key armed at 1 ms fires at 4, 10, 22,
+// 42, 62 ms...; one armed at 2 ms, cancelled after its third firing, fires no more; every
+// level's queue has its own tag (100, 1100, 2100, 3100), and a payload of none is not its.
+TEST_CASE("BackoffTimeouts: each wait doubles up to the most, and cancelling stops it",
+          "[sim][timeout]") {
+  Simulation sim;
+  NetworkConfig net_cfg;
+  Network net{sim, {"n"}, net_cfg, 1};
+  Node node{sim, net, 0, test::named("n"), 1};
+  Backing b;
+  node.set_behavior(&b);
+  At at{sim};
+  at.at(1_ms, [&] { b.id[1] = b.queue.arm(node, 1, 0); });
+  at.at(2_ms, [&] { b.id[2] = b.queue.arm(node, 2, 0); });
+  at.at(25_ms, [&] { b.queue.cancel(b.id[2]); });  // key 2 fired at 5, 11 and 23 ms
+  at.at(70_ms, [&] { b.queue.clear(); });
+  sim.run();
+  CHECK(b.fired[1] == std::vector<Time>{4_ms, 10_ms, 22_ms, 42_ms, 62_ms});
+  CHECK(b.fired[2] == std::vector<Time>{5_ms, 11_ms, 23_ms});
+  CHECK(b.id[1].level == 3);  // past the last level: the last (20 ms)
+  CHECK_FALSE(b.queue.expire(node, 4100, [](uint64_t, uint32_t) { FAIL("no such level"); }));
+  // A base longer than the most: one level, of the base.
+  BackoffTimeouts flat{50_ms, 10_ms, 7, 1};
+  Simulation sim2;
+  Network net2{sim2, {"n"}, net_cfg, 1};
+  Node node2{sim2, net2, 0, test::named("n"), 1};
+  Expiring e;
+  node2.set_behavior(&e);
+  const BackoffTimeouts::Id id = flat.arm(node2, 9, 5);
+  CHECK(id.level == 0);
+}
