@@ -206,10 +206,42 @@ void call_round_trip_warnings(const ScenarioConfig& c, std::vector<std::string>&
       two_pc ? " (and two_phase_commit's coordinator sends PREPARE again, from timeouts.call on)" : ""));
 }
 
+// The broker delivers a message again when its acknowledgement has not come after
+// broker.redelivery (doubling up to broker.redelivery_max): a first wait shorter than the
+// time a delivery takes to be handled and acknowledged makes copies of every delivery, each
+// handled again. Warns with the step whose delivery takes the longest, at least (the hop to
+// its service, its action and calls, the hop back), under a pattern that uses the broker.
+std::string redelivery_warning(const ScenarioConfig& c) {
+  if (!c.broker.present) return "";
+  const bool uses = std::any_of(c.patterns.begin(), c.patterns.end(), [](const models::PatternChoice& p) {
+    return p.transport == models::Transport::kBroker;
+  });
+  double worst = 0;
+  std::string what;
+  for (const models::WorkflowConfig& wf : c.workflows) {
+    for (const models::StepConfig& s : wf.steps) {
+      if (!uses && !s.async) continue;
+      const double rtt = call_rtt_ns(c, "broker", s.service, s.action, s.calls);
+      if (rtt > worst) {
+        worst = rtt;
+        what = fmt::format("{}'s {}", s.service, s.action);
+      }
+    }
+  }
+  if (static_cast<double>(c.broker.redelivery.ns()) >= worst) return "";
+  return fmt::format(
+      "warning: broker.redelivery ({}) is shorter than the time a delivery takes to be handled "
+      "and acknowledged (at least about {:.3g}ms for {}, without queueing): the broker delivers "
+      "messages again before their acknowledgements can come, and each copy is handled again "
+      "(the waits double up to broker.redelivery_max, {}); make broker.redelivery longer",
+      c.broker.redelivery, worst * 1e-6, what, c.broker.redelivery_max);
+}
+
 }  // namespace
 
 void add_warnings(const ScenarioConfig& c, std::vector<std::string>& warnings) {
   if (const std::string w = broker_round_trip_warning(c); !w.empty()) warnings.push_back(w);
+  if (const std::string w = redelivery_warning(c); !w.empty()) warnings.push_back(w);
   call_round_trip_warnings(c, warnings);
   // A fault after the run's last possible instant (arrivals, then the drain) never happens.
   if (c.duration) {

@@ -223,6 +223,28 @@ TEST_CASE("Scenario: a call timeout shorter than the round trip it guards gets a
         "their answers can come and try again; make timeouts.call longer");
 }
 
+TEST_CASE("Scenario: a broker redelivery shorter than a delivery's round trip gets a warning",
+          "[app][scenario]") {
+  // Choreography over the broker: payment's charge takes 2 ms on average and the network
+  // nothing, so a delivery is acknowledged 2 ms after it leaves the broker at the earliest.
+  auto warned = [](const std::string& broker, const std::string& patterns) {
+    auto r = app::load_scenario_text(kBase, "s.yaml", {{"broker", broker}, {"patterns", patterns}});
+    REQUIRE(r.ok());
+    return r.value().warnings;
+  };
+  const std::vector<std::string> w = warned("{latency: 1ms, redelivery: 1ms, redelivery_max: 8ms}", "[choreography]");
+  REQUIRE(w.size() == 1);
+  CHECK(w[0] ==
+        "warning: broker.redelivery (1ms) is shorter than the time a delivery takes to be "
+        "handled and acknowledged (at least about 2ms for payment's charge, without queueing): "
+        "the broker delivers messages again before their acknowledgements can come, and each "
+        "copy is handled again (the waits double up to broker.redelivery_max, 8ms); make "
+        "broker.redelivery longer");
+  CHECK(warned("{latency: 1ms, redelivery: 3ms}", "[choreography]").empty());
+  // No pattern over the broker (and no async step): nothing is delivered.
+  CHECK(warned("{latency: 1ms, redelivery: 1ms}", "[orchestration]").empty());
+}
+
 TEST_CASE("Scenario: a service at or above 100% load gets a warning", "[app][scenario][load]") {
   // 1000/s x 2 ms mean / 2 workers = 100% at payment.
   auto r = app::load_scenario_text(kBase, "s.yaml",
