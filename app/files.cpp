@@ -90,6 +90,10 @@ sim::Status check_writable(const std::string& path) {
 }
 
 sim::Status write_file_atomic(const std::string& path, const std::string& text) {
+  return write_file_atomic(path, [&](std::ostream& out) { out << text; });
+}
+
+sim::Status write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write) {
   remove_stray_temps(path);
   const std::string tmp = fmt::format("{}.tmp.{}", path, getpid());
   auto failed = [&] {
@@ -100,7 +104,7 @@ sim::Status write_file_atomic(const std::string& path, const std::string& text) 
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return failed();
-    out << text;
+    write(out);
     out.flush();
     if (!out) return failed();
   }

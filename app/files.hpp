@@ -1,6 +1,8 @@
 // Reading and writing whole files, with messages that name the file.
 #pragma once
 
+#include <functional>
+#include <ostream>
 #include <string>
 
 #include "sim/status.hpp"
@@ -15,6 +17,8 @@ bool file_exists(const std::string& path);
 // Writes `text` to `path` atomically: a temporary file in the same directory, then a
 // rename, so a reader never sees half a file.
 sim::Status write_file_atomic(const std::string& path, const std::string& text);
+// The same, for a text written piece by piece by `write` (one too large to hold whole).
+sim::Status write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write);
 // Whether write_file_atomic(path, ...) can succeed, as far as can be told before: path is
 // not a directory and its directory exists and may be written. Checked before a run, so
 // that a long run does not end on an output it cannot write.

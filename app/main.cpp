@@ -251,7 +251,8 @@ int cmd_run(ScenarioArgs a, const std::vector<std::string>& pattern_args,
       fmt::print(stderr, "note: the time series stops after {} intervals: choose a longer --interval\n",
                  models::TimeSeriesProbe::kMaxIntervals);
     }
-    if (auto st = app::write_file_atomic(trace.timeseries, app::timeseries_csv(series->rows())); !st.ok()) {
+    auto write = [&](std::ostream& out) { app::write_timeseries_csv(out, series->rows()); };
+    if (auto st = app::write_file_atomic(trace.timeseries, write); !st.ok()) {
       fmt::print(stderr, "coordsim: {}\n", st.message());
       return kExitRunError;
     }

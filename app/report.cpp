@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <iterator>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -168,8 +169,8 @@ const std::vector<Column>& columns() {
 
 }  // namespace
 
-std::string csv_escape(const std::string& v) {
-  if (v.find_first_of(",\"\n") == std::string::npos) return v;
+std::string csv_escape(std::string_view v) {
+  if (v.find_first_of(",\"\n") == std::string_view::npos) return std::string(v);
   std::string out = "\"";
   for (char c : v) {
     if (c == '"') out += '"';
@@ -457,17 +458,30 @@ std::string to_json(const Scenario& s, const std::vector<models::RunResult>& res
 
 const char* timeseries_header() { return "pattern,t_start_s,t_end_s,metric,node,value\n"; }
 
+namespace {
+// Appends one row to `out`.
+void append_timeseries_row(std::string& out, const models::SeriesRow& r, const std::string& prefix) {
+  fmt::format_to(std::back_inserter(out), "{}{},{},{},{},{},{}\n", prefix, csv_escape(r.pattern),
+                 r.start.seconds(), r.end.seconds(), r.metric, csv_escape(r.node), r.value);
+}
+}  // namespace
+
 std::string timeseries_rows(const std::vector<models::SeriesRow>& rows, const std::string& prefix) {
   std::string out;
-  for (const models::SeriesRow& r : rows) {
-    out += fmt::format("{}{},{},{},{},{},{}\n", prefix, csv_escape(r.pattern), r.start.seconds(), r.end.seconds(),
-                       r.metric, csv_escape(r.node), r.value);
-  }
+  for (const models::SeriesRow& r : rows) append_timeseries_row(out, r, prefix);
   return out;
 }
 
-std::string timeseries_csv(const std::vector<models::SeriesRow>& rows) {
-  return timeseries_header() + timeseries_rows(rows, "");
+void write_timeseries_csv(std::ostream& out, const std::vector<models::SeriesRow>& rows) {
+  out << timeseries_header();
+  std::string chunk;  // a few hundred rows at a time: a long series is never held as text
+  for (size_t i = 0; i < rows.size(); ++i) {
+    append_timeseries_row(chunk, rows[i], "");
+    if (chunk.size() >= 1 << 16 || i + 1 == rows.size()) {
+      out << chunk;
+      chunk.clear();
+    }
+  }
 }
 
 }  // namespace app

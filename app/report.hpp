@@ -6,7 +6,9 @@
 // same directory, then rename), so a reader never sees half a file.
 #pragma once
 
+#include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/files.hpp"
@@ -46,11 +48,11 @@ std::string to_json(const Scenario& s, const std::vector<models::RunResult>& res
 
 // A CSV field: quoted (with inner quotes doubled) only when it holds a comma, a quote or a
 // newline.
-std::string csv_escape(const std::string& v);
+std::string csv_escape(std::string_view v);
 
 // A time series (coordsim run --timeseries) as tidy CSV: pattern, t_start_s, t_end_s,
 // metric, node, value (docs/output.md).
-std::string timeseries_csv(const std::vector<models::SeriesRow>& rows);
+void write_timeseries_csv(std::ostream& out, const std::vector<models::SeriesRow>& rows);
 // Its header line, and its rows alone, each led by `prefix` (a sweep's run identity).
 const char* timeseries_header();
 std::string timeseries_rows(const std::vector<models::SeriesRow>& rows, const std::string& prefix);

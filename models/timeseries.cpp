@@ -22,7 +22,7 @@ double quantile_s(std::vector<int64_t>& v, double q) {
 
 void TimeSeriesProbe::attach(World& w) {
   first_row_ = rows_.size();
-  pattern_ = w.pattern().label();
+  pattern_ = name(w.pattern().label());
   last_ = sim::Time::zero();
   samples_ = 0;
   truncated_ = false;
@@ -51,8 +51,8 @@ void TimeSeriesProbe::take(World& w, sim::Time now) {
   }
   ++samples_;
   const double span = static_cast<double>((now - last_).ns());
-  auto row = [&](const char* metric, const std::string& node, double v) {
-    rows_.push_back({pattern_, last_, now, metric, node, v});
+  auto row = [&](std::string_view metric, std::string_view node, double v) {
+    rows_.push_back({pattern_, last_, now, name(metric), name(node), v});
   };
   const Ledger& l = w.ledger_view();
   row("in_flight", "", static_cast<double>(l.open_now()));
@@ -68,7 +68,7 @@ void TimeSeriesProbe::take(World& w, sim::Time now) {
   const uint64_t dl = l.dead_letters_so_far();
   row("dead_letters", "", static_cast<double>(dl - dead_letters_));
   dead_letters_ = dl;
-  for (const World::Gauge& g : w.gauges()) row(g.name.c_str(), g.node, g.read());
+  for (const World::Gauge& g : w.gauges()) row(g.name, g.node, g.read());
   for (sim::NodeId n = 1; n < w.node_count(); ++n) {  // every node but the client
     const sim::Node& node = w.node(n);
     NodeMark& m = marks_[n];
@@ -115,7 +115,9 @@ void TimeSeriesProbe::write_before(size_t k, sim::Time now) {
     }
     const sim::Time start = sim::Time::from_ns(interval_.ns() * static_cast<int64_t>(first_arrived_));
     const sim::Time end = std::min(now, sim::Time::saturating_add(start, interval_));
-    auto row = [&](const std::string& metric, double v) { txn_rows_.push_back({pattern_, start, end, metric, "", v}); };
+    auto row = [&](std::string_view metric, double v) {
+      txn_rows_.push_back({pattern_, start, end, name(metric), name(""), v});
+    };
     row("arrivals", static_cast<double>(a.arrivals));
     for (size_t o = 0; o < a.outcomes.size(); ++o) {
       row(outcome_name(static_cast<Outcome>(o)), static_cast<double>(a.outcomes[o]));

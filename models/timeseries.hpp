@@ -27,6 +27,8 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "models/ledger.hpp"
@@ -35,11 +37,13 @@
 
 namespace models {
 
+// The names are views of the probe's own copies (one per distinct name, so that a long
+// series costs 72 bytes a row): valid while the probe lives.
 struct SeriesRow {
-  std::string pattern;   // the run's pattern label
-  sim::Time start, end;  // the interval
-  std::string metric;
-  std::string node;  // "" for a figure of the whole system
+  std::string_view pattern;  // the run's pattern label
+  sim::Time start, end;      // the interval
+  std::string_view metric;
+  std::string_view node;  // "" for a figure of the whole system
   double value = 0;
 };
 
@@ -71,6 +75,8 @@ class TimeSeriesProbe final : public RunProbe {
     std::vector<int64_t> acceptance, completion;  // ns
   };
   void take(World& w, sim::Time now);
+  // The probe's copy of a name, for rows to point at.
+  std::string_view name(std::string_view s) { return *names_.emplace(s).first; }
   // Adds a transaction's final record to the interval it arrived in.
   void add(const Ledger& l, const TxnRecord& r);
   // Writes the transaction figures of every interval before `k` not yet written.
@@ -87,7 +93,8 @@ class TimeSeriesProbe final : public RunProbe {
   size_t first_arrived_ = 0;
   std::vector<SeriesRow> txn_rows_;  // the transaction figures written so far (this run)
   size_t first_row_ = 0;  // of the current run
-  std::string pattern_;
+  std::string_view pattern_;
+  std::unordered_set<std::string> names_;  // every name a row points at (node-based: stable)
 };
 
 }  // namespace models
