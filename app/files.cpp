@@ -94,21 +94,40 @@ sim::Status write_file_atomic(const std::string& path, const std::string& text) 
 }
 
 sim::Status write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write) {
-  remove_stray_temps(path);
-  const std::string tmp = fmt::format("{}.tmp.{}", path, getpid());
-  auto failed = [&] {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    return sim::Status::invalid(fmt::format("{}: cannot write the file ({})", path, why));
-  };
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return failed();
-    write(out);
-    out.flush();
-    if (!out) return failed();
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return failed();
+  AtomicFile file(path);
+  write(file.out());
+  return file.commit();
+}
+
+AtomicFile::AtomicFile(std::string path)
+    : path_(std::move(path)), tmp_(fmt::format("{}.tmp.{}", path_, getpid())) {
+  remove_stray_temps(path_);
+  out_.open(tmp_, std::ios::binary | std::ios::trunc);
+  if (!out_.is_open()) open_error_ = errno;
+}
+
+AtomicFile::~AtomicFile() {
+  if (done_) return;
+  out_.close();
+  std::remove(tmp_.c_str());
+}
+
+sim::Status AtomicFile::failed() {
+  const std::string why = std::strerror(open_error_ != 0 ? open_error_ : errno);
+  out_.close();
+  std::remove(tmp_.c_str());
+  done_ = true;
+  return sim::Status::invalid(fmt::format("{}: cannot write the file ({})", path_, why));
+}
+
+sim::Status AtomicFile::commit() {
+  if (done_) return sim::Status::invalid(fmt::format("{}: cannot write the file (written already)", path_));
+  if (!out_.is_open()) return failed();
+  out_.flush();
+  if (!out_) return failed();
+  out_.close();
+  if (!out_ || std::rename(tmp_.c_str(), path_.c_str()) != 0) return failed();
+  done_ = true;
   return sim::Status();
 }
 

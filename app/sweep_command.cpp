@@ -286,9 +286,13 @@ int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
     return precision_sweep(base, overrides, opt, targets);
   }
 
-  // --timeseries: the series of the runs made by this command, in run order.
+  // --timeseries: the series of the runs made by this command, in run order. Each run's rows
+  // go to the file as soon as every run before it has gone; only those that finish ahead of
+  // an earlier one wait here.
   std::mutex series_mu;
   std::map<size_t, std::string> series;
+  size_t series_next = 0;
+  std::optional<AtomicFile> series_file;
   if (!opt.timeseries.empty()) {
     if (opt.resume || !opt.shard.whole() || distributed) {
       return refuse("--timeseries writes the runs this command makes, in one process: it does "
@@ -297,9 +301,15 @@ int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
     const auto every = positive_duration_option("--interval", opt.interval, "1s");
     if (!every.ok()) return refuse(every.status().message());
     plan.series_every = every.value();
+    series_file.emplace(opt.timeseries);
+    series_file->out() << time_series_header(shape);
     plan.series_sink = [&](size_t run, std::string rows) {
       const std::lock_guard<std::mutex> lock(series_mu);
       series[run] = std::move(rows);
+      for (auto it = series.begin(); it != series.end() && it->first == series_next; it = series.erase(it)) {
+        series_file->out() << it->second;
+        ++series_next;
+      }
     };
   }
 
@@ -395,10 +405,9 @@ int sweep_command(const Scenario& base, const std::vector<Override>& overrides,
   if (int rc = write_outputs(shape, opt.shard, rows, opt.csv, opt.summary, opt.manifest, opt.differences); rc != kExitOk) {
     return rc;
   }
-  if (!opt.timeseries.empty()) {
-    std::string text = time_series_header(shape);
-    for (const auto& [run, lines] : series) text += lines;
-    if (auto st = write_file_atomic(opt.timeseries, text); !st.ok()) {
+  if (series_file) {
+    for (const auto& [run, lines] : series) series_file->out() << lines;  // (none: all made)
+    if (auto st = series_file->commit(); !st.ok()) {
       fmt::print(stderr, "coordsim: {}\n", st.message());
       return kExitRunError;
     }

@@ -36,3 +36,40 @@ TEST_CASE("Files: an atomic write removes the temporary files of writers killed 
   CHECK(small.status().message() == out + ": the file is larger than 4 bytes");
   fs::remove_all(dir);
 }
+
+TEST_CASE("Files: a file written as its text comes appears whole on commit, or not at all",
+          "[app][files]") {
+  const fs::path dir = fs::temp_directory_path() / fmt::format("coordsim_atomic_{}", getpid());
+  fs::create_directories(dir);
+  const std::string out = (dir / "series.csv").string();
+  const std::string tmp = fmt::format("{}.tmp.{}", out, getpid());
+  std::ofstream(out) << "old\n";
+  {
+    app::AtomicFile f(out);
+    f.out() << "a,b\n";
+    CHECK(fs::exists(tmp));  // written beside it...
+    auto before = app::read_file(out);
+    REQUIRE(before.ok());
+    CHECK(before.value() == "old\n");  // ...while the old file stays whole
+    f.out() << "1,2\n";
+    REQUIRE(f.commit().ok());
+    CHECK(!f.commit().ok());  // once
+  }
+  CHECK(!fs::exists(tmp));
+  auto text = app::read_file(out);
+  REQUIRE(text.ok());
+  CHECK(text.value() == "a,b\n1,2\n");
+  {
+    app::AtomicFile f(out);  // given up (an error, an interruption): nothing changes
+    f.out() << "half";
+  }
+  CHECK(!fs::exists(tmp));
+  CHECK(app::read_file(out).value() == "a,b\n1,2\n");
+  // A file in a directory that does not exist: the reason, at commit.
+  app::AtomicFile missing((dir / "no" / "x.csv").string());
+  missing.out() << "x";
+  const sim::Status st = missing.commit();
+  REQUIRE(!st.ok());
+  CHECK(st.message() == (dir / "no" / "x.csv").string() + ": cannot write the file (No such file or directory)");
+  fs::remove_all(dir);
+}
