@@ -73,19 +73,23 @@ void check_cross(const Ctx& ctx, const yaml::Node& root, const ScenarioConfig& c
 
 namespace {
 
+// Whether a listed pattern sends its messages through the broker.
+bool uses_broker(const ScenarioConfig& c) {
+  return std::any_of(c.patterns.begin(), c.patterns.end(), [](const models::PatternChoice& p) {
+    return p.transport == models::Transport::kBroker;
+  });
+}
+
 // A producer sends what the broker has not accepted again after timeouts.call (backing
 // off: resend_wait): a timeout shorter than the round trip makes copies of every message, each delivered
 // and handled. Warns when the mean round trip to the broker (two network hops and the
 // broker's handling) is longer than timeouts.call under a pattern that uses the broker.
 std::string broker_round_trip_warning(const ScenarioConfig& c) {
   if (!c.broker.present) return "";
-  const bool uses = std::any_of(c.patterns.begin(), c.patterns.end(), [](const models::PatternChoice& p) {
-    return p.transport == models::Transport::kBroker;
-  });
   const bool async = std::any_of(c.workflows.begin(), c.workflows.end(), [](const models::WorkflowConfig& wf) {
     return std::any_of(wf.steps.begin(), wf.steps.end(), [](const models::StepConfig& s) { return s.async; });
   });
-  if (!uses && !async) return "";
+  if (!uses_broker(c) && !async) return "";
   // The slowest hop to or from the broker: a link that names it, else the default.
   double hop_ns = c.network.latency.mean_ns();
   for (const models::LinkSpec& l : c.network.links) {
@@ -213,9 +217,7 @@ void call_round_trip_warnings(const ScenarioConfig& c, std::vector<std::string>&
 // its service, its action and calls, the hop back), under a pattern that uses the broker.
 std::string redelivery_warning(const ScenarioConfig& c) {
   if (!c.broker.present) return "";
-  const bool uses = std::any_of(c.patterns.begin(), c.patterns.end(), [](const models::PatternChoice& p) {
-    return p.transport == models::Transport::kBroker;
-  });
+  const bool uses = uses_broker(c);
   double worst = 0;
   std::string what;
   for (const models::WorkflowConfig& wf : c.workflows) {
