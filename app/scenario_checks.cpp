@@ -239,9 +239,29 @@ std::string redelivery_warning(const ScenarioConfig& c) {
       c.broker.redelivery, worst * 1e-6, what, c.broker.redelivery_max);
 }
 
+// TCC confirms only while every reservation has timeouts.call left to live (models/tcc.cpp,
+// decide): with tcc.expiry no longer than that, no transaction that reserves anything is
+// ever confirmed.
+std::string tcc_expiry_warning(const ScenarioConfig& c) {
+  const bool tcc = std::any_of(c.patterns.begin(), c.patterns.end(), [](const models::PatternChoice& p) {
+    return std::string_view(p.info->name) == "tcc";
+  });
+  const bool reserves = std::any_of(c.workflows.begin(), c.workflows.end(), [](const models::WorkflowConfig& wf) {
+    return std::any_of(wf.steps.begin(), wf.steps.end(), [](const models::StepConfig& s) { return s.side_effect; });
+  });
+  if (!tcc || !reserves || c.tcc.expiry > c.timeouts.call) return "";
+  return fmt::format(
+      "warning: tcc.expiry ({}) is not longer than timeouts.call ({}): TCC confirms a "
+      "transaction only while each of its reservations has timeouts.call left to live, so "
+      "none is confirmed and every transaction that reserves anything fails; make tcc.expiry "
+      "longer than timeouts.call and the time the tries take",
+      c.tcc.expiry, c.timeouts.call);
+}
+
 }  // namespace
 
 void add_warnings(const ScenarioConfig& c, std::vector<std::string>& warnings) {
+  if (const std::string w = tcc_expiry_warning(c); !w.empty()) warnings.push_back(w);
   if (const std::string w = broker_round_trip_warning(c); !w.empty()) warnings.push_back(w);
   if (const std::string w = redelivery_warning(c); !w.empty()) warnings.push_back(w);
   call_round_trip_warnings(c, warnings);

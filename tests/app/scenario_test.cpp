@@ -245,6 +245,28 @@ TEST_CASE("Scenario: a broker redelivery shorter than a delivery's round trip ge
   CHECK(warned("{latency: 1ms, redelivery: 1ms}", "[orchestration]").empty());
 }
 
+TEST_CASE("Scenario: a TCC expiry that leaves no time to confirm gets a warning", "[app][scenario]") {
+  auto warned = [](const std::vector<app::Override>& o) {
+    auto r = app::load_scenario_text(kBase, "s.yaml", o);
+    REQUIRE(r.ok());
+    return r.value().warnings;
+  };
+  const std::vector<std::string> w = warned({{"patterns", "[tcc]"}, {"tcc", "{expiry: 500ms}"}});
+  REQUIRE(w.size() == 1);
+  CHECK(w[0] ==
+        "warning: tcc.expiry (500ms) is not longer than timeouts.call (500ms): TCC confirms a "
+        "transaction only while each of its reservations has timeouts.call left to live, so "
+        "none is confirmed and every transaction that reserves anything fails; make tcc.expiry "
+        "longer than timeouts.call and the time the tries take");
+  // And so it is: every transaction of the run fails or is refused, none is committed.
+  auto s = app::load_scenario_text(kBase, "s.yaml", {{"patterns", "[tcc]"}, {"tcc", "{expiry: 500ms}"}});
+  const models::RunResult r = models::run(s.value().config, s.value().config.patterns.at(0), 0);
+  CHECK(r.metrics.transactions > 50);
+  CHECK(r.metrics.outcomes[0] == 0);
+  CHECK(warned({{"patterns", "[tcc]"}, {"tcc", "{expiry: 501ms}"}}).empty());
+  CHECK(warned({{"patterns", "[saga_orchestrated]"}, {"tcc", "{expiry: 500ms}"}}).empty());
+}
+
 TEST_CASE("Scenario: a service at or above 100% load gets a warning", "[app][scenario][load]") {
   // 1000/s x 2 ms mean / 2 workers = 100% at payment.
   auto r = app::load_scenario_text(kBase, "s.yaml",
