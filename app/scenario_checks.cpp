@@ -258,10 +258,39 @@ std::string tcc_expiry_warning(const ScenarioConfig& c) {
       c.tcc.expiry, c.timeouts.call);
 }
 
+// A 2PC coordinator aborts a transaction whose votes are not all in after timeouts.prepare:
+// shorter than the mean round trip of a PREPARE (to the participant, its step's action and
+// calls, the vote back), it aborts many transactions before their votes can come.
+std::string prepare_timeout_warning(const ScenarioConfig& c) {
+  const bool two_pc = std::any_of(c.patterns.begin(), c.patterns.end(), [](const models::PatternChoice& p) {
+    return std::string_view(p.info->name) == "two_phase_commit";
+  });
+  if (!two_pc) return "";
+  double worst = 0;
+  std::string what;
+  for (const models::WorkflowConfig& wf : c.workflows) {
+    for (const models::StepConfig& s : wf.steps) {
+      if (s.async) continue;
+      const double rtt = call_rtt_ns(c, wf.entry, s.service, s.action, s.calls);
+      if (rtt > worst) {
+        worst = rtt;
+        what = fmt::format("{} to {}'s {}", wf.entry, s.service, s.action);
+      }
+    }
+  }
+  if (static_cast<double>(c.timeouts.prepare.ns()) >= worst) return "";
+  return fmt::format(
+      "warning: timeouts.prepare ({}) is shorter than the mean round trip of a PREPARE from {} "
+      "(about {:.3g}ms without queueing): two_phase_commit's coordinator aborts many "
+      "transactions before their votes can come; make timeouts.prepare longer",
+      c.timeouts.prepare, what, worst * 1e-6);
+}
+
 }  // namespace
 
 void add_warnings(const ScenarioConfig& c, std::vector<std::string>& warnings) {
   if (const std::string w = tcc_expiry_warning(c); !w.empty()) warnings.push_back(w);
+  if (const std::string w = prepare_timeout_warning(c); !w.empty()) warnings.push_back(w);
   if (const std::string w = broker_round_trip_warning(c); !w.empty()) warnings.push_back(w);
   if (const std::string w = redelivery_warning(c); !w.empty()) warnings.push_back(w);
   call_round_trip_warnings(c, warnings);

@@ -199,6 +199,14 @@ TEST_CASE("Scenario: a call timeout shorter than the round trip it guards gets a
         "to payment's charge (about 3ms without queueing): callers give up on such calls before "
         "their answers can come and try again (and two_phase_commit's coordinator sends PREPARE "
         "again, from timeouts.call on); make timeouts.call longer");
+  // Under 2PC, timeouts.prepare guards the same round trip: the PREPARE and its vote.
+  w = warned({{"timeouts", "{call: 3ms, prepare: 1500us}"}, {"patterns", "[two_phase_commit]"}});
+  REQUIRE(w.size() == 1);
+  CHECK(w[0] ==
+        "warning: timeouts.prepare (1.5ms) is shorter than the mean round trip of a PREPARE "
+        "from order to payment's charge (about 2ms without queueing): two_phase_commit's "
+        "coordinator aborts many transactions before their votes can come; make "
+        "timeouts.prepare longer");
   // Choreography's entry calls no step: only call trees are looked at there.
   CHECK(warned({{"timeouts", "{call: 1ms}"}, {"patterns", "[choreography/rpc]"}}).empty());
   // A call of a call tree, against its own timeout: payment calls a bank (5 ms) that calls
