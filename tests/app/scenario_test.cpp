@@ -43,6 +43,13 @@ std::string error_of(const std::string& text, const std::vector<app::Override>& 
   REQUIRE_FALSE(r.ok());
   return r.status().message();
 }
+
+// The warnings of a scenario that loads.
+std::vector<std::string> warnings_of(const std::vector<app::Override>& o, const std::string& text = kBase) {
+  auto r = app::load_scenario_text(text, "s.yaml", o);
+  REQUIRE(r.ok());
+  return r.value().warnings;
+}
 }  // namespace
 
 TEST_CASE("Scenario: every malformed file in the corpus gets its exact message",
@@ -158,17 +165,14 @@ TEST_CASE("Scenario: --set overrides any field and is checked like the file",
 
 TEST_CASE("Scenario: a fault after the run's last instant gets a warning", "[app][scenario]") {
   // kBase: arrivals for 10 s, then at most the default drain of 60 s: the run is over by 70 s.
-  auto late = app::load_scenario_text(kBase, "s.yaml",
-                                      {{"faults", "[{at: 5s, crash: payment, for: 1s}, {at: 70s, crash: payment, for: 1s}]"}});
-  REQUIRE(late.ok());
-  REQUIRE(late.value().warnings.size() == 1);
-  CHECK(late.value().warnings[0] ==
+  const auto late =
+      warnings_of({{"faults", "[{at: 5s, crash: payment, for: 1s}, {at: 70s, crash: payment, for: 1s}]"}});
+  REQUIRE(late.size() == 1);
+  CHECK(late[0] ==
         "warning: faults.1 (at 70s) comes after the run has ended (arrivals stop at 10s, and "
         "draining at 70s at the latest): it never happens");
   // During the drain it may still happen; with a transaction count the end is not known.
-  auto draining = app::load_scenario_text(kBase, "s.yaml", {{"faults", "[{at: 69s, crash: payment, for: 1s}]"}});
-  REQUIRE(draining.ok());
-  CHECK(draining.value().warnings.empty());
+  CHECK(warnings_of({{"faults", "[{at: 69s, crash: payment, for: 1s}]"}}).empty());
 }
 
 TEST_CASE("Scenario: a call timeout shorter than the round trip it guards gets a warning",
@@ -176,21 +180,16 @@ TEST_CASE("Scenario: a call timeout shorter than the round trip it guards gets a
   // kBase: order calls payment's charge: network latency 0 (the default), charge exp(2ms).
   // Under orchestration a timeouts.call of 1 ms gives up on calls that take 2 ms on average
   // (mean round trip 0 + 2 + 0 ms); 3 ms does not.
-  auto warned = [](const std::vector<app::Override>& o) {
-    auto r = app::load_scenario_text(kBase, "s.yaml", o);
-    REQUIRE(r.ok());
-    return r.value().warnings;
-  };
-  std::vector<std::string> w = warned({{"timeouts", "{call: 1ms}"}});
+  std::vector<std::string> w = warnings_of({{"timeouts", "{call: 1ms}"}});
   REQUIRE(w.size() == 1);
   CHECK(w[0] ==
         "warning: timeouts.call (1ms) is shorter than the mean round trip of a call from order to "
         "payment's charge (about 2ms without queueing): callers give up on such calls before "
         "their answers can come and try again; make timeouts.call longer");
-  CHECK(warned({{"timeouts", "{call: 3ms}"}}).empty());
+  CHECK(warnings_of({{"timeouts", "{call: 3ms}"}}).empty());
   // With 0.5 ms links each way (a link named for the pair, both ways): 0.5 + 2 + 0.5 = 3 ms,
   // and 2PC's coordinator resends PREPARE from timeouts.call on, which the warning says.
-  w = warned({{"timeouts", "{call: 2500us}"},
+  w = warnings_of({{"timeouts", "{call: 2500us}"},
               {"network", "{latency: 5ms, links: [{from: order, to: payment, latency: 500us}]}"},
               {"patterns", "[two_phase_commit]"}});
   REQUIRE(w.size() == 1);
@@ -200,7 +199,7 @@ TEST_CASE("Scenario: a call timeout shorter than the round trip it guards gets a
         "their answers can come and try again (and two_phase_commit's coordinator sends PREPARE "
         "again, from timeouts.call on); make timeouts.call longer");
   // Under 2PC, timeouts.prepare guards the same round trip: the PREPARE and its vote.
-  w = warned({{"timeouts", "{call: 3ms, prepare: 1500us}"}, {"patterns", "[two_phase_commit]"}});
+  w = warnings_of({{"timeouts", "{call: 3ms, prepare: 1500us}"}, {"patterns", "[two_phase_commit]"}});
   REQUIRE(w.size() == 1);
   CHECK(w[0] ==
         "warning: timeouts.prepare (1.5ms) is shorter than the mean round trip of a PREPARE "
@@ -208,7 +207,7 @@ TEST_CASE("Scenario: a call timeout shorter than the round trip it guards gets a
         "coordinator aborts many transactions before their votes can come; make "
         "timeouts.prepare longer");
   // Choreography's entry calls no step: only call trees are looked at there.
-  CHECK(warned({{"timeouts", "{call: 1ms}"}, {"patterns", "[choreography/rpc]"}}).empty());
+  CHECK(warnings_of({{"timeouts", "{call: 1ms}"}, {"patterns", "[choreography/rpc]"}}).empty());
   // A call of a call tree, against its own timeout: payment calls a bank (5 ms) that calls
   // a ledger (1 ms), 1 ms hops: 1 + 5 + (1 + 1 + 1) + 1 = 10 ms. The step's call from order
   // takes 1 + 2 + 10 + 1 = 14 ms, over timeouts.call too.
@@ -219,7 +218,7 @@ TEST_CASE("Scenario: a call timeout shorter than the round trip it guards gets a
       {"workflow.steps.0.calls",
        "[{service: bank, action: pay, timeout: 9ms, calls: [{service: ledger, action: post}]}]"},
       {"timeouts", "{call: 12ms}"}};
-  w = warned(tree);
+  w = warnings_of(tree);
   REQUIRE(w.size() == 2);
   CHECK(w[0] ==
         "warning: workflow.steps.0.calls.0.timeout (9ms) is shorter than the mean round trip of "
@@ -236,9 +235,7 @@ TEST_CASE("Scenario: a broker redelivery shorter than a delivery's round trip ge
   // Choreography over the broker: payment's charge takes 2 ms on average and the network
   // nothing, so a delivery is acknowledged 2 ms after it leaves the broker at the earliest.
   auto warned = [](const std::string& broker, const std::string& patterns) {
-    auto r = app::load_scenario_text(kBase, "s.yaml", {{"broker", broker}, {"patterns", patterns}});
-    REQUIRE(r.ok());
-    return r.value().warnings;
+    return warnings_of({{"broker", broker}, {"patterns", patterns}});
   };
   const std::vector<std::string> w = warned("{latency: 1ms, redelivery: 1ms, redelivery_max: 8ms}", "[choreography]");
   REQUIRE(w.size() == 1);
@@ -254,12 +251,7 @@ TEST_CASE("Scenario: a broker redelivery shorter than a delivery's round trip ge
 }
 
 TEST_CASE("Scenario: a TCC expiry that leaves no time to confirm gets a warning", "[app][scenario]") {
-  auto warned = [](const std::vector<app::Override>& o) {
-    auto r = app::load_scenario_text(kBase, "s.yaml", o);
-    REQUIRE(r.ok());
-    return r.value().warnings;
-  };
-  const std::vector<std::string> w = warned({{"patterns", "[tcc]"}, {"tcc", "{expiry: 500ms}"}});
+  const std::vector<std::string> w = warnings_of({{"patterns", "[tcc]"}, {"tcc", "{expiry: 500ms}"}});
   REQUIRE(w.size() == 1);
   CHECK(w[0] ==
         "warning: tcc.expiry (500ms) is not longer than timeouts.call (500ms): TCC confirms a "
@@ -271,23 +263,19 @@ TEST_CASE("Scenario: a TCC expiry that leaves no time to confirm gets a warning"
   const models::RunResult r = models::run(s.value().config, s.value().config.patterns.at(0), 0);
   CHECK(r.metrics.transactions > 50);
   CHECK(r.metrics.outcomes[0] == 0);
-  CHECK(warned({{"patterns", "[tcc]"}, {"tcc", "{expiry: 501ms}"}}).empty());
-  CHECK(warned({{"patterns", "[saga_orchestrated]"}, {"tcc", "{expiry: 500ms}"}}).empty());
+  CHECK(warnings_of({{"patterns", "[tcc]"}, {"tcc", "{expiry: 501ms}"}}).empty());
+  CHECK(warnings_of({{"patterns", "[saga_orchestrated]"}, {"tcc", "{expiry: 500ms}"}}).empty());
 }
 
 TEST_CASE("Scenario: a service at or above 100% load gets a warning", "[app][scenario][load]") {
   // 1000/s x 2 ms mean / 2 workers = 100% at payment.
-  auto r = app::load_scenario_text(kBase, "s.yaml",
-                                   {{"workload.rate", "1000/s"}, {"workflow.steps.0.fails", "0"}});
-  REQUIRE(r.ok());
-  REQUIRE(r.value().warnings.size() == 1);
-  CHECK(r.value().warnings[0] ==
+  const auto w = warnings_of({{"workload.rate", "1000/s"}, {"workflow.steps.0.fails", "0"}});
+  REQUIRE(w.size() == 1);
+  CHECK(w[0] ==
         "warning: service \"payment\" is loaded at 100% (1000 requests/s x 2ms mean service "
         "time / 2 workers): its queue grows without bound and the run never reaches a steady "
         "state");
-  auto fine = app::load_scenario_text(kBase, "s.yaml", {{"workload.rate", "900/s"}});
-  REQUIRE(fine.ok());
-  CHECK(fine.value().warnings.empty());
+  CHECK(warnings_of({{"workload.rate", "900/s"}}).empty());
 }
 
 TEST_CASE("Traffic equations: a stage is reached only when the stage before succeeded",
@@ -435,14 +423,13 @@ workflows:
          calls: [{service: mid, action: y, calls: [{service: deep, action: z}]}]}
 patterns: [orchestration, orchestration/broker]
 )";
-  auto r = app::load_scenario_text(text, "t.yaml");
-  REQUIRE(r.ok());
-  REQUIRE(r.value().warnings.size() == 2);
-  CHECK(r.value().warnings[0] ==
+  const auto w = warnings_of({}, text);
+  REQUIRE(w.size() == 2);
+  CHECK(w[0] ==
         "warning: service \"deep\" is loaded at 200% (100 requests/s x 20ms mean service time / "
         "1 workers): its queue grows without bound and the run never reaches a steady state");
   // The broker under orchestration/broker: a command and a reply per step: 2000/s x 2 ms.
-  CHECK(r.value().warnings[1] ==
+  CHECK(w[1] ==
         "warning: the broker is loaded at 400% under orchestration/broker (2000 messages/s x 2ms "
         "handling time / 1 workers): its queues grow without bound; give it more workers "
         "(broker.workers) or a shorter latency");
