@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <functional>
 #include <limits>
-#include <optional>
 #include <string_view>
+#include <unordered_map>
 
 #include "app/scenario_fields.hpp"
 #include "app/scenario_internal.hpp"
@@ -105,48 +105,59 @@ std::string broker_round_trip_warning(const ScenarioConfig& c) {
       c.timeouts.call, rtt_ns * 1e-6, hop_ns * 1e-6, c.broker.latency.mean_ns() * 1e-6);
 }
 
-// Mean one-way delay of a message from service a to service b, in ns: their link (the last
-// one written for the pair wins, as in sim::Network), else the mesh's default. Without the
-// full mesh and without a direct link the route is longer than one hop, and 0 is returned
-// (a lower bound: the warnings below must only fire when certain).
-double hop_ns(const ScenarioConfig& c, const std::string& a, const std::string& b) {
-  if (a == b) return 0;  // co-located: within the node
-  std::optional<double> ns;
-  for (const models::LinkSpec& l : c.network.links) {
-    if ((l.from == a && l.to == b) || (l.both_ways && l.from == b && l.to == a)) ns = l.latency.mean_ns();
-  }
-  if (ns) return *ns;
-  return c.network.full_mesh ? c.network.latency.mean_ns() : 0;
-}
-
-double op_ns(const ScenarioConfig& c, const std::string& service, const std::string& op) {
-  const auto it = c.service_index.find(service);
-  if (it == c.service_index.end()) return 0;
-  for (const sim::OpConfig& o : c.services[it->second].ops) {
-    if (o.name == op) return o.service.mean_ns();
-  }
-  return 0;
-}
-
-// A call's mean round trip, at least (no queueing; a parallel group takes its slowest
-// call's mean): the hop there, the callee's operation, its own calls, the hop back.
-double call_rtt_ns(const ScenarioConfig& c, const std::string& caller, const std::string& callee,
-                   const std::string& op, const models::CallGroups& calls);
-double calls_ns(const ScenarioConfig& c, const std::string& service, const models::CallGroups& calls) {
-  double total = 0;
-  for (const auto& group : calls) {
-    double slowest = 0;
-    for (const models::CallConfig& k : group) {
-      slowest = std::max(slowest, call_rtt_ns(c, service, k.service, k.action, k.calls));
+// Lower bounds of mean round trips, for the warnings below (which must only fire when
+// certain): no queueing, a parallel group at its slowest call's mean. The links are indexed
+// once, so that the checks stay linear in the scenario's size (a scenario may have as many
+// links as services, and as many calls).
+class RoundTrips {
+ public:
+  explicit RoundTrips(const ScenarioConfig& c) : c_(c) {
+    // In order, both directions of a two-way link: the last written for a pair wins, as in
+    // sim::Network.
+    for (const models::LinkSpec& l : c.network.links) {
+      links_[key(l.from, l.to)] = l.latency.mean_ns();
+      if (l.both_ways) links_[key(l.to, l.from)] = l.latency.mean_ns();
     }
-    total += slowest;
   }
-  return total;
-}
-double call_rtt_ns(const ScenarioConfig& c, const std::string& caller, const std::string& callee,
-                   const std::string& op, const models::CallGroups& calls) {
-  return hop_ns(c, caller, callee) + op_ns(c, callee, op) + calls_ns(c, callee, calls) + hop_ns(c, callee, caller);
-}
+
+  // Mean one-way delay from service a to service b, in ns: their link, else the mesh's
+  // default. Without the full mesh and without a direct link the route is longer than one
+  // hop: 0 then.
+  double hop_ns(const std::string& a, const std::string& b) const {
+    if (a == b) return 0;  // co-located: within the node
+    if (const auto it = links_.find(key(a, b)); it != links_.end()) return it->second;
+    return c_.network.full_mesh ? c_.network.latency.mean_ns() : 0;
+  }
+
+  double op_ns(const std::string& service, const std::string& op) const {
+    const auto it = c_.service_index.find(service);
+    if (it == c_.service_index.end()) return 0;
+    for (const sim::OpConfig& o : c_.services[it->second].ops) {
+      if (o.name == op) return o.service.mean_ns();
+    }
+    return 0;
+  }
+
+  // A call's: the hop there, the callee's operation, its own calls, the hop back.
+  double call_ns(const std::string& caller, const std::string& callee, const std::string& op,
+                 const models::CallGroups& calls) const {
+    return hop_ns(caller, callee) + op_ns(callee, op) + calls_ns(callee, calls) + hop_ns(callee, caller);
+  }
+  double calls_ns(const std::string& service, const models::CallGroups& calls) const {
+    double total = 0;
+    for (const auto& group : calls) {
+      double slowest = 0;
+      for (const models::CallConfig& k : group) slowest = std::max(slowest, call_ns(service, k.service, k.action, k.calls));
+      total += slowest;
+    }
+    return total;
+  }
+
+ private:
+  static std::string key(const std::string& a, const std::string& b) { return a + '\0' + b; }
+  const ScenarioConfig& c_;
+  std::unordered_map<std::string, double> links_;  // (from, to) -> mean delay, ns
+};
 
 // A synchronous call given up before its answer can come is sent again: a timeout shorter
 // than the mean round trip it guards makes most calls fail their attempts (and a 2PC
@@ -155,7 +166,7 @@ double call_rtt_ns(const ScenarioConfig& c, const std::string& caller, const std
 // pattern whose entry calls the steps over RPC (not choreography, whose steps call each
 // other), and any call of a call tree without its own timeout; and for each call whose own
 // `timeout` is shorter than its round trip.
-void call_round_trip_warnings(const ScenarioConfig& c, std::vector<std::string>& warnings) {
+void call_round_trip_warnings(const ScenarioConfig& c, const RoundTrips& rt, std::vector<std::string>& warnings) {
   struct Worst {
     double rtt = 0, ratio = 0;
     std::string what;
@@ -174,7 +185,7 @@ void call_round_trip_warnings(const ScenarioConfig& c, std::vector<std::string>&
       [&](const std::string& caller, const models::CallGroups& calls) {
         for (const auto& group : calls) {
           for (const models::CallConfig& k : group) {
-            const double rtt = call_rtt_ns(c, caller, k.service, k.action, k.calls);
+            const double rtt = rt.call_ns(caller, k.service, k.action, k.calls);
             const std::string what = fmt::format("a call from {} to {}'s {}", caller, k.service, k.action);
             if (!k.timeout) {
               consider(rtt, timeout_ns, what);
@@ -192,7 +203,7 @@ void call_round_trip_warnings(const ScenarioConfig& c, std::vector<std::string>&
   for (const models::WorkflowConfig& wf : c.workflows) {
     for (const models::StepConfig& s : wf.steps) {
       if (entry_calls && !s.async) {
-        consider(call_rtt_ns(c, wf.entry, s.service, s.action, s.calls), timeout_ns,
+        consider(rt.call_ns(wf.entry, s.service, s.action, s.calls), timeout_ns,
                  fmt::format("a call from {} to {}'s {}", wf.entry, s.service, s.action));
       }
       walk(s.service, s.calls);
@@ -215,7 +226,7 @@ void call_round_trip_warnings(const ScenarioConfig& c, std::vector<std::string>&
 // time a delivery takes to be handled and acknowledged makes copies of every delivery, each
 // handled again. Warns with the step whose delivery takes the longest, at least (the hop to
 // its service, its action and calls, the hop back), under a pattern that uses the broker.
-std::string redelivery_warning(const ScenarioConfig& c) {
+std::string redelivery_warning(const ScenarioConfig& c, const RoundTrips& rt) {
   if (!c.broker.present) return "";
   const bool uses = uses_broker(c);
   double worst = 0;
@@ -223,7 +234,7 @@ std::string redelivery_warning(const ScenarioConfig& c) {
   for (const models::WorkflowConfig& wf : c.workflows) {
     for (const models::StepConfig& s : wf.steps) {
       if (!uses && !s.async) continue;
-      const double rtt = call_rtt_ns(c, "broker", s.service, s.action, s.calls);
+      const double rtt = rt.call_ns("broker", s.service, s.action, s.calls);
       if (rtt > worst) {
         worst = rtt;
         what = fmt::format("{}'s {}", s.service, s.action);
@@ -261,7 +272,7 @@ std::string tcc_expiry_warning(const ScenarioConfig& c) {
 // A 2PC coordinator aborts a transaction whose votes are not all in after timeouts.prepare:
 // shorter than the mean round trip of a PREPARE (to the participant, its step's action and
 // calls, the vote back), it aborts many transactions before their votes can come.
-std::string prepare_timeout_warning(const ScenarioConfig& c) {
+std::string prepare_timeout_warning(const ScenarioConfig& c, const RoundTrips& rt) {
   const bool two_pc = std::any_of(c.patterns.begin(), c.patterns.end(), [](const models::PatternChoice& p) {
     return std::string_view(p.info->name) == "two_phase_commit";
   });
@@ -271,7 +282,7 @@ std::string prepare_timeout_warning(const ScenarioConfig& c) {
   for (const models::WorkflowConfig& wf : c.workflows) {
     for (const models::StepConfig& s : wf.steps) {
       if (s.async) continue;
-      const double rtt = call_rtt_ns(c, wf.entry, s.service, s.action, s.calls);
+      const double rtt = rt.call_ns(wf.entry, s.service, s.action, s.calls);
       if (rtt > worst) {
         worst = rtt;
         what = fmt::format("{} to {}'s {}", wf.entry, s.service, s.action);
@@ -289,11 +300,12 @@ std::string prepare_timeout_warning(const ScenarioConfig& c) {
 }  // namespace
 
 void add_warnings(const ScenarioConfig& c, std::vector<std::string>& warnings) {
+  const RoundTrips rt(c);
   if (const std::string w = tcc_expiry_warning(c); !w.empty()) warnings.push_back(w);
-  if (const std::string w = prepare_timeout_warning(c); !w.empty()) warnings.push_back(w);
+  if (const std::string w = prepare_timeout_warning(c, rt); !w.empty()) warnings.push_back(w);
   if (const std::string w = broker_round_trip_warning(c); !w.empty()) warnings.push_back(w);
-  if (const std::string w = redelivery_warning(c); !w.empty()) warnings.push_back(w);
-  call_round_trip_warnings(c, warnings);
+  if (const std::string w = redelivery_warning(c, rt); !w.empty()) warnings.push_back(w);
+  call_round_trip_warnings(c, rt, warnings);
   // A fault after the run's last possible instant (arrivals, then the drain) never happens.
   if (c.duration) {
     const sim::Time end = sim::Time::saturating_add(*c.duration, c.drain);
