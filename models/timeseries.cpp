@@ -92,6 +92,7 @@ void TimeSeriesProbe::take(World& w, sim::Time now) {
 void TimeSeriesProbe::add(const Ledger& l, const TxnRecord& r) {
   const auto k = static_cast<size_t>(r.arrival.ns() / interval_.ns());
   if (k >= kMaxIntervals) return;  // (past the last interval written: see truncated())
+  SIM_ASSERT(k >= first_arrived_, "a transaction added after its interval was written");
   write_before(k, r.arrival);  // arrivals come in id order: the intervals before k are whole
   if (k - first_arrived_ >= arrived_.size()) arrived_.resize(k - first_arrived_ + 1);
   Arrived& a = arrived_[k - first_arrived_];

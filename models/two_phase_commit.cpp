@@ -262,8 +262,9 @@ enum CoordKind : uint32_t {
   kResendQueue = 46,
 };
 constexpr bool coordinator_kind(uint32_t kind) { return kind >= kCommitForced && kind <= kResendQueue; }
-// The coordinator's resends back off (sim::BackoffTimeouts): PREPARE to a participant whose
-// vote has not come, and the decision to one that has not acknowledged it, go again after
+// Resends back off (sim::BackoffTimeouts): the coordinator's PREPARE to a participant whose
+// vote has not come and its decision to one that has not acknowledged it, and Paxos
+// Commit's recovery ballots (the coordinator's and a participant's), go again after
 // timeouts.call, then twice as long each time, up to timeouts.prepare (the wait of a
 // participant in doubt before it asks). A timeout shorter than the round trip then costs a
 // few copies, not one per timeouts.call. Each level's queue has its own tag: the kind's,
