@@ -711,9 +711,10 @@ int main(int argc, char** argv) {
   } catch (const std::bad_alloc&) {
     fmt::print(stderr,
                "coordsim: out of memory: a run keeps a record of every transaction that may still "
-               "change (in flight, or finished less than every wait of the scenario ago), and a "
-               "trace or a time series keeps them all; lower the arrival rate, shorten the waits "
-               "(timeouts, redelivery), or drop --trace/--timeseries\n");
+               "change (in flight, or finished less than every wait of the scenario ago), a "
+               "trace keeps them all, and a time series a row per interval; lower the arrival "
+               "rate, shorten the waits (timeouts, redelivery), or drop --trace or lengthen "
+               "--interval\n");
     return kExitRunError;
   } catch (const std::exception& e) {
     fmt::print(stderr, "coordsim: internal error: {}\n", e.what());

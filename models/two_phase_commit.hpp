@@ -6,8 +6,9 @@
 // Protocol, per transaction:
 //   client --kRequest--> coordinator (serves its entry operation)
 //   presumed commit only: the coordinator forces a collecting record (the participants)
-//   coordinator --kPrepare--> each participant, again every timeouts.call to those whose
-//     vote has not come, until timeouts.prepare aborts the transaction
+//   coordinator --kPrepare--> each participant, again to those whose vote has not come after
+//     timeouts.call and then twice as long each time, until timeouts.prepare aborts the
+//     transaction
 //     participant: takes the locks on the step's keys (waiting at most timeouts.lock_wait,
 //     else it aborts on its own and votes no), does the step's work, and then
 //       - business or technical failure: releases its locks, votes no (presumed nothing
@@ -21,8 +22,8 @@
 //     when nothing is to be committed, unforced under presumed commit), answers the client
 //     (kOk) and sends kCommit to each yes voter. A participant applies the effect (its
 //     `commit` operation, if any, is the time it takes); presumed nothing and abort: forces
-//     a committed record and --kAck-->, the coordinator re-sending kCommit every
-//     timeouts.call until every ack is in, then writing its end record; presumed commit:
+//     a committed record and --kAck-->, the coordinator re-sending kCommit (after
+//     timeouts.call, backing off) until every ack is in, then writing its end record; presumed commit:
 //     writes it unforced, no ack, and the coordinator forgets the transaction at once.
 //   abort (a no vote, or votes missing after timeouts.prepare; presumed nothing waits for
 //     every vote): presumed abort: nothing forced, kAbort to every participant that may
@@ -50,7 +51,8 @@
 // that prepared, unacknowledged. Recovery ballots (kPhase1a/kPhase1b, then kPhase2a/
 // kPhase2b with a ballot above 0) are run by the coordinator when the votes are not chosen
 // within timeouts.prepare, and by any participant in doubt after timeouts.prepare (again
-// every timeouts.call), so a coordinator crash blocks nobody while F+1 acceptors are up.
+// after timeouts.call, backing off), so a coordinator crash blocks nobody while F+1
+// acceptors are up.
 // Measured: lock hold and wait times, in-doubt time (vote yes to decision known), forced
 // log writes, and transactions blocked beyond the failure-free window (timeouts.prepare).
 //
