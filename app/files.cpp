@@ -10,7 +10,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <ext/stdio_filebuf.h>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 namespace app {
@@ -74,6 +76,11 @@ void remove_stray_temps(const std::string& path) {
 }
 }  // namespace
 
+bool written_in_place(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
 sim::Status check_writable(const std::string& path) {
   namespace fs = std::filesystem;
   auto cannot = [&](const std::string& why) {
@@ -81,6 +88,13 @@ sim::Status check_writable(const std::string& path) {
   };
   std::error_code ec;
   if (fs::is_directory(path, ec)) return cannot("it is a directory");
+  // A device, a pipe or a link to one is written in place: its own permission decides.
+  // (A link to nothing yet is created through: its target's directory decides, below.)
+  struct stat st {};
+  if (written_in_place(path) && ::stat(path.c_str(), &st) == 0) {
+    if (access(path.c_str(), W_OK) != 0) return cannot(std::strerror(errno));
+    return sim::Status();
+  }
   const fs::path parent = fs::path(path).parent_path();
   const fs::path dir = parent.empty() ? fs::path(".") : parent;
   if (!fs::exists(dir, ec)) return cannot(fmt::format("there is no directory {}", dir.string()));
@@ -99,34 +113,75 @@ sim::Status write_file_atomic(const std::string& path, const std::function<void(
   return file.commit();
 }
 
-AtomicFile::AtomicFile(std::string path)
-    : path_(std::move(path)), tmp_(fmt::format("{}.tmp.{}", path_, getpid())) {
-  remove_stray_temps(path_);
-  out_.open(tmp_, std::ios::binary | std::ios::trunc);
-  if (!out_.is_open()) open_error_ = errno;
+namespace {
+// The standard stream (1 or 2) whose file `path` leads to, or -1.
+int standard_stream_of(const std::string& path) {
+  struct stat target {};
+  if (::stat(path.c_str(), &target) != 0) return -1;
+  for (int fd : {1, 2}) {
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && st.st_dev == target.st_dev && st.st_ino == target.st_ino) return fd;
+  }
+  return -1;
+}
+}  // namespace
+
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+  if (!written_in_place(path_)) {
+    tmp_ = fmt::format("{}.tmp.{}", path_, getpid());
+    remove_stray_temps(path_);
+  } else if (const int fd = standard_stream_of(path_); fd >= 0) {
+    // Opened again, the file would be written from its start, over what the stream wrote
+    // and under what it writes next: share the stream's offset instead, after its text.
+    std::fflush(fd == 1 ? stdout : stderr);
+    std::cout.flush();
+    std::cerr.flush();
+    const int copy = ::dup(fd);
+    if (copy < 0) {
+      open_error_ = errno;
+      return;
+    }
+    shared_ = std::make_unique<__gnu_cxx::stdio_filebuf<char>>(copy, std::ios::out | std::ios::binary);
+    out_.rdbuf(shared_.get());
+    return;
+  }
+  if (file_.open(tmp_.empty() ? path_ : tmp_, std::ios::out | std::ios::binary | std::ios::trunc) == nullptr) {
+    open_error_ = errno;
+    return;
+  }
+  out_.rdbuf(&file_);
 }
 
 AtomicFile::~AtomicFile() {
   if (done_) return;
-  out_.close();
-  std::remove(tmp_.c_str());
+  close();
+  if (!tmp_.empty()) std::remove(tmp_.c_str());
+}
+
+bool AtomicFile::close() {
+  out_.rdbuf(nullptr);
+  if (shared_) {
+    const bool ok = static_cast<__gnu_cxx::stdio_filebuf<char>&>(*shared_).close() != nullptr;
+    shared_.reset();
+    return ok;
+  }
+  return !file_.is_open() || file_.close() != nullptr;
 }
 
 sim::Status AtomicFile::failed() {
   const std::string why = std::strerror(open_error_ != 0 ? open_error_ : errno);
-  out_.close();
-  std::remove(tmp_.c_str());
+  close();
+  if (!tmp_.empty()) std::remove(tmp_.c_str());
   done_ = true;
   return sim::Status::invalid(fmt::format("{}: cannot write the file ({})", path_, why));
 }
 
 sim::Status AtomicFile::commit() {
   if (done_) return sim::Status::invalid(fmt::format("{}: cannot write the file (written already)", path_));
-  if (!out_.is_open()) return failed();
+  if (out_.rdbuf() == nullptr) return failed();
   out_.flush();
   if (!out_) return failed();
-  out_.close();
-  if (!out_ || std::rename(tmp_.c_str(), path_.c_str()) != 0) return failed();
+  if (!close() || (!tmp_.empty() && std::rename(tmp_.c_str(), path_.c_str()) != 0)) return failed();
   done_ = true;
   return sim::Status();
 }

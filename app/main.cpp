@@ -674,6 +674,17 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
   }
+  // A sweep's runs file has files beside it (its manifest, its journal) and is read back by
+  // --resume, merge and compare: a device, a pipe or a link (/dev/stdout) cannot be one.
+  for (const std::string& path : {*sweep ? sweep_opt.csv : std::string(), *merge ? merge_csv : std::string()}) {
+    if (path.empty() || !app::written_in_place(path)) continue;
+    fmt::print(stderr,
+               "coordsim: {}: the runs file must be a regular file, not a device, a pipe or a "
+               "link (its manifest is written beside it, and --resume, merge and compare read "
+               "it back); give a file name, or leave out --csv and read the table\n",
+               path);
+    return kExitUsage;
+  }
 
   try {
     if (*run) return cmd_run(run_args, pattern_args, replication, csv, json, timing, trace);

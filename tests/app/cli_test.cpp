@@ -425,6 +425,39 @@ TEST_CASE("CLI: an output file that cannot be written is refused before anything
   }
 }
 
+TEST_CASE("CLI: outputs to devices are written in place, and their errors reported", "[app][cli]") {
+  // Before, --csv /dev/full went to a temporary file in /dev renamed over the device: the
+  // run said nothing, exited 0, and /dev/full was a regular file from then on.
+  REQUIRE(std::filesystem::is_character_file("/dev/full"));
+  auto full = coordsim("run scenarios/single-service.yaml --csv /dev/full");
+  CHECK(full.code == 1);
+  CHECK(full.err == "coordsim: /dev/full: cannot write the file (No space left on device)\n");
+  auto series = coordsim("run scenarios/single-service.yaml --timeseries /dev/full --interval 1min");
+  CHECK(series.code == 1);
+  CHECK(series.err == "coordsim: /dev/full: cannot write the file (No space left on device)\n");
+  CHECK(std::filesystem::is_character_file("/dev/full"));
+  // /dev/stdout is a link to the process's output: the rows follow the table there (also
+  // when that output is a file: written from its start, they would overwrite the table).
+  auto out = coordsim("run scenarios/single-service.yaml --csv /dev/stdout");
+  CHECK(out.code == 0);
+  CHECK(out.out.starts_with("scenario single-service (seed 1)\npattern "));
+  CHECK(out.out.find("\nscenario,scenario_hash,coordsim_version,") != std::string::npos);
+  CHECK(out.out.rfind("orchestration ") < out.out.find("\nscenario,scenario_hash,"));
+  // A sweep's runs file has its manifest beside it and is read back: it must be a file.
+  for (const char* command : {"sweep scenarios/single-service.yaml --csv /dev/null -q",
+                              "merge scenarios/single-service.yaml --csv /dev/stdout"}) {
+    INFO(command);
+    auto r = coordsim(command);
+    CHECK(r.code == 2);
+    const std::string dev = std::string(command).find("/dev/null") != std::string::npos ? "/dev/null" : "/dev/stdout";
+    CHECK(r.err == "coordsim: " + dev +
+                       ": the runs file must be a regular file, not a device, a pipe or a link (its "
+                       "manifest is written beside it, and --resume, merge and compare read it back); "
+                       "give a file name, or leave out --csv and read the table\n");
+  }
+  CHECK(!std::filesystem::exists("/dev/null.manifest.json"));
+}
+
 TEST_CASE("CLI: a sweep too big to plan is refused at once, with its size", "[app][cli]") {
   // Before, every one of the 120,000 points was loaded (minutes, gigabytes) with no word.
   auto grid = coordsim("sweep scenarios/single-service.yaml --sweep seed=1:400:1 --sweep services.api.workers=1:300:1 -q");

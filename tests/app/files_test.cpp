@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "app/files.hpp"
@@ -71,5 +73,41 @@ TEST_CASE("Files: a file written as its text comes appears whole on commit, or n
   const sim::Status st = missing.commit();
   REQUIRE(!st.ok());
   CHECK(st.message() == (dir / "no" / "x.csv").string() + ": cannot write the file (No such file or directory)");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("Files: a path that is not a regular file is written in place, never renamed over",
+          "[app][files]") {
+  const fs::path dir = fs::temp_directory_path() / fmt::format("coordsim_inplace_{}", getpid());
+  fs::create_directories(dir);
+  // A link to a file: the file gets the text, the link stays a link.
+  const fs::path target = dir / "runs.csv";
+  const fs::path link = dir / "latest.csv";
+  std::ofstream(target) << "old, and longer than the new text\n";
+  fs::create_symlink(target, link);
+  CHECK(app::written_in_place(link.string()));
+  CHECK(!app::written_in_place(target.string()));
+  REQUIRE(app::write_file_atomic(link.string(), "a,b\n").ok());
+  CHECK(fs::is_symlink(link));
+  CHECK(app::read_file(target.string()).value() == "a,b\n");
+  // A pipe: what its reader gets is the text, and it is still a pipe.
+  const fs::path fifo = dir / "pipe";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::string got;
+  std::thread reader([&] { got = app::read_file(fifo.string()).value(); });
+  REQUIRE(app::write_file_atomic(fifo.string(), "x,y\n1,2\n").ok());
+  reader.join();
+  CHECK(got == "x,y\n1,2\n");
+  CHECK(fs::is_fifo(fifo));
+  for (const auto& e : fs::directory_iterator(dir)) CHECK(e.path().filename().string().find(".tmp.") == std::string::npos);
+  // A device that refuses the bytes: its reason, and the device is left as it was.
+  REQUIRE(fs::is_character_file("/dev/full"));
+  {
+    const sim::Status st = app::write_file_atomic("/dev/full", std::string(100000, 'x'));
+    REQUIRE(!st.ok());
+    CHECK(st.message() == "/dev/full: cannot write the file (No space left on device)");
+    CHECK(fs::is_character_file("/dev/full"));
+    CHECK(app::check_writable("/dev/full").ok());
+  }
   fs::remove_all(dir);
 }
