@@ -176,6 +176,11 @@ sim::Status AtomicFile::failed() {
   return sim::Status::invalid(fmt::format("{}: cannot write the file ({})", path_, why));
 }
 
+sim::Status AtomicFile::opened() const {
+  if (out_.rdbuf() != nullptr) return sim::Status();
+  return sim::Status::invalid(fmt::format("{}: cannot write the file ({})", path_, std::strerror(open_error_)));
+}
+
 sim::Status AtomicFile::commit() {
   if (done_) return sim::Status::invalid(fmt::format("{}: cannot write the file (written already)", path_));
   if (out_.rdbuf() == nullptr) return failed();

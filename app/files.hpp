@@ -38,6 +38,8 @@ class AtomicFile {
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
   std::ostream& out() { return out_; }
+  // Whether the file could be opened (checked before a long write), with the reason.
+  sim::Status opened() const;
   // Closes and renames the file; the first error names the file and the reason.
   sim::Status commit();
 

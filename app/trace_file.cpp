@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "models/world.hpp"
@@ -21,13 +19,13 @@ std::string micros(sim::Time t) {
 
 }  // namespace
 
-PerfettoTrace::PerfettoTrace(const std::string& path) : path_(path) {
-  file_ = std::fopen(path.c_str(), "w");
-  if (file_ == nullptr) {
-    status_ = sim::Status::invalid(fmt::format("{}: cannot write the trace: {}", path, std::strerror(errno)));
+PerfettoTrace::PerfettoTrace(const std::string& path) : path_(path), file_(std::make_unique<AtomicFile>(path)) {
+  status_ = file_->opened();
+  if (!status_.ok()) {
+    file_.reset();
     return;
   }
-  std::fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", file_);
+  file_->out() << "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
 }
 
 PerfettoTrace::~PerfettoTrace() {
@@ -36,20 +34,17 @@ PerfettoTrace::~PerfettoTrace() {
 
 void PerfettoTrace::emit(const std::string& json) {
   if (file_ == nullptr) return;
-  if (!first_) std::fputs(",\n", file_);
+  if (!first_) file_->out() << ",\n";
   first_ = false;
-  std::fputs(json.c_str(), file_);
+  file_->out() << json;
 }
 
 sim::Status PerfettoTrace::close() {
   if (file_ == nullptr) return status_;
-  std::fputs("\n]}\n", file_);
-  const bool bad = std::ferror(file_) != 0;
-  const int rc = std::fclose(file_);
-  file_ = nullptr;
-  if ((bad || rc != 0) && status_.ok()) {
-    status_ = sim::Status::invalid(fmt::format("{}: cannot write the trace: {}", path_, std::strerror(errno)));
-  }
+  file_->out() << "\n]}\n";
+  const sim::Status st = file_->commit();
+  file_.reset();
+  if (!st.ok() && status_.ok()) status_ = st;
   return status_;
 }
 

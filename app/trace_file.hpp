@@ -15,12 +15,13 @@
 // Every event about a transaction carries args.txn (and args.step where there is one).
 #pragma once
 
-#include <cstdio>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "app/files.hpp"
 #include "models/trace.hpp"
 #include "sim/status.hpp"
 
@@ -28,7 +29,8 @@ namespace app {
 
 class PerfettoTrace final : public models::TraceSink {
  public:
-  // Opens `path` for writing; check status() before the run.
+  // Opens `path` for writing (atomically, as every output: app::AtomicFile); check status()
+  // before the run.
   explicit PerfettoTrace(const std::string& path);
   ~PerfettoTrace() override;
   PerfettoTrace(const PerfettoTrace&) = delete;
@@ -51,7 +53,7 @@ class PerfettoTrace final : public models::TraceSink {
   static std::string args(const models::TraceEvent& e);
 
   std::string path_;
-  std::FILE* file_ = nullptr;
+  std::unique_ptr<AtomicFile> file_;
   sim::Status status_;
   bool first_ = true;
   int run_ = -1;

@@ -435,6 +435,9 @@ TEST_CASE("CLI: outputs to devices are written in place, and their errors report
   auto series = coordsim("run scenarios/single-service.yaml --timeseries /dev/full --interval 1min");
   CHECK(series.code == 1);
   CHECK(series.err == "coordsim: /dev/full: cannot write the file (No space left on device)\n");
+  auto trace = coordsim("run scenarios/single-service.yaml --trace /dev/full --trace-txn 3");
+  CHECK(trace.code == 1);
+  CHECK(trace.err == "coordsim: /dev/full: cannot write the file (No space left on device)\n");
   CHECK(std::filesystem::is_character_file("/dev/full"));
   // /dev/stdout is a link to the process's output: the rows follow the table there (also
   // when that output is a file: written from its start, they would overwrite the table).
