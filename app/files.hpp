@@ -56,6 +56,10 @@ class AtomicFile {
 // Returns true iff `path` exists and is not a regular file or a directory (a device, a
 // pipe, a socket, a symbolic link): a write goes through it, in place, not atomically.
 bool written_in_place(const std::string& path);
+// Returns true iff a and b name the same regular file (one that exists: the same inode;
+// otherwise the same absolute path once links are followed). Devices and pipes are never
+// the same file here: writing to one twice is harmless.
+bool same_file(const std::string& a, const std::string& b);
 // Whether write_file_atomic(path, ...) can succeed, as far as can be told before: path is
 // not a directory and its directory exists and may be written. Checked before a run, so
 // that a long run does not end on an output it cannot write.

@@ -11,6 +11,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/bench_phold.hpp"
@@ -19,6 +20,7 @@
 #include "app/runner.hpp"
 #include "app/scenario.hpp"
 #include "app/scenario_fields.hpp"
+#include "app/sweep_files.hpp"
 #include "app/exit_codes.hpp"
 #include "app/explain_command.hpp"
 #include "app/explore_command.hpp"
@@ -657,20 +659,60 @@ int main(int argc, char** argv) {
 
   // The files a command will write are checked before it runs anything: a long run must not
   // end on an output it cannot write.
-  std::vector<std::string> outputs;
-  if (*run) outputs = {csv, json, trace.timeseries, trace.file};
+  // Each is named by its option, to say which two clash.
+  using Named = std::vector<std::pair<std::string, std::string>>;  // (option, file)
+  Named outputs, inputs;
+  if (*run) outputs = {{"--csv", csv}, {"--json", json}, {"--timeseries", trace.timeseries}, {"--trace", trace.file}};
   if (*sweep) {
-    outputs = {sweep_opt.csv, sweep_opt.summary, sweep_opt.manifest, sweep_opt.differences,
-               sweep_opt.verdict, sweep_opt.timeseries};
+    outputs = {{"--csv", sweep_opt.csv}, {"--summary", sweep_opt.summary}, {"--manifest", sweep_opt.manifest},
+               {"--differences", sweep_opt.differences}, {"--verdict", sweep_opt.verdict},
+               {"--timeseries", sweep_opt.timeseries}};
+    if (!sweep_opt.csv.empty()) {  // written beside the runs file
+      if (sweep_opt.manifest.empty()) outputs.push_back({"--csv's manifest", app::default_manifest_path(sweep_opt.csv)});
+      outputs.push_back({"--csv's journal", app::journal_path(sweep_opt.csv)});
+    }
   }
-  if (*merge) outputs = {merge_csv, merge_summary, merge_manifest, merge_differences};
-  if (*compare) outputs = {compare_verdict};
-  if (*explore) outputs = {explore_opt.csv, explore_opt.points};
-  if (*explain) outputs = {explain_opt.mermaid};
-  for (const std::string& path : outputs) {
-    if (path.empty()) continue;
+  if (*merge) {
+    outputs = {{"--csv", merge_csv}, {"--summary", merge_summary}, {"--manifest", merge_manifest},
+               {"--differences", merge_differences}};
+    if (merge_manifest.empty()) outputs.push_back({"--csv's manifest", app::default_manifest_path(merge_csv)});
+    for (const std::string& f : merge_inputs) {
+      inputs.push_back({"a shard", f});
+      inputs.push_back({"a shard's manifest", app::default_manifest_path(f)});
+    }
+  }
+  if (*compare) {
+    outputs = {{"--verdict", compare_verdict}};
+    for (const std::string& f : compare_inputs) {
+      inputs.push_back({"a runs file", f});
+      inputs.push_back({"a runs file's manifest", app::default_manifest_path(f)});
+    }
+  }
+  if (*explore) outputs = {{"--csv", explore_opt.csv}, {"--points", explore_opt.points}};
+  if (*explain) outputs = {{"--mermaid", explain_opt.mermaid}};
+  for (const ScenarioArgs* a : {&run_args, &sweep_args, &explore_args, &explain_args}) {
+    if (!a->file.empty()) inputs.push_back({"the scenario", a->file});
+  }
+  std::erase_if(outputs, [](const auto& o) { return o.second.empty(); });
+  for (const auto& [option, path] : outputs) {
     if (const sim::Status st = app::check_writable(path); !st.ok()) {
       fmt::print(stderr, "coordsim: {}\n", st.message());
+      return kExitUsage;
+    }
+  }
+  // Two outputs in one file, or an output over an input: one would destroy the other.
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const auto& [option, path] = outputs[i];
+    for (size_t j = 0; j < i; ++j) {
+      if (!app::same_file(path, outputs[j].second)) continue;
+      fmt::print(stderr, "coordsim: {}: {} and {} would write the same file; give each a file of its own\n",
+                 path, outputs[j].first, option);
+      return kExitUsage;
+    }
+    for (const auto& [what, file] : inputs) {
+      if (!app::same_file(path, file)) continue;
+      fmt::print(stderr, "coordsim: {}: {} would overwrite {}, which it reads; give {} another file\n", path,
+                 option, what, option);
       return kExitUsage;
     }
   }

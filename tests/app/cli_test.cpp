@@ -461,6 +461,65 @@ TEST_CASE("CLI: outputs to devices are written in place, and their errors report
   CHECK(!std::filesystem::exists("/dev/null.manifest.json"));
 }
 
+TEST_CASE("CLI: two outputs in one file, or an output over an input, are refused", "[app][cli]") {
+  // Before, `run S --csv S` overwrote the scenario with its own results, and `--csv a.csv
+  // --json a.csv` kept whichever was written last; both exited 0.
+  const auto dir = std::filesystem::temp_directory_path() / ("coordsim_clash_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string d = dir.string();
+  std::filesystem::copy_file(std::filesystem::path(COORDSIM_SOURCE_DIR) / "scenarios/single-service.yaml", dir / "s.yaml");
+  std::filesystem::create_symlink(dir / "s.yaml", dir / "link.yaml");
+  const std::string scenario = test::slurp(d + "/s.yaml");
+  const std::pair<std::string, std::string> cases[] = {
+      {"run {0}/s.yaml --csv {0}/a.csv --json {0}/a.csv",
+       "{0}/a.csv: --csv and --json would write the same file; give each a file of its own"},
+      {"run {0}/s.yaml --json {0}/a.csv --timeseries {0}/../{1}/a.csv",
+       "{0}/../{1}/a.csv: --json and --timeseries would write the same file; give each a file of its own"},
+      {"run {0}/s.yaml --csv {0}/s.yaml",
+       "{0}/s.yaml: --csv would overwrite the scenario, which it reads; give --csv another file"},
+      {"run {0}/s.yaml --trace {0}/link.yaml",
+       "{0}/link.yaml: --trace would overwrite the scenario, which it reads; give --trace another file"},
+      {"sweep {0}/s.yaml -q --csv {0}/r.csv --summary {0}/r.manifest.json",
+       "{0}/r.manifest.json: --summary and --csv's manifest would write the same file; give each a file of its own"},
+      {"sweep {0}/s.yaml -q --csv {0}/r.csv --differences {0}/r.csv.partial",
+       "{0}/r.csv.partial: --differences and --csv's journal would write the same file; give each a file of its own"},
+      {"explore {0}/s.yaml --csv {0}/s.yaml",
+       "{0}/s.yaml: --csv would overwrite the scenario, which it reads; give --csv another file"},
+  };
+  const std::string leaf = dir.filename().string();
+  for (const auto& [command, message] : cases) {
+    INFO(command);
+    auto r = coordsim(fmt::format(fmt::runtime(command), d, leaf));
+    CHECK(r.code == 2);
+    CHECK(r.err == "coordsim: " + fmt::format(fmt::runtime(message), d, leaf) + "\n");
+  }
+  CHECK(test::slurp(d + "/s.yaml") == scenario);
+  CHECK(!std::filesystem::exists(dir / "a.csv"));
+  // A finished sweep's runs file and manifest are read by merge and compare.
+  REQUIRE(coordsim(fmt::format("sweep {0}/s.yaml -q --set duration=1min --csv {0}/r.csv", d)).code == 0);
+  const std::string runs = test::slurp(d + "/r.csv");
+  const std::pair<std::string, std::string> readers[] = {
+      {"merge {0}/r.csv --csv {0}/r.csv",
+       "{0}/r.csv: --csv would overwrite a shard, which it reads; give --csv another file"},
+      {"merge {0}/r.csv --csv {0}/m.csv --summary {0}/r.manifest.json",
+       "{0}/r.manifest.json: --summary would overwrite a shard's manifest, which it reads; give --summary another file"},
+      {"compare {0}/r.csv --verdict {0}/r.csv",
+       "{0}/r.csv: --verdict would overwrite a runs file, which it reads; give --verdict another file"},
+      {"compare {0}/r.csv --verdict {0}/r.manifest.json",
+       "{0}/r.manifest.json: --verdict would overwrite a runs file's manifest, which it reads; give --verdict another file"},
+  };
+  for (const auto& [command, message] : readers) {
+    INFO(command);
+    auto r = coordsim(fmt::format(fmt::runtime(command), d));
+    CHECK(r.code == 2);
+    CHECK(r.err == "coordsim: " + fmt::format(fmt::runtime(message), d) + "\n");
+  }
+  CHECK(test::slurp(d + "/r.csv") == runs);
+  // Writing to one device twice is harmless.
+  CHECK(coordsim(fmt::format("run {0}/s.yaml --csv /dev/null --json /dev/null", d)).code == 0);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("CLI: a sweep too big to plan is refused at once, with its size", "[app][cli]") {
   // Before, every one of the 120,000 points was loaded (minutes, gigabytes) with no word.
   auto grid = coordsim("sweep scenarios/single-service.yaml --sweep seed=1:400:1 --sweep services.api.workers=1:300:1 -q");
