@@ -5,12 +5,15 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <new>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -337,8 +340,6 @@ int cmd_sweep(const ScenarioArgs& a, const std::vector<std::string>& sweep_args,
   return app::sweep_command(*s, overrides, opt, session);
 }
 
-}  // namespace
-
 // The patterns and their one-line summaries, from the pattern table.
 std::string pattern_list() {
   std::string out =
@@ -361,6 +362,25 @@ std::string pattern_list() {
   }
   return out;
 }
+
+// The exit code `rc`, or kExitRunError with a message if the standard output refused any of
+// its bytes (a full disk, /dev/full): its last bytes leave here, at exit. `why`: the reason
+// when known already.
+int with_output_checked(int rc, std::string why = "") {
+  // A write that failed already (std::endl's flush) left its reason in errno.
+  const int earlier = std::ferror(stdout) != 0 || !std::cout ? errno : 0;
+  errno = 0;
+  std::cout.flush();  // (which flushes stdout too: the two are in sync)
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0 || !std::cout) {
+    const int e = errno != 0 ? errno : earlier;
+    if (why.empty()) why = e != 0 ? std::strerror(e) : "a write failed";
+    fmt::print(stderr, "coordsim: cannot write the standard output ({})\n", why);
+    return kExitRunError;
+  }
+  return rc;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App cli{
@@ -631,11 +651,11 @@ int main(int argc, char** argv) {
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return cli.exit(e);
+    return with_output_checked(cli.exit(e));
   } catch (const CLI::CallForAllHelp& e) {
-    return cli.exit(e);
+    return with_output_checked(cli.exit(e));
   } catch (const CLI::CallForVersion& e) {
-    return cli.exit(e);
+    return with_output_checked(cli.exit(e));
   } catch (const CLI::ParseError& e) {
     cli.exit(e);
     return kExitUsage;
@@ -728,7 +748,9 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  try {
+  // The command; then its standard output, whose last bytes leave at exit: a full disk or
+  // a closed pipe there is the command's failure, not a silent exit 0.
+  auto command = [&]() -> int {
     if (*run) return cmd_run(run_args, pattern_args, replication, csv, json, timing, trace);
     if (*validate) return cmd_validate(validate_args);
     if (*fields) return app::print_fields(fields_prefix, fields_markdown) ? kExitOk : kExitUsage;
@@ -761,6 +783,12 @@ int main(int argc, char** argv) {
       fmt::print("{}\n", app::format_setup(setup, r));
       return kExitOk;
     }
+    return kExitUsage;
+  };
+  int rc = kExitUsage;
+  std::string out_error;  // why the standard output refused a write, if it did
+  try {
+    rc = command();
   } catch (const std::bad_alloc&) {
     fmt::print(stderr,
                "coordsim: out of memory: a run keeps a record of every transaction that may still "
@@ -769,9 +797,17 @@ int main(int argc, char** argv) {
                "rate, shorten the waits (timeouts, redelivery), or drop --trace or lengthen "
                "--interval\n");
     return kExitRunError;
+  } catch (const std::system_error& e) {
+    if (std::ferror(stdout) == 0) {
+      fmt::print(stderr, "coordsim: internal error: {}\n", e.what());
+      return kExitRunError;
+    }
+    // fmt::print found the standard output refusing its bytes: said below.
+    rc = kExitRunError;
+    out_error = e.code().message();
   } catch (const std::exception& e) {
     fmt::print(stderr, "coordsim: internal error: {}\n", e.what());
     return kExitRunError;
   }
-  return kExitUsage;
+  return with_output_checked(rc, out_error);
 }

@@ -439,6 +439,19 @@ TEST_CASE("CLI: outputs to devices are written in place, and their errors report
   CHECK(trace.code == 1);
   CHECK(trace.err == "coordsim: /dev/full: cannot write the file (No space left on device)\n");
   CHECK(std::filesystem::is_character_file("/dev/full"));
+  // The standard output itself on a full device: before, `run` and `validate` exited 0 with
+  // their table lost, and `fields` and `sweep` called it an internal error.
+  for (const char* command : {"run scenarios/single-service.yaml", "validate scenarios/single-service.yaml",
+                              "fields", "sweep scenarios/single-service.yaml -q --set duration=1min",
+                              "explain scenarios/ecommerce-order.yaml --txn 3", "--version", "run --help"}) {
+    INFO(command);
+    const std::string err = (std::filesystem::temp_directory_path() / fmt::format("coordsim_full_{}.err", getpid())).string();
+    const int status = std::system(fmt::format("cd '{}' && '{}' {} >/dev/full 2>'{}'", COORDSIM_SOURCE_DIR,
+                                               COORDSIM_BINARY, command, err).c_str());
+    CHECK(WEXITSTATUS(status) == 1);
+    CHECK(slurp(err) == "coordsim: cannot write the standard output (No space left on device)\n");
+    std::filesystem::remove(err);
+  }
   // /dev/stdout is a link to the process's output: the rows follow the table there (also
   // when that output is a file: written from its start, they would overwrite the table).
   auto out = coordsim("run scenarios/single-service.yaml --csv /dev/stdout");
