@@ -436,8 +436,8 @@ int main(int argc, char** argv) {
           [](std::string& v) -> std::string {
             char* end = nullptr;
             const double p = std::strtod(v.c_str(), &end);
-            if (end == v.c_str() || *end != '\0' || !(p >= 0 && p <= 1)) {
-              return fmt::format("{}: expected a fraction from 0 to 1, such as 0.01", v);
+            if (end == v.c_str() || *end != '\0' || !(p > 0 && p <= 1)) {  // (0 would trace nothing)
+              return fmt::format("{}: expected a fraction above 0 and at most 1, such as 0.01", v);
             }
             return "";
           },

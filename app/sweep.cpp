@@ -241,9 +241,11 @@ sim::Result<Shard> parse_shard(const std::string& text) {
   if (parts.size() != 2) return sim::Status::invalid(usage);
   auto i = sim::parse_number(parts[0]), n = sim::parse_number(parts[1]);
   if (!i.ok() || !n.ok() || i.value() != std::floor(i.value()) ||
-      n.value() != std::floor(n.value()) || i.value() < 1 || n.value() < i.value() ||
-      n.value() > 1e6) {
+      n.value() != std::floor(n.value()) || i.value() < 1 || n.value() < i.value()) {
     return sim::Status::invalid(usage);
+  }
+  if (n.value() > 1e6) {
+    return sim::Status::invalid(fmt::format("--shard {}: at most 1000000 shards, e.g. --shard 2/8", text));
   }
   return Shard{static_cast<uint32_t>(i.value()), static_cast<uint32_t>(n.value())};
 }

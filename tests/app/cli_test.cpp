@@ -689,7 +689,10 @@ TEST_CASE("CLI: run --trace writes a trace, and its options are checked", "[app]
   CHECK(dir.err == "coordsim: /nonexistent-dir/t.json: cannot write the file (there is no directory /nonexistent-dir)\n");
   auto sample = coordsim(fmt::format("run scenarios/single-service.yaml --trace '{}' --trace-sample 2", path));
   CHECK(sample.code == 2);
-  CHECK(sample.err.starts_with("--trace-sample: 2: expected a fraction from 0 to 1, such as 0.01\n"));
+  CHECK(sample.err.starts_with("--trace-sample: 2: expected a fraction above 0 and at most 1, such as 0.01\n"));
+  auto none = coordsim(fmt::format("run scenarios/single-service.yaml --trace '{}' --trace-sample 0", path));
+  CHECK(none.code == 2);  // before, an empty trace and exit 0
+  CHECK(none.err.starts_with("--trace-sample: 0: expected a fraction above 0 and at most 1, such as 0.01\n"));
 }
 
 TEST_CASE("CLI: explain needs a transaction, and checks the outcome's name", "[app][cli][explain]") {

@@ -338,6 +338,9 @@ TEST_CASE("Sweep CLI: shards merged are byte-identical to one machine's output",
     CHECK(bad.err ==
           "coordsim: --shard 5/4: expected I/N with 1 <= I <= N, e.g. --shard 2/8 (the second "
           "of eight slices)\n");
+    auto many = coordsim(d, kSweep + " --shard 1/99999999999 --csv s.csv");
+    CHECK(many.code == 2);
+    CHECK(many.err == "coordsim: --shard 1/99999999999: at most 1000000 shards, e.g. --shard 2/8\n");
     auto resume = coordsim(d, kSweep + " --resume");
     CHECK(resume.code == 2);
     CHECK(resume.err ==
