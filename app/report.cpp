@@ -29,8 +29,8 @@ struct Cell {
         return text;
       case Kind::kCount:
         return std::to_string(count);
-      case Kind::kReal:
-        return fmt::format("{:.6g}", real);
+      case Kind::kReal:  // (undefined, such as the mean latency of no transaction: empty)
+        return std::isfinite(real) ? fmt::format("{:.6g}", real) : std::string();
       case Kind::kFlag:
         return count != 0 ? "true" : "false";
     }
@@ -53,6 +53,11 @@ struct Cell {
 Cell txt(std::string t) { return {Cell::Kind::kText, std::move(t)}; }
 Cell cnt(uint64_t c) { return {Cell::Kind::kCount, "", c}; }
 Cell num(double v) { return {Cell::Kind::kReal, "", 0, v}; }
+// A figure over the transactions of `m`: undefined (an empty field, JSON null) when there
+// were none, rather than a 0 that a mean over replications would take as a value.
+double per_txn(const models::RunMetrics& m, double v) { return m.transactions ? v : NAN; }
+// A latency figure: undefined when no transaction was timed.
+double timed(const sim::LogHistogram& h, double v) { return h.count() ? v : NAN; }
 Cell flag(bool b) { return {Cell::Kind::kFlag, "", b ? 1u : 0u}; }
 
 // One row of a run: all its transactions ("all"), or one request type's.
@@ -95,35 +100,35 @@ const std::vector<Column>& columns() {
       {"blocked", [](const S&, const R&, const Row& row) { return outcome(row, models::Outcome::kBlocked); }},
       {"violated", [](const S&, const R&, const Row& row) { return outcome(row, models::Outcome::kViolated); }},
       {"unfinished", [](const S&, const R&, const Row& row) { return cnt(M(row).unfinished); }},
-      {"availability", [](const S&, const R&, const Row& row) { return num(M(row).availability()); }},
+      {"availability", [](const S&, const R&, const Row& row) { return num(per_txn(M(row), M(row).availability())); }},
       {"throughput_per_s", [](const S&, const R&, const Row& row) { return num(M(row).throughput()); }},
       {"window_s", [](const S&, const R&, const Row& row) { return num(M(row).window_s); }},
-      {"acceptance_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).acceptance.mean_ns())); }},
-      {"acceptance_p50_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).acceptance.percentile_ns(0.5))); }},
-      {"acceptance_p90_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).acceptance.percentile_ns(0.9))); }},
-      {"acceptance_p95_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).acceptance.percentile_ns(0.95))); }},
-      {"acceptance_p99_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).acceptance.percentile_ns(0.99))); }},
-      {"acceptance_p999_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).acceptance.percentile_ns(0.999))); }},
-      {"completion_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).completion.mean_ns())); }},
-      {"completion_p50_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).completion.percentile_ns(0.5))); }},
-      {"completion_p90_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).completion.percentile_ns(0.9))); }},
-      {"completion_p95_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).completion.percentile_ns(0.95))); }},
-      {"completion_p99_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).completion.percentile_ns(0.99))); }},
-      {"completion_p999_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).completion.percentile_ns(0.999))); }},
+      {"acceptance_mean_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).acceptance, ms(M(row).acceptance.mean_ns()))); }},
+      {"acceptance_p50_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).acceptance, ms(M(row).acceptance.percentile_ns(0.5)))); }},
+      {"acceptance_p90_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).acceptance, ms(M(row).acceptance.percentile_ns(0.9)))); }},
+      {"acceptance_p95_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).acceptance, ms(M(row).acceptance.percentile_ns(0.95)))); }},
+      {"acceptance_p99_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).acceptance, ms(M(row).acceptance.percentile_ns(0.99)))); }},
+      {"acceptance_p999_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).acceptance, ms(M(row).acceptance.percentile_ns(0.999)))); }},
+      {"completion_mean_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).completion, ms(M(row).completion.mean_ns()))); }},
+      {"completion_p50_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).completion, ms(M(row).completion.percentile_ns(0.5)))); }},
+      {"completion_p90_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).completion, ms(M(row).completion.percentile_ns(0.9)))); }},
+      {"completion_p95_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).completion, ms(M(row).completion.percentile_ns(0.95)))); }},
+      {"completion_p99_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).completion, ms(M(row).completion.percentile_ns(0.99)))); }},
+      {"completion_p999_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).completion, ms(M(row).completion.percentile_ns(0.999)))); }},
       {"inconsistency_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).inconsistency.mean_ns())); }},
       {"inconsistency_p99_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).inconsistency.percentile_ns(0.99))); }},
-      {"messages_per_txn", [](const S&, const R&, const Row& row) { return num(M(row).messages.mean()); }},
+      {"messages_per_txn", [](const S&, const R&, const Row& row) { return num(per_txn(M(row), M(row).messages.mean())); }},
       {"broker_messages", [](const S&, const R&, const Row& row) { return cnt(M(row).broker_messages); }},
-      {"retries_per_txn", [](const S&, const R&, const Row& row) { return num(M(row).retries.mean()); }},
+      {"retries_per_txn", [](const S&, const R&, const Row& row) { return num(per_txn(M(row), M(row).retries.mean())); }},
       {"client_retries_per_txn", [](const S&, const R&, const Row& row) {
          const auto& m = M(row);
-         return num(m.transactions ? static_cast<double>(m.client_retries) / static_cast<double>(m.transactions) : 0.0);
+         return num(per_txn(m, static_cast<double>(m.client_retries) / static_cast<double>(m.transactions)));
        }},
-      {"duplicates_per_txn", [](const S&, const R&, const Row& row) { return num(M(row).duplicates.mean()); }},
-      {"compensations_per_txn", [](const S&, const R&, const Row& row) { return num(M(row).compensations.mean()); }},
+      {"duplicates_per_txn", [](const S&, const R&, const Row& row) { return num(per_txn(M(row), M(row).duplicates.mean())); }},
+      {"compensations_per_txn", [](const S&, const R&, const Row& row) { return num(per_txn(M(row), M(row).compensations.mean())); }},
       {"forced_writes_per_txn", [](const S&, const R&, const Row& row) {
          const auto& m = M(row);
-         return num(m.transactions ? static_cast<double>(m.forced_writes) / static_cast<double>(m.transactions) : 0.0);
+         return num(per_txn(m, static_cast<double>(m.forced_writes) / static_cast<double>(m.transactions)));
        }},
       {"lock_hold_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).lock_hold.mean_ns())); }},
       {"lock_hold_p50_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).lock_hold.percentile_ns(0.5))); }},
@@ -137,7 +142,7 @@ const std::vector<Column>& columns() {
       {"in_doubt_max_ms", [](const S&, const R&, const Row& row) { return num(ms(static_cast<double>(M(row).in_doubt.max_ns()))); }},
       {"blocked_fraction", [](const S&, const R&, const Row& row) {
          const auto& m = M(row);
-         return num(m.transactions ? static_cast<double>(m.ever_blocked) / static_cast<double>(m.transactions) : 0.0);
+         return num(per_txn(m, static_cast<double>(m.ever_blocked) / static_cast<double>(m.transactions)));
        }},
       {"exposures", [](const S&, const R&, const Row& row) { return cnt(M(row).exposures); }},
       {"partial_mean", [](const S&, const R&, const Row& row) { return num(M(row).partial_mean); }},
@@ -320,16 +325,20 @@ std::string summary_table(const Scenario& s, const std::vector<models::RunResult
       auto o = [&](models::Outcome x) { return m.outcomes[static_cast<size_t>(x)]; };
       // The total under the pattern's name; each request type indented below it.
       const std::string label = row.request_type == "all" ? r.pattern.label() : "  " + row.request_type;
+      // A figure of no transaction at all is "-", not 0.
+      auto fixed = [](double v, int digits) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : "-"; };
+      auto lat = [&](const sim::LogHistogram& h, double v) { return fixed(timed(h, ms(v)), 3); };
       out += fmt::format(
-          "{:<26} {:>8} {:>9} {:>7} {:>6} {:>7} {:>8} {:>7.4f}  {:>17}  {:>24}  {:>8.2f} {:>9.1f}\n",
+          "{:<26} {:>8} {:>9} {:>7} {:>6} {:>7} {:>8} {:>7}  {:>17}  {:>24}  {:>8} {:>9.1f}\n",
           label, m.transactions, o(models::Outcome::kCommitted), o(models::Outcome::kAborted),
           o(models::Outcome::kFailed), o(models::Outcome::kBlocked), o(models::Outcome::kViolated),
-          m.availability(),
-          fmt::format("{:.3f} / {:.3f}", ms(m.acceptance.percentile_ns(0.5)),
-                      ms(m.acceptance.percentile_ns(0.99))),
-          fmt::format("{:.3f} / {:.3f} / {:.3f}", ms(m.completion.mean_ns()),
-                      ms(m.completion.percentile_ns(0.5)), ms(m.completion.percentile_ns(0.99))),
-          m.messages.mean(), m.throughput());
+          fixed(per_txn(m, m.availability()), 4),
+          fmt::format("{} / {}", lat(m.acceptance, m.acceptance.percentile_ns(0.5)),
+                      lat(m.acceptance, m.acceptance.percentile_ns(0.99))),
+          fmt::format("{} / {} / {}", lat(m.completion, m.completion.mean_ns()),
+                      lat(m.completion, m.completion.percentile_ns(0.5)),
+                      lat(m.completion, m.completion.percentile_ns(0.99))),
+          fixed(per_txn(m, m.messages.mean()), 2), m.throughput());
     }
   }
   // The commit protocol's own figures, a line per 2PC run, named with its variant.

@@ -31,10 +31,19 @@ struct Range {
 
 // Mean, sample standard deviation and the 95% Student-t interval of the mean, clamped to
 // `range`.
-Stats describe(const std::vector<double>& xs, Range range) {
+Stats describe(const std::vector<double>& all, Range range) {
+  // A replication whose figure is undefined (an empty field: the mean latency of a run
+  // without transactions) has nothing to say about it: n counts the others.
+  std::vector<double> xs;
+  for (double x : all) {
+    if (!std::isnan(x)) xs.push_back(x);
+  }
   Stats s;
   s.n = xs.size();
-  if (s.n == 0) return s;
+  if (s.n == 0) {
+    s.mean = s.sd = NAN;
+    return s;
+  }
   double sum = 0;
   for (double x : xs) sum += x;
   s.mean = sum / static_cast<double>(s.n);
@@ -650,6 +659,7 @@ std::vector<SummaryRow> summarize_sweep(const SweepShape& shape, const SweepRows
             xs.push_back(x);
             // A proportion of the transactions: its count (rounded back from the 6
             // significant digits of the fraction columns).
+            if (std::isnan(x)) continue;  // (undefined: no transactions)
             successes += std::round(x * txns[t][k][r]);
             trials += txns[t][k][r];
           }
@@ -721,9 +731,10 @@ std::string sweep_table(const SweepShape& shape, const SweepRows& rows) {
       point += (point.empty() ? "" : " ") + o.path + "=" + o.value;
     }
     text += fmt::format("{:<40} {:<38} {:<22} {}{}\n", point.empty() ? "-" : point, r.label,
-                        r.metric, num(r.stats.mean),
-                        r.stats.n < 2 ? std::string(" (one replication: no interval)")
-                                      : fmt::format(" [{}, {}]", num(r.stats.lo), num(r.stats.hi)));
+                        r.metric, r.stats.n == 0 ? std::string("-") : num(r.stats.mean),
+                        r.stats.n == 0  ? std::string(" (no transactions in any replication)")
+                        : r.stats.n < 2 ? std::string(" (one replication: no interval)")
+                                        : fmt::format(" [{}, {}]", num(r.stats.lo), num(r.stats.hi)));
   }
   return text;
 }
@@ -775,14 +786,20 @@ std::vector<VerdictRow> sweep_verdict(const SweepShape& shape, const SweepRows& 
       const auto it = by.find({p, m});
       if (it == by.end() || it->second.size() < 2) continue;
       const auto& pats = it->second;
-      size_t best = 0;
-      for (size_t k = 1; k < pats.size(); ++k) {
-        const bool better = higher_is_better(m) ? pats[k].stats.mean > pats[best].stats.mean
-                                                : pats[k].stats.mean < pats[best].stats.mean;
+      // A pattern whose figure is undefined in every replication (no transactions) is not
+      // compared.
+      auto defined = [&](size_t k) { return !std::isnan(pats[k].stats.mean); };
+      size_t best = pats.size();
+      for (size_t k = 0; k < pats.size(); ++k) {
+        if (!defined(k)) continue;
+        const bool better = best == pats.size() ||
+                            (higher_is_better(m) ? pats[k].stats.mean > pats[best].stats.mean
+                                                 : pats[k].stats.mean < pats[best].stats.mean);
         if (better) best = k;
       }
+      if (best == pats.size()) continue;
       for (size_t k = 0; k < pats.size(); ++k) {
-        if (k == best) continue;
+        if (k == best || !defined(k)) continue;
         std::vector<double> ds;
         for (size_t r = 0; r < pats[k].values.size() && r < pats[best].values.size(); ++r) {
           ds.push_back(pats[k].values[r] - pats[best].values[r]);

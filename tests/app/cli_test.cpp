@@ -533,6 +533,17 @@ TEST_CASE("CLI: two outputs in one file, or an output over an input, are refused
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("CLI: a run without transactions shows its undefined figures as -, not 0", "[app][cli]") {
+  // Before: availability 0.0000 and latencies of 0.000 ms, as if the service were down and
+  // instant at once.
+  auto r = coordsim("run scenarios/single-service.yaml --set duration=1us --set warmup=0s --csv /dev/stdout");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("\norchestration                     0         0       0      0       0        0       -  "
+                   "            - / -                 - / - / -         -       0.0\n") != std::string::npos);
+  // ... and as empty fields in the CSV (null in JSON), which pandas reads as NaN.
+  CHECK(r.out.find(",0,0,0,0,0,0,0,0,,0,1e-06,,,,,,,,,,,,") != std::string::npos);
+}
+
 TEST_CASE("CLI: a sweep too big to plan is refused at once, with its size", "[app][cli]") {
   // Before, every one of the 120,000 points was loaded (minutes, gigabytes) with no word.
   auto grid = coordsim("sweep scenarios/single-service.yaml --sweep seed=1:400:1 --sweep services.api.workers=1:300:1 -q");

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -372,4 +373,52 @@ TEST_CASE("Sweep verdict: the best pattern per point and metric, and which diffe
   CHECK(text.find("violated_per_txn: the best pattern changes from ") != std::string::npos);
   const std::string csv = app::verdict_csv(out.value().shape, verdict);
   CHECK(csv.rfind("services.inventory.mttf,metric,best,other,n,difference_mean,ci95_low,ci95_high,significant\n", 0) == 0);
+}
+
+TEST_CASE("Sweep summary: a replication without transactions leaves its undefined figures out",
+          "[app][sweep]") {
+  // About one arrival per run (100/s for 10 ms): some replications have none. Their mean
+  // latency, availability and messages per transaction are undefined (empty fields); before,
+  // they were written as 0 and pulled every mean toward 0 (a 0 ms latency, availability 0).
+  const std::vector<app::Override> set{{"duration", "10ms"}, {"warmup", "0s"}};
+  auto out = app::run_sweep(load("scenarios/single-service.yaml", set), set, {}, 12, 2);
+  REQUIRE(out.ok());
+  const std::string runs = app::sweep_runs_csv(out.value());
+  const std::vector<std::string> lines = app::block_lines(runs);
+  const std::vector<std::string> header = app::csv_fields(lines.at(0));
+  auto at = [&](const std::string& name) {
+    return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  size_t with = 0, without = 0;
+  double latency = 0, availability = 0;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const std::vector<std::string> f = app::csv_fields(lines[i]);
+    if (f.at(at("transactions")) == "0") {
+      ++without;
+      CHECK(f.at(at("completion_mean_ms")).empty());
+      CHECK(f.at(at("availability")).empty());
+      CHECK(f.at(at("messages_per_txn")).empty());
+      continue;
+    }
+    ++with;
+    latency += std::stod(f.at(at("completion_mean_ms")));
+    availability += std::stod(f.at(at("availability")));
+  }
+  REQUIRE(with >= 2);
+  REQUIRE(without >= 1);
+  const auto rows = app::summarize_sweep(out.value());
+  const app::Stats& lat = find(rows, 0, "orchestration", "completion_mean_ms").stats;
+  CHECK(lat.n == with);
+  // The runs file keeps 6 significant digits of each run's mean.
+  CHECK(lat.mean == Approx(latency / static_cast<double>(with)).epsilon(1e-5));
+  CHECK(lat.lo >= 0);
+  const app::Stats& av = find(rows, 0, "orchestration", "availability").stats;
+  CHECK(av.n == with);
+  CHECK(av.mean == Approx(availability / static_cast<double>(with)).epsilon(1e-5));
+  // The table says so where no replication has any.
+  auto none = app::run_sweep(load("scenarios/single-service.yaml", {{"duration", "1us"}, {"warmup", "0s"}}),
+                             {{"duration", "1us"}, {"warmup", "0s"}}, {}, 3, 1);
+  REQUIRE(none.ok());
+  const std::string table = app::sweep_table(none.value().shape, none.value().rows);
+  CHECK(table.find("completion_mean_ms     - (no transactions in any replication)\n") != std::string::npos);
 }
