@@ -56,8 +56,9 @@ Cell num(double v) { return {Cell::Kind::kReal, "", 0, v}; }
 // A figure over the transactions of `m`: undefined (an empty field, JSON null) when there
 // were none, rather than a 0 that a mean over replications would take as a value.
 double per_txn(const models::RunMetrics& m, double v) { return m.transactions ? v : NAN; }
-// A latency figure: undefined when no transaction was timed.
-double timed(const sim::LogHistogram& h, double v) { return h.count() ? v : NAN; }
+// A latency in ms, its mean or its q-quantile: undefined when no transaction was timed.
+double timed_mean_ms(const sim::LogHistogram& h) { return h.count() ? ms(h.mean_ns()) : NAN; }
+double timed_ms(const sim::LogHistogram& h, double q) { return h.count() ? ms(h.percentile_ns(q)) : NAN; }
 Cell flag(bool b) { return {Cell::Kind::kFlag, "", b ? 1u : 0u}; }
 
 // One row of a run: all its transactions ("all"), or one request type's.
@@ -103,18 +104,18 @@ const std::vector<Column>& columns() {
       {"availability", [](const S&, const R&, const Row& row) { return num(per_txn(M(row), M(row).availability())); }},
       {"throughput_per_s", [](const S&, const R&, const Row& row) { return num(M(row).throughput()); }},
       {"window_s", [](const S&, const R&, const Row& row) { return num(M(row).window_s); }},
-      {"acceptance_mean_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).acceptance, ms(M(row).acceptance.mean_ns()))); }},
-      {"acceptance_p50_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).acceptance, ms(M(row).acceptance.percentile_ns(0.5)))); }},
-      {"acceptance_p90_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).acceptance, ms(M(row).acceptance.percentile_ns(0.9)))); }},
-      {"acceptance_p95_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).acceptance, ms(M(row).acceptance.percentile_ns(0.95)))); }},
-      {"acceptance_p99_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).acceptance, ms(M(row).acceptance.percentile_ns(0.99)))); }},
-      {"acceptance_p999_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).acceptance, ms(M(row).acceptance.percentile_ns(0.999)))); }},
-      {"completion_mean_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).completion, ms(M(row).completion.mean_ns()))); }},
-      {"completion_p50_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).completion, ms(M(row).completion.percentile_ns(0.5)))); }},
-      {"completion_p90_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).completion, ms(M(row).completion.percentile_ns(0.9)))); }},
-      {"completion_p95_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).completion, ms(M(row).completion.percentile_ns(0.95)))); }},
-      {"completion_p99_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).completion, ms(M(row).completion.percentile_ns(0.99)))); }},
-      {"completion_p999_ms", [](const S&, const R&, const Row& row) { return num(timed(M(row).completion, ms(M(row).completion.percentile_ns(0.999)))); }},
+      {"acceptance_mean_ms", [](const S&, const R&, const Row& row) { return num(timed_mean_ms(M(row).acceptance)); }},
+      {"acceptance_p50_ms", [](const S&, const R&, const Row& row) { return num(timed_ms(M(row).acceptance, 0.5)); }},
+      {"acceptance_p90_ms", [](const S&, const R&, const Row& row) { return num(timed_ms(M(row).acceptance, 0.9)); }},
+      {"acceptance_p95_ms", [](const S&, const R&, const Row& row) { return num(timed_ms(M(row).acceptance, 0.95)); }},
+      {"acceptance_p99_ms", [](const S&, const R&, const Row& row) { return num(timed_ms(M(row).acceptance, 0.99)); }},
+      {"acceptance_p999_ms", [](const S&, const R&, const Row& row) { return num(timed_ms(M(row).acceptance, 0.999)); }},
+      {"completion_mean_ms", [](const S&, const R&, const Row& row) { return num(timed_mean_ms(M(row).completion)); }},
+      {"completion_p50_ms", [](const S&, const R&, const Row& row) { return num(timed_ms(M(row).completion, 0.5)); }},
+      {"completion_p90_ms", [](const S&, const R&, const Row& row) { return num(timed_ms(M(row).completion, 0.9)); }},
+      {"completion_p95_ms", [](const S&, const R&, const Row& row) { return num(timed_ms(M(row).completion, 0.95)); }},
+      {"completion_p99_ms", [](const S&, const R&, const Row& row) { return num(timed_ms(M(row).completion, 0.99)); }},
+      {"completion_p999_ms", [](const S&, const R&, const Row& row) { return num(timed_ms(M(row).completion, 0.999)); }},
       {"inconsistency_mean_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).inconsistency.mean_ns())); }},
       {"inconsistency_p99_ms", [](const S&, const R&, const Row& row) { return num(ms(M(row).inconsistency.percentile_ns(0.99))); }},
       {"messages_per_txn", [](const S&, const R&, const Row& row) { return num(per_txn(M(row), M(row).messages.mean())); }},
@@ -327,17 +328,14 @@ std::string summary_table(const Scenario& s, const std::vector<models::RunResult
       const std::string label = row.request_type == "all" ? r.pattern.label() : "  " + row.request_type;
       // A figure of no transaction at all is "-", not 0.
       auto fixed = [](double v, int digits) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : "-"; };
-      auto lat = [&](const sim::LogHistogram& h, double v) { return fixed(timed(h, ms(v)), 3); };
       out += fmt::format(
           "{:<26} {:>8} {:>9} {:>7} {:>6} {:>7} {:>8} {:>7}  {:>17}  {:>24}  {:>8} {:>9.1f}\n",
           label, m.transactions, o(models::Outcome::kCommitted), o(models::Outcome::kAborted),
           o(models::Outcome::kFailed), o(models::Outcome::kBlocked), o(models::Outcome::kViolated),
           fixed(per_txn(m, m.availability()), 4),
-          fmt::format("{} / {}", lat(m.acceptance, m.acceptance.percentile_ns(0.5)),
-                      lat(m.acceptance, m.acceptance.percentile_ns(0.99))),
-          fmt::format("{} / {} / {}", lat(m.completion, m.completion.mean_ns()),
-                      lat(m.completion, m.completion.percentile_ns(0.5)),
-                      lat(m.completion, m.completion.percentile_ns(0.99))),
+          fmt::format("{} / {}", fixed(timed_ms(m.acceptance, 0.5), 3), fixed(timed_ms(m.acceptance, 0.99), 3)),
+          fmt::format("{} / {} / {}", fixed(timed_mean_ms(m.completion), 3), fixed(timed_ms(m.completion, 0.5), 3),
+                      fixed(timed_ms(m.completion, 0.99), 3)),
           fixed(per_txn(m, m.messages.mean()), 2), m.throughput());
     }
   }
