@@ -12,7 +12,6 @@
 #include <filesystem>
 #include <ext/stdio_filebuf.h>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 
 namespace app {
@@ -144,9 +143,7 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   } else if (const int fd = standard_stream_of(path_); fd >= 0) {
     // Opened again, the file would be written from its start, over what the stream wrote
     // and under what it writes next: share the stream's offset instead, after its text.
-    std::fflush(fd == 1 ? stdout : stderr);
-    std::cout.flush();
-    std::cerr.flush();
+    std::fflush(fd == 1 ? stdout : stderr);  // (std::cout and std::cerr write through it: in sync)
     const int copy = ::dup(fd);
     if (copy < 0) {
       open_error_ = errno;
