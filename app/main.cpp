@@ -1,5 +1,6 @@
 // coordsim: the command line. Exceptions and errors stop here: one line on stderr and a
-// documented exit code (0 ok, 1 the run failed, 2 bad usage or a bad scenario).
+// documented exit code (0 ok, 1 the run failed or an output could not be written, 2 bad
+// usage or a bad scenario).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -387,8 +388,9 @@ int main(int argc, char** argv) {
       "coordsim: a discrete-event simulator that compares how microservices coordinate a "
       "business function (orchestration, choreography, two-phase commit, sagas) under "
       "network delays and failures.\n\n"
-      "Exit codes: 0 success, 1 the run failed, 2 bad usage or an invalid scenario, 130 "
-      "interrupted (a sweep with --csv keeps its finished runs: finish it with --resume)."};
+      "Exit codes: 0 success, 1 the run failed or an output could not be written, 2 bad usage "
+      "or an invalid scenario, 130 interrupted (a sweep with --csv keeps its finished runs: "
+      "finish it with --resume)."};
   cli.set_version_flag("--version", app::kCoordsimVersion);
   cli.footer(pattern_list());
   cli.require_subcommand(1);
