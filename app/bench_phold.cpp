@@ -65,6 +65,11 @@ double peak_rss_mib() {
   return static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
+uint64_t phold_bytes(const PholdParams& p) {
+  const uint64_t pending = uint64_t{p.lps} * p.per_lp + 1;
+  return pending * sizeof(sim::Event) + uint64_t{p.lps} * sizeof(uint64_t);
+}
+
 PholdResult run_phold(const PholdParams& p) {
   PholdResult r;
   const auto t0 = Clock::now();

@@ -24,6 +24,9 @@ struct PholdResult {
 };
 
 PholdResult run_phold(const PholdParams& p);
+// The memory PHOLD's pending events and counters take (the queue holds lps x per_lp events
+// from the start), in bytes: what a machine must have before run_phold() is worth starting.
+uint64_t phold_bytes(const PholdParams& p);
 std::string format_phold(const PholdParams& p, const PholdResult& r);
 
 // Peak resident set size of this process so far, in MiB (getrusage).

@@ -11,6 +11,10 @@
 
 namespace app {
 
+// The most services `bench setup` takes: its scenario text (about 77 bytes a service) must
+// fit the loader's limit of 64 MiB, as any scenario file must.
+inline constexpr uint32_t kMaxSetupServices = 500'000;
+
 struct SetupParams {
   uint32_t services = 10'000;
   uint64_t transactions = 1000;  // run after the set-up (0: none)

@@ -646,7 +646,7 @@ int main(int argc, char** argv) {
   app::SetupParams setup;
   CLI::App* su = bench->add_subcommand(
       "setup", "Set up a call-tree scenario of N services; prints load and build times and peak memory");
-  su->add_option("--services", setup.services, "Number of services")->check(CLI::Range(1u, 1'000'000u));
+  su->add_option("--services", setup.services, "Number of services")->check(CLI::Range(1u, app::kMaxSetupServices));
   su->add_option("--transactions", setup.transactions, "Transactions to run once set up (0: none)")
       ->check(CLI::Range(uint64_t{0}, uint64_t{10'000'000}));
 
@@ -776,6 +776,23 @@ int main(int argc, char** argv) {
     }
     if (*merge) return app::merge_command(merge_inputs, merge_csv, merge_summary, merge_manifest, merge_differences);
     if (*ph) {
+      // Every LP's first events are pending from the start: refuse what cannot fit before
+      // allocating it, rather than fail with a message about transactions.
+      const app::MemoryBudget budget = app::MemoryBudget::of_this_machine();
+      const uint64_t limit = budget.size > 0 ? std::min(budget.resident, budget.size) : budget.resident;
+      if (const uint64_t need = app::phold_bytes(phold); limit > 0 && need > limit) {
+        constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+        fmt::print(stderr,
+                   "coordsim bench phold: --lps {} x --per-lp {} = {} pending events need {:.1f} "
+                   "GiB, more than {} ({:.1f} GiB); lower --lps or --per-lp\n",
+                   phold.lps, phold.per_lp, uint64_t{phold.lps} * phold.per_lp,
+                   static_cast<double>(need) / kGiB,
+                   budget.size > 0 && budget.size < budget.resident
+                       ? "80% of the address space allowed by ulimit -v"
+                       : "80% of this machine's memory",
+                   static_cast<double>(limit) / kGiB);
+        return kExitUsage;
+      }
       const auto r = app::run_phold(phold);
       fmt::print("{}\n", app::format_phold(phold, r));
       return kExitOk;
@@ -792,6 +809,10 @@ int main(int argc, char** argv) {
   try {
     rc = command();
   } catch (const std::bad_alloc&) {
+    if (*ph || *su) {  // a benchmark keeps no transactions: the advice below is not for it
+      fmt::print(stderr, "coordsim: out of memory: lower {}\n", *ph ? "--lps or --per-lp" : "--services");
+      return kExitRunError;
+    }
     fmt::print(stderr,
                "coordsim: out of memory: a run keeps a record of every transaction that may still "
                "change (in flight, or finished less than every wait of the scenario ago), a "

@@ -404,6 +404,33 @@ TEST_CASE("CLI: a run that outgrows its memory budget stops with a message, not 
         std::string::npos);
 }
 
+TEST_CASE("CLI: a benchmark too big for the machine is refused with its size, before it "
+          "allocates", "[app][cli]") {
+  // 10^11 pending PHOLD events of 32 bytes are about 3 TB: beyond any machine this runs on,
+  // so the message is checked up to the budget, which is the machine's.
+  auto phold = coordsim("bench phold --lps 100000000 --per-lp 1000");
+  CHECK(phold.code == 2);
+  CHECK(phold.err.rfind("coordsim bench phold: --lps 100000000 x --per-lp 1000 = 100000000000 pending "
+                        "events need 2981.0 GiB, more than 80% of this machine's memory (", 0) == 0);
+  CHECK(phold.err.find("GiB); lower --lps or --per-lp\n") != std::string::npos);
+  CHECK(phold.out.empty());
+  // Under ulimit -v the budget is the address space: 1 GiB allows 0.8 GiB. (AddressSanitizer
+  // maps more than that before main.)
+#if !defined(__SANITIZE_ADDRESS__)
+  auto limited = coordsim("bench phold --lps 10000000 --per-lp 10", "ulimit -v 1048576 &&");
+  CHECK(limited.code == 2);
+  CHECK(limited.err ==
+        "coordsim bench phold: --lps 10000000 x --per-lp 10 = 100000000 pending events need 3.1 "
+        "GiB, more than 80% of the address space allowed by ulimit -v (0.8 GiB); lower --lps or "
+        "--per-lp\n");
+#endif
+  // bench setup's scenario goes through the loader, whose limit is 64 MiB: at most 500,000
+  // services (a million said "internal error: setup.yaml: the file is larger than 64 MiB").
+  auto setup = coordsim("bench setup --services 1000000");
+  CHECK(setup.code == 2);
+  CHECK(setup.err == "--services: Value 1000000 not in range 1 to 500000\nRun with --help for more information.\n");
+}
+
 TEST_CASE("CLI: an output file that cannot be written is refused before anything runs",
           "[app][cli]") {
   // Before, the run went to its end, printed its table, and only then failed to write.

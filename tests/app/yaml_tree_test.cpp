@@ -192,3 +192,8 @@ TEST_CASE("YAML tree: every ready scenario and a 10,000-service file parse in pi
     CHECK(app::yaml::split_difference(t) == "");
   }
 }
+
+TEST_CASE("YAML tree: bench setup's largest scenario fits the loader's file limit") {
+  // coordsim bench setup --services takes at most kMaxSetupServices: its text must load.
+  CHECK(app::setup_scenario(app::kMaxSetupServices, 1).size() <= size_t{64} << 20);
+}
