@@ -99,17 +99,29 @@ sim::Status check_writable(const std::string& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) return cannot("it is a directory");
   // A device, a pipe or a link to one is written in place: its own permission decides.
-  // (A link to nothing yet is created through: its target's directory decides, below.)
   struct stat st {};
   if (written_in_place(path) && ::stat(path.c_str(), &st) == 0) {
     if (access(path.c_str(), W_OK) != 0) return cannot(std::strerror(errno));
     return sim::Status();
   }
-  const fs::path parent = fs::path(path).parent_path();
+  // A link to nothing yet is created through: the directory of the file it leads to
+  // decides, so follow the links (as open() will) to that file's path.
+  std::string target = path;
+  for (int hops = 0;; ++hops) {
+    struct stat ls {};
+    if (::lstat(target.c_str(), &ls) != 0 || !S_ISLNK(ls.st_mode)) break;
+    if (hops == 40) return cannot(std::strerror(ELOOP));
+    fs::path next = fs::read_symlink(target, ec);
+    if (ec) return cannot(ec.message());
+    if (next.is_relative()) next = fs::path(target).parent_path() / next;
+    target = next.string();
+  }
+  const fs::path parent = fs::path(target).parent_path();
   const fs::path dir = parent.empty() ? fs::path(".") : parent;
-  if (!fs::exists(dir, ec)) return cannot(fmt::format("there is no directory {}", dir.string()));
-  if (!fs::is_directory(dir, ec)) return cannot(fmt::format("{} is not a directory", dir.string()));
-  if (access(dir.c_str(), W_OK) != 0) return cannot(std::strerror(errno));
+  const std::string via = target == path ? "" : fmt::format("it is a link to {}, and ", target);
+  if (!fs::exists(dir, ec)) return cannot(fmt::format("{}there is no directory {}", via, dir.string()));
+  if (!fs::is_directory(dir, ec)) return cannot(fmt::format("{}{} is not a directory", via, dir.string()));
+  if (access(dir.c_str(), W_OK) != 0) return cannot(via + std::strerror(errno));
   return sim::Status();
 }
 

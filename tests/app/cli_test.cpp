@@ -450,6 +450,17 @@ TEST_CASE("CLI: an output file that cannot be written is refused before anything
     CHECK(r.out.empty());
     CHECK(r.err == fmt::format("coordsim: {}\n", message));
   }
+  // A link that leads into no directory (before: the whole run, then exit 1).
+  const std::string link = (std::filesystem::temp_directory_path() /
+                            ("coordsim_link_" + std::to_string(getpid()) + ".csv")).string();
+  auto r = coordsim("run scenarios/single-service.yaml --csv " + link,
+                    "ln -sfn no/such/dir/runs.csv '" + link + "' &&");
+  std::filesystem::remove(link);
+  CHECK(r.code == 2);
+  CHECK(r.out.empty());
+  const std::string dir = (std::filesystem::path(link).parent_path() / "no/such/dir").string();
+  CHECK(r.err == fmt::format("coordsim: {}: cannot write the file (it is a link to {}/runs.csv, and "
+                             "there is no directory {})\n", link, dir, dir));
 }
 
 TEST_CASE("CLI: outputs to devices are written in place, and their errors reported", "[app][cli]") {

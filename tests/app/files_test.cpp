@@ -90,6 +90,25 @@ TEST_CASE("Files: a path that is not a regular file is written in place, never r
   REQUIRE(app::write_file_atomic(link.string(), "a,b\n").ok());
   CHECK(fs::is_symlink(link));
   CHECK(app::read_file(target.string()).value() == "a,b\n");
+  // A link to a file not there yet is checked where the file will be: a link into a
+  // directory that exists is writable (and the write makes its file); a link into none, or a
+  // loop of links, is refused by check_writable, before a run, with its reason. (Before, only
+  // the link's own directory was looked at, so the run went to its end and then failed.)
+  fs::create_directories(dir / "sub");
+  const fs::path ahead = dir / "ahead.csv";
+  fs::create_symlink("sub/new.csv", ahead);
+  CHECK(app::check_writable(ahead.string()).ok());
+  REQUIRE(app::write_file_atomic(ahead.string(), "n\n").ok());
+  CHECK(app::read_file((dir / "sub" / "new.csv").string()).value() == "n\n");
+  const fs::path dangling = dir / "dangling.csv";
+  fs::create_symlink("nowhere/x.csv", dangling);
+  CHECK(app::check_writable(dangling.string()).message() ==
+        dangling.string() + ": cannot write the file (it is a link to " + (dir / "nowhere/x.csv").string() +
+            ", and there is no directory " + (dir / "nowhere").string() + ")");
+  fs::create_symlink("loop2.csv", dir / "loop1.csv");
+  fs::create_symlink("loop1.csv", dir / "loop2.csv");
+  CHECK(app::check_writable((dir / "loop1.csv").string()).message() ==
+        (dir / "loop1.csv").string() + ": cannot write the file (Too many levels of symbolic links)");
   // A pipe: what its reader gets is the text, and it is still a pipe.
   const fs::path fifo = dir / "pipe";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
