@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "app/scenario_internal.hpp"
 #include "app/yaml_reader.hpp"
 
@@ -15,6 +17,21 @@ std::string yaml_hint(const std::string& text, const YAML::Mark& mark) {
   std::istringstream in(text);
   std::string line;
   for (int i = 0; i <= mark.line && std::getline(in, line); ++i) {
+  }
+  // A NUL byte: no text file has one, and yaml-cpp's own message is about something else
+  // ("unknown escape character"). (A file in UTF-16 or UTF-32 is full of NULs, but yaml-cpp
+  // reads those: an error in one is its own.)
+  const bool wide = text.size() >= 2 && (text[0] == '\0' || text[1] == '\0' ||
+                                         static_cast<unsigned char>(text[0]) >= 0xfe);
+  if (const size_t nul = line.find('\0'); nul != std::string::npos && !wide) {
+    return fmt::format("; line {} holds a NUL byte at column {}: a scenario is a text file (UTF-8)",
+                       mark.line + 1, nul + 1);
+  }
+  // A tab in a line's indentation: YAML indents with spaces only.
+  const size_t indent = line.find_first_not_of(" \t");
+  if (line.find('\t') < std::min(indent, line.size())) {
+    return fmt::format("; line {} is indented with a tab, and YAML indents with spaces only",
+                       mark.line + 1);
   }
   const size_t open = line.find('(');
   if (open != std::string::npos && line.find(':', open) != std::string::npos) {
