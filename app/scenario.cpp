@@ -69,7 +69,7 @@ sim::Result<Scenario> load_scenario_text(const std::string& text, const std::str
       root = yaml::load(text);
     } catch (const YAML::ParserException& e) {
       return sim::Status::invalid(fmt::format("{}:{}:{}: invalid YAML: {}{}", file, e.mark.line + 1,
-                                              e.mark.column + 1, e.msg, yaml_hint(text, e.mark)));
+                                              e.mark.column + 1, e.msg, yaml_hint(text, e.mark, e.msg)));
     }
     if (!root.IsDefined() || root.IsNull()) {
       return sim::Status::invalid(fmt::format("{}: the file is empty; a scenario needs at least "

@@ -60,7 +60,7 @@ void apply_override(yaml::Node root, const Override& o, const std::string& label
 // Before parsing (scenario_shape.cpp): an error message when the text is too large or
 // nested too deep, else ""; and a hint for a parse error at `mark`.
 std::string check_shape(const std::string& text, const std::string& file);
-std::string yaml_hint(const std::string& text, const YAML::Mark& mark);
+std::string yaml_hint(const std::string& text, const YAML::Mark& mark, const std::string& error);
 
 // The node at a dotted path from the root (workflow.steps.I, workflows.NAME.steps.I.calls.0):
 // the place a step or a call was read from; and a step as SERVICE.ACTION
