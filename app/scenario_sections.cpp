@@ -111,7 +111,7 @@ void read_services(const Ctx& ctx, const yaml::Node& n, ScenarioConfig& c) {
   c.services.reserve(c.services.size() + n.size());
   c.service_index.reserve(c.services.size() + n.size());
   for (const auto& [k, v] : unique_entries(ctx, n, "services")) {
-    const std::string name = read_name(ctx, k, "services");
+    const std::string name = read_key_name(ctx, k, "services");
     const std::string path = join("services", name);
     if (kReserved.count(name)) {
       ctx.fail(k, path, fmt::format("\"{}\" is a reserved node name; choose another", name));
@@ -146,7 +146,7 @@ void read_services(const Ctx& ctx, const yaml::Node& n, ScenarioConfig& c) {
                              describe(ops)));
       }
       for (const auto& [ok, ov] : unique_entries(ctx, ops, m.path("ops"))) {
-        const std::string op = read_name(ctx, ok, m.path("ops"));
+        const std::string op = read_key_name(ctx, ok, m.path("ops"));
         s.ops.push_back({op, read_distribution(ctx, ov, join(m.path("ops"), op))});
       }
     }

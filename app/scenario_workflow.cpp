@@ -331,7 +331,7 @@ void read_workflows(const Ctx& ctx, const yaml::Node& root, ScenarioConfig& c) {
                            describe(n)));
     }
     for (const auto& [k, v] : unique_entries(ctx, n, "workflows")) {
-      const std::string name = read_name(ctx, k, "workflows");
+      const std::string name = read_key_name(ctx, k, "workflows");
       if (c.workflows.size() == models::kMaxRequestTypes) {
         ctx.fail(k, "workflows",
                  fmt::format("a scenario has at most {} request types", models::kMaxRequestTypes));

@@ -51,6 +51,15 @@ void Ctx::fail_at(const YAML::Mark& m, const std::string& path, const std::strin
 void Ctx::fail_key(const yaml::Node& key, const std::string& path, const std::string& place_path,
                    const std::string& what) const {
   const std::string field = path.empty() ? "" : path + ": ";
+  // A key no file line holds was made by the override whose path goes through it
+  // (--set services.9x.workers=1 makes the service "9x").
+  if (key.Mark().is_null()) {
+    for (const Override& o : overrides_) {
+      if (o.path == place_path || o.path.rfind(place_path + ".", 0) == 0) {
+        throw LoadError(fmt::format("{}: {}{}", o.where(), field, what));
+      }
+    }
+  }
   throw LoadError(fmt::format("{}: {}{}", where(key.Mark(), place_path), field, what));
 }
 
@@ -136,17 +145,25 @@ std::string read_string(const Ctx& ctx, const yaml::Node& n, const std::string& 
   return s;
 }
 
+namespace {
+bool is_name(const std::string& s) {
+  return !s.empty() && std::isalpha(static_cast<unsigned char>(s[0])) &&
+         std::all_of(s.begin(), s.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+         });
+}
+constexpr const char* kNameExpected = "expected a name (a letter, then letters, digits, \"_\" or \"-\"), found ";
+}  // namespace
+
 std::string read_name(const Ctx& ctx, const yaml::Node& n, const std::string& path) {
   const std::string& s = scalar(ctx, n, path, "a name");
-  const bool ok = !s.empty() && std::isalpha(static_cast<unsigned char>(s[0])) &&
-                  std::all_of(s.begin(), s.end(), [](char c) {
-                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-                  });
-  if (!ok) {
-    ctx.fail(n, path, fmt::format("expected a name (a letter, then letters, digits, \"_\" or "
-                                  "\"-\"), found {}",
-                                  describe(n)));
-  }
+  if (!is_name(s)) ctx.fail(n, path, kNameExpected + describe(n));
+  return s;
+}
+
+std::string read_key_name(const Ctx& ctx, const yaml::Node& key, const std::string& path) {
+  const std::string& s = scalar(ctx, key, path, "a name");
+  if (!is_name(s)) ctx.fail_key(key, path, join(path, s), kNameExpected + describe(key));
   return s;
 }
 

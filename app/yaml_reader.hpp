@@ -81,6 +81,9 @@ std::vector<std::pair<yaml::Node, yaml::Node>> unique_entries(const Ctx& ctx, co
 // Typed readers: each checks the node and fails with the expected form.
 std::string read_string(const Ctx& ctx, const yaml::Node& n, const std::string& path);
 std::string read_name(const Ctx& ctx, const yaml::Node& n, const std::string& path);
+// The same for a key of the mapping at `path` (a service, an operation, a request type): a bad
+// key that a --set override made is reported against that override.
+std::string read_key_name(const Ctx& ctx, const yaml::Node& key, const std::string& path);
 sim::Time read_duration(const Ctx& ctx, const yaml::Node& n, const std::string& path,
                         bool positive = false);
 double read_rate(const Ctx& ctx, const yaml::Node& n, const std::string& path);

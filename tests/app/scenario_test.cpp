@@ -149,6 +149,14 @@ TEST_CASE("Scenario: --set overrides any field and is checked like the file",
           "YAML: illegal map value (a value with \": \" in it must be quoted: --set "
           "\"services.order.ops.place='pareto(shape: 2, scale: 1ms)'\")");
     CHECK(app::load_scenario_text(kBase, "s.yaml", {{"services.order.ops.place", "'pareto(shape: 2, scale: 1ms)'"}}).ok());
+    // A service, an operation or a request type that an override makes with a bad name is
+    // the override's error (it was reported against the file, with no line).
+    CHECK(error_of(kBase, {{"services.order.ops.place:", "1ms"}}) ==
+          "--set services.order.ops.place:=1ms: services.order.ops: expected a name (a letter, then "
+          "letters, digits, \"_\" or \"-\"), found \"place:\"");
+    CHECK(error_of(kBase, {{"services.9x.workers", "1"}}) ==
+          "--set services.9x.workers=1: services: expected a name (a letter, then letters, digits, "
+          "\"_\" or \"-\"), found \"9x\"");
   }
   SECTION("the argument form") {
     auto bad = app::parse_override("services.payment.mttf");
