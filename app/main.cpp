@@ -521,14 +521,15 @@ int main(int argc, char** argv) {
                     "A metric the verdict judges (repeatable; default violated_per_txn, "
                     "availability, acceptance_p99_ms, completion_p99_ms, messages_per_txn)")
       ->type_name("METRIC");
-  sweep->add_option("--precision", sweep_opt.precision,
+  CLI::Option* precision_opt = sweep->add_option("--precision", sweep_opt.precision,
                     "Add replications until METRIC's 95% half-width is at most REL times its mean "
                     "(or ABS) at every point (repeatable), e.g. availability=0.001")
       ->type_name("METRIC=REL[:ABS]");
   sweep->add_option("--max-replications", sweep_opt.max_replications,
                     "With --precision: stop adding replications here (default 100)")
       ->type_name("R")
-      ->check(CLI::Range(2u, 100000u));
+      ->check(CLI::Range(2u, 100000u))
+      ->needs(precision_opt);
   sweep->add_option("--timeseries", sweep_opt.timeseries,
                     "Also write every run interval by interval to FILE (tidy CSV, as run --timeseries, "
                     "with the run, the axes and the replication)")

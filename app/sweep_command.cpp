@@ -118,6 +118,7 @@ int precision_sweep(const Scenario& base, const std::vector<Override>& overrides
   std::map<std::tuple<size_t, uint32_t, size_t>, std::string> made;  // (point, replication, pattern)
   std::vector<uint32_t> needed;  // by point: the first R that met every target there (0: not yet)
   size_t shown = SIZE_MAX;       // points meeting the targets, as last said on stderr
+  std::vector<std::string> zero;  // by point: a metric whose mean is 0 with a relative target
   for (;; ++r) {
     auto planned = plan_sweep(base, overrides, opt.axes, r);
     if (!planned.ok()) return usage(planned.status().message());
@@ -143,12 +144,21 @@ int precision_sweep(const Scenario& base, const std::vector<Override>& overrides
     const auto summary = summarize_sweep(plan.shape, rows);
     needed.resize(plan.shape.points.size(), 0);
     std::vector<bool> met(plan.shape.points.size(), true);
+    zero.assign(plan.shape.points.size(), "");
     for (const SummaryRow& row : summary) {
       if (row.request_type != "all" || row.label.find(" - ") != std::string::npos) continue;
       for (const PrecisionTarget& t : targets) {
         if (row.metric != t.metric) continue;
         const double half = t_half_width(row.stats.n, row.stats.sd);
-        if (!(half <= std::max(t.rel * std::fabs(row.stats.mean), t.abs))) met[row.point] = false;
+        const double target = std::max(t.rel * std::fabs(row.stats.mean), t.abs);
+        // A mean of 0 leaves a relative target nothing to be relative to: replications that
+        // all say 0 agree (half-width 0), but say nothing of how rare the event is.
+        if (target <= 0) {
+          met[row.point] = false;
+          zero[row.point] = t.metric;
+        } else if (!(half <= target)) {
+          met[row.point] = false;
+        }
       }
     }
     bool all = true;
@@ -177,9 +187,15 @@ int precision_sweep(const Scenario& base, const std::vector<Override>& overrides
                                      all ? "" : fmt::format(" (--max-replications {} reached)", opt.max_replications));
     for (size_t p = 0; p < needed.size(); ++p) {
       const std::string where = point_text(plan.shape, p);
+      std::string why;
+      if (!needed[p] && !zero[p].empty()) {
+        why = fmt::format(" ({} has mean 0 here, where only an absolute half-width can be met: "
+                          "give one, as in --precision {}=0.1:0.0005)",
+                          zero[p], zero[p]);
+      }
       report += fmt::format("  {}: {}\n", where == "-" ? "(the scenario)" : where,
                             needed[p] ? fmt::format("met with {} replications", needed[p])
-                                      : fmt::format("not met with {}", r));
+                                      : fmt::format("not met with {}{}", r, why));
     }
     fmt::print("{}", report);
     return show_verdict(plan.shape, rows, opt.verdict_metrics, opt.verdict);

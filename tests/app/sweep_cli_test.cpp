@@ -570,6 +570,23 @@ TEST_CASE("Sweep: --precision stops at the first replication count that meets th
         "coordsim: --precision grows the sweep round by round in one process: it does not "
         "combine with --resume, --shard, MPI or --timeseries (run the replications it reports "
         "with --replications R for those)\n");
+  // A rate that is 0 in every replication has no relative half-width to meet: two zeros
+  // agree (Student-t half-width 0), but say nothing of how rare the event is; the table's
+  // own interval for it, the pooled Wilson one, is not 0 wide. (It said "met with 2".)
+  auto rare = coordsim(d, base + " --precision violated_per_txn=0.1 --max-replications 3");
+  CHECK(rare.code == 0);
+  CHECK(rare.out.find("\nprecision (violated_per_txn half-width <= 0.1 x mean): 3 replications per point "
+                      "(--max-replications 3 reached)\n"
+                      "  services.api.workers=1: not met with 3 (violated_per_txn has mean 0 here, where "
+                      "only an absolute half-width can be met: give one, as in --precision "
+                      "violated_per_txn=0.1:0.0005)\n") != std::string::npos);
+  auto absolute = coordsim(d, base + " --precision violated_per_txn=0.1:0.001");
+  CHECK(absolute.code == 0);
+  CHECK(absolute.out.find("  services.api.workers=1: met with 2 replications\n") != std::string::npos);
+  // --max-replications alone would be ignored: it is refused.
+  auto alone = coordsim(d, base + " --max-replications 5");
+  CHECK(alone.code == 2);
+  CHECK(alone.err == "--max-replications requires --precision\nRun with --help for more information.\n");
   fs::remove_all(d);
 }
 
