@@ -111,12 +111,12 @@ int explore_command(const Scenario& s, const ExploreArgs& a) {
     results.push_back(models::explore(s.config, p, a.options));
   }
   const uint64_t sends = results.empty() ? 0 : results.front().sends;
-  fmt::print("one transaction of scenario {}, each fault alone: {}{}{} (a crashed node is back "
-             "after {})\n",
-             s.config.name,
+  fmt::print("one transaction of scenario {}, each fault alone: {}{}{}{}\n", s.config.name,
              a.options.crashes ? "a crash after every send, every delivery and every forced log write" : "",
              a.options.crashes && a.options.losses ? ", " : "",
-             a.options.losses ? "the loss of every message" : "", a.options.recover_after);
+             a.options.losses ? "the loss of every message" : "",
+             a.options.crashes ? fmt::format(" (a crashed node is back after {})", a.options.recover_after)
+                               : std::string());
   (void)sends;
   fmt::print("{}", explore_report(results, a.list));
   for (const auto& [file, text] : {std::pair{a.csv, explore_counts_csv(s, results)},

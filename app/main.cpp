@@ -419,11 +419,13 @@ int main(int argc, char** argv) {
   run->add_flag("--timing", timing,
                 "Also print the wall time of each run's simulation loop, its rate and peak memory");
   TraceArgs trace;
-  run->add_option("--timeseries", trace.timeseries,
+  CLI::Option* run_series = run->add_option("--timeseries", trace.timeseries,
                   "Also write the run interval by interval to FILE (tidy CSV: arrivals, outcomes, "
                   "latency percentiles, in flight, and per node up, queue, utilisation)")
       ->type_name("FILE");
-  run->add_option("--interval", trace.interval, "The time series' interval (default 1s)")->type_name("DURATION");
+  run->add_option("--interval", trace.interval, "The time series' interval (default 1s)")
+      ->type_name("DURATION")
+      ->needs(run_series);
   run->add_option("--trace", trace.file,
                   "Write what happened to chosen transactions as a trace (Chrome / Perfetto JSON) "
                   "to FILE: messages, jobs, crashes, log writes")
@@ -530,12 +532,13 @@ int main(int argc, char** argv) {
       ->type_name("R")
       ->check(CLI::Range(2u, 100000u))
       ->needs(precision_opt);
-  sweep->add_option("--timeseries", sweep_opt.timeseries,
+  CLI::Option* sweep_series = sweep->add_option("--timeseries", sweep_opt.timeseries,
                     "Also write every run interval by interval to FILE (tidy CSV, as run --timeseries, "
                     "with the run, the axes and the replication)")
       ->type_name("FILE");
   sweep->add_option("--interval", sweep_opt.interval, "The time series' interval (default 1s)")
-      ->type_name("DURATION");
+      ->type_name("DURATION")
+      ->needs(sweep_series);
   sweep->add_flag("--quiet,-q", sweep_opt.quiet,
                   "No progress on stderr (a bar on a terminal, a line per 10% otherwise)");
 
@@ -589,7 +592,8 @@ int main(int argc, char** argv) {
   explore->add_option("--faults", explore_faults, "Which faults: crash, loss or both")
       ->check(CLI::IsMember({"crash", "loss", "both"}))
       ->type_name("KIND");
-  explore->add_option("--recover-after", explore_recover, "How long a crashed node stays down")
+  CLI::Option* explore_recover_opt =
+      explore->add_option("--recover-after", explore_recover, "How long a crashed node stays down")
       ->type_name("DURATION");
   explore->add_option("--csv", explore_opt.csv, "Write the counts of points by outcome per pattern to FILE")
       ->type_name("FILE");
@@ -615,12 +619,13 @@ int main(int argc, char** argv) {
   explain->add_option("--txn", explain_opt.txns, "The transaction id to explain (repeatable)")
       ->type_name("N")
       ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 62));
-  explain->add_option("--outcome", explain_outcome,
+  CLI::Option* explain_outcome_opt = explain->add_option("--outcome", explain_outcome,
                       "Explain transactions that end so (committed, aborted, failed, blocked, violated)")
       ->type_name("OUTCOME");
   explain->add_option("--first", explain_opt.first, "With --outcome: how many per pattern (default 1)")
       ->type_name("K")
-      ->check(CLI::Range(size_t{1}, size_t{1000}));
+      ->check(CLI::Range(size_t{1}, size_t{1000}))
+      ->needs(explain_outcome_opt);
   explain->add_option("--mermaid", explain_opt.mermaid, "Also write the sequence diagrams alone to FILE")
       ->type_name("FILE");
 
@@ -760,6 +765,11 @@ int main(int argc, char** argv) {
     if (*compare) return app::compare_command(compare_inputs, compare_metrics, compare_verdict);
     if (*explain) return cmd_explain(explain_args, explain_patterns, explain_outcome, explain_opt);
     if (*explore) {
+      if (explore_recover_opt->count() > 0 && explore_faults == "loss") {
+        fmt::print(stderr, "coordsim: --recover-after: --faults loss crashes no node, so none "
+                           "recovers; leave it out, or give --faults crash or both\n");
+        return kExitUsage;
+      }
       return cmd_explore(explore_args, explore_patterns, explore_faults, explore_recover, explore_opt);
     }
     if (*sweep) {

@@ -431,6 +431,34 @@ TEST_CASE("CLI: a benchmark too big for the machine is refused with its size, be
   CHECK(setup.err == "--services: Value 1000000 not in range 1 to 500000\nRun with --help for more information.\n");
 }
 
+TEST_CASE("CLI: an option that only qualifies another is refused without it, not ignored",
+          "[app][cli]") {
+  // Each of these ran and exited 0 with the option doing nothing.
+  const std::pair<const char*, const char*> cases[] = {
+      {"run scenarios/single-service.yaml --interval 5s",
+       "--interval requires --timeseries\nRun with --help for more information.\n"},
+      {"sweep scenarios/single-service.yaml --interval 5s -q",
+       "--interval requires --timeseries\nRun with --help for more information.\n"},
+      {"explain scenarios/single-service.yaml --txn 1 --first 3",
+       "--first requires --outcome\nRun with --help for more information.\n"},
+      {"explore scenarios/ecommerce-order.yaml --faults loss --recover-after 1s",
+       "coordsim: --recover-after: --faults loss crashes no node, so none recovers; leave it out, "
+       "or give --faults crash or both\n"},
+  };
+  for (const auto& [command, message] : cases) {
+    INFO(command);
+    auto r = coordsim(command);
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err == message);
+  }
+  // Losses alone: the header says nothing of crashed nodes coming back.
+  auto losses = coordsim("explore scenarios/ecommerce-order.yaml --faults loss -p orchestration");
+  CHECK(losses.code == 0);
+  CHECK(losses.out.rfind("one transaction of scenario ecommerce-order, each fault alone: the loss of "
+                         "every message\n", 0) == 0);
+}
+
 TEST_CASE("CLI: an output file that cannot be written is refused before anything runs",
           "[app][cli]") {
   // Before, the run went to its end, printed its table, and only then failed to write.
