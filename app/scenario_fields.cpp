@@ -19,7 +19,7 @@ using T = FieldType;
 // says the default in words where no value can be written.
 const std::vector<Field> kFields{
     // ------------------------------------------------------------ the top level
-    {"", "name", T::kText, "", "unnamed", "", "the scenario's name, copied into every output row"},
+    {"", "name", T::kText, "", "unnamed", "", "the scenario's name, copied into every output row (one line, no control characters)"},
     {"", "seed", T::kSeed, "", "1", "", "master seed; every random stream derives from it"},
     {"", "duration", T::kDuration, "s", "", "one of `duration`, `transactions` is required",
      "requests arrive for this much simulated time"},

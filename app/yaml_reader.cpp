@@ -142,6 +142,16 @@ std::string read_string(const Ctx& ctx, const yaml::Node& n, const std::string& 
   } catch (const nlohmann::json::exception&) {
     ctx.fail(n, path, "expected a text in UTF-8, found bytes that are not (save the file as UTF-8)");
   }
+  // ... and one line of printable characters: the text is a field of every line of a runs
+  // file, which --resume, merge and compare read back line by line, and a cell of the tables.
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) continue;
+    ctx.fail(n, path, fmt::format("expected a text on one line, without control characters; found {}",
+                                  c == '\n' || c == '\r' ? std::string("a line break")
+                                  : c == '\t'           ? std::string("a tab")
+                                                        : fmt::format("the control character U+{:04X}", u)));
+  }
   return s;
 }
 
