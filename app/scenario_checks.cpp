@@ -316,6 +316,14 @@ void add_warnings(const ScenarioConfig& c, std::vector<std::string>& warnings) {
           "draining at {} at the latest): it never happens",
           i, c.faults[i].at, *c.duration, end));
     }
+    // Likewise a rate phase that starts when the arrivals have stopped.
+    for (size_t i = 0; i < c.workload.phases.size(); ++i) {
+      if (c.workload.phases[i].at < *c.duration) continue;
+      warnings.push_back(fmt::format(
+          "warning: workload.phases.{} (at {}) starts after the arrivals stop at {} (duration): "
+          "its rate is never used",
+          i, c.workload.phases[i].at, *c.duration));
+    }
   }
   for (const Load& l : estimate_load(c)) {
     if (l.utilisation < 1.0) continue;

@@ -183,6 +183,18 @@ TEST_CASE("Scenario: a fault after the run's last instant gets a warning", "[app
   CHECK(warnings_of({{"faults", "[{at: 69s, crash: payment, for: 1s}]"}}).empty());
 }
 
+TEST_CASE("Scenario: a rate phase that starts when the arrivals have stopped gets a warning",
+          "[app][scenario]") {
+  // kBase: arrivals for 10 s. A phase from 10 s on changes no arrival: it was run as if
+  // absent, without a word.
+  const auto late = warnings_of({{"workload.phases", "[{at: 5s, rate: 20/s}, {at: 10s, rate: 30/s}]"}});
+  REQUIRE(late.size() == 1);
+  CHECK(late[0] ==
+        "warning: workload.phases.1 (at 10s) starts after the arrivals stop at 10s (duration): its "
+        "rate is never used");
+  CHECK(warnings_of({{"workload.phases", "[{at: 9999ms, rate: 20/s}]"}}).empty());
+}
+
 TEST_CASE("Scenario: a call timeout shorter than the round trip it guards gets a warning",
           "[app][scenario]") {
   // kBase: order calls payment's charge: network latency 0 (the default), charge exp(2ms).
