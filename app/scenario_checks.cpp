@@ -325,6 +325,27 @@ void add_warnings(const ScenarioConfig& c, std::vector<std::string>& warnings) {
           i, c.workload.phases[i].at, *c.duration));
     }
   }
+  // A warm-up longer than a transaction count takes to arrive (open loop: its rates, phase
+  // by phase, give the expected time of the last arrival) leaves nothing measured.
+  if (c.transactions && c.warmup > sim::Time::zero() &&
+      c.workload.arrival == models::WorkloadConfig::Arrival::kPoisson) {
+    double left = static_cast<double>(*c.transactions), t = 0, rate = c.workload.rate;
+    for (const models::RatePhase& p : c.workload.phases) {
+      const double span = p.at.seconds() - t;
+      if (left <= rate * span) break;
+      left -= rate * span;
+      t = p.at.seconds();
+      rate = p.rate;
+    }
+    const sim::Time last = sim::Time::from_seconds(t + left / rate);
+    if (c.warmup >= last) {
+      warnings.push_back(fmt::format(
+          "warning: the warm-up ({}) outlasts the arrivals: {} transactions arrive in about {} "
+          "at the workload's rate, so few if any are measured; shorten warmup or raise "
+          "transactions",
+          c.warmup, *c.transactions, last));
+    }
+  }
   for (const Load& l : estimate_load(c)) {
     if (l.utilisation < 1.0) continue;
     if (!l.pattern.empty()) {  // the broker

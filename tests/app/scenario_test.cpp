@@ -195,6 +195,22 @@ TEST_CASE("Scenario: a rate phase that starts when the arrivals have stopped get
   CHECK(warnings_of({{"workload.phases", "[{at: 9999ms, rate: 20/s}]"}}).empty());
 }
 
+TEST_CASE("Scenario: a warm-up longer than the transactions take to arrive gets a warning",
+          "[app][scenario]") {
+  // kBase arrives at 10/s: 100 transactions by about 10 s, so a warm-up of 10 s or more
+  // leaves few if any measured (it ran and printed an empty table without a word).
+  std::string counted = kBase;
+  counted.replace(counted.find("duration: 10s"), 13, "transactions: 100");
+  const auto none = warnings_of({{"warmup", "12s"}}, counted);
+  REQUIRE(none.size() == 1);
+  CHECK(none[0] ==
+        "warning: the warm-up (12s) outlasts the arrivals: 100 transactions arrive in about 10s at "
+        "the workload's rate, so few if any are measured; shorten warmup or raise transactions");
+  CHECK(warnings_of({{"warmup", "8s"}}, counted).empty());
+  // The phases' rates count: 50 arrive in the first 5 s, the other 50 at 1/s by 55 s.
+  CHECK(warnings_of({{"warmup", "12s"}, {"workload.phases", "[{at: 5s, rate: 1/s}]"}}, counted).empty());
+}
+
 TEST_CASE("Scenario: a call timeout shorter than the round trip it guards gets a warning",
           "[app][scenario]") {
   // kBase: order calls payment's charge: network latency 0 (the default), charge exp(2ms).
