@@ -238,6 +238,14 @@ sim::Result<SweepAxis> parse_sweep_axis(const std::string& arg) {
   if (quote != 0 || depth != 0) {
     return sim::Status::invalid(fmt::format("--sweep {}: a quote or a bracket is not closed", arg));
   }
+  // A value twice would make the same grid point twice, under one label.
+  for (size_t i = 0; i < axis.values.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (axis.values[i] == axis.values[j]) {
+        return sim::Status::invalid(fmt::format("--sweep {}: the value {} is given twice", arg, axis.values[i]));
+      }
+    }
+  }
   return axis;
 }
 
@@ -295,6 +303,15 @@ sim::Result<SweepPlan> plan_sweep(const Scenario& base, const std::vector<Overri
                                   const std::vector<SweepAxis>& cli_axes,
                                   uint32_t replications) {
   std::vector<SweepAxis> axes = base.sweep.axes;
+  for (size_t i = 0; i < cli_axes.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (cli_axes[i].path != cli_axes[j].path) continue;
+      return sim::Status::invalid(fmt::format(
+          "--sweep {} is given twice (the second would replace the first): give all its values "
+          "in one, e.g. --sweep {}={},{}",
+          cli_axes[i].path, cli_axes[i].path, cli_axes[j].values.front(), cli_axes[i].values.front()));
+    }
+  }
   for (const SweepAxis& a : cli_axes) {
     bool replaced = false;
     for (SweepAxis& b : axes) {

@@ -97,6 +97,17 @@ TEST_CASE("Sweep: --sweep arguments are checked", "[app][sweep][errors]") {
   CHECK(wrong.status().message() ==
         "--set retry.attempts=many: retry.attempts: expected a whole number from 1 to 1000, "
         "found \"many\"");
+  // A value given twice would run one grid point twice under one label; a field swept by two
+  // --sweep options kept only the second, without a word.
+  auto twice = app::parse_sweep_axis("workload.rate=50/s,60/s,50/s");
+  REQUIRE_FALSE(twice.ok());
+  CHECK(twice.status().message() == "--sweep workload.rate=50/s,60/s,50/s: the value 50/s is given twice");
+  auto two_axes = app::run_sweep(s, {}, {app::parse_sweep_axis("retry.attempts=2").value(),
+                                         app::parse_sweep_axis("retry.attempts=3,4").value()}, 1, 1);
+  REQUIRE_FALSE(two_axes.ok());
+  CHECK(two_axes.status().message() ==
+        "--sweep retry.attempts is given twice (the second would replace the first): give all its "
+        "values in one, e.g. --sweep retry.attempts=2,3");
 }
 
 TEST_CASE("Sweep: --sweep ranges, linear and logarithmic, of numbers and durations",
