@@ -323,6 +323,20 @@ sim::Result<SweepPlan> plan_sweep(const Scenario& base, const std::vector<Overri
     if (!replaced) axes.push_back(a);
   }
 
+  // The axes are set at every point after the overrides: an override of a swept field would
+  // be replaced at every point, without a word.
+  for (const Override& o : overrides) {
+    for (const SweepAxis& a : axes) {
+      if (o.path != a.path && o.path.rfind(a.path + ".", 0) != 0) continue;
+      const bool cli = std::any_of(cli_axes.begin(), cli_axes.end(), [&](const SweepAxis& c) { return c.path == a.path; });
+      return sim::Status::invalid(fmt::format(
+          "{}: {} is swept ({}), which sets it at every grid point and so would replace this; "
+          "leave out one of the two (to hold it at one value, --sweep {}={})",
+          o.where(), a.path, cli ? "by --sweep" : fmt::format("by the sweep block of {}", base.file),
+          a.path, o.path == a.path ? o.value : "VALUE"));
+    }
+  }
+
   // Every grid point is a scenario loaded and kept: a grid beyond kMaxSweepPoints would take
   // minutes and gigabytes before the first run, and is refused at once.
   double points = 1;  // (a double: the product of many axes overflows no integer here)

@@ -57,9 +57,13 @@ TEST_CASE("Sweep: paired differences between patterns use common random numbers"
                                         {"warmup", "1s"},
                                         {"faults", "[]"},
                                         {"network.loss", "0"},
-                                        {"services.payment.mttf", "1000h"},
                                         {"patterns", "[orchestration, saga_orchestrated]"}};
-  auto out = app::run_sweep(s, calm, {app::parse_sweep_axis("workload.rate=100/s").value()}, 4, 2);
+  // (The file sweeps services.payment.mttf: held at 1000h by an axis of one value. A --set of
+  // it was once replaced by the file's axis at every point, without a word.)
+  auto out = app::run_sweep(s, calm,
+                            {app::parse_sweep_axis("workload.rate=100/s").value(),
+                             app::parse_sweep_axis("services.payment.mttf=1000h").value()},
+                            4, 2);
   REQUIRE(out.ok());
   const auto rows = app::summarize_sweep(out.value());
   const app::Stats& diff = find(rows, 0, "saga_orchestrated - orchestration", "transactions").stats;
@@ -108,6 +112,18 @@ TEST_CASE("Sweep: --sweep arguments are checked", "[app][sweep][errors]") {
   CHECK(two_axes.status().message() ==
         "--sweep retry.attempts is given twice (the second would replace the first): give all its "
         "values in one, e.g. --sweep retry.attempts=2,3");
+  // A --set of a swept field (or of a field inside it) was replaced at every point.
+  auto pinned = app::run_sweep(s, {{"retry.attempts", "5"}}, {app::parse_sweep_axis("retry.attempts=2,3").value()}, 1, 1);
+  REQUIRE_FALSE(pinned.ok());
+  CHECK(pinned.status().message() ==
+        "--set retry.attempts=5: retry.attempts is swept (by --sweep), which sets it at every grid "
+        "point and so would replace this; leave out one of the two (to hold it at one value, "
+        "--sweep retry.attempts=5)");
+  const app::Scenario crash = load("scenarios/crash-sweep.yaml");
+  auto inner = app::run_sweep(crash, {{"services.inventory.mttf", "1h"}}, {}, 1, 1);
+  REQUIRE_FALSE(inner.ok());
+  CHECK(inner.status().message().rfind(
+            "--set services.inventory.mttf=1h: services.inventory.mttf is swept (by the sweep block of ", 0) == 0);
 }
 
 TEST_CASE("Sweep: --sweep ranges, linear and logarithmic, of numbers and durations",
