@@ -325,6 +325,32 @@ void add_warnings(const ScenarioConfig& c, std::vector<std::string>& warnings) {
           i, c.workload.phases[i].at, *c.duration));
     }
   }
+  // An open loop whose rates make less than one arrival, on average, between the warm-up and
+  // the end of arrivals measures nothing, most likely (its table is all "-").
+  if (c.duration && c.workload.arrival == models::WorkloadConfig::Arrival::kPoisson &&
+      c.warmup < *c.duration) {
+    // The expected arrivals in [warmup, duration): the rate integrated, phase by phase.
+    double expected = 0, from = c.warmup.seconds(), rate = c.workload.rate;
+    const double end = c.duration->seconds();
+    double at = 0;
+    for (const models::RatePhase& p : c.workload.phases) {
+      const double next = std::min(p.at.seconds(), end);
+      if (next > from) expected += rate * (next - std::max(at, from));
+      at = std::max(at, next);
+      rate = p.rate;
+    }
+    if (end > std::max(at, from)) expected += rate * (end - std::max(at, from));
+    if (expected < 1) {
+      const std::string when =
+          c.warmup > sim::Time::zero()
+              ? fmt::format("between the warm-up ({}) and the end of arrivals ({})", c.warmup, *c.duration)
+              : fmt::format("in its {} of arrivals", *c.duration);
+      warnings.push_back(fmt::format(
+          "warning: the workload's rate makes about {:.2g} arrivals {}, so few if any "
+          "transactions are measured; raise the rate or the duration",
+          expected, when));
+    }
+  }
   // A warm-up longer than a transaction count takes to arrive (open loop: its rates, phase
   // by phase, give the expected time of the last arrival) leaves nothing measured.
   if (c.transactions && c.warmup > sim::Time::zero() &&

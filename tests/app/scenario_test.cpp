@@ -195,6 +195,24 @@ TEST_CASE("Scenario: a rate phase that starts when the arrivals have stopped get
   CHECK(warnings_of({{"workload.phases", "[{at: 9999ms, rate: 20/s}]"}}).empty());
 }
 
+TEST_CASE("Scenario: a rate that makes less than one measured arrival gets a warning",
+          "[app][scenario]") {
+  // kBase: 10 s of arrivals, no warm-up. At 0.05/s that is 0.5 arrivals on average: the run
+  // printed a table of "-" without a word.
+  const auto few = warnings_of({{"workload.rate", "0.05/s"}});
+  REQUIRE(few.size() == 1);
+  CHECK(few[0] ==
+        "warning: the workload's rate makes about 0.5 arrivals in its 10s of arrivals, so few if "
+        "any transactions are measured; raise the rate or the duration");
+  CHECK(warnings_of({{"workload.rate", "0.2/s"}}).empty());
+  // The phases count, after the warm-up only: 1/s from 2 s on makes 6 after a 4 s warm-up;
+  // 10/s before a 4 s warm-up and 0.01/s after it makes 0.06.
+  CHECK(warnings_of({{"workload.rate", "0.01/s"}, {"warmup", "4s"}, {"workload.phases", "[{at: 2s, rate: 1/s}]"}}).empty());
+  const auto after = warnings_of({{"warmup", "4s"}, {"workload.phases", "[{at: 4s, rate: 0.01/s}]"}});
+  REQUIRE(after.size() == 1);
+  CHECK(after[0].rfind("warning: the workload's rate makes about 0.06 arrivals between the warm-up (4s)", 0) == 0);
+}
+
 TEST_CASE("Scenario: a warm-up longer than the transactions take to arrive gets a warning",
           "[app][scenario]") {
   // kBase arrives at 10/s: 100 transactions by about 10 s, so a warm-up of 10 s or more
