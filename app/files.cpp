@@ -12,14 +12,19 @@
 #include <filesystem>
 #include <ext/stdio_filebuf.h>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace app {
 
 sim::Result<std::string> read_file(const std::string& path, size_t max_bytes) {
+  if (path.empty()) return sim::Status::invalid("the file name is empty: give the path of a file");
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    return sim::Status::invalid(fmt::format("{}: cannot open the file ({})", path, std::strerror(errno)));
+    // "-" names the standard input in many tools; here a path does (a file "-" is read).
+    const char* stdin_hint = path == "-" ? "; to read the standard input, give /dev/stdin" : "";
+    return sim::Status::invalid(
+        fmt::format("{}: cannot open the file ({}){}", path, std::strerror(errno), stdin_hint));
   }
   if (S_ISDIR(st.st_mode)) {
     return sim::Status::invalid(fmt::format("{}: is a directory, not a file", path));
@@ -86,9 +91,17 @@ bool same_file(const std::string& a, const std::string& b) {
   const bool ea = ::stat(a.c_str(), &sa) == 0, eb = ::stat(b.c_str(), &sb) == 0;
   if (ea && eb) return S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
   if (ea || eb) return false;  // one exists, the other not yet
-  std::error_code ec1, ec2;
-  const fs::path pa = fs::weakly_canonical(fs::absolute(a), ec1), pb = fs::weakly_canonical(fs::absolute(b), ec2);
-  return !ec1 && !ec2 && pa == pb;
+  // Every call with its error code, so that no path (an empty one) makes them throw.
+  auto resolved = [](const std::string& p) -> std::optional<fs::path> {
+    std::error_code ec;
+    const fs::path abs = fs::absolute(p, ec);
+    if (ec) return std::nullopt;
+    fs::path r = fs::weakly_canonical(abs, ec);
+    if (ec) return std::nullopt;
+    return r;
+  };
+  const auto pa = resolved(a), pb = resolved(b);
+  return pa && pb && *pa == *pb;
 }
 
 sim::Status check_writable(const std::string& path) {

@@ -656,6 +656,23 @@ int main(int argc, char** argv) {
   su->add_option("--transactions", setup.transactions, "Transactions to run once set up (0: none)")
       ->check(CLI::Range(uint64_t{0}, uint64_t{10'000'000}));
 
+  // A file name given empty (an unset shell variable: --csv "$OUT") would read as "not
+  // given" and the file would silently not be written: every file option refuses it.
+  const CLI::Validator non_empty(
+      [](std::string& v) { return v.empty() ? std::string("the file name is empty") : std::string(); }, "");
+  std::vector<CLI::App*> apps{&cli};
+  for (size_t i = 0; i < apps.size(); ++i) {
+    for (CLI::App* sub : apps[i]->get_subcommands({})) apps.push_back(sub);
+    for (CLI::Option* o : apps[i]->get_options()) {
+      const std::string type = o->get_type_name();
+      const std::string name = o->get_name();
+      if (type.find("FILE") != std::string::npos || type.find("RUNS") != std::string::npos ||
+          name == "scenario" || name == "shards" || name == "runs") {
+        o->check(non_empty);
+      }
+    }
+  }
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -459,6 +459,34 @@ TEST_CASE("CLI: an option that only qualifies another is refused without it, not
                          "every message\n", 0) == 0);
 }
 
+TEST_CASE("CLI: an empty file name is refused, not taken for an option left out", "[app][cli]") {
+  // --csv "$OUT" with OUT unset: the run went on and wrote no file, with exit 0; merge ''
+  // aborted (a filesystem exception from the check of its inputs against its outputs).
+  const std::pair<const char*, const char*> cases[] = {
+      {"run scenarios/single-service.yaml --csv ''", "--csv"},
+      {"sweep scenarios/single-service.yaml --summary '' -q", "--summary"},
+      {"merge '' --csv runs.csv", "shards"},
+      {"compare ''", "runs"},
+      {"explore scenarios/single-service.yaml --points ''", "--points"},
+      {"explain scenarios/single-service.yaml --txn 1 --mermaid ''", "--mermaid"},
+      {"validate ''", "scenario"},
+  };
+  for (const auto& [command, option] : cases) {
+    INFO(command);
+    auto r = coordsim(command);
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err == std::string(option) + ": the file name is empty\nRun with --help for more information.\n");
+  }
+  // "-" is a file name here; the message says how to read the standard input.
+  auto dash = coordsim("validate -");
+  CHECK(dash.code == 2);
+  CHECK(dash.err == "-: cannot open the file (No such file or directory); to read the standard input, give "
+                    "/dev/stdin\n");
+  auto piped = coordsim("validate /dev/stdin < scenarios/single-service.yaml");
+  CHECK(piped.code == 0);
+}
+
 TEST_CASE("CLI: an output file that cannot be written is refused before anything runs",
           "[app][cli]") {
   // Before, the run went to its end, printed its table, and only then failed to write.
