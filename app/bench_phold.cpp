@@ -65,9 +65,17 @@ double peak_rss_mib() {
   return static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
-uint64_t phold_bytes(const PholdParams& p) {
-  const uint64_t pending = uint64_t{p.lps} * p.per_lp + 1;
-  return pending * sizeof(sim::Event) + uint64_t{p.lps} * sizeof(uint64_t);
+sim::Status phold_fits(const PholdParams& p, const MemoryBudget& budget) {
+  const uint64_t pending = uint64_t{p.lps} * p.per_lp;
+  const uint64_t need = (pending + 1) * sizeof(sim::Event) + uint64_t{p.lps} * sizeof(uint64_t);
+  const uint64_t limit = budget.tightest();
+  if (limit == 0 || need <= limit) return sim::Status();
+  constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+  return sim::Status::invalid(fmt::format(
+      "coordsim bench phold: --lps {} x --per-lp {} = {} pending events need {:.1f} GiB, more "
+      "than {} ({:.1f} GiB); lower --lps or --per-lp",
+      p.lps, p.per_lp, pending, static_cast<double>(need) / kGiB, budget.tightest_text(),
+      static_cast<double>(limit) / kGiB));
 }
 
 PholdResult run_phold(const PholdParams& p) {

@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <string>
 
+#include "app/runner.hpp"
+#include "sim/status.hpp"
+
 namespace app {
 
 struct PholdParams {
@@ -24,9 +27,9 @@ struct PholdResult {
 };
 
 PholdResult run_phold(const PholdParams& p);
-// The memory PHOLD's pending events and counters take (the queue holds lps x per_lp events
-// from the start), in bytes: what a machine must have before run_phold() is worth starting.
-uint64_t phold_bytes(const PholdParams& p);
+// Whether PHOLD's pending events and counters (the queue holds lps x per_lp events from the
+// start) fit in `budget`: checked before run_phold() allocates them, with their size if not.
+sim::Status phold_fits(const PholdParams& p, const MemoryBudget& budget);
 std::string format_phold(const PholdParams& p, const PholdResult& r);
 
 // Peak resident set size of this process so far, in MiB (getrusage).

@@ -806,19 +806,8 @@ int main(int argc, char** argv) {
     if (*ph) {
       // Every LP's first events are pending from the start: refuse what cannot fit before
       // allocating it, rather than fail with a message about transactions.
-      const app::MemoryBudget budget = app::MemoryBudget::of_this_machine();
-      const uint64_t limit = budget.size > 0 ? std::min(budget.resident, budget.size) : budget.resident;
-      if (const uint64_t need = app::phold_bytes(phold); limit > 0 && need > limit) {
-        constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
-        fmt::print(stderr,
-                   "coordsim bench phold: --lps {} x --per-lp {} = {} pending events need {:.1f} "
-                   "GiB, more than {} ({:.1f} GiB); lower --lps or --per-lp\n",
-                   phold.lps, phold.per_lp, uint64_t{phold.lps} * phold.per_lp,
-                   static_cast<double>(need) / kGiB,
-                   budget.size > 0 && budget.size < budget.resident
-                       ? "80% of the address space allowed by ulimit -v"
-                       : "80% of this machine's memory",
-                   static_cast<double>(limit) / kGiB);
+      if (const sim::Status st = app::phold_fits(phold, app::MemoryBudget::of_this_machine()); !st.ok()) {
+        fmt::print(stderr, "{}\n", st.message());
         return kExitUsage;
       }
       const auto r = app::run_phold(phold);

@@ -117,7 +117,7 @@ bool MemoryGuard::progress(models::PatternChoice choice, uint64_t events, uint64
       choice.label(), now, transactions, over_resident ? "holds" : "has mapped",
       static_cast<double>(over_resident ? resident : size) / kGiB,
       static_cast<double>(over_resident ? budget_.resident : budget_.size) / kGiB,
-      over_resident ? "80% of this machine's memory" : "80% of the address space allowed by ulimit -v");
+      over_resident ? MemoryBudget::kResidentText : MemoryBudget::kSizeText);
   return false;
 }
 

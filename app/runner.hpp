@@ -30,6 +30,15 @@ struct MemoryBudget {
   uint64_t resident = 0;
   uint64_t size = 0;
   static MemoryBudget of_this_machine();
+  // What each limit is, as messages name it.
+  static constexpr const char* kResidentText = "80% of this machine's memory";
+  static constexpr const char* kSizeText = "80% of the address space allowed by ulimit -v";
+  // The tighter of the two limits that apply (0: none), and its text.
+  uint64_t tightest() const { return size_binds() ? size : resident; }
+  const char* tightest_text() const { return size_binds() ? kSizeText : kResidentText; }
+
+ private:
+  bool size_binds() const { return size > 0 && (resident == 0 || size < resident); }
 };
 
 // Stops a run whose process outgrows its MemoryBudget (looked at every million events).
