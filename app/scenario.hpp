@@ -9,7 +9,9 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/config.hpp"
@@ -35,6 +37,16 @@ sim::Result<Override> parse_override(const std::string& arg);
 struct SweepAxis {
   std::string path;
   std::vector<std::string> values;  // YAML text of each value, in order
+  // The first value that repeats an earlier one, as (the earlier's index, its own), if any:
+  // it would make the same grid point twice, under one label.
+  std::optional<std::pair<size_t, size_t>> repeated_value() const {
+    for (size_t i = 0; i < values.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (values[j] == values[i]) return std::pair{j, i};
+      }
+    }
+    return std::nullopt;
+  }
 };
 
 struct SweepSpec {

@@ -27,13 +27,13 @@ SweepSpec read_sweep(const Ctx& ctx, const yaml::Node& n) {
     SweepAxis axis{key, {}};
     for (size_t i = 0; i < seq.size(); ++i) {
       axis.values.push_back(yaml::dump_flow(seq[i]));
-      for (size_t j = 0; j < i; ++j) {
-        if (axis.values[j] != axis.values[i]) continue;
-        ctx.fail(seq[i], join("sweep", key),
-                 fmt::format("the value {} is listed twice (entries {} and {}): the grid would run "
-                             "the same point twice",
-                             axis.values[i], j, i));
-      }
+    }
+    if (const auto twice = axis.repeated_value()) {
+      const auto [j, i] = *twice;
+      ctx.fail(seq[i], join("sweep", key),
+               fmt::format("the value {} is listed twice (entries {} and {}): the grid would run "
+                           "the same point twice",
+                           axis.values[i], j, i));
     }
     s.axes.push_back(std::move(axis));
   }

@@ -238,13 +238,9 @@ sim::Result<SweepAxis> parse_sweep_axis(const std::string& arg) {
   if (quote != 0 || depth != 0) {
     return sim::Status::invalid(fmt::format("--sweep {}: a quote or a bracket is not closed", arg));
   }
-  // A value twice would make the same grid point twice, under one label.
-  for (size_t i = 0; i < axis.values.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (axis.values[i] == axis.values[j]) {
-        return sim::Status::invalid(fmt::format("--sweep {}: the value {} is given twice", arg, axis.values[i]));
-      }
-    }
+  if (const auto twice = axis.repeated_value()) {
+    return sim::Status::invalid(
+        fmt::format("--sweep {}: the value {} is given twice", arg, axis.values[twice->second]));
   }
   return axis;
 }
