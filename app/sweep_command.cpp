@@ -118,7 +118,6 @@ int precision_sweep(const Scenario& base, const std::vector<Override>& overrides
   std::map<std::tuple<size_t, uint32_t, size_t>, std::string> made;  // (point, replication, pattern)
   std::vector<uint32_t> needed;  // by point: the first R that met every target there (0: not yet)
   size_t shown = SIZE_MAX;       // points meeting the targets, as last said on stderr
-  std::vector<std::string> zero;  // by point: a metric whose mean is 0 with a relative target
   for (;; ++r) {
     auto planned = plan_sweep(base, overrides, opt.axes, r);
     if (!planned.ok()) return usage(planned.status().message());
@@ -144,7 +143,7 @@ int precision_sweep(const Scenario& base, const std::vector<Override>& overrides
     const auto summary = summarize_sweep(plan.shape, rows);
     needed.resize(plan.shape.points.size(), 0);
     std::vector<bool> met(plan.shape.points.size(), true);
-    zero.assign(plan.shape.points.size(), "");
+    std::vector<std::string> zero(plan.shape.points.size());  // by point: a metric of mean 0 with a relative target
     for (const SummaryRow& row : summary) {
       if (row.request_type != "all" || row.label.find(" - ") != std::string::npos) continue;
       for (const PrecisionTarget& t : targets) {
