@@ -110,6 +110,7 @@ void read_services(const Ctx& ctx, const yaml::Node& n, ScenarioConfig& c) {
   }
   c.services.reserve(c.services.size() + n.size());
   c.service_index.reserve(c.services.size() + n.size());
+  const std::vector<std::string>& keys = field_keys("service");
   for (const auto& [k, v] : unique_entries(ctx, n, "services")) {
     const std::string name = read_key_name(ctx, k, "services");
     const std::string path = join("services", name);
@@ -118,7 +119,7 @@ void read_services(const Ctx& ctx, const yaml::Node& n, ScenarioConfig& c) {
     }
     models::ServiceConfig s;
     s.name = name;
-    MapReader m(ctx, v, path, field_keys("service"));
+    MapReader m(ctx, v, path, keys);
     if (m.has("replicas")) {
       s.replicas = static_cast<uint32_t>(
           read_count(ctx, m.get("replicas"), m.path("replicas"), 1, models::kMaxReplicas));

@@ -15,9 +15,13 @@
 namespace app {
 
 Ctx::Ctx(std::string file, const std::string& text, std::vector<Override> overrides)
-    : file_(std::move(file)), overrides_(std::move(overrides)) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines_.push_back(line);
+    : file_(std::move(file)), text_(text), overrides_(std::move(overrides)) {
+  // (Offsets, not a copy of each line: a scenario of 100,000 services has as many lines.)
+  for (size_t at = 0; at < text_.size();) {
+    line_starts_.push_back(at);
+    const size_t nl = text_.find('\n', at);
+    at = nl == std::string::npos ? text_.size() : nl + 1;
+  }
 }
 
 std::string Ctx::where(const YAML::Mark& mark, const std::string& path, size_t offset) const {
@@ -29,8 +33,9 @@ std::string Ctx::where(const YAML::Mark& mark, const std::string& path, size_t o
   if (mark.is_null() || mark.line < 0) return file_;
   const auto line = static_cast<size_t>(mark.line);
   auto col = static_cast<size_t>(mark.column);
-  if (offset > 0 && line < lines_.size() && col < lines_[line].size()) {
-    const char c = lines_[line][col];
+  if (offset > 0 && line < line_starts_.size() &&
+      col < std::min(text_.find('\n', line_starts_[line]), text_.size()) - line_starts_[line]) {
+    const char c = text_[line_starts_[line] + col];
     if (c == '"' || c == '\'') ++col;  // the offset counts inside the quotes
     col += offset;
   }
@@ -105,7 +110,7 @@ MapReader::MapReader(const Ctx& ctx, const yaml::Node& node, std::string path,
                                       sim::join_alternatives(keys, false), describe(node)));
   }
   for (const auto& [k, v] : unique_entries(ctx, node, path_)) {
-    const std::string key = k.Scalar();
+    const std::string& key = k.Scalar();
     if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
     auto near = sim::closest_match(key, keys);
     ctx.fail_key(k, path_, join(path_, key),

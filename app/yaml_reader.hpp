@@ -44,7 +44,8 @@ class Ctx {
 
  private:
   std::string file_;
-  std::vector<std::string> lines_;
+  std::string text_;
+  std::vector<size_t> line_starts_;  // where each line of text_ begins
   std::vector<Override> overrides_;
 };
 
