@@ -47,9 +47,20 @@ void check_cross(const Ctx& ctx, const yaml::Node& root, const ScenarioConfig& c
   check_colocation(ctx, root, c);
   if (std::any_of(c.patterns.begin(), c.patterns.end(), is_saga)) check_saga_order(ctx, root, c);
   if (c.transactions.has_value() == c.duration.has_value()) {
-    ctx.fail(root, "",
-             "give exactly one of duration (simulated time of arrivals, e.g. duration: 600s) "
-             "and transactions (a count, e.g. transactions: 100000)");
+    // Both given: the message points at the one given last, a --set or else the later line,
+    // which is most likely the one to take back.
+    std::string at;
+    if (c.duration) {
+      const bool later = root["transactions"].Mark().pos > root["duration"].Mark().pos;
+      at = ctx.overridden("transactions") ? "transactions"
+           : ctx.overridden("duration")   ? "duration"
+           : later                        ? "transactions"
+                                          : "duration";
+    }
+    ctx.fail(at.empty() ? root : root[at], at,
+             fmt::format("give exactly one of duration (simulated time of arrivals, e.g. duration: "
+                         "600s) and transactions (a count, e.g. transactions: 100000){}",
+                         at.empty() ? "" : "; both are given"));
   }
   // The clock holds 292 years; a run and the delays added to its times must fit in it.
   const sim::Time horizon = sim::Time::from_ns(sim::Distribution::kMaxSampleNs);

@@ -24,6 +24,12 @@ Ctx::Ctx(std::string file, const std::string& text, std::vector<Override> overri
   }
 }
 
+bool Ctx::overridden(const std::string& path) const {
+  return std::any_of(overrides_.begin(), overrides_.end(), [&](const Override& o) {
+    return path == o.path || path.rfind(o.path + ".", 0) == 0;
+  });
+}
+
 std::string Ctx::where(const YAML::Mark& mark, const std::string& path, size_t offset) const {
   for (const Override& o : overrides_) {
     if (path == o.path || path.rfind(o.path + ".", 0) == 0) {
@@ -70,8 +76,8 @@ void Ctx::fail_key(const yaml::Node& key, const std::string& path, const std::st
 
 std::string describe(const yaml::Node& n) {
   if (!n.IsDefined() || n.IsNull()) return "nothing";
-  if (n.IsSequence()) return "a list";
-  if (n.IsMap()) return "a mapping";
+  if (n.IsSequence()) return n.size() == 0 ? "an empty list" : "a list";
+  if (n.IsMap()) return n.size() == 0 ? "an empty mapping" : "a mapping";
   std::string s = n.Scalar();
   if (s.size() > 40) s = s.substr(0, 37) + "...";
   return fmt::format("\"{}\"", s);

@@ -41,6 +41,8 @@ class Ctx {
   [[noreturn]] void fail_key(const yaml::Node& key, const std::string& path,
                              const std::string& place_path, const std::string& what) const;
   const std::string& file() const { return file_; }
+  // Whether the node at `path` (or one above it) is an override's (--set), not the file's.
+  bool overridden(const std::string& path) const;
 
  private:
   std::string file_;

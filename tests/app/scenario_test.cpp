@@ -157,6 +157,16 @@ TEST_CASE("Scenario: --set overrides any field and is checked like the file",
     CHECK(error_of(kBase, {{"services.9x.workers", "1"}}) ==
           "--set services.9x.workers=1: services: expected a name (a letter, then letters, digits, "
           "\"_\" or \"-\"), found \"9x\"");
+    // A count added to a file that has a duration: the override is what to take back (it
+    // was reported against the file's first line, which names neither).
+    CHECK(error_of(kBase, {{"transactions", "100"}}) ==
+          "--set transactions=100: transactions: give exactly one of duration (simulated time of "
+          "arrivals, e.g. duration: 600s) and transactions (a count, e.g. transactions: 100000); "
+          "both are given");
+    // An empty mapping is called one (it was "expected a mapping ..., found a mapping").
+    CHECK(error_of(kBase, {{"services", "{}"}}) ==
+          "--set services={}: services: expected a mapping of service names to their settings, "
+          "e.g. payment: {workers: 4, ops: {charge: exp(5ms)}}, found an empty mapping");
   }
   SECTION("the argument form") {
     auto bad = app::parse_override("services.payment.mttf");
