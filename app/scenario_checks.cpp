@@ -71,7 +71,12 @@ void check_cross(const Ctx& ctx, const yaml::Node& root, const ScenarioConfig& c
                          *c.duration, c.drain, sim::Distribution::kMaxSampleText));
   }
   if (c.duration && c.warmup >= *c.duration) {
-    ctx.fail(root["warmup"], "warmup",
+    // (At the duration when a --set shortened it below the file's warm-up: that is the change
+    // to look at. A warm-up of 0 is the default, never given.)
+    const char* at = ctx.overridden("duration") && !ctx.overridden("warmup") && root["warmup"].IsDefined()
+                         ? "duration"
+                         : "warmup";
+    ctx.fail(root[at].IsDefined() ? root[at] : root, at,
              fmt::format("the warm-up ({}) must be shorter than the duration ({})", c.warmup,
                          *c.duration));
   }

@@ -163,6 +163,13 @@ TEST_CASE("Scenario: --set overrides any field and is checked like the file",
           "--set transactions=100: transactions: give exactly one of duration (simulated time of "
           "arrivals, e.g. duration: 600s) and transactions (a count, e.g. transactions: 100000); "
           "both are given");
+    // A duration shortened by --set below the file's warm-up: the message is the override's.
+    std::string warm = kBase;
+    warm.insert(warm.find("workload:"), "warmup: 2s\n");
+    CHECK(error_of(warm, {{"duration", "1s"}}) ==
+          "--set duration=1s: duration: the warm-up (2s) must be shorter than the duration (1s)");
+    CHECK(error_of(warm, {{"warmup", "20s"}}) ==
+          "--set warmup=20s: warmup: the warm-up (20s) must be shorter than the duration (10s)");
     // An empty mapping is called one (it was "expected a mapping ..., found a mapping").
     CHECK(error_of(kBase, {{"services", "{}"}}) ==
           "--set services={}: services: expected a mapping of service names to their settings, "
