@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include "sim/suggest.hpp"
 #include "sim/units.hpp"
@@ -24,18 +23,15 @@ Ctx::Ctx(std::string file, const std::string& text, std::vector<Override> overri
   }
 }
 
-bool Ctx::overridden(const std::string& path) const {
-  return std::any_of(overrides_.begin(), overrides_.end(), [&](const Override& o) {
-    return path == o.path || path.rfind(o.path + ".", 0) == 0;
-  });
+const Override* Ctx::override_of(const std::string& path) const {
+  for (const Override& o : overrides_) {
+    if (path == o.path || path.rfind(o.path + ".", 0) == 0) return &o;
+  }
+  return nullptr;
 }
 
 std::string Ctx::where(const YAML::Mark& mark, const std::string& path, size_t offset) const {
-  for (const Override& o : overrides_) {
-    if (path == o.path || path.rfind(o.path + ".", 0) == 0) {
-      return o.where();
-    }
-  }
+  if (const Override* o = override_of(path)) return o->where();
   if (mark.is_null() || mark.line < 0) return file_;
   const auto line = static_cast<size_t>(mark.line);
   auto col = static_cast<size_t>(mark.column);

@@ -42,9 +42,11 @@ class Ctx {
                              const std::string& place_path, const std::string& what) const;
   const std::string& file() const { return file_; }
   // Whether the node at `path` (or one above it) is an override's (--set), not the file's.
-  bool overridden(const std::string& path) const;
+  bool overridden(const std::string& path) const { return override_of(path) != nullptr; }
 
  private:
+  const Override* override_of(const std::string& path) const;
+
   std::string file_;
   std::string text_;
   std::vector<size_t> line_starts_;  // where each line of text_ begins
