@@ -69,8 +69,11 @@ World::World(const ScenarioConfig& cfg, uint64_t replication, PatternChoice patt
   const size_t services = cfg.services.size();
   std::vector<std::string> names{"client"};
   node_service_.push_back(kNoService);
+  // The loader's index of the services serves find_service(); a config made without it (in
+  // tests) gets one here.
+  const bool indexed = cfg.service_index.size() == services;
   for (ServiceId s = 0; s < services; ++s) {
-    service_by_name_.emplace(cfg.services[s].name, s);
+    if (!indexed) own_service_index_.emplace(cfg.services[s].name, s);
     first_node_.push_back(static_cast<sim::NodeId>(names.size()));
     for (uint32_t r = 0; r < cfg.services[s].replicas; ++r) {
       names.push_back(replica_name(cfg.services[s], r));
@@ -93,14 +96,17 @@ World::World(const ScenarioConfig& cfg, uint64_t replication, PatternChoice patt
     }
   }
   // The nodes a name in links and faults stands for: a service's replicas, one replica
-  // ("payment#2"), the client or the broker.
+  // ("payment#2"), the client or the broker. (The names of single nodes are indexed only when
+  // one is asked for: most scenarios name services only, and 100,000 of them took 0.03 s.)
   std::unordered_map<std::string, sim::NodeId> replica_by_name;
-  for (size_t i = 0; i < names.size(); ++i) replica_by_name.emplace(names[i], static_cast<sim::NodeId>(i));
   auto nodes_of = [&](const std::string& n) {
     std::vector<sim::NodeId> out;
     if (auto s = find_service(n)) {
       for (uint32_t r = 0; r < replicas(*s); ++r) out.push_back(first_node_[*s] + r);
       return out;
+    }
+    if (replica_by_name.empty()) {
+      for (size_t i = 0; i < names.size(); ++i) replica_by_name.emplace(names[i], static_cast<sim::NodeId>(i));
     }
     const auto it = replica_by_name.find(n);
     SIM_ASSERT(it != replica_by_name.end(), "a name the loader should have checked is unknown");
@@ -285,9 +291,10 @@ uint32_t World::draw_type(uint64_t txn) const {
 }
 
 std::optional<ServiceId> World::find_service(const std::string& name) const {
-  const auto it = service_by_name_.find(name);
-  if (it == service_by_name_.end()) return std::nullopt;
-  return it->second;
+  const auto& index = own_service_index_.empty() ? cfg_.service_index : own_service_index_;
+  const auto it = index.find(name);
+  if (it == index.end()) return std::nullopt;
+  return static_cast<ServiceId>(it->second);
 }
 
 ServiceId World::service(const std::string& name) const {
