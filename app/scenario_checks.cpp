@@ -189,6 +189,11 @@ class RoundTrips {
   mutable std::unordered_map<const models::CallGroups*, double> work_;  // work_ns(), made on use
 };
 
+// How the warnings name a call.
+std::string describe_call(const std::string& caller, const std::string& callee, const std::string& op) {
+  return fmt::format("a call from {} to {}'s {}", caller, callee, op);
+}
+
 // A synchronous call given up before its answer can come is sent again: a timeout shorter
 // than the mean round trip it guards makes most calls fail their attempts (and a 2PC
 // coordinator sends PREPARE again, from timeouts.call on). Warns for timeouts.call, with the
@@ -196,10 +201,6 @@ class RoundTrips {
 // pattern whose entry calls the steps over RPC (not choreography, whose steps call each
 // other), and any call of a call tree without its own timeout; and for each call whose own
 // `timeout` is shorter than its round trip.
-std::string describe_call(const std::string& caller, const std::string& callee, const std::string& op) {
-  return fmt::format("a call from {} to {}'s {}", caller, callee, op);
-}
-
 void call_round_trip_warnings(const ScenarioConfig& c, const RoundTrips& rt, std::vector<std::string>& warnings) {
   struct Worst {
     double rtt = 0, ratio = 0;
