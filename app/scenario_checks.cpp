@@ -148,9 +148,9 @@ class RoundTrips {
   }
 
   double op_ns(const std::string& service, const std::string& op) const {
-    const auto it = c_.service_index.find(service);
-    if (it == c_.service_index.end()) return 0;
-    for (const sim::OpConfig& o : c_.services[it->second].ops) {
+    const auto i = c_.find_service(service);
+    if (!i) return 0;
+    for (const sim::OpConfig& o : c_.services[*i].ops) {
       if (o.name == op) return o.service.mean_ns();
     }
     return 0;

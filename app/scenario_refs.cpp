@@ -10,14 +10,8 @@ namespace app {
 using models::ScenarioConfig;
 
 const models::ServiceConfig* find_service(const ScenarioConfig& c, const std::string& name) {
-  if (c.service_index.size() == c.services.size()) {
-    const auto it = c.service_index.find(name);
-    return it == c.service_index.end() ? nullptr : &c.services[it->second];
-  }
-  for (const auto& s : c.services) {  // a config the loader did not index
-    if (s.name == name) return &s;
-  }
-  return nullptr;
+  const auto i = c.find_service(name);
+  return i ? &c.services[*i] : nullptr;
 }
 
 std::vector<std::string> service_names(const ScenarioConfig& c) {

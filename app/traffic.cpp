@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
 
 namespace app {
 namespace {
@@ -17,11 +16,7 @@ double expected_tries(double f, uint32_t k) {
 
 class Network {
  public:
-  // (The loader's index of the services, when the config has one.)
-  explicit Network(const models::ScenarioConfig& c) : c_(c) {
-    if (c.service_index.size() == c.services.size()) return;
-    for (size_t i = 0; i < c.services.size(); ++i) own_index_.emplace(c.services[i].name, i);
-  }
+  explicit Network(const models::ScenarioConfig& c) : c_(c) {}
 
   enum class Kind : uint8_t { kGate, kEntry, kStep, kAsync, kCall };
   // A station of `service` (or none: a gate) serving `op` (or nothing); returns its index.
@@ -31,8 +26,7 @@ class Network {
     s.kind = service.empty() ? Kind::kGate : kind;
     s.side_effect = side_effect;
     if (!service.empty()) {
-      s.service = static_cast<int>(
-          (c_.service_index.size() == c_.services.size() ? c_.service_index : own_index_).at(service));
+      s.service = static_cast<int>(c_.find_service(service).value());
       for (const auto& o : c_.services[static_cast<size_t>(s.service)].ops) {
         if (o.name == op) s.mean_s = o.service.mean_ns() * 1e-9;
       }
@@ -157,7 +151,6 @@ class Network {
     double gamma = 0;
   };
   const models::ScenarioConfig& c_;
-  std::unordered_map<std::string, size_t> own_index_;  // when the config has no index
   std::vector<Station> stations_;
   std::vector<Eigen::Triplet<double>> edges_;  // (to, from, -visits): a row of I - W^T
 };

@@ -239,6 +239,19 @@ struct ScenarioConfig {
   NetworkSpec network;
   std::vector<ServiceConfig> services;
   std::unordered_map<std::string, size_t> service_index;  // by name (the loader fills it)
+  // The index in `services` of the service called `service`, or nullopt: through
+  // service_index when the loader filled it, else by a search (a config made by hand, as
+  // tests make).
+  std::optional<size_t> find_service(const std::string& service) const {
+    if (service_index.size() == services.size()) {
+      const auto it = service_index.find(service);
+      return it == service_index.end() ? std::nullopt : std::optional<size_t>(it->second);
+    }
+    for (size_t i = 0; i < services.size(); ++i) {
+      if (services[i].name == service) return i;
+    }
+    return std::nullopt;
+  }
   BrokerConfig broker;
   TracingConfig tracing;
   std::vector<WorkflowConfig> workflows;  // one per request type (`workflow:` gives one)

@@ -5,6 +5,7 @@
 #include "models/tracing.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -69,11 +70,7 @@ World::World(const ScenarioConfig& cfg, uint64_t replication, PatternChoice patt
   const size_t services = cfg.services.size();
   std::vector<std::string> names{"client"};
   node_service_.push_back(kNoService);
-  // The loader's index of the services serves find_service(); a config made without it (in
-  // tests) gets one here.
-  const bool indexed = cfg.service_index.size() == services;
   for (ServiceId s = 0; s < services; ++s) {
-    if (!indexed) own_service_index_.emplace(cfg.services[s].name, s);
     first_node_.push_back(static_cast<sim::NodeId>(names.size()));
     for (uint32_t r = 0; r < cfg.services[s].replicas; ++r) {
       names.push_back(replica_name(cfg.services[s], r));
@@ -291,10 +288,10 @@ uint32_t World::draw_type(uint64_t txn) const {
 }
 
 std::optional<ServiceId> World::find_service(const std::string& name) const {
-  const auto& index = own_service_index_.empty() ? cfg_.service_index : own_service_index_;
-  const auto it = index.find(name);
-  if (it == index.end()) return std::nullopt;
-  return static_cast<ServiceId>(it->second);
+  // (The loader's index of the services: the world keeps no copy of its own.)
+  const auto i = cfg_.find_service(name);
+  if (!i) return std::nullopt;
+  return static_cast<ServiceId>(*i);
 }
 
 ServiceId World::service(const std::string& name) const {

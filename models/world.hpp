@@ -23,7 +23,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "models/config.hpp"
@@ -215,7 +214,6 @@ class World {
   std::vector<std::unique_ptr<sim::Node>> nodes_;
   std::vector<ServiceId> node_service_;    // by node id
   std::vector<sim::NodeId> first_node_;    // by service id
-  std::unordered_map<std::string, size_t> own_service_index_;  // when cfg_ has no index
   std::vector<bool> is_entry_;             // by service id
   std::unique_ptr<sim::FailureInjector> failures_;
   class LocalMail;
